@@ -1,0 +1,5 @@
+"""`python -m wizard` is `convwiz`."""
+
+from wizard.cli import main
+
+raise SystemExit(main())

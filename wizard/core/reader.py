@@ -1,0 +1,326 @@
+"""One reader for every table the program takes in: CSV (any usual delimiter, UTF-8 with or
+without BOM, then Windows-1252) and spreadsheets (XLSX and friends, through python-calamine).
+
+Every column comes back as text. Type inference is never on: it would turn `0001234567` into
+`1234567`. Spreadsheet cells holding whole numbers are rendered as their digits (never
+`1234567.0`), booleans as TRUE/FALSE, dates as YYYY-MM-DD. Anything that is not a table
+raises `InputError` (exit 2) naming the file and what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from wizard.errors import InputError
+
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+DELIMITERS = [",", ";", "\t", "|"]
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+HEADER_SEARCH_ROWS = 15
+
+
+@dataclass
+class Table:
+    """A table read from a file: all-text columns, and where each row came from."""
+
+    path: Path
+    data: pa.Table  # every column pa.string(), no nulls; names unique
+    row_numbers: pa.Array  # int64: each row's 1-based row (line) number in the file
+    headers: list[str]  # the header row as the file has it
+    encoding: str  # "utf-8", "utf-8-sig", "cp1252" or "xlsx"
+    delimiter: str | None
+    sheet: str | None = None
+
+    @property
+    def num_rows(self) -> int:
+        return int(self.data.num_rows)
+
+    def source_row(self, index: int) -> int:
+        """The row number a person sees in the file for data row `index` (0-based)."""
+        return int(self.row_numbers[index].as_py())
+
+
+def read_table(
+    path: Path | str, sheet: str | None = None, header_hint: set[str] | None = None
+) -> Table:
+    """Read `path` into all-text columns.
+
+    `header_hint` holds normalised header names the caller expects; when given, a title row
+    or blank rows above the real header row (common in spreadsheets billers send) are
+    skipped by choosing, among the first rows, the one that names the most of them.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path} is a folder: choose the export file itself")
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(8)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+    if not head:
+        raise InputError(f"{path} is empty: export the customers again")
+    suffix = path.suffix.lower()
+    if head.startswith((_ZIP_MAGIC, _OLE_MAGIC)) or suffix in SPREADSHEET_SUFFIXES:
+        return _read_spreadsheet(path, sheet, header_hint)
+    if sheet is not None:
+        raise InputError(f"{path} is not a spreadsheet, so it has no sheet {sheet!r}")
+    return _read_csv(path, header_hint)
+
+
+# -- CSV --------------------------------------------------------------------------------------
+def _decode_sample(path: Path, raw: bytes) -> tuple[str, str]:
+    """Decide the encoding from the whole file's bytes; return (encoding, sample text)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(
+            f"{path} is saved as UTF-16 (Excel's 'Unicode Text'); save it as "
+            "'CSV UTF-8 (Comma delimited)' and choose it again"
+        )
+    if b"\x00" in raw[:65536]:
+        raise InputError(f"{path} is not a text table (it holds binary data); "
+                         "choose the CSV or XLSX export")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    else:
+        encoding = "utf-8"
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("cp1252")
+            encoding = "cp1252"
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{path}: unknown text encoding (byte 0x{raw[exc.start]:02x} at offset "
+                f"{exc.start} is neither UTF-8 nor Windows-1252); save it as CSV UTF-8"
+            ) from None
+    return encoding, text
+
+
+def _sniff_delimiter(lines: list[str]) -> str:
+    """The delimiter that splits the first lines into the most, most consistent, columns."""
+    best, best_score = ",", (0, 0)
+    sample = [ln for ln in lines if ln.strip()][:20]
+    for delim in DELIMITERS:
+        try:
+            rows = list(csv.reader(sample, delimiter=delim))
+        except csv.Error:
+            continue
+        counts = [len(r) for r in rows if r]
+        if not counts:
+            continue
+        widest = max(counts)
+        consistent = sum(1 for c in counts if c == counts[0])
+        score = (consistent if widest > 1 else 0, widest)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _read_csv(path: Path, header_hint: set[str] | None) -> Table:
+    raw = path.read_bytes()
+    encoding, text = _decode_sample(path, raw)
+    del raw
+    lines = text[:200_000].splitlines()
+    if not any(line.strip() for line in lines):
+        raise InputError(f"{path} holds no rows: export the customers again")
+    delimiter = _sniff_delimiter(lines)
+    try:
+        rows = list(csv.reader(lines[: HEADER_SEARCH_ROWS + 1], delimiter=delimiter))
+    except csv.Error as exc:
+        raise InputError(f"{path}: line 1 is not CSV ({exc})") from None
+    skip = _header_index(rows, header_hint)
+    header = rows[skip] if skip < len(rows) else []
+    # Lines before the header row: count physical lines so row numbers match the file
+    skip_lines = skip
+    names = _unique_names(header)
+    if not any(h.strip() for h in header):
+        raise InputError(f"{path}: the first row has no column names; add a header row")
+    data = text.encode("utf-8") if encoding != "utf-8" else None
+    source = io.BytesIO(data) if data is not None else pa.memory_map(str(path))
+    del text
+    try:
+        table = pacsv.read_csv(
+            source,
+            read_options=pacsv.ReadOptions(
+                skip_rows=skip_lines + 1,
+                column_names=names,
+                block_size=1 << 24,
+                # the BOM, if any, was removed by re-encoding; `utf8` read as is
+                encoding="utf8",
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=True,
+                invalid_row_handler=None,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                null_values=[],
+                check_utf8=True,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise InputError(f"{path}: {_explain_arrow_error(str(exc))}") from None
+    finally:
+        if data is None:
+            source.close()
+    table, numbers = _drop_blank_rows(table, skip_lines + 2)
+    return Table(path, table, numbers, header, encoding, delimiter)
+
+
+def _explain_arrow_error(message: str) -> str:
+    m = re.search(r"Expected (\d+) columns, got (\d+)", message)
+    row = re.search(r"[Rr]ow #?(\d+)", message)
+    if m:
+        where = f" (near line {row.group(1)})" if row else ""
+        return (f"a row has {m.group(2)} values where the header has {m.group(1)}{where}; "
+                "check for an unquoted delimiter or a broken line and export again")
+    first = message.strip().splitlines()[0] if message.strip() else "unreadable"
+    return f"not a readable CSV table ({first[:200]})"
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    names = []
+    for i, h in enumerate(header):
+        name = h.strip() or f"Column {i + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name} ({seen[name]})"
+        seen.setdefault(name, 0)
+        names.append(name)
+    return names
+
+
+def normalise_header(text: str) -> str:
+    """Header text as compared with known names: lower case, letters and digits only."""
+    return re.sub(r"[^a-z0-9#]", "", str(text).lower())
+
+
+def _header_index(rows: list[list[str]], hint: set[str] | None) -> int:
+    """Which of the first rows is the header: the first non-blank one, or with `hint` the
+    one naming the most expected columns."""
+    first = next((i for i, r in enumerate(rows) if any(c.strip() for c in r)), 0)
+    if not hint:
+        return first
+    best, best_hits = first, 0
+    for i, r in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        hits = sum(1 for c in r if normalise_header(c) in hint)
+        if hits > best_hits:
+            best, best_hits = i, hits
+    return best if best_hits >= 2 else first
+
+
+def _drop_blank_rows(table: pa.Table, first_row: int) -> tuple[pa.Table, pa.Array]:
+    """Drop rows whose every cell is blank (spreadsheet padding, not customers), keeping
+    each remaining row's number in the file."""
+    import pyarrow.compute as pc
+
+    numbers = pa.array(range(first_row, first_row + table.num_rows), pa.int64())
+    if table.num_columns == 0 or table.num_rows == 0:
+        return table, numbers
+    blank = None
+    for col in table.columns:
+        empty = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(col)), 0)
+        blank = empty if blank is None else pc.and_(blank, empty)
+    if blank is None or not pc.any(blank).as_py():
+        return table, numbers
+    keep = pc.invert(blank)
+    return table.filter(keep), numbers.filter(keep)
+
+
+# -- spreadsheets -----------------------------------------------------------------------------
+def cell_text(value: object) -> str:
+    """A spreadsheet cell as text: whole numbers as digits, booleans TRUE/FALSE."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer():
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time | dt.timedelta):
+        return str(value)
+    return str(value)
+
+
+def _read_spreadsheet(path: Path, sheet: str | None, header_hint: set[str] | None) -> Table:
+    try:
+        from python_calamine import CalamineWorkbook
+    except ImportError as exc:  # pragma: no cover - a broken install
+        raise InputError(f"{path}: python-calamine is not installed ({exc})") from None
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        names = list(book.sheet_names)
+    except Exception as exc:  # noqa: BLE001 - calamine raises its own assorted errors
+        raise InputError(
+            f"{path} is not a readable spreadsheet ({str(exc)[:200]}); "
+            "open it in Excel and save it as .xlsx or CSV UTF-8"
+        ) from None
+    if not names:
+        raise InputError(f"{path} has no sheets")
+    if sheet is None:
+        sheet = names[0]
+    elif sheet not in names:
+        raise InputError(f"{path} has no sheet {sheet!r}; its sheets are {', '.join(names)}")
+    try:
+        rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    except Exception as exc:  # noqa: BLE001
+        raise InputError(f"{path}: sheet {sheet!r} cannot be read ({str(exc)[:200]})") from None
+    # leading fully-empty rows: calamine may trim them; we search for the header anyway
+    text_rows_head = [[cell_text(c) for c in r] for r in rows[: HEADER_SEARCH_ROWS + 1]]
+    if not any(any(c.strip() for c in r) for r in text_rows_head):
+        raise InputError(f"{path}: sheet {sheet!r} is empty")
+    skip = _header_index(text_rows_head, header_hint)
+    header = text_rows_head[skip]
+    # drop trailing empty header cells (formatting spill), keep interior ones named
+    while header and not header[-1].strip():
+        header = header[:-1]
+    if not header:
+        raise InputError(f"{path}: sheet {sheet!r} has no column names in its first rows")
+    width = len(header)
+    names_unique = _unique_names(header)
+    body = rows[skip + 1 :]
+    columns: list[list[str]] = [[] for _ in range(width)]
+    for r in body:
+        n = len(r)
+        for j in range(width):
+            columns[j].append(cell_text(r[j]) if j < n else "")
+    table = pa.table({name: pa.array(col, pa.string()) for name, col in zip(names_unique, columns)})
+    # the first data row's number: calamine's rows start at the sheet's first used row
+    first_row = _sheet_first_row(book, sheet) + skip + 1
+    table, numbers = _drop_blank_rows(table, first_row)
+    return Table(path, table, numbers, header, "xlsx", None, sheet)
+
+
+def _sheet_first_row(book: object, sheet: str) -> int:
+    """1-based row number of the first row calamine returned (its used range start)."""
+    try:
+        start = book.get_sheet_by_name(sheet).start  # type: ignore[attr-defined]
+        if start is not None:
+            return int(start[0]) + 1
+    except Exception:  # noqa: BLE001,S110 - older calamine has no `start`
+        pass
+    return 1

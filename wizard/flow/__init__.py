@@ -1,0 +1,1 @@
+"""The conversion as data: steps, prerequisites, status, checklist. Qt-free."""

@@ -1,0 +1,131 @@
+"""The conversion's steps as data: what each needs first, whether it is done, what it made.
+
+The command line refuses a step whose prerequisites are not done (exit 4); the GUI draws the
+same list in its sidebar (done, current, blocked). A step is done when its work recorded
+`done` in the store; the coordination step is done when its checklist tasks are signed off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from wizard.errors import NotReady
+from wizard.flow.project import Project
+
+
+class State(StrEnum):
+    DONE = "done"
+    CURRENT = "current"  # the first step not done whose prerequisites are done
+    READY = "ready"  # prerequisites done, not the first such step
+    BLOCKED = "blocked"  # a prerequisite is not done
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    title: str
+    requires: tuple[str, ...]
+    summary: str
+
+
+STEPS: tuple[Step, ...] = (
+    Step("coordination", "Coordinate", (),
+         "Confirm go-live and the maintenance window, the BIDs and who does what."),
+    Step("flag_file", "Flag file", (),
+         "Export every customer's paperless and autopay flags for Daffron."),
+    Step("send", "Send to Daffron", ("flag_file",),
+         "Upload the flag file to the provider over SFTP."),
+    Step("cross_reference", "Cross-reference", ("flag_file",),
+         "Import the old-to-new account map and make the IC account update."),
+    Step("verification", "Verify", ("cross_reference",),
+         "Prove every autopay and paperless enrolment survived go-live."),
+    Step("report", "Biller workbook", ("flag_file",),
+         "Hand the biller the workbook of it all."),
+)
+STEP_IDS = tuple(s.id for s in STEPS)
+
+
+def step(step_id: str) -> Step:
+    for s in STEPS:
+        if s.id == step_id:
+            return s
+    raise KeyError(step_id)
+
+
+def is_done(project: Project, step_id: str) -> bool:
+    record = project.store.step(step_id)
+    return record is not None and record[0] == "done"
+
+
+def mark_done(project: Project, step_id: str, **detail: Any) -> None:
+    project.store.set_step(step_id, "done", detail)
+    project.store.audit("step done", step=step_id, **detail)
+
+
+def mark_failed(project: Project, step_id: str, **detail: Any) -> None:
+    """Record a failed attempt, without undoing an earlier success of the step."""
+    if not is_done(project, step_id):
+        project.store.set_step(step_id, "failed", detail)
+    project.store.audit("step failed", step=step_id, **detail)
+
+
+def require(project: Project, step_id: str) -> None:
+    """Raise `NotReady` (exit 4) unless every prerequisite of `step_id` is done."""
+    missing = [r for r in step(step_id).requires if not is_done(project, r)]
+    if missing:
+        names = ", ".join(f"'{step(m).title}'" for m in missing)
+        raise NotReady(f"'{step(step_id).title}' needs {names} done first")
+
+
+def states(project: Project) -> dict[str, State]:
+    """Each step's state, in order; exactly one step is CURRENT unless all are done."""
+    done = {s.id for s in STEPS if is_done(project, s.id)}
+    result: dict[str, State] = {}
+    current_given = False
+    for s in STEPS:
+        if s.id in done:
+            result[s.id] = State.DONE
+        elif any(r not in done for r in s.requires):
+            result[s.id] = State.BLOCKED
+        elif not current_given:
+            result[s.id] = State.CURRENT
+            current_given = True
+        else:
+            result[s.id] = State.READY
+    return result
+
+
+def first_not_done(project: Project) -> str | None:
+    for step_id, state in states(project).items():
+        if state is not State.DONE:
+            return step_id
+    return None
+
+
+def status(project: Project) -> dict[str, Any]:
+    """The `convwiz status` result."""
+    d = project.dates
+    records = project.store.steps()
+    return {
+        "project": str(project.folder),
+        "biller": project.biller,
+        "go_live": d.go_live.isoformat(),
+        "window_start": d.window_start.isoformat(),
+        "window_end": d.window_end.isoformat(),
+        "window_days": d.window_days,
+        "production_bid": project.production_bid,
+        "test_bid": project.test_bid,
+        "next_step": first_not_done(project),
+        "steps": [
+            {
+                "id": s.id,
+                "title": s.title,
+                "state": st.value,
+                "updated": records.get(s.id, (None, None, {}))[1],
+                "detail": records.get(s.id, (None, None, {}))[2],
+            }
+            for s, st in zip(STEPS, states(project).values())
+        ],
+    }

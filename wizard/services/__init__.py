@@ -1,0 +1,1 @@
+"""The outside world: files, the project store, SFTP, secrets, workbooks, the simulator."""

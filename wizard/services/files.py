@@ -1,0 +1,104 @@
+"""Files that hold customer data: owner-only, written whole or not at all, hashed.
+
+Every file the program makes goes through `atomic_output`: it is written under a temporary
+name beside its final one (mode 0600 from the first byte), flushed and fsync'd, then renamed
+over the final name. A crash or a Cancel leaves at most a `.tmp-*` file, never half a file
+under the final name; `sweep_temporaries` removes those leftovers when a project opens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+TEMP_PREFIX = ".tmp-"
+
+
+def private_dir(path: Path) -> Path:
+    """Create `path` (and parents) readable by the owner only."""
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    with contextlib.suppress(OSError):
+        os.chmod(path, PRIVATE_DIR)
+    return path
+
+
+@contextlib.contextmanager
+def atomic_output(final: Path, mode: str = "wb") -> Iterator[tuple[IO[bytes], Path]]:
+    """Yield (file, temporary path); on success rename the temporary file to `final`.
+
+    The temporary file is created 0600 by `mkstemp`. On any exception (Cancel included) it
+    is removed and `final` is untouched.
+    """
+    final = Path(final)
+    private_dir(final.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX + final.name + ".", dir=final.parent)
+    tmp = Path(tmp_name)
+    try:
+        os.fchmod(fd, PRIVATE_FILE)
+        with os.fdopen(fd, mode) as handle:
+            yield handle, tmp
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, final)
+        _fsync_dir(final.parent)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+@contextlib.contextmanager
+def atomic_path(final: Path) -> Iterator[Path]:
+    """Yield a temporary path for a library that writes by name; rename it on success."""
+    final = Path(final)
+    private_dir(final.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX + final.name + ".", dir=final.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.chmod(tmp, PRIVATE_FILE)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, final)
+        _fsync_dir(final.parent)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    """The file's SHA-256 as lowercase hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sweep_temporaries(folder: Path) -> list[Path]:
+    """Remove temporary files a crashed write left behind under `folder`."""
+    removed = []
+    if folder.is_dir():
+        for leftover in folder.rglob(TEMP_PREFIX + "*"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+                removed.append(leftover)
+    return removed

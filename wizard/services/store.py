@@ -1,0 +1,297 @@
+"""The project store: one SQLite file (WAL) holding settings, step status, checklist
+sign-offs, the append-only audit log and the manifest of every file made, sent or received.
+
+Schema changes are numbered migrations applied in order and recorded in `user_version`.
+The audit log is append-only: triggers refuse UPDATE and DELETE on it. No secret is ever
+stored here; `set_setting` refuses keys that look like one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+STORE_NAME = "convwiz.sqlite"
+
+MIGRATIONS: list[str] = [
+    # 1: the first schema
+    """
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE steps (
+        id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE checklist (
+        id TEXT PRIMARY KEY,
+        done_by TEXT NOT NULL,
+        done_at TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TABLE manifest (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        direction TEXT NOT NULL CHECK (direction IN ('made', 'sent', 'received')),
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        rows INTEGER,
+        bytes INTEGER,
+        detail TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX manifest_kind ON manifest (kind, seq);
+    """,
+]
+
+_SECRET_WORDS = ("password", "passphrase", "secret", "token_value", "private_key")
+
+
+def now_iso() -> str:
+    """The current time, UTC, to the second, ISO 8601."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    seq: int
+    at: str
+    direction: str
+    kind: str
+    name: str
+    sha256: str
+    rows: int | None
+    bytes: int | None
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    seq: int
+    at: str
+    actor: str
+    action: str
+    detail: dict[str, Any]
+
+
+class Store:
+    """The project's SQLite store. Cheap to open; every write is its own transaction."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        # one connection shared by the GUI thread and its workers, serialised by _lock
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(
+            self.path, timeout=10, isolation_level=None, check_same_thread=False
+        )
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+        for suffix in ("", "-wal", "-shm"):
+            p = Path(str(self.path) + suffix)
+            if p.exists():
+                os.chmod(p, 0o600)
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            else:
+                self._db.execute("COMMIT")
+
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.transaction() as db:
+                for statement in _split_sql(script):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number}")
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def integrity_ok(self) -> bool:
+        return bool(self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
+
+    # -- settings ---------------------------------------------------------------------------
+    def set_setting(self, key: str, value: Any) -> None:
+        if any(word in key.lower() for word in _SECRET_WORDS):
+            raise ValueError(f"refusing to store {key!r} in the project: secrets go to the keyring")
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, json.dumps(value)),
+            )
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        row = _first(self._query("SELECT value FROM settings WHERE key = ?", (key,)))
+        return default if row is None else json.loads(row[0])
+
+    def settings(self) -> dict[str, Any]:
+        rows = self._query("SELECT key, value FROM settings ORDER BY key")
+        return {r["key"]: json.loads(r["value"]) for r in rows}
+
+    # -- steps ------------------------------------------------------------------------------
+    def set_step(self, step_id: str, status: str, detail: dict[str, Any] | None = None) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO steps (id, status, updated, detail) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET status = excluded.status, "
+                "updated = excluded.updated, detail = excluded.detail",
+                (step_id, status, now_iso(), json.dumps(detail or {})),
+            )
+
+    def step(self, step_id: str) -> tuple[str, str, dict[str, Any]] | None:
+        row = _first(self._query("SELECT status, updated, detail FROM steps WHERE id = ?", (step_id,)))
+        if row is None:
+            return None
+        return row["status"], row["updated"], json.loads(row["detail"])
+
+    def steps(self) -> dict[str, tuple[str, str, dict[str, Any]]]:
+        rows = self._query("SELECT id, status, updated, detail FROM steps")
+        return {r["id"]: (r["status"], r["updated"], json.loads(r["detail"])) for r in rows}
+
+    # -- checklist sign-offs ----------------------------------------------------------------
+    def sign_off(self, task_id: str, by: str, note: str = "") -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO checklist (id, done_by, done_at, note) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET done_by = excluded.done_by, "
+                "done_at = excluded.done_at, note = excluded.note",
+                (task_id, by, now_iso(), note),
+            )
+
+    def reopen(self, task_id: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM checklist WHERE id = ?", (task_id,))
+
+    def sign_offs(self) -> dict[str, dict[str, str]]:
+        rows = self._query("SELECT id, done_by, done_at, note FROM checklist")
+        return {
+            r["id"]: {"by": r["done_by"], "at": r["done_at"], "note": r["note"]} for r in rows
+        }
+
+    # -- audit log --------------------------------------------------------------------------
+    def audit(self, action: str, actor: str = "convwiz", **detail: Any) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
+                (now_iso(), actor, action, json.dumps(detail, default=str)),
+            )
+
+    def audit_log(self) -> list[AuditEntry]:
+        rows = self._query("SELECT * FROM audit ORDER BY seq")
+        return [
+            AuditEntry(r["seq"], r["at"], r["actor"], r["action"], json.loads(r["detail"]))
+            for r in rows
+        ]
+
+    # -- manifest ---------------------------------------------------------------------------
+    def record_file(
+        self,
+        direction: str,
+        kind: str,
+        name: str,
+        sha256: str,
+        rows: int | None = None,
+        size: int | None = None,
+        **detail: Any,
+    ) -> None:
+        """Record a file made, sent or received, and say so in the audit log."""
+        with self.transaction() as db:
+            at = now_iso()
+            db.execute(
+                "INSERT INTO manifest (at, direction, kind, name, sha256, rows, bytes, detail) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (at, direction, kind, name, sha256, rows, size, json.dumps(detail, default=str)),
+            )
+            db.execute(
+                "INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
+                (
+                    at,
+                    "convwiz",
+                    f"file {direction}",
+                    json.dumps(
+                        {"kind": kind, "name": name, "sha256": sha256, "rows": rows,
+                         "bytes": size, **detail},
+                        default=str,
+                    ),
+                ),
+            )
+
+    def manifest(self, kind: str | None = None) -> list[ManifestEntry]:
+        if kind is None:
+            rows = self._query("SELECT * FROM manifest ORDER BY seq")
+        else:
+            rows = self._query("SELECT * FROM manifest WHERE kind = ? ORDER BY seq", (kind,))
+        return [
+            ManifestEntry(
+                r["seq"], r["at"], r["direction"], r["kind"], r["name"], r["sha256"],
+                r["rows"], r["bytes"], json.loads(r["detail"]),
+            )
+            for r in rows
+        ]
+
+    def latest_file(self, kind: str) -> ManifestEntry | None:
+        entries = self.manifest(kind)
+        return entries[-1] if entries else None
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies whole."""
+    statements, current = [], []
+    for line in script.strip().splitlines():
+        current.append(line)
+        joined = "\n".join(current).strip()
+        if joined.endswith(";") and sqlite3.complete_statement(joined):
+            statements.append(joined)
+            current = []
+    if "\n".join(current).strip():
+        statements.append("\n".join(current).strip())
+    return statements
+
+
+def _first(rows: list[sqlite3.Row]) -> sqlite3.Row | None:
+    return rows[0] if rows else None
