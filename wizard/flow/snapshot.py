@@ -1,0 +1,59 @@
+"""The snapshots later steps need, kept in the project's `data/` as Parquet (0600).
+
+- `customers.parquet`: the pre-conversion customers as the flag file has them, normalised:
+  columns `row` (int64, the row in the source export), `name`, `account`, `email`,
+  `paperless` (Y/N), `autopay` (Y/N), `method` (card/check/empty), `last4` (4 digits or
+  empty); all text but `row`. Written by `export-flags`.
+- `cross_reference.parquet`: the imported cross-reference: `row` (int64), `old`, `new`
+  (text). Written by `import-xref`.
+
+Each is written atomically and recorded in the manifest with its SHA-256; loading checks
+that hash so a snapshot edited or damaged behind the program's back is refused.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from wizard.errors import NotReady
+from wizard.flow.project import Project
+from wizard.services.files import atomic_path, sha256_file
+
+CUSTOMERS = "customers"
+CROSS_REFERENCE = "cross_reference"
+CUSTOMER_COLUMNS = ("name", "account", "email", "paperless", "autopay", "method", "last4")
+
+
+def path(project: Project, kind: str) -> Path:
+    return project.data / f"{kind}.parquet"
+
+
+def save(project: Project, kind: str, table: pa.Table, **detail: object) -> str:
+    """Write the snapshot atomically and record it; return its SHA-256."""
+    target = path(project, kind)
+    with atomic_path(target) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
+    return project.record_made(target, f"snapshot:{kind}", rows=table.num_rows, **detail)
+
+
+def load(project: Project, kind: str) -> pa.Table:
+    """The snapshot, checked against its SHA-256 in the manifest."""
+    target = path(project, kind)
+    entry = project.store.latest_file(f"snapshot:{kind}")
+    what = "customer snapshot (run export-flags)" if kind == CUSTOMERS else (
+        "cross-reference snapshot (run import-xref)")
+    if entry is None or not target.exists():
+        raise NotReady(f"the project has no {what}")
+    if sha256_file(target) != entry.sha256:
+        raise NotReady(
+            f"{target} does not match the SHA-256 recorded when it was made; it was changed "
+            "outside the wizard. Run the step that makes it again"
+        )
+    return pq.read_table(target)
+
+
+def exists(project: Project, kind: str) -> bool:
+    return path(project, kind).exists() and project.store.latest_file(f"snapshot:{kind}") is not None
