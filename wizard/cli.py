@@ -219,7 +219,9 @@ def cmd_purge(args: argparse.Namespace) -> dict[str, Any]:
             return True
         if not sys.stdin or not sys.stdin.isatty():
             raise UsageError("purge removes customer data: confirm with --yes")
-        answer = input(f"{question} [y/N] ")
+        # the question goes to stderr: stdout's last line is the --json object
+        print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
+        answer = sys.stdin.readline()  # "" at end of input (Ctrl-D) is a no
         return answer.strip().lower() in ("y", "yes")
 
     with _open(args) as project:

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -80,32 +81,35 @@ def read_table(
 
 
 # -- CSV --------------------------------------------------------------------------------------
-def _decode_sample(path: Path, raw: bytes) -> tuple[str, str]:
-    """Decide the encoding from the whole file's bytes; return (encoding, sample text)."""
+SAMPLE_BYTES = 256 * 1024
+
+
+def _decode(path: Path, raw: bytes, whole: bool) -> tuple[str, str]:
+    """(encoding, text) of `raw`: UTF-8 (BOM or not), else Windows-1252, else InputError.
+
+    For a sample (`whole` false) a multi-byte character cut at the end is not an error.
+    """
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(
             f"{path} is saved as UTF-16 (Excel's 'Unicode Text'); save it as "
             "'CSV UTF-8 (Comma delimited)' and choose it again"
         )
-    if b"\x00" in raw[:65536]:
+    if b"\x00" in raw[:SAMPLE_BYTES]:
         raise InputError(f"{path} is not a text table (it holds binary data); "
                          "choose the CSV or XLSX export")
-    if raw.startswith(b"\xef\xbb\xbf"):
-        encoding = "utf-8-sig"
-    else:
-        encoding = "utf-8"
+    encoding = "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8"
     try:
-        text = raw.decode(encoding)
-    except UnicodeDecodeError:
-        try:
-            text = raw.decode("cp1252")
-            encoding = "cp1252"
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"{path}: unknown text encoding (byte 0x{raw[exc.start]:02x} at offset "
-                f"{exc.start} is neither UTF-8 nor Windows-1252); save it as CSV UTF-8"
-            ) from None
-    return encoding, text
+        return encoding, raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        if not whole and exc.start >= len(raw) - 3:
+            return encoding, raw[: exc.start].decode(encoding)
+    try:
+        return "cp1252", raw.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}: unknown text encoding (byte 0x{raw[exc.start]:02x} at offset "
+            f"{exc.start} is neither UTF-8 nor Windows-1252); save it as CSV UTF-8"
+        ) from None
 
 
 def _sniff_delimiter(lines: list[str]) -> str:
@@ -129,10 +133,13 @@ def _sniff_delimiter(lines: list[str]) -> str:
 
 
 def _read_csv(path: Path, header_hint: set[str] | None) -> Table:
-    raw = path.read_bytes()
-    encoding, text = _decode_sample(path, raw)
-    del raw
-    lines = text[:200_000].splitlines()
+    with open(path, "rb") as handle:
+        head = handle.read(SAMPLE_BYTES + 1)
+    whole = len(head) <= SAMPLE_BYTES
+    encoding, text = _decode(path, head, whole)
+    lines = text.splitlines()
+    if not whole and lines:
+        lines = lines[:-1]  # the last sampled line may be cut short
     if not any(line.strip() for line in lines):
         raise InputError(f"{path} holds no rows: export the customers again")
     delimiter = _sniff_delimiter(lines)
@@ -142,43 +149,53 @@ def _read_csv(path: Path, header_hint: set[str] | None) -> Table:
         raise InputError(f"{path}: line 1 is not CSV ({exc})") from None
     skip = _header_index(rows, header_hint)
     header = rows[skip] if skip < len(rows) else []
-    # Lines before the header row: count physical lines so row numbers match the file
-    skip_lines = skip
-    names = _unique_names(header)
     if not any(h.strip() for h in header):
         raise InputError(f"{path}: the first row has no column names; add a header row")
-    data = text.encode("utf-8") if encoding != "utf-8" else None
-    source = io.BytesIO(data) if data is not None else pa.memory_map(str(path))
-    del text
+    if encoding == "utf-8-sig" and skip == 0 and header:
+        header[0] = header[0].lstrip("\ufeff")
+    names = _unique_names(header)
+    # lines before the header row are counted so row numbers match what a person sees
+    physical_skip = sum(1 for _ in lines[:skip]) + 1
+    table = None
+    if encoding != "cp1252":
+        try:
+            table = _arrow_csv(pa.memory_map(str(path)), physical_skip, names, delimiter)
+        except pa.ArrowInvalid as exc:
+            if "UTF8" not in str(exc) and "utf8" not in str(exc).lower():
+                raise InputError(f"{path}: {_explain_arrow_error(str(exc))}") from None
+            # valid UTF-8 at the start, not further on: the file is Windows-1252 after all
+    if table is None:
+        encoding, full = _decode(path, path.read_bytes(), True)
+        if encoding != "cp1252":
+            encoding, full = "cp1252", path.read_bytes().decode("cp1252", errors="strict")
+        try:
+            table = _arrow_csv(io.BytesIO(full.encode("utf-8")), physical_skip, names,
+                               delimiter)
+        except pa.ArrowInvalid as exc:
+            raise InputError(f"{path}: {_explain_arrow_error(str(exc))}") from None
+    table, numbers = _drop_blank_rows(table, physical_skip + 1)
+    return Table(path, table, numbers, header, encoding, delimiter)
+
+
+def _arrow_csv(source: object, skip: int, names: list[str], delimiter: str) -> pa.Table:
     try:
-        table = pacsv.read_csv(
+        return pacsv.read_csv(
             source,
-            read_options=pacsv.ReadOptions(
-                skip_rows=skip_lines + 1,
-                column_names=names,
-                block_size=1 << 24,
-                # the BOM, if any, was removed by re-encoding; `utf8` read as is
-                encoding="utf8",
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=True,
-                invalid_row_handler=None,
-            ),
+            read_options=pacsv.ReadOptions(skip_rows=skip, column_names=names),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                              ignore_empty_lines=True),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-                null_values=[],
-                check_utf8=True,
+                strings_can_be_null=False, quoted_strings_can_be_null=False,
+                null_values=[], check_utf8=True,
             ),
         )
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise InputError(f"{path}: {_explain_arrow_error(str(exc))}") from None
+    except pa.ArrowTypeError as exc:
+        raise pa.ArrowInvalid(str(exc)) from None
     finally:
-        if data is None:
-            source.close()
-    table, numbers = _drop_blank_rows(table, skip_lines + 2)
-    return Table(path, table, numbers, header, encoding, delimiter)
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
 
 
 def _explain_arrow_error(message: str) -> str:
@@ -229,15 +246,15 @@ def _drop_blank_rows(table: pa.Table, first_row: int) -> tuple[pa.Table, pa.Arra
     each remaining row's number in the file."""
     import pyarrow.compute as pc
 
-    numbers = pa.array(range(first_row, first_row + table.num_rows), pa.int64())
+    numbers = pa.array(np.arange(first_row, first_row + table.num_rows, dtype=np.int64))
     if table.num_columns == 0 or table.num_rows == 0:
         return table, numbers
     blank = None
     for col in table.columns:
-        empty = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(col)), 0)
+        empty = pc.equal(pc.utf8_trim_whitespace(col), "")
         blank = empty if blank is None else pc.and_(blank, empty)
-    if blank is None or not pc.any(blank).as_py():
-        return table, numbers
+        if not pc.any(blank).as_py():
+            return table, numbers  # most files: the first column already rules it out
     keep = pc.invert(blank)
     return table.filter(keep), numbers.filter(keep)
 

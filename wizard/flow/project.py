@@ -268,9 +268,11 @@ class Project:
         except ValueError:
             return str(path)
 
-    def record_made(self, path: Path, kind: str, rows: int | None = None, **detail: Any) -> str:
-        """Hash a file just made and put it in the manifest; return its SHA-256."""
-        digest = sha256_file(path)
+    def record_made(self, path: Path, kind: str, rows: int | None = None,
+                    sha256: str | None = None, **detail: Any) -> str:
+        """Put a file just made in the manifest (hashing it unless `sha256` is given, as
+        computed while writing); return its SHA-256."""
+        digest = sha256 or sha256_file(path)
         self.store.record_file(
             "made", kind, self.relative(path), digest, rows=rows, size=path.stat().st_size,
             **detail,

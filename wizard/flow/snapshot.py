@@ -31,11 +31,17 @@ def path(project: Project, kind: str) -> Path:
     return project.data / f"{kind}.parquet"
 
 
-def save(project: Project, kind: str, table: pa.Table, **detail: object) -> str:
-    """Write the snapshot atomically and record it; return its SHA-256."""
+def write(project: Project, kind: str, table: pa.Table) -> Path:
+    """Write the snapshot atomically, without recording it (see `save`)."""
     target = path(project, kind)
     with atomic_path(target) as tmp:
         pq.write_table(table, tmp, compression="zstd")
+    return target
+
+
+def save(project: Project, kind: str, table: pa.Table, **detail: object) -> str:
+    """Write the snapshot atomically and record it; return its SHA-256."""
+    target = write(project, kind, table)
     return project.record_made(target, f"snapshot:{kind}", rows=table.num_rows, **detail)
 
 

@@ -1,0 +1,352 @@
+"""The customer export, made into the flag file's seven fields and checked.
+
+`detect_columns` finds the seven fields by their usual header names (or `--map`), `prepare`
+normalises every value column-wise with pyarrow compute and records every finding the
+contract lists: blocking ones stop the export (exit 3), warnings let it go on. A full card
+number anywhere in the file is blocking and is only ever shown masked to its last four.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from wizard.core.cards import card_cells, mask_cards_in_text
+from wizard.core.findings import BLOCKING, WARNING, Findings
+from wizard.core.reader import Table, normalise_header
+from wizard.errors import InputError
+from wizard.progress import NullProgress, Progress, check
+
+FIELDS = ("name", "account", "email", "paperless", "autopay", "method", "last4")
+FLAG_FILE_HEADER = ("Customer Name", "UTI Account Number", "Email", "Paperless", "Autopay",
+                    "Default Payment Method Type", "Last 4")
+FIELD_LABELS = dict(zip(FIELDS, FLAG_FILE_HEADER))
+
+# usual header names, compared after `normalise_header` (lower case, letters and digits)
+HEADER_NAMES: dict[str, tuple[str, ...]] = {
+    "name": ("customername", "name", "fullname", "accountname", "customer", "payername",
+             "accountholder", "accountholdername", "customerfullname", "billingname",
+             "membername", "consumername", "payer", "client", "clientname"),
+    "account": ("utiaccountnumber", "utiaccount", "utiacct", "utiacctno", "accountnumber",
+                "account", "acctno", "acctnumber", "acct", "acct#", "account#", "accountno",
+                "accountnum", "acctnum", "accountid", "customeraccount",
+                "customeraccountnumber", "billingaccount", "billingaccountnumber",
+                "icaccountnumber", "icaccount", "memberaccount", "membernumber",
+                "serviceaccount", "serviceaccountnumber", "accountnbr", "acctnbr"),
+    "email": ("email", "emailaddress", "customeremail", "emailaddr", "mail", "ebillemail",
+              "notificationemail", "primaryemail", "contactemail"),
+    "paperless": ("paperless", "ebill", "ebilling", "paperlessbilling", "paperlessenrolled",
+                  "paperlessflag", "paperlessstatus", "gopaperless", "electronicbill",
+                  "electronicbilling", "ebillenrolled", "ebillflag", "ebillstatus",
+                  "paperlessyn", "ebillyn", "estatement", "estatements"),
+    "autopay": ("autopay", "autopayment", "autopayenrolled", "autopayflag", "autopaystatus",
+                "autopayyn", "recurringpayment", "recurring", "autodraft", "automaticpayment",
+                "autopayenabled", "scheduledpayment", "autopaid"),
+    "method": ("defaultpaymentmethodtype", "paymentmethodtype", "paymenttype", "paymentmethod",
+               "methodtype", "defaultpaymentmethod", "defaultpaymenttype", "wallettype",
+               "paytype", "accounttype", "autopaymethod", "autopaytype", "method",
+               "paymentsource", "defaultmethod", "storedpaymenttype"),
+    "last4": ("last4", "lastfour", "last4digits", "lastfourdigits", "cardlast4", "last4ofcard",
+              "accountlast4", "paymentlast4", "methodlast4", "last4ofaccount", "lastfourofcard",
+              "maskednumber", "maskedaccount", "maskedcard", "last4number",
+              "defaultpaymentlast4", "paymentmethodlast4"),
+}
+ALL_HEADER_NAMES = {n for names in HEADER_NAMES.values() for n in names}
+
+FLAG_YES = ("y", "yes", "true", "t", "1", "enrolled", "active", "on")
+FLAG_NO = ("n", "no", "false", "f", "0", "not enrolled", "inactive", "off", "")
+CARD_WORDS = ("card", "credit", "debit", "visa", "mastercard", "mc", "amex", "american express",
+              "discover", "credit card", "debit card", "visa card", "mastercard card",
+              "amex card", "discover card")
+CHECK_WORDS = ("check", "checking", "savings", "ach", "echeck", "e-check", "bank",
+               "checking account", "savings account", "bank account", "ach account")
+_EMAIL_OK = r"^[^@\s,;<>()\[\]]+@[^@\s,;<>()\[\]]+\.[A-Za-z]{2,}$"
+_MANGLED = r"^[0-9]*\.?[0-9]+[eE][+-]?[0-9]+$|^[0-9]+\.0+$"
+
+
+@dataclass
+class Prepared:
+    """The customers made ready for the flag file, and what was found on the way."""
+
+    customers: pa.Table  # row (int64) + FIELDS, all text, one row per customer
+    findings: Findings
+    columns: dict[str, str]  # field -> the file's column it came from
+    duplicates_removed: int = 0
+
+
+def detect_columns(headers: list[str], mapping: Mapping[str, str] | None = None,
+                   path: Path | str = "the file") -> dict[str, str]:
+    """Field -> column name. `mapping` (from --map) wins; the rest by usual names.
+
+    A missing field is an InputError (exit 2) naming the headers found.
+    """
+    mapping = dict(mapping or {})
+    by_norm: dict[str, str] = {}
+    for h in headers:
+        by_norm.setdefault(normalise_header(h), h)
+    found: dict[str, str] = {}
+    for field, header in mapping.items():
+        if header in headers:
+            found[field] = header
+        elif normalise_header(header) in by_norm:
+            found[field] = by_norm[normalise_header(header)]
+        else:
+            raise InputError(
+                f"{path}: --map {field}={header!r} names no column; the columns are: "
+                + ", ".join(repr(h) for h in headers)
+            )
+    taken = set(found.values())
+    for field in FIELDS:
+        if field in found:
+            continue
+        for name in HEADER_NAMES[field]:
+            column = by_norm.get(name)
+            if column is not None and column not in taken:
+                found[field] = column
+                taken.add(column)
+                break
+    missing = [f for f in FIELDS if f not in found]
+    if missing:
+        need = ", ".join(f"{f} ({FIELD_LABELS[f]})" for f in missing)
+        raise InputError(
+            f"{path}: no column for {need}. The headers found are: "
+            + ", ".join(repr(h) for h in headers)
+            + ". Rename the column or give --map FIELD=HEADER"
+        )
+    return found
+
+
+def _clean(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    return pc.utf8_trim_whitespace(pc.fill_null(column, ""))
+
+
+def _lower(column: pa.ChunkedArray, known: tuple[str, ...] = ()) -> pa.ChunkedArray:
+    """Trimmed, lower case, inner white space collapsed (only computed where needed)."""
+    low = pc.utf8_lower(pc.utf8_trim_whitespace(pc.fill_null(column, "")))
+    if known and pc.all(pc.is_in(low, value_set=pa.array(known))).as_py():
+        return low
+    return pc.replace_substring_regex(low, r"\s+", " ")
+
+
+def _indices(mask: pa.ChunkedArray | pa.Array) -> pa.Array:
+    return pc.indices_nonzero(pc.fill_null(mask, False))
+
+
+def _add(findings: Findings, mask: pa.ChunkedArray | pa.Array, rows: pa.Array,
+         values: pa.ChunkedArray, field: str, severity: str, rule: str, fix: str) -> None:
+    """Add one finding per true cell of `mask` (vectorised; only hits reach Python)."""
+    idx = _indices(mask)
+    if len(idx) == 0:
+        return
+    hit_rows = pc.take(rows, idx).to_pylist()
+    hit_values = [mask_cards_in_text(v) for v in pc.take(values, idx).to_pylist()]
+    findings.add_many(hit_rows, field, hit_values, severity, rule, fix)
+
+
+def normalise_flag(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+    """(Y/N column, mask of unrecognised values)."""
+    low = _lower(column, FLAG_YES + FLAG_NO)
+    yes = pc.is_in(low, value_set=pa.array(FLAG_YES))
+    no = pc.is_in(low, value_set=pa.array(FLAG_NO))
+    return pc.if_else(yes, "Y", "N"), pc.invert(pc.or_(yes, no))
+
+
+def normalise_method(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+    """(card/check/'' column, mask of unrecognised values)."""
+    low = _lower(column, CARD_WORDS + CHECK_WORDS + ("",))
+    card = pc.is_in(low, value_set=pa.array(CARD_WORDS))
+    check_ = pc.is_in(low, value_set=pa.array(CHECK_WORDS))
+    empty = pc.equal(low, "")
+    known = pc.or_(pc.or_(card, check_), empty)
+    if not pc.all(known).as_py():
+        # "... card" and "... account" forms ("Credit Card", "Checking Account")
+        card = pc.or_(card, pc.match_substring_regex(low, r"^\S.* card$"))
+        account = pc.and_(pc.match_substring_regex(low, r"^\S.* account$"), pc.invert(card))
+        check_ = pc.or_(check_, account)
+        known = pc.or_(pc.or_(card, check_), empty)
+    out = pc.if_else(card, "card", pc.if_else(check_, "check", ""))
+    return out, pc.invert(known)
+
+
+def _starts_like_formula(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    first = pc.utf8_slice_codeunits(column, 0, 1)
+    return pc.is_in(first, value_set=pa.array(["=", "+", "-", "@"]))
+
+
+def prepare(table: Table, mapping: Mapping[str, str] | None = None,
+            progress: Progress | None = None) -> Prepared:
+    """Normalise and check the customer export (see the contract's reading rules)."""
+    progress = progress or NullProgress()
+    columns = detect_columns(table.data.column_names, mapping, table.path)
+    data = table.data
+    rows = table.row_numbers
+    n = data.num_rows
+    findings = Findings()
+    steps = 9
+
+    # 1. a full card number anywhere in the file: every column, not just the seven. The
+    #    scan runs on a second thread (pyarrow releases the GIL) while the values are read.
+    progress.report(0, steps, "looking for full card numbers")
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="card-scan")
+    account_column = data.column(columns["account"])
+    card_scan = pool.submit(lambda: [(name, card_cells(data.column(name)))
+                                     for name in data.column_names])
+    distinct = pool.submit(
+        lambda: pc.count_distinct(pc.utf8_trim_whitespace(account_column)).as_py())
+    pool.shutdown(wait=False)
+
+    progress.report(1, steps, "reading names and account numbers")
+    name = _clean(data.column(columns["name"]))
+    account = _clean(data.column(columns["account"]))
+    email = _clean(data.column(columns["email"]))
+    check(progress)
+
+    # 2. account numbers: text, never empty, never spreadsheet-mangled
+    _add(findings, pc.equal(account, ""), rows, account, "account", BLOCKING,
+         "the account number is empty",
+         "Fill in the customer's UTI account number or remove the row")
+    _add(findings, pc.match_substring_regex(account, _MANGLED), rows, account, "account",
+         BLOCKING, "the account number was mangled by a spreadsheet (scientific notation or .0)",
+         "Export the accounts again as text (in Excel: format the column as Text before "
+         "pasting, or export straight to CSV)")
+
+    # 3. flags
+    progress.report(2, steps, "reading paperless and autopay flags")
+    paperless, bad_paperless = normalise_flag(data.column(columns["paperless"]))
+    autopay, bad_autopay = normalise_flag(data.column(columns["autopay"]))
+    _add(findings, bad_paperless, rows, _clean(data.column(columns["paperless"])), "paperless",
+         BLOCKING, "Paperless is not a yes/no value",
+         "Use Y or N (yes/no, true/false, 1/0, enrolled/not enrolled are read too)")
+    _add(findings, bad_autopay, rows, _clean(data.column(columns["autopay"])), "autopay",
+         BLOCKING, "Autopay is not a yes/no value",
+         "Use Y or N (yes/no, true/false, 1/0, enrolled/not enrolled are read too)")
+    check(progress)
+
+    # 4. payment method
+    progress.report(3, steps, "reading payment methods")
+    method, bad_method = normalise_method(data.column(columns["method"]))
+    _add(findings, bad_method, rows, _clean(data.column(columns["method"])), "method",
+         BLOCKING, "the payment method type is not card or check",
+         "Use card (credit, debit, Visa, ...) or check (checking, savings, ACH, ...), "
+         "or leave it empty when no method is on file")
+
+    card_rows: set[int] = set()
+    for column_name, hits in card_scan.result():
+        for i in hits:
+            card_rows.add(i)
+            findings.add(table.source_row(i), _label_for(column_name, columns),
+                         mask_cards_in_text(data.column(column_name)[i].as_py()), BLOCKING,
+                         "a full card number is in the file",
+                         "Remove the card number from the export: only the last 4 digits "
+                         "may be sent")
+    card_flags = np.zeros(n, dtype=bool)
+    card_flags[list(card_rows)] = True
+    card_mask = pa.array(card_flags)
+    check(progress)
+
+    # 5. last 4: masked forms (****1234, XXXX-1234) give their digits; 1-3 digits are
+    #    padded (spreadsheets drop leading zeros); more than 4 digits is blocking
+    progress.report(4, steps, "reading last-4 digits")
+    raw_last4 = _clean(data.column(columns["last4"]))
+    digits = raw_last4
+    if not pc.all(pc.match_substring_regex(raw_last4, r"^[0-9]*$")).as_py():
+        digits = pc.replace_substring_regex(raw_last4, r"^[*xX#•.\s-]+", "")
+    is_digits = pc.match_substring_regex(digits, r"^[0-9]+$")
+    length = pc.utf8_length(digits)
+    too_long = pc.and_(pc.and_(is_digits, pc.greater(length, 4)), pc.invert(card_mask))
+    short = pc.and_(is_digits, pc.less(length, 4))
+    not_digits = pc.and_(pc.invert(is_digits), pc.not_equal(raw_last4, ""))
+    not_digits = pc.and_(not_digits, pc.invert(card_mask))
+    _add(findings, too_long, rows, raw_last4, "last4", BLOCKING,
+         "Last 4 has more than four digits",
+         "Give only the last four digits of the payment method")
+    _add(findings, not_digits, rows, raw_last4, "last4", BLOCKING,
+         "Last 4 is not digits", "Give the last four digits of the payment method, or leave "
+         "it empty when no method is on file")
+    _add(findings, short, rows, raw_last4, "last4", WARNING,
+         "Last 4 has fewer than four digits; padded with leading zeros",
+         "Check the value: spreadsheets drop leading zeros (42 becomes 0042)")
+    last4 = pc.if_else(short, pc.utf8_lpad(digits, 4, "0"), digits)
+    last4 = pc.if_else(is_digits, last4, "")
+    check(progress)
+
+    # 6. warnings about content
+    progress.report(5, steps, "checking emails and enrolments")
+    bad_email = pc.and_(pc.not_equal(email, ""),
+                        pc.invert(pc.match_substring_regex(email, _EMAIL_OK)))
+    _add(findings, bad_email, rows, email, "email", WARNING, "the email address is not valid",
+         "Correct the address, or the customer will miss the re-registration notice")
+    paperless_y = pc.equal(paperless, "Y")
+    _add(findings, pc.and_(paperless_y, pc.equal(email, "")), rows, email, "paperless",
+         WARNING, "paperless without an email address",
+         "Add the customer's email or they will receive no bill")
+    _add(findings, pc.and_(pc.equal(autopay, "Y"), pc.equal(method, "")), rows, method,
+         "autopay", WARNING, "autopay without a payment method",
+         "Check the customer's wallet: autopay needs a default card or bank account")
+    for field, col in (("name", name), ("account", account), ("email", email)):
+        _add(findings, _starts_like_formula(col), rows, col, field,
+             WARNING, "the text begins with = + - or @ (a spreadsheet may run it as a formula)",
+             "Check the value; it is sent as text, never as a formula")
+    check(progress)
+
+    customers = pa.table({
+        "row": rows, "name": name, "account": account, "email": email,
+        "paperless": paperless, "autopay": autopay, "method": method, "last4": last4,
+    })
+
+    # 7. duplicates: identical rows collapse (warning); one account with different values
+    #    is blocking. Only accounts seen more than once reach Python.
+    progress.report(6, steps, "looking for duplicate accounts")
+    removed = 0
+    repeated: pa.Array = pa.array([], pa.string())
+    if distinct.result() != n:
+        counts = customers.group_by("account").aggregate([("account", "count")])
+        repeated = counts.filter(pc.greater(counts["account_count"], 1))["account"]
+    if len(repeated):
+        dup_mask = pc.is_in(customers["account"], value_set=repeated)
+        dup_idx = _indices(dup_mask).to_pylist()
+        subset = customers.take(pa.array(dup_idx, pa.int64())).to_pylist()
+        drop: list[int] = []
+        by_account: dict[str, list[tuple[int, dict[str, object]]]] = {}
+        for i, rec in zip(dup_idx, subset):
+            by_account.setdefault(str(rec["account"]), []).append((i, rec))
+        for acct, members in by_account.items():
+            if acct == "":
+                continue  # empty accounts are already blocking, one finding each
+            seen: dict[tuple[object, ...], int] = {}
+            for i, rec in members:
+                key = tuple(rec[f] for f in FIELDS)
+                if key in seen:
+                    drop.append(i)
+                    findings.add(int(rec["row"]), "account", acct, WARNING,  # type: ignore[call-overload]
+                                 "exact duplicate row; collapsed to one",
+                                 f"Nothing to do: the same as row {seen[key]}, sent once")
+                else:
+                    seen[key] = int(rec["row"])  # type: ignore[call-overload]
+            if len(seen) > 1:
+                first_rows = ", ".join(str(r) for r in seen.values())
+                for key, row in seen.items():
+                    findings.add(row, "account", acct, BLOCKING,
+                                 "the same account is on several rows with different values",
+                                 f"Rows {first_rows}: keep one row for the account with the "
+                                 "right values and remove the others")
+        if drop:
+            keep = np.ones(n, dtype=bool)
+            keep[drop] = False
+            customers = customers.filter(pa.array(keep))
+            removed = len(drop)
+    progress.report(steps, steps, "checked")
+    return Prepared(customers, findings, columns, removed)
+
+
+def _label_for(column: str, columns: Mapping[str, str]) -> str:
+    for field, col in columns.items():
+        if col == column:
+            return field
+    return column
