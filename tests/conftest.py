@@ -32,3 +32,20 @@ def write_export(path: Path, rows: list[str], header: str = EXPORT_HEADER,
     """A customer export CSV from literal lines (the header is added)."""
     path.write_bytes(newline.join([header, *rows, ""]).encode(encoding))
     return path
+
+
+# In CI (CONVWIZ_REQUIRE_INTEGRATION=1) a test that needs sshd, a real keyring or LibreOffice
+# must run: .ci/run installs and starts them, so a skip there means a broken set-up, and it
+# fails instead of passing quietly.
+REQUIRED_MARKERS = ("sshd", "keyring_real", "libreoffice")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    outcome = yield
+    report = outcome.get_result()
+    if (os.environ.get("CONVWIZ_REQUIRE_INTEGRATION") == "1" and report.skipped
+            and any(item.get_closest_marker(m) for m in REQUIRED_MARKERS)):
+        report.outcome = "failed"
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.longrepr = f"skipped in CI, where it must run: {reason}"

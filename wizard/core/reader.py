@@ -161,9 +161,12 @@ def _read_csv(path: Path, header_hint: set[str] | None) -> Table:
         try:
             table = _arrow_csv(pa.memory_map(str(path)), physical_skip, names, delimiter)
         except pa.ArrowInvalid as exc:
-            if "UTF8" not in str(exc) and "utf8" not in str(exc).lower():
+            if "columns" in str(exc):
+                full = path.read_bytes().decode(encoding)
+                table = _ragged_csv(path, full, physical_skip, names, delimiter)
+            elif "UTF8" not in str(exc) and "utf8" not in str(exc).lower():
                 raise InputError(f"{path}: {_explain_arrow_error(str(exc))}") from None
-            # valid UTF-8 at the start, not further on: the file is Windows-1252 after all
+            # else: valid UTF-8 at the start, not further on: Windows-1252 after all
     if table is None:
         encoding, full = _decode(path, path.read_bytes(), True)
         if encoding != "cp1252":
@@ -172,9 +175,38 @@ def _read_csv(path: Path, header_hint: set[str] | None) -> Table:
             table = _arrow_csv(io.BytesIO(full.encode("utf-8")), physical_skip, names,
                                delimiter)
         except pa.ArrowInvalid as exc:
-            raise InputError(f"{path}: {_explain_arrow_error(str(exc))}") from None
+            if "columns" not in str(exc):
+                raise InputError(f"{path}: {_explain_arrow_error(str(exc))}") from None
+            table = _ragged_csv(path, full, physical_skip, names, delimiter)
     table, numbers = _drop_blank_rows(table, physical_skip + 1)
     return Table(path, table, numbers, header, encoding, delimiter)
+
+
+def _ragged_csv(path: Path, text: str, skip: int, names: list[str],
+                delimiter: str) -> pa.Table:
+    """The slow path for files whose rows do not all have the header's width: short rows
+    (trailing empty cells left out, as spreadsheets do) are padded; a row with extra
+    non-empty values is an error naming its line."""
+    width = len(names)
+    columns: list[list[str]] = [[] for _ in range(width)]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for number, row in enumerate(reader, start=1):
+            if number <= skip or not row:
+                continue
+            if len(row) > width:
+                if any(cell.strip() for cell in row[width:]):
+                    raise InputError(
+                        f"{path}: line {reader.line_num} has {len(row)} values where the "
+                        f"header has {width}; check for an unquoted delimiter "
+                        f"({delimiter!r}) in a value and export again"
+                    )
+                row = row[:width]
+            for j in range(width):
+                columns[j].append(row[j] if j < len(row) else "")
+    except csv.Error as exc:
+        raise InputError(f"{path}: line {reader.line_num} is not valid CSV ({exc})") from None
+    return pa.table({n: pa.array(c, pa.string()) for n, c in zip(names, columns)})
 
 
 def _arrow_csv(source: object, skip: int, names: list[str], delimiter: str) -> pa.Table:

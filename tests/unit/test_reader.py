@@ -1,0 +1,107 @@
+"""The one table reader: text columns always, and only its own error on bad input."""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook
+
+from tests.conftest import write_export
+from tests.helpers.cli import convwiz
+from wizard.core.reader import cell_text, read_table
+from wizard.errors import InputError
+
+SETTINGS = settings(max_examples=80, deadline=None, database=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def test_leading_zeros_survive_csv(tmp_path: Path) -> None:
+    path = write_export(tmp_path / "c.csv", ["Jane,0001234567,j@example.com,Y,N,card,0042"])
+    table = read_table(path)
+    row = table.data.to_pylist()[0]
+    assert row["Account Number"] == "0001234567" and row["Last Four"] == "0042"
+
+
+def test_leading_zeros_survive_xlsx(tmp_path: Path) -> None:
+    wb = Workbook()
+    wb.active.append(["Account Number", "Last 4", "Balance", "Big"])
+    wb.active.append(["0001234567", "0042", 12.5, 4111111111111111])
+    path = tmp_path / "c.xlsx"
+    wb.save(path)
+    row = read_table(path).data.to_pylist()[0]
+    assert row == {"Account Number": "0001234567", "Last 4": "0042", "Balance": "12.5",
+                   "Big": "4111111111111111"}
+
+
+def test_cell_text_renders_whole_numbers_as_digits() -> None:
+    assert cell_text(1234567.0) == "1234567"
+    assert cell_text(True) == "TRUE" and cell_text(False) == "FALSE"
+    assert cell_text(None) == ""
+    assert cell_text(0.5) == "0.5"
+
+
+def test_ragged_rows_are_padded_and_extra_values_named(tmp_path: Path) -> None:
+    ok = tmp_path / "ok.csv"
+    ok.write_text("A,B,C\r\n1,2\r\n3,4,5\r\n")
+    assert read_table(ok).data.to_pylist() == [{"A": "1", "B": "2", "C": ""},
+                                               {"A": "3", "B": "4", "C": "5"}]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("A,B\r\n1,2\r\n3,4,5\r\n")
+    try:
+        read_table(bad)
+    except InputError as exc:
+        assert "line 3" in exc.message and "bad.csv" in exc.message
+    else:
+        raise AssertionError("a row with an extra value must be refused")
+
+
+def test_late_windows_1252_byte_falls_back(tmp_path: Path) -> None:
+    rows = ["Name,Account"] + [f"N{i},{i:08d}" for i in range(40_000)] + ["Zoé,1"]
+    path = tmp_path / "late.csv"
+    path.write_bytes("\r\n".join(rows).encode("cp1252"))
+    table = read_table(path)
+    assert table.encoding == "cp1252"
+    assert table.data.column("Name")[-1].as_py() == "Zoé"
+
+
+@SETTINGS
+@given(st.binary(max_size=2048))
+def test_random_bytes_raise_only_the_readers_error(tmp_path: Path, blob: bytes) -> None:
+    path = tmp_path / "fuzz.csv"
+    path.write_bytes(blob)
+    try:
+        table = read_table(path)
+    except InputError as exc:
+        assert str(path) in exc.message
+    else:
+        assert all(str(t) == "string" for t in table.data.schema.types)
+
+
+@SETTINGS
+@given(st.lists(st.lists(st.text(alphabet=string.printable + "éü\"';|\t,", max_size=12),
+                         max_size=8), max_size=12),
+       st.sampled_from([",", ";", "\t", "|"]))
+def test_mangled_csv_never_raises_anything_else(tmp_path: Path, rows: list[list[str]],
+                                                delimiter: str) -> None:
+    path = tmp_path / "mangled.csv"
+    path.write_text("\n".join(delimiter.join(r) for r in rows), encoding="utf-8")
+    try:
+        read_table(path)
+    except InputError:
+        pass
+
+
+@SETTINGS
+@given(st.binary(min_size=1, max_size=600))
+def test_bad_input_through_the_command_is_exit_2(tmp_path: Path, blob: bytes) -> None:
+    folder = tmp_path / "p"
+    if not folder.exists():
+        assert convwiz("init", folder, "--biller", "B", "--go-live", "2026-12-14").code == 0
+    path = tmp_path / "in.csv"
+    path.write_bytes(blob)
+    run = convwiz("export-flags", folder, "--input", path, "--json")
+    assert run.code in (0, 2, 3), run.stderr
+    assert "Traceback" not in run.stderr
