@@ -45,7 +45,10 @@ def _card_spans(text: str) -> list[tuple[int, int, str]]:
         for sub in re.finditer(r"[0-9](?:[ -]?[0-9])*", run):
             pieces = re.split(r"([ -])", sub.group(0))
             groups = pieces[::2]
-            for a in range(len(groups)):
+            # every card of the run, not just the first ("4111... 5500..." is two cards)
+            a = 0
+            while a < len(groups):
+                next_a = a + 1
                 for b in range(a + 1, len(groups) + 1):
                     digits = "".join(groups[a:b])
                     if len(digits) > 19:
@@ -54,10 +57,9 @@ def _card_spans(text: str) -> list[tuple[int, int, str]]:
                         start = match.start() + sub.start() + len("".join(pieces[: 2 * a]))
                         end = start + len("".join(pieces[2 * a : 2 * b - 1]))
                         spans.append((start, end, digits))
+                        next_a = b
                         break
-                else:
-                    continue
-                break
+                a = next_a
     return spans
 
 

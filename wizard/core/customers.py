@@ -331,7 +331,7 @@ def prepare(table: Table, mapping: Mapping[str, str] | None = None,
                     seen[key] = int(rec["row"])  # type: ignore[call-overload]
             if len(seen) > 1:
                 first_rows = ", ".join(str(r) for r in seen.values())
-                for key, row in seen.items():
+                for row in seen.values():
                     findings.add(row, "account", acct, BLOCKING,
                                  "the same account is on several rows with different values",
                                  f"Rows {first_rows}: keep one row for the account with the "

@@ -56,18 +56,18 @@ class Findings:
 
     def extend(self, other: Findings) -> None:
         for mine, theirs in zip(self._columns(), other._columns()):
-            mine.extend(theirs)  # type: ignore[attr-defined]
+            mine.extend(theirs)
 
     def _columns(self) -> tuple[list[object], ...]:
-        return (self.rows, self.fields, self.values, self.severities, self.rules,  # type: ignore[return-value]
-                self.fixes)
+        return (self.rows, self.fields, self.values, self.severities,  # type: ignore[return-value]
+                self.rules, self.fixes)
 
     def __len__(self) -> int:
         return len(self.rows)
 
     def __iter__(self) -> Iterator[Finding]:
         for values in zip(*self._columns()):
-            yield Finding(*values)  # type: ignore[arg-type]
+            yield Finding(*values)
 
     @property
     def blocking(self) -> int:
@@ -85,7 +85,7 @@ class Findings:
         )
         out = Findings()
         for col_out, col_in in zip(out._columns(), self._columns()):
-            col_out.extend(col_in[i] for i in order)  # type: ignore[attr-defined]
+            col_out.extend(col_in[i] for i in order)
         return out
 
     def first(self, n: int) -> list[Finding]:

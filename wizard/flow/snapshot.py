@@ -14,6 +14,7 @@ that hash so a snapshot edited or damaged behind the program's back is refused.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -39,14 +40,14 @@ def write(project: Project, kind: str, table: pa.Table) -> Path:
     return target
 
 
-def save(project: Project, kind: str, table: pa.Table, **detail: object) -> str:
+def save(project: Project, kind: str, table: pa.Table, **detail: Any) -> str:
     """Write the snapshot atomically and record it; return its SHA-256."""
     target = write(project, kind, table)
     return project.record_made(target, f"snapshot:{kind}", rows=table.num_rows, **detail)
 
 
-def load(project: Project, kind: str) -> pa.Table:
-    """The snapshot, checked against its SHA-256 in the manifest."""
+def load(project: Project, kind: str, columns: list[str] | None = None) -> pa.Table:
+    """The snapshot (only `columns`, when given), checked against its SHA-256."""
     target = path(project, kind)
     entry = project.store.latest_file(f"snapshot:{kind}")
     what = "customer snapshot (run export-flags)" if kind == CUSTOMERS else (
@@ -58,8 +59,9 @@ def load(project: Project, kind: str) -> pa.Table:
             f"{target} does not match the SHA-256 recorded when it was made; it was changed "
             "outside the wizard. Run the step that makes it again"
         )
-    return pq.read_table(target)
+    return pq.read_table(target, columns=columns)
 
 
 def exists(project: Project, kind: str) -> bool:
-    return path(project, kind).exists() and project.store.latest_file(f"snapshot:{kind}") is not None
+    recorded = project.store.latest_file(f"snapshot:{kind}") is not None
+    return recorded and path(project, kind).exists()

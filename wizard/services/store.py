@@ -184,7 +184,9 @@ class Store:
             )
 
     def step(self, step_id: str) -> tuple[str, str, dict[str, Any]] | None:
-        row = _first(self._query("SELECT status, updated, detail FROM steps WHERE id = ?", (step_id,)))
+        row = _first(
+            self._query("SELECT status, updated, detail FROM steps WHERE id = ?", (step_id,))
+        )
         if row is None:
             return None
         return row["status"], row["updated"], json.loads(row["detail"])
