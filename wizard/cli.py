@@ -110,7 +110,12 @@ def cmd_export_flags(args: argparse.Namespace) -> dict[str, Any]:
 
     mapping = _mapping(args.map, FIELDS)
     with _open(args) as project:
-        return export_flags(project, Path(args.input), args.sheet, mapping, _progress())
+        result = export_flags(project, Path(args.input), args.sheet, mapping, _progress())
+    say(f"Flag file: {result['output']} ({result['rows']:,} customers)")
+    if result["warnings"]:
+        say(f"{result['warnings']:,} warnings, listed in {result['exceptions']}")
+    say(f"Next: convwiz send {args.project}")
+    return result
 
 
 def cmd_host_key(args: argparse.Namespace) -> dict[str, Any]:

@@ -105,3 +105,20 @@ def test_bad_input_through_the_command_is_exit_2(tmp_path: Path, blob: bytes) ->
     run = convwiz("export-flags", folder, "--input", path, "--json")
     assert run.code in (0, 2, 3), run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_title_rows_and_excel_sep_line_are_skipped(tmp_path: Path) -> None:
+    from wizard.core.customers import ALL_HEADER_NAMES
+
+    titled = tmp_path / "titled.csv"
+    titled.write_text("Acme Co-op customer export\r\nRun 2026-11-20\r\n\r\n"
+                      "Customer Name;Account Number;Email;Paperless;AutoPay;Payment Type;"
+                      "Last Four\r\nJane;0001;j@example.com;Y;N;card;1234\r\n")
+    sep = tmp_path / "sep.csv"
+    sep.write_text("sep=;\r\nCustomer Name;Account Number;Email;Paperless;AutoPay;"
+                   "Payment Type;Last Four\r\nJane;0001;j@example.com;Y;N;card;1234\r\n")
+    for path, row in ((titled, 5), (sep, 3)):
+        table = read_table(path, header_hint=ALL_HEADER_NAMES)
+        assert table.headers[0] == "Customer Name"
+        assert table.data.column("Account Number").to_pylist() == ["0001"]
+        assert table.source_row(0) == row

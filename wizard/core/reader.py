@@ -142,12 +142,19 @@ def _read_csv(path: Path, header_hint: set[str] | None) -> Table:
         lines = lines[:-1]  # the last sampled line may be cut short
     if not any(line.strip() for line in lines):
         raise InputError(f"{path} holds no rows: export the customers again")
-    delimiter = _sniff_delimiter(lines)
+    sep_line = re.fullmatch(r"\ufeff?sep=(.)", lines[0].strip()) if lines else None
+    if sep_line:
+        # Excel's "sep=;" first line names the delimiter; it is not the header
+        delimiter = sep_line.group(1)
+    else:
+        delimiter = _sniff_delimiter(lines)
     try:
         rows = list(csv.reader(lines[: HEADER_SEARCH_ROWS + 1], delimiter=delimiter))
     except csv.Error as exc:
         raise InputError(f"{path}: line 1 is not CSV ({exc})") from None
     skip = _header_index(rows, header_hint)
+    if sep_line and skip == 0:
+        skip = 1
     header = rows[skip] if skip < len(rows) else []
     if not any(h.strip() for h in header):
         raise InputError(f"{path}: the first row has no column names; add a header row")
