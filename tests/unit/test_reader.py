@@ -122,3 +122,24 @@ def test_title_rows_and_excel_sep_line_are_skipped(tmp_path: Path) -> None:
         assert table.headers[0] == "Customer Name"
         assert table.data.column("Account Number").to_pylist() == ["0001"]
         assert table.source_row(0) == row
+
+
+def test_xlsx_number_format_zeros_and_used_range(tmp_path: Path) -> None:
+    """A numeric account formatted 0000000000 shows its zeros: it is read with them."""
+    wb = Workbook()
+    ws = wb.active
+    ws["B3"], ws["C3"], ws["D3"] = "Account Number", "Last 4", "Name"
+    ws["B4"], ws["C4"], ws["D4"] = 1234567, 42, "Jane"
+    ws["B4"].number_format = "0000000000"
+    ws["C4"].number_format = "0000"
+    ws["B5"], ws["C5"], ws["D5"] = 7654321, 9, "Bob"
+    ws["B5"].number_format = "0000000000"  # C5 unformatted: a mixed column is left alone
+    path = tmp_path / "formatted.xlsx"
+    wb.save(path)
+    table = read_table(path)
+    assert table.headers == ["Account Number", "Last 4", "Name"]
+    assert table.data.to_pylist() == [
+        {"Account Number": "0001234567", "Last 4": "42", "Name": "Jane"},
+        {"Account Number": "0007654321", "Last 4": "9", "Name": "Bob"},
+    ]
+    assert table.row_numbers.to_pylist() == [4, 5]

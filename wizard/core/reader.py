@@ -121,12 +121,12 @@ def _sniff_delimiter(lines: list[str]) -> str:
             rows = list(csv.reader(sample, delimiter=delim))
         except csv.Error:
             continue
-        counts = [len(r) for r in rows if r]
+        counts = [len(r) for r in rows if len(r) > 1]
         if not counts:
             continue
-        widest = max(counts)
-        consistent = sum(1 for c in counts if c == counts[0])
-        score = (consistent if widest > 1 else 0, widest)
+        # the most frequent width wins (title lines above the header do not count)
+        common = max(set(counts), key=lambda c: (counts.count(c), c))
+        score = (counts.count(common), common)
         if score > best_score:
             best, best_score = delim, score
     return best
@@ -342,7 +342,7 @@ def _read_spreadsheet(path: Path, sheet: str | None, header_hint: set[str] | Non
     elif sheet not in names:
         raise InputError(f"{path} has no sheet {sheet!r}; its sheets are {', '.join(names)}")
     try:
-        rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        rows = book.get_sheet_by_name(sheet).to_python()
     except Exception as exc:  # noqa: BLE001
         raise InputError(f"{path}: sheet {sheet!r} cannot be read ({str(exc)[:200]})") from None
     # leading fully-empty rows: calamine may trim them; we search for the header anyway
@@ -360,23 +360,73 @@ def _read_spreadsheet(path: Path, sheet: str | None, header_hint: set[str] | Non
     names_unique = _unique_names(header)
     body = rows[skip + 1 :]
     columns: list[list[str]] = [[] for _ in range(width)]
+    numeric: set[int] = set()
     for r in body:
         n = len(r)
         for j in range(width):
-            columns[j].append(cell_text(r[j]) if j < n else "")
+            value = r[j] if j < n else None
+            if j not in numeric and isinstance(value, int | float) and not isinstance(
+                    value, bool):
+                numeric.add(j)
+            columns[j].append(cell_text(value))
+    # calamine's rows and columns start at the sheet's used range, not at A1
+    start_row, start_col = _sheet_start(book, sheet)
+    header_row = start_row + skip + 1
+    if numeric and path.suffix.lower() in (".xlsx", ".xlsm"):
+        _apply_zero_formats(path, sheet, header_row, start_col, numeric, columns)
     table = pa.table({name: pa.array(col, pa.string()) for name, col in zip(names_unique, columns)})
-    # the first data row's number: calamine's rows start at the sheet's first used row
-    first_row = _sheet_first_row(book, sheet) + skip + 1
-    table, numbers = _drop_blank_rows(table, first_row)
+    table, numbers = _drop_blank_rows(table, header_row + 1)
     return Table(path, table, numbers, header, "xlsx", None, sheet)
 
 
-def _sheet_first_row(book: object, sheet: str) -> int:
-    """1-based row number of the first row calamine returned (its used range start)."""
+def _sheet_start(book: object, sheet: str) -> tuple[int, int]:
+    """(row, column), 0-based, of the first cell calamine returned (its used range)."""
     try:
         start = book.get_sheet_by_name(sheet).start  # type: ignore[attr-defined]
         if start is not None:
-            return int(start[0]) + 1
+            return int(start[0]), int(start[1])
     except Exception:  # noqa: BLE001,S110 - older calamine has no `start`
         pass
-    return 1
+    return 0, 0
+
+
+_ZERO_FORMAT = re.compile(r'^"?0{2,}"?$')
+FORMAT_SAMPLE_ROWS = 200
+
+
+def _apply_zero_formats(path: Path, sheet: str, header_row: int, start_col: int,
+                        numeric: set[int], columns: list[list[str]]) -> None:
+    """Give back the leading zeros a number format like `0000000000` shows.
+
+    A biller's spreadsheet often holds account numbers as numbers formatted to show their
+    leading zeros: the cell holds 1234567, the person sees 0001234567. calamine reads
+    values, not formats, so the formats of the numeric columns are read (first rows only)
+    with openpyxl, and whole-number values are padded to the width the format shows.
+    """
+    try:
+        from openpyxl import load_workbook
+
+        book = load_workbook(path, read_only=True, data_only=True)
+        try:
+            ws = book[sheet]
+            formats: dict[int, set[str]] = {}
+            for row in ws.iter_rows(min_row=header_row + 1,
+                                    max_row=header_row + FORMAT_SAMPLE_ROWS):
+                for cell in row:
+                    col = getattr(cell, "column", None)
+                    if col is None:
+                        continue
+                    j = col - 1 - start_col
+                    if j in numeric and isinstance(cell.value, int | float):
+                        formats.setdefault(j, set()).add(str(cell.number_format or ""))
+        finally:
+            book.close()
+    except Exception:  # noqa: BLE001,S112 - formats are a courtesy; values are already read
+        return
+    # only a column formatted one way throughout the sample is padded: a mixed column is
+    # left as its values are, rather than guessed
+    widths = {j: next(iter(f)).count("0") for j, f in formats.items()
+              if len(f) == 1 and _ZERO_FORMAT.match(next(iter(f)))}
+    for j, width in widths.items():
+        columns[j] = [v.zfill(width) if v.isdigit() and len(v) < width else v
+                      for v in columns[j]]
