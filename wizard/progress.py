@@ -77,7 +77,9 @@ class TextProgress:
             return
         self._last, self._last_message = now, message
         pct = f" {100 * done // total}%" if total else ""
-        self._stream.write(f"  {message}{pct}\n")
+        from wizard.services.logs import redact  # a message may name a file, or data
+
+        self._stream.write(f"  {redact(message)}{pct}\n")
         self._stream.flush()
 
     @property

@@ -1,0 +1,186 @@
+"""A crash at the worst moment: SIGKILL in the middle of a step loses nothing completed,
+leaves the store whole and nothing half-written under a final name, and the step runs again.
+
+Each step runs as its own process on a big enough input (300,000 generated customers) and is
+killed as soon as it is seen working: a `.tmp-*` file appears under the project (the flows
+write there first and rename), polled every 10 ms with a deadline, never a guessed sleep.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from tests.helpers.cli import convwiz
+from tests.helpers.conversion import write_xref
+from tests.helpers.memkeyring import STORE_ENV
+from wizard.core import generate
+from wizard.flow.project import SUBFOLDERS, Project
+from wizard.services.files import TEMP_PREFIX, sha256_file
+from wizard.services.simulator import Simulator, start_simulator
+
+pytestmark = pytest.mark.slow
+CUSTOMERS = 300_000
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def big_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    folder = tmp_path_factory.mktemp("big")
+    table = generate.customers(CUSTOMERS, seed=28)
+    path = generate.write_csv(table, folder / "customer_export.csv")
+    return path, table.column("Account Number").to_pylist()
+
+
+def _temporaries(project: Path) -> list[Path]:
+    return [p for sub in SUBFOLDERS for p in (project / sub).rglob(TEMP_PREFIX + "*")]
+
+
+def _start(*args: object, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "wizard", *[str(a) for a in args]],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
+    )
+
+
+def _kill_when_working(proc: subprocess.Popen[bytes], project: Path,
+                       deadline_s: float = 240) -> list[str]:
+    """SIGKILL `proc` as soon as a temporary file shows it writing; return what was there."""
+    deadline = time.monotonic() + deadline_s
+    seen: list[Path] = []
+    while time.monotonic() < deadline and proc.poll() is None:
+        seen = _temporaries(project)
+        if seen:
+            break
+        time.sleep(0.01)  # a poll interval, not a guess at how long the step takes
+    assert proc.poll() is None, "the step finished before it could be killed"
+    assert seen, "the step never started writing"
+    os.kill(proc.pid, signal.SIGKILL)
+    assert proc.wait(timeout=60) == -signal.SIGKILL
+    return [str(p.relative_to(project)) for p in seen]
+
+
+def _assert_sound(project: Path, expected_rows: int) -> None:
+    """The store is whole; every file under a final name is complete."""
+    with Project.open(project) as p:
+        assert p.store.integrity_ok()
+        recorded = {e.name: e.sha256 for e in p.store.manifest()}
+    for sub in SUBFOLDERS:
+        for path in (project / sub).rglob("*"):
+            if not path.is_file() or path.name.startswith(TEMP_PREFIX):
+                continue
+            name = str(path.relative_to(project))
+            if recorded.get(name) == sha256_file(path):
+                continue  # complete and recorded
+            # renamed into place but killed before it was recorded: still whole
+            if path.suffix == ".csv":
+                data = path.read_bytes()
+                assert data.endswith(b"\r\n"), name
+                assert data.count(b"\r\n") == expected_rows + 1, name
+            elif path.suffix == ".parquet":
+                assert pq.read_table(path).num_rows == expected_rows, name
+            elif path.suffix == ".xlsx":
+                with zipfile.ZipFile(path) as z:
+                    assert z.testzip() is None, name
+            else:
+                raise AssertionError(f"unexpected file {name}")
+
+
+def _assert_clean_after_rerun(project: Path) -> None:
+    assert _temporaries(project) == []
+    with Project.open(project) as p:
+        assert p.store.integrity_ok()
+
+
+@pytest.fixture
+def exported(project: Path, big_export: tuple[Path, list[str]]) -> Path:
+    run = convwiz("export-flags", project, "--input", big_export[0], "--json")
+    assert run.code == 0, run.stderr
+    return project
+
+
+def test_kill_during_export_flags(project: Path, big_export: tuple[Path, list[str]]) -> None:
+    export, _ = big_export
+    proc = _start("export-flags", project, "--input", export)
+    seen = _kill_when_working(proc, project)
+    assert any(s.startswith(("outbox/", "data/")) for s in seen), seen
+    _assert_sound(project, CUSTOMERS)
+    run = convwiz("export-flags", project, "--input", export, "--json")
+    assert run.code == 0, run.stderr
+    assert run.result["rows"] == CUSTOMERS
+    _assert_clean_after_rerun(project)
+    _assert_sound(project, CUSTOMERS)
+
+
+def test_kill_during_import_xref(exported: Path, big_export: tuple[Path, list[str]],
+                                 tmp_path: Path) -> None:
+    xref = write_xref(tmp_path / "xref.csv", big_export[1])
+    proc = _start("import-xref", exported, "--xref", xref)
+    _kill_when_working(proc, exported)
+    _assert_sound(exported, CUSTOMERS)
+    run = convwiz("import-xref", exported, "--xref", xref, "--json")
+    assert run.code == 0, run.stderr
+    assert run.result["mapped"] == CUSTOMERS
+    _assert_clean_after_rerun(exported)
+    _assert_sound(exported, CUSTOMERS)
+
+
+def test_kill_during_report(exported: Path) -> None:
+    proc = _start("report", exported)
+    seen = _kill_when_working(proc, exported)
+    assert any(s.startswith("reports/") for s in seen), seen
+    assert not list((exported / "reports").glob("*.xlsx"))  # nothing under a final name
+    _assert_sound(exported, CUSTOMERS)
+    run = convwiz("report", exported, "--json")
+    assert run.code == 0, run.stderr
+    _assert_clean_after_rerun(exported)
+    _assert_sound(exported, CUSTOMERS)
+
+
+@pytest.fixture
+def slow_provider(tmp_path: Path) -> Iterator[Simulator]:
+    with start_simulator(tmp_path / "provider") as sim:
+        yield sim
+
+
+def test_kill_during_a_download(project: Path, slow_provider: Simulator, tmp_path: Path,
+                                monkeypatch: pytest.MonkeyPatch,
+                                memory_keyring: object) -> None:
+    sim = slow_provider
+    keyring_file = tmp_path / "test-keyring.json"
+    monkeypatch.setenv(STORE_ENV, str(keyring_file))  # shared with the killed process
+    run = convwiz("connect", project, "--host", sim.host, "--port", sim.port, "--user",
+                  sim.user, "--password-stdin", "--host-key", sim.fingerprint,
+                  "--upload-dir", sim.upload_dir, "--download-dir", sim.download_dir,
+                  stdin=sim.password + "\n")
+    assert run.code == 0, run.stderr
+    lines = ["UTI Account Number,Daffron Account Number"]
+    lines += [f"{i:010d},{10_000_000 + i}" for i in range(CUSTOMERS)]
+    answer = sim.local_download / "xref_acme.csv"
+    answer.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    sim.faults.slow = 0.3  # the provider answers slowly: the download takes a while
+    proc = _start("fetch-xref", project, env={
+        "PYTHON_KEYRING_BACKEND": "tests.helpers.memkeyring.MemoryKeyring",
+        STORE_ENV: str(keyring_file),
+    })
+    seen = _kill_when_working(proc, project)
+    assert all(s.startswith("inbox/") for s in seen), seen
+    sim.faults.slow = 0.0
+    assert [p.name for p in (project / "inbox").iterdir()
+            if not p.name.startswith(TEMP_PREFIX)] == []
+    _assert_sound(project, CUSTOMERS)
+    run = convwiz("fetch-xref", project, "--json")
+    assert run.code == 0, run.stderr
+    assert run.result["sha256"] == sha256_file(answer)
+    assert sha256_file(project / run.result["file"]) == sha256_file(answer)
+    _assert_clean_after_rerun(project)
