@@ -375,10 +375,13 @@ def _emit_json(obj: dict[str, Any]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    quiet = logging.getLogger("wizard")
-    if not quiet.handlers:
-        quiet.addHandler(logging.NullHandler())
-        quiet.propagate = False
+    for name in ("wizard", "paramiko", "asyncssh"):
+        # nothing reaches the terminal through logging's last-resort handler: people get
+        # the messages below, the log file gets the rest (redacted)
+        quiet = logging.getLogger(name)
+        if not quiet.handlers:
+            quiet.addHandler(logging.NullHandler())
+            quiet.propagate = False
     want_json = "--json" in argv
     if not argv:
         argv = ["gui"]

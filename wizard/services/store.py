@@ -63,7 +63,8 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
-_SECRET_WORDS = ("password", "passphrase", "secret", "token_value", "private_key")
+_SECRET_WORDS = ("password", "passphrase", "secret", "token_value", "private_key", "pwd",
+                 "credential", "api_key", "apikey")
 
 
 def now_iso() -> str:
@@ -156,7 +157,7 @@ class Store:
 
     # -- settings ---------------------------------------------------------------------------
     def set_setting(self, key: str, value: Any) -> None:
-        if any(word in key.lower() for word in _SECRET_WORDS):
+        if any(word in key.lower() for word in _SECRET_WORDS) or "PRIVATE KEY-----" in str(value):
             raise ValueError(f"refusing to store {key!r} in the project: secrets go to the keyring")
         with self.transaction() as db:
             db.execute(
