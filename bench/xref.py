@@ -1,0 +1,119 @@
+"""Benchmark: `convwiz import-xref` on a million-row cross-reference, against the floor.
+
+Builds a project whose customer snapshot holds N generated customers, writes the provider's
+cross-reference for all of them (shuffled, as a provider would list them), then times the
+command end to end in its own process (start-up, reading, every check, the update, the
+rollback, the snapshot) and compares it with the floor on the same file (`bench/floor.py`:
+pyarrow reading it all-text and writing it back). The target is within 4x the floor.
+
+    python bench/xref.py [--customers 1000000] [--seed 2806] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.floor import floor, floor_process, peak_rss_mb, time_command  # noqa: E402
+from wizard.core.generate import customers  # noqa: E402
+from wizard.flow import snapshot, steps  # noqa: E402
+from wizard.flow.project import Project  # noqa: E402
+from wizard.services.csvfile import write_csv  # noqa: E402
+
+TARGET = 4.0
+
+
+def build_project(folder: Path, n: int, seed: int) -> tuple[Project, pa.Table]:
+    """A project with the customer snapshot of `n` generated customers."""
+    go_live = date.today() + timedelta(days=1)  # inside the window: no warning noise
+    project = Project.create(folder, "Bench Electric Co-op", go_live)
+    export = customers(n, seed)
+    method = pc.if_else(pc.equal(export.column("Payment Type"), "Credit Card"), "card",
+                        pc.if_else(pc.equal(export.column("Payment Type"), "Checking"),
+                                   "check", ""))
+    table = pa.table({
+        "row": pa.array(np.arange(2, n + 2, dtype=np.int64)),
+        "name": export.column("Customer Name"),
+        "account": export.column("Account Number"),
+        "email": export.column("Email Address"),
+        "paperless": export.column("Paperless"),
+        "autopay": export.column("AutoPay"),
+        "method": method,
+        "last4": export.column("Last Four"),
+    })
+    with project.writing("bench"):
+        snapshot.save(project, snapshot.CUSTOMERS, table)
+        steps.mark_done(project, "flag_file", rows=n)
+    return project, table
+
+
+def write_cross_reference(path: Path, accounts: pa.ChunkedArray, seed: int) -> Path:
+    """The provider's file: every old account with a new Daffron number, shuffled."""
+    n = len(accounts)
+    order = np.random.default_rng(seed + 1).permutation(n)
+    old = accounts.take(pa.array(order))
+    new = pc.binary_join_element_wise(
+        "D", pc.utf8_lpad(pc.cast(pa.array(np.arange(1, n + 1)), pa.string()), 9, "0"), "")
+    write_csv(path, ["UTI Account Number", "Daffron Account Number"],
+              pa.table({"old": old, "new": new}))
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=2806)
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="build the project here and keep it (default: a temporary one)")
+    args = parser.parse_args(argv)
+    n = args.customers
+
+    with tempfile.TemporaryDirectory(prefix="convwiz-bench-xref-") as tmp:
+        base = args.keep or Path(tmp)
+        base.mkdir(parents=True, exist_ok=True)
+        start = time.perf_counter()
+        project, table = build_project(base / "project", n, args.seed)
+        xref = write_cross_reference(base / "cross_reference.csv", table.column("account"),
+                                     args.seed)
+        project.close()
+        print(f"built {n:,} customers and their cross-reference "
+              f"({xref.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - start:.1f} s")
+
+        floor_s = floor(xref)
+        floor_proc_s, floor_mb = floor_process(xref)
+        seconds, peak = time_command(
+            ["import-xref", base / "project", "--xref", xref, "--json"])
+        with Project.open(base / "project") as p:
+            entry = p.store.latest_file("ic_account_update")
+            rows = entry.rows if entry else 0
+        ratio = seconds / floor_s if floor_s else float("inf")
+        ratio_proc = seconds / floor_proc_s if floor_proc_s else float("inf")
+        print(f"floor, in process (pyarrow all-text read + CSV write): {floor_s:.2f} s")
+        print(f"floor, as a process (python start + import pyarrow + the same): "
+              f"{floor_proc_s:.2f} s, peak RSS {floor_mb:.0f} MB")
+        print(f"import-xref end to end ({rows or 0:,} rows in the update): {seconds:.2f} s, "
+              f"peak RSS {peak:.0f} MB")
+        print(f"  {ratio:.1f}x the in-process floor, {ratio_proc:.1f}x the process floor "
+              f"(target {TARGET:.0f}x: {'met' if ratio_proc <= TARGET else 'NOT met'} "
+              "against the process floor)")
+        print(json.dumps({"customers": n, "floor_s": round(floor_s, 3),
+                          "floor_process_s": round(floor_proc_s, 3),
+                          "import_xref_s": round(seconds, 3), "ratio": round(ratio, 2),
+                          "ratio_process": round(ratio_proc, 2), "peak_rss_mb": round(peak),
+                          "bench_peak_rss_mb": round(peak_rss_mb()), "update_rows": rows}))
+    return 0 if ratio_proc <= TARGET else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,246 @@
+"""Renumbering: import the provider's cross-reference, make the IC account update and its
+rollback (`convwiz import-xref`), and the token registration file (`convwiz tokens`).
+
+The cross-reference is checked as a whole (`wizard.core.xref`) before anything is produced:
+on a blocking finding the exceptions workbook goes to `reports/` and neither the update nor
+the rollback is written (exit 3). Otherwise both go to `outbox/` (the contract's CSV, 0600,
+atomic, in the manifest), the clean mapping becomes the cross-reference snapshot in `data/`,
+and the step is done. Running outside the maintenance window is a warning, not a block: the
+PM may prepare the files early, but applies them only in the window.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import secrets
+import sys
+from collections.abc import Callable, Mapping
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from wizard.core.findings import describe, plural
+from wizard.core.reader import read_table
+from wizard.core.xref import HEADER_HINT, XrefCheck, check_cross_reference, find_columns
+from wizard.errors import BlockingFindings, InputError, NotReady
+from wizard.flow import snapshot, steps
+from wizard.flow.project import Project
+from wizard.progress import NullProgress, Progress, check
+from wizard.services.csvfile import write_csv
+from wizard.services.files import TEMP_PREFIX, sha256_file
+
+log = logging.getLogger("wizard.renumber")
+
+STEP = "cross_reference"
+UPDATE_NAME = "ic_account_update.csv"
+ROLLBACK_NAME = "ic_account_rollback.csv"
+TOKENS_NAME = "token_registration.csv"
+IC_HEADER = ("BID", "Old Account Number", "New Account Number")
+TOKENS_HEADER = ("BID", "New Account Number", "Email", "Token", "Expires")
+TOKEN_BYTES = 24  # secrets.token_urlsafe(24): 32 URL-safe characters
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- which file -------------------------------------------------------------------------------
+def newest_cross_reference(project: Project) -> Path:
+    """The cross-reference `fetch-xref` received last, else the newest file in `inbox/`."""
+    received = [e for e in project.store.manifest("cross_reference")
+                if e.direction == "received"]
+    for entry in reversed(received):
+        path = Path(entry.name)
+        path = path if path.is_absolute() else project.folder / path
+        if path.is_file():
+            return path
+    candidates = [p for p in project.inbox.iterdir()
+                  if p.is_file() and not p.name.startswith((TEMP_PREFIX, "."))] \
+        if project.inbox.is_dir() else []
+    if not candidates:
+        raise NotReady(
+            f"no cross-reference in {project.inbox}: fetch it with `convwiz fetch-xref` or "
+            "give the file with --xref FILE")
+    return max(candidates, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+def window_warning(project: Project, today: date | None = None) -> str | None:
+    """A warning when today is outside the maintenance window, naming the window."""
+    today = today or date.today()
+    d = project.dates
+    if d.in_window(today):
+        return None
+    return (f"today ({today.isoformat()}) is outside the maintenance window "
+            f"{d.window_start.isoformat()} to {d.window_end.isoformat()} (go-live "
+            f"{d.go_live.isoformat()}): apply the IC account update in the portal only "
+            "during the window")
+
+
+# -- import-xref ------------------------------------------------------------------------------
+def import_xref(
+    project: Project,
+    xref: Path | None,
+    mapping: Mapping[str, str],
+    allow_unmatched: bool,
+    progress: Progress | None = None,
+    say: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Check the cross-reference and write the IC account update and rollback (exit 3, with
+    the exceptions workbook and no update, on a blocking finding)."""
+    progress = progress or NullProgress()
+    say = say or _stderr
+    steps.require(project, STEP)
+    with project.writing("import-xref"):
+        customers = snapshot.load(project, snapshot.CUSTOMERS, ["row", "account"])
+        source = Path(xref) if xref is not None else newest_cross_reference(project)
+        progress.report(0, 4, f"reading {source.name}")
+        table = read_table(source, header_hint=set(HEADER_HINT))
+        old_col, new_col = find_columns(table, mapping)
+        if table.num_rows == 0:
+            raise InputError(f"{source} has a header row but no accounts: ask the provider "
+                             "for the complete cross-reference")
+        check(progress)
+        progress.report(1, 4, "checking the cross-reference")
+        result = check_cross_reference(
+            table, old_col, new_col, customers.column("account"), customers.column("row"),
+            allow_unmatched)
+        check(progress)
+        warning = window_warning(project)
+        if warning:
+            say(f"warning: {warning}")
+        exceptions = None
+        if len(result.findings):
+            from wizard.flow.export import write_findings  # openpyxl: only when needed
+
+            exceptions = write_findings(project, result.findings, source, "Cross-reference",
+                                        "cross_reference", progress)
+        summary: dict[str, Any] = {
+            "mapped": result.mapped,
+            "unmatched": result.unmatched,
+            "extra": result.extra,
+            "blocking": result.blocking,
+            "warnings": result.findings.warnings,
+            "update": None,
+            "rollback": None,
+            "exceptions": str(exceptions) if exceptions else None,
+            "window_warning": warning,
+        }
+        if result.blocking:
+            steps.mark_failed(project, STEP, source=project.relative(source),
+                              blocking=result.blocking,
+                              exceptions=project.relative(exceptions) if exceptions else None)
+            lines = list(describe(result.findings))
+            raise BlockingFindings(
+                f"{source}: the cross-reference failed "
+                f"{plural(result.blocking, 'blocking finding')}; the IC account update was not "
+                f"written. Every row is listed in {exceptions}\n" + "\n".join(lines),
+                **{k: summary[k] for k in summary if k != "blocking"},
+                blocking=result.blocking,
+            )
+        update, rollback = _write_update(project, result, progress)
+        summary["update"], summary["rollback"] = str(update), str(rollback)
+        progress.report(3, 4, "saving the cross-reference snapshot")
+        digest = snapshot.save(project, snapshot.CROSS_REFERENCE, result.mapping,
+                               source=source.name)
+        steps.mark_done(project, STEP, source=project.relative(source),
+                        source_sha256=sha256_file(source), old_column=old_col,
+                        new_column=new_col, mapped=result.mapped,
+                        unmatched=result.unmatched, extra=result.extra,
+                        warnings=result.findings.warnings, snapshot_sha256=digest,
+                        outside_window=bool(warning))
+        progress.report(4, 4, "done")
+    for line in describe(result.findings):
+        say(line)
+    say(f"Mapped {plural(result.mapped, 'customer')} from {source.name}: "
+        f"{plural(result.unmatched, 'unmatched customer')}, "
+        f"{plural(result.extra, 'extra account')}.")
+    say(f"  IC account update: {update}")
+    say(f"  rollback:          {rollback}")
+    if exceptions:
+        say(f"  warnings listed in {exceptions}")
+    return summary
+
+
+def _write_update(project: Project, result: XrefCheck, progress: Progress) -> tuple[Path, Path]:
+    n = result.mapped
+    bid = pa.repeat(project.production_bid, n) if n else pa.array([], pa.string())
+    old, new = result.update.column("old"), result.update.column("new")
+    update = project.outbox / UPDATE_NAME
+    rollback = project.outbox / ROLLBACK_NAME
+    progress.report(2, 4, "writing the IC account update")
+    write_csv(update, IC_HEADER, pa.table([bid, old, new], names=list(IC_HEADER)))
+    write_csv(rollback, IC_HEADER, pa.table([bid, new, old], names=list(IC_HEADER)))
+    project.record_made(update, "ic_account_update", rows=n)
+    project.record_made(rollback, "ic_account_rollback", rows=n)
+    return update, rollback
+
+
+# -- tokens -----------------------------------------------------------------------------------
+def registration_tokens(n: int) -> pa.Array:
+    """`n` random single-use tokens, each what `secrets.token_urlsafe(24)` returns, made in
+    one call: 24 random bytes base64-encode to 32 characters without padding, so encoding
+    24*n bytes at once gives the n tokens back to back."""
+    if n == 0:
+        return pa.array([], pa.string())
+    width = TOKEN_BYTES * 4 // 3
+    data = base64.urlsafe_b64encode(secrets.token_bytes(TOKEN_BYTES * n))
+    offsets = np.arange(0, width * (n + 1), width, dtype=np.int64)
+    tokens = pa.LargeStringArray.from_buffers(
+        n, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data)).cast(pa.string())
+    # a token starting with "-" reads as a formula when the PM opens the file in Excel:
+    # draw those again (one in 64), so every token survives a look in a spreadsheet
+    dash = pc.starts_with(tokens, "-")
+    again = int(pc.sum(dash).as_py() or 0)
+    if again:
+        fresh: list[str] = []
+        while len(fresh) < again:
+            token = secrets.token_urlsafe(TOKEN_BYTES)
+            if not token.startswith("-"):
+                fresh.append(token)
+        tokens = pc.replace_with_mask(tokens, dash, pa.array(fresh, pa.string()))
+    return tokens
+
+
+def tokens(project: Project, days: int, progress: Progress | None = None,
+           say: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Write the token registration file: one row per customer with an email and a new
+    account. The tokens are secrets of the customers: they go to this file only."""
+    progress = progress or NullProgress()
+    say = say or _stderr
+    with project.writing("tokens"):
+        customers = snapshot.load(project, snapshot.CUSTOMERS, ["account", "email"])
+        xref = snapshot.load(project, snapshot.CROSS_REFERENCE, ["old", "new"])
+        email = pc.utf8_trim_whitespace(customers.column("email"))
+        has_email = pc.greater(pc.utf8_length(email), 0)
+        position = pc.index_in(customers.column("account"), value_set=xref.column("old"))
+        mapped = pc.is_valid(position)
+        keep = pc.and_(has_email, mapped)
+        n = int(pc.sum(keep).as_py() or 0)
+        expires = date.today() + timedelta(days=days)
+        new = xref.column("new").take(position.filter(keep))
+        table = pa.table({
+            "BID": pa.repeat(project.production_bid, n) if n else pa.array([], pa.string()),
+            "New Account Number": new,
+            "Email": email.filter(keep),
+            "Token": registration_tokens(n),
+            "Expires": pa.repeat(expires.isoformat(), n) if n else pa.array([], pa.string()),
+        })
+        check(progress)
+        output = project.outbox / TOKENS_NAME
+        write_csv(output, TOKENS_HEADER, table, progress, "writing the token registration")
+        project.record_made(output, "tokens", rows=n, expires=expires.isoformat())
+    skipped_no_email = int(pc.sum(pc.invert(has_email)).as_py() or 0)
+    skipped_unmapped = int(pc.sum(pc.and_(has_email, pc.invert(mapped))).as_py() or 0)
+    say(f"Token registration for {plural(n, 'customer')} written to {output} (tokens expire "
+        f"{expires.isoformat()}); {plural(skipped_no_email, 'customer')} without an email "
+        "must be told another way.")
+    if skipped_unmapped:
+        say(f"  {plural(skipped_unmapped, 'customer')} with an email but no new account "
+            "(not in the cross-reference) left out")
+    return {"output": str(output), "rows": n, "expires": expires.isoformat(),
+            "skipped_no_email": skipped_no_email, "skipped_unmapped": skipped_unmapped}
