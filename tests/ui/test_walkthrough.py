@@ -1,0 +1,142 @@
+"""The demo project walked through every step in the window, with the simulator as provider,
+waiting on conditions (never sleeps); then closed and reopened where it stopped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from wizard.flow import steps
+from wizard.flow.project import Project
+from wizard.ui.main_window import MainWindow
+
+LONG = 90_000  # ms: child processes start Python on a shared 2-core machine
+
+
+def idle(window: MainWindow) -> bool:
+    return not window.runner.busy
+
+
+def test_demo_project_walks_through_every_step(qtbot: Any, wizard: Any, tmp_path: Path) -> None:
+    wizard.start_demo(tmp_path / "demo", customers=400)
+    qtbot.waitUntil(lambda: wizard.main is not None, timeout=LONG)
+    main: MainWindow = wizard.main
+    project = main.project
+    assert main.current_step == "coordination"  # resumes at the first step not done
+    assert main.sidebar.item(2).flags() & Qt.ItemFlag.ItemIsEnabled == Qt.ItemFlag(0)  # send
+
+    # -- Coordinate: sign every coordination task off through the dialog
+    page = main.pages["coordination"]
+    assert "Go-live in 2 days" in page.countdown.text()
+    for task_id in list(page.checklist.buttons):
+        qtbot.mouseClick(page.checklist.buttons[task_id], Qt.MouseButton.LeftButton)
+        dialog = page.checklist.dialog
+        assert dialog is not None
+        dialog.by.setText("Pat PM")
+        dialog.accept()
+    assert steps.is_done(project, "coordination")
+    assert page.checklist.summary.text() == "8 of 8 tasks done"
+    page.template_list.setCurrentRow(0)
+    qtbot.mouseClick(page.copy_button, Qt.MouseButton.LeftButton)
+    assert "Prairie Valley" in page.template_text.toPlainText()
+
+    # -- Flag file: preview, detected mapping, validate, export
+    qtbot.mouseClick(main.next_button, Qt.MouseButton.LeftButton)
+    assert main.current_step == "flag_file"
+    flag = main.pages["flag_file"]
+    flag.load_file(main.demo.customer_export)
+    qtbot.waitUntil(lambda: flag.preview.model.rowCount() == 400, timeout=LONG)
+    assert flag.chosen_mapping()["account"] == "Account Number"
+    qtbot.mouseClick(flag.validate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: flag.banner.kind == "success", timeout=LONG)
+    assert "no blocking findings" in flag.banner.text()
+    assert flag.findings.model.total_rows() >= 2  # the demo's two warnings
+    qtbot.mouseClick(flag.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Flag file written" in flag.banner.text() and idle(main),
+                    timeout=LONG)
+    assert steps.is_done(project, "flag_file")
+    assert list(project.outbox.glob("flag_file_*.csv"))
+    assert main.sidebar.item(2).flags() & Qt.ItemFlag.ItemIsEnabled  # send is open now
+
+    # -- Send: test the connection, trust the simulator's key, upload
+    main.go_to("send")
+    send = main.pages["send"]
+    assert send.host.text() == main.demo.simulator.host
+    qtbot.mouseClick(send.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: send.dialog is not None, timeout=LONG)
+    assert send.dialog.shown.text() == main.demo.simulator.fingerprint
+    send.dialog.accept_button.click()
+    qtbot.waitUntil(lambda: send.banner.kind != "" and idle(main), timeout=LONG)
+    assert send.banner.kind == "success", send.banner.text()
+    assert project.setting("sftp_host_key") == main.demo.simulator.fingerprint
+    qtbot.mouseClick(send.send_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "SHA-256" in send.result_label.text() and idle(main), timeout=LONG)
+    assert steps.is_done(project, "send")
+
+    # -- Cross-reference: fetch from the simulator, then make the update and rollback
+    main.go_to("cross_reference")
+    xref = main.pages["cross_reference"]
+    assert xref.window_banner.isVisibleTo(xref)
+    qtbot.mouseClick(xref.fetch_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: xref.xref_path is not None and idle(main), timeout=LONG)
+    qtbot.mouseClick(xref.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "accounts mapped" in xref.banner.text() and idle(main),
+                    timeout=LONG)
+    assert (project.outbox / "ic_account_update.csv").exists()
+    assert (project.outbox / "ic_account_rollback.csv").exists()
+
+    # -- Verify: the demo's post-go-live export, figures, chart, who lost what
+    main.go_to("verification")
+    verify = main.pages["verification"]
+    qtbot.mouseClick(verify.demo_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: verify.post_path is not None and idle(main), timeout=LONG)
+    qtbot.mouseClick(verify.verify_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: verify.figure_labels["customers"].text() == "400" and idle(main),
+                    timeout=LONG)
+    assert steps.is_done(project, "verification")
+    assert verify.chart.groups and verify.details.model.total_rows() > 0
+    assert "preserved" in verify.verdict.text()
+
+    # -- Report: write the biller workbook
+    main.go_to("report")
+    report = main.pages["report"]
+    qtbot.mouseClick(report.write_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "workbook is written" in report.banner.text() and idle(main),
+                    timeout=LONG)
+    assert report.output is not None and report.output.exists()
+    assert report.open_button.isEnabled()
+    folder = project.folder
+    assert steps.first_not_done(project) is None
+
+    # -- close: the lock is released (a command may write), nothing is lost on reopening
+    main.close()
+    qtbot.waitUntil(lambda: wizard.main is None, timeout=LONG)
+    with Project.open(folder) as again:
+        again.acquire("test")  # would raise NotReady if the window still held it
+        again.release()
+        assert steps.first_not_done(again) is None
+
+
+def test_reopening_resumes_at_first_step_not_done(qtbot: Any, wizard: Any,
+                                                  project: Path) -> None:
+    from tests.helpers.cli import convwiz
+
+    window = wizard.open_project(project)
+    assert window.current_step == "coordination"
+    # while the window is open, a command writing to the project is refused (exit 4)
+    run = convwiz("checklist", project, "--done", "test_bid", "--by", "Someone")
+    assert run.code == 4
+    window.close()
+    qtbot.waitUntil(lambda: wizard.main is None)
+    for task in ("confirm_go_live", "notify_customers", "test_bid", "production_bid",
+                 "platform_conversion_request", "cloudpay_v2", "emv_readers", "dbr_ticket"):
+        assert convwiz("checklist", project, "--done", task, "--by", "Pat").code == 0
+    window = wizard.open_project(project)
+    assert window.current_step == "flag_file"
+    assert window.sidebar.item(0).toolTip().endswith("(done)")
+    # and the project is among the recent ones on the start screen
+    start = wizard.show_start()
+    texts = [start.recent.item(i).text() for i in range(start.recent.count())]
+    assert any(str(project) in t for t in texts)

@@ -1,0 +1,1 @@
+"""The wizard's window: Qt lives here and nowhere else (DESIGN.md, "Layers")."""

@@ -1,0 +1,191 @@
+"""The wizard's entry: `convwiz`, `convwiz gui [PROJECT] [--demo]` and the `convwiz-gui` script.
+
+Start-up stays light: only Qt is imported before the first window shows; the flows (pyarrow,
+pandas, openpyxl, paramiko) load when a project opens or a step needs them.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QApplication, QWidget
+
+from wizard.errors import ConvWizError
+from wizard.progress import TaskState
+from wizard.ui import settings
+from wizard.ui.resources import icon
+from wizard.ui.start import StartWindow
+from wizard.ui.workers import Runner
+
+log = logging.getLogger("wizard.ui")
+
+
+def application() -> QApplication:
+    """The one QApplication, made and dressed once."""
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    app.setOrganizationName(settings.ORGANISATION)
+    app.setApplicationName(settings.APPLICATION)
+    app.setApplicationDisplayName("Conversion Wizard")
+    app.setDesktopFileName("convwiz")
+    app.setWindowIcon(icon("convwiz"))
+    if existing is None:
+        app.setStyle("Fusion")
+    return app
+
+
+class Wizard(QObject):
+    """Which window is showing: the start screen or a project's main window."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runner = Runner(self)  # the start screen's own work (the demo's set-up)
+        self.start: StartWindow | None = None
+        self.main: Any = None  # MainWindow, imported when a project opens
+
+    # -- the start screen ---------------------------------------------------------------------
+    def show_start(self, message: str | None = None) -> StartWindow:
+        if self.start is None:
+            self.start = StartWindow()
+            self.start.open_requested.connect(self.open_project)
+            self.start.create_requested.connect(self.create_project)
+            self.start.demo_requested.connect(lambda: self.start_demo())
+        else:
+            self.start.load_recent()
+        if message:
+            self.start.banner.show_message("error", message)
+        self.start.show()
+        self.start.raise_()
+        return self.start
+
+    def _fail(self, exc: BaseException) -> None:
+        if isinstance(exc, ConvWizError):
+            message = exc.message
+        else:
+            log.error("could not open the project: %r", exc)
+            message = f"The project could not be opened ({type(exc).__name__})."
+        self.show_start(message)
+
+    # -- projects -----------------------------------------------------------------------------
+    def open_project(self, folder: Path, demo: Any = None) -> Any:
+        """Open `folder`, take its lock, and show its main window; None on failure."""
+        from wizard.flow.project import Project
+        from wizard.services import logs
+
+        try:
+            project = Project.open(Path(folder))
+        except Exception as exc:  # noqa: BLE001 - shown on the start screen
+            self._fail(exc)
+            return None
+        try:
+            project.acquire("convwiz gui")
+        except Exception as exc:  # noqa: BLE001 - another process holds it (exit 4's message)
+            project.close()
+            self._fail(exc)
+            return None
+        logs.configure(project.folder)
+        return self._show_main(project, demo)
+
+    def _show_main(self, project: Any, demo: Any) -> Any:
+        from wizard.ui.main_window import MainWindow
+
+        if demo is None:
+            settings.add_recent_project(project.folder)
+            settings.remember_folder("project", project.folder.parent)
+        window = MainWindow(project, demo)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        window.closed.connect(self._main_closed)
+        self.main = window
+        window.show()
+        if self.start is not None:
+            self.start.hide()
+        return window
+
+    def _main_closed(self) -> None:
+        self.main = None
+        app = QApplication.instance()
+        if app is not None and not app.closingDown():
+            self.show_start()
+
+    def create_project(self, values: dict[str, Any]) -> Any:
+        from wizard.flow.project import Project
+
+        try:
+            project = Project.create(
+                values["folder"], str(values["biller"]), values["go_live"],
+                str(values.get("production_bid") or "2806"), values.get("test_bid"),
+                int(values.get("window_days") or 3))
+            folder = project.folder
+            project.close()
+        except Exception as exc:  # noqa: BLE001 - shown on the start screen
+            self._fail(exc)
+            return None
+        return self.open_project(folder)
+
+    def start_demo(self, folder: Path | None = None, customers: int = 5000) -> None:
+        """Make the demo project, start the simulator, open it (all off the GUI thread)."""
+        from wizard.flow.demo import prepare_demo
+
+        start = self.show_start()
+        start.demo_button.setEnabled(False)
+        start.progress.start("Making the demo project and starting the simulated provider…")
+        start.progress.cancel_button.hide()
+
+        def work(_state: TaskState) -> Any:
+            # connect=False: the PM tests the connection and trusts the key on screen
+            return prepare_demo(folder, customers, connect=False)
+
+        def ready(setup: Any) -> None:
+            if self.open_project(setup.project, setup) is None:
+                setup.stop()
+
+        def finished() -> None:
+            start.progress.finish()
+            start.demo_button.setEnabled(True)
+
+        self.runner.start("demo", work, on_done=ready, on_error=self._fail,
+                          on_finished=finished)
+
+    def windows(self) -> list[QWidget]:
+        return [w for w in (self.start, self.main) if w is not None]
+
+    def shutdown(self) -> None:
+        if self.main is not None:
+            self.main.close()
+        self.runner.shutdown()
+
+
+def run_gui(project: str | None = None, demo: bool = False) -> int:
+    """Open the wizard; returns the exit status when the last window closes."""
+    app = application()
+    wizard = Wizard()
+    if demo:
+        wizard.start_demo(Path(project) if project else None)
+    elif project:
+        if wizard.open_project(Path(project)) is None:
+            wizard.show_start()
+    else:
+        wizard.show_start()
+    app.aboutToQuit.connect(wizard.shutdown)
+    code = int(app.exec())
+    wizard.shutdown()
+    return code
+
+
+def main() -> int:
+    """`convwiz-gui [PROJECT] [--demo]`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="convwiz-gui", description="open the wizard")
+    parser.add_argument("project", nargs="?", default=None)
+    parser.add_argument("--demo", action="store_true")
+    args = parser.parse_args()
+    return run_gui(args.project, args.demo)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,303 @@
+"""The wizard's main window: the step sidebar, one page per step, Back/Next and a status line.
+
+The window holds the project's write lock while it is open (a command on the same project
+then gets exit 4), owns the one task runner, and on close cancels and awaits every task
+before it lets go of the project. It resumes at the first step not done.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QPushButton,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from wizard.ui import settings
+from wizard.ui.pages.base import PageContext, StepPage
+from wizard.ui.resources import icon
+from wizard.ui.workers import Runner
+
+log = logging.getLogger("wizard.ui")
+STATE_ICONS = {"done": "step-done", "current": "step-current", "ready": "step-ready",
+               "blocked": "step-blocked"}
+STATE_WORDS = {"done": "done", "current": "to do next", "ready": "ready",
+               "blocked": "waiting for an earlier step"}
+
+
+class StepSidebar(QListWidget):
+    """The steps with their state; blocked steps cannot be chosen."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setIconSize(QSize(22, 22))
+        self.setFixedWidth(230)
+        self.setSpacing(2)
+        self.setObjectName("sidebar")
+        self.setStyleSheet(
+            "#sidebar { background: #f3f5f8; border: none; border-right: 1px solid #d9dee4;"
+            " padding-top: 8px; font-size: 11pt; }"
+            "#sidebar::item { padding: 8px 6px; border-radius: 6px; margin: 0 6px; }"
+            "#sidebar::item:selected { background: #dce8f5; color: #102a43; }")
+
+    def show_states(self, steps: Any, states: dict[str, Any]) -> None:
+        current = self.currentRow()
+        self.blockSignals(True)
+        self.clear()
+        for n, step in enumerate(steps, start=1):
+            state = str(states[step.id])
+            item = QListWidgetItem(icon(STATE_ICONS.get(state, "step-ready")),
+                                   f"{n}. {step.title}")
+            item.setData(Qt.ItemDataRole.UserRole, step.id)
+            item.setToolTip(f"{step.summary}\n({STATE_WORDS.get(state, state)})")
+            if state == "blocked":
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled
+                              & ~Qt.ItemFlag.ItemIsSelectable)
+            self.addItem(item)
+        if current >= 0:
+            self.setCurrentRow(current)
+        self.blockSignals(False)
+
+
+class MainWindow(QMainWindow):
+    """One open conversion project."""
+
+    closed = Signal()
+
+    def __init__(self, project: Any, demo: Any = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from wizard.flow import steps
+
+        self._steps = steps
+        self.project = project
+        self.demo = demo
+        self.runner = Runner(self)
+        self.setWindowTitle(f"{project.biller} – Conversion Wizard")
+        self.setWindowIcon(icon("convwiz"))
+        self.ctx = PageContext(project, self.runner, demo, self.set_status)
+
+        central = QWidget()
+        outer = QHBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        left = QVBoxLayout()
+        left.setContentsMargins(0, 0, 0, 0)
+        self.project_label = QLabel()
+        self.project_label.setWordWrap(True)
+        self.project_label.setFixedWidth(230)
+        self.project_label.setStyleSheet("background: #1f4e79; color: white; padding: 12px;")
+        left.addWidget(self.project_label)
+        self.sidebar = StepSidebar()
+        left.addWidget(self.sidebar, 1)
+        outer.addLayout(left)
+
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.setSpacing(0)
+        self.stack = QStackedWidget()
+        self.pages: dict[str, StepPage] = {}
+        self.scrolls: dict[str, QScrollArea] = {}
+        for page in self._make_pages():
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setWidget(page)
+            self.stack.addWidget(scroll)
+            self.pages[page.step_id] = page
+            self.scrolls[page.step_id] = scroll
+            page.saved.connect(self.refresh)
+        right.addWidget(self.stack, 1)
+        nav = QFrame()
+        nav.setObjectName("nav")
+        nav.setStyleSheet("#nav { border-top: 1px solid #d9dee4; background: #fafbfc; }")
+        bar = QHBoxLayout(nav)
+        bar.setContentsMargins(16, 8, 16, 8)
+        self.back_button = QPushButton("‹ &Back")
+        self.next_button = QPushButton("&Next ›")
+        self.back_button.clicked.connect(lambda: self.go_relative(-1))
+        self.next_button.clicked.connect(lambda: self.go_relative(1))
+        bar.addWidget(self.back_button)
+        bar.addStretch(1)
+        bar.addWidget(self.next_button)
+        right.addWidget(nav)
+        outer.addLayout(right, 1)
+        self.setCentralWidget(central)
+        self.status_label = QLabel()
+        self.statusBar().addWidget(self.status_label, 1)
+        self.busy_label = QLabel()
+        self.statusBar().addPermanentWidget(self.busy_label)
+        self.runner.busy_changed.connect(self._busy_changed)
+        self.sidebar.currentRowChanged.connect(self._row_chosen)
+        self.setStyleSheet(
+            "QPushButton#primary { background: #1f6fb2; color: white; border: 1px solid #185a91;"
+            " border-radius: 4px; padding: 6px 14px; font-weight: bold; }"
+            "QPushButton#primary:disabled { background: #9fb8cf; border-color: #9fb8cf; }"
+            "QPushButton#primary:focus { border: 2px solid #0d3c66; }")
+        self._restore_geometry()
+        self.refresh()
+        self.go_to(steps.first_not_done(project) or steps.STEPS[-1].id)
+
+    def _make_pages(self) -> list[StepPage]:
+        from wizard.ui.pages.coordination import CoordinationPage
+        from wizard.ui.pages.cross_reference import CrossReferencePage
+        from wizard.ui.pages.flag_file import FlagFilePage
+        from wizard.ui.pages.report import ReportPage
+        from wizard.ui.pages.send import SendPage
+        from wizard.ui.pages.verification import VerificationPage
+
+        return [CoordinationPage(self.ctx), FlagFilePage(self.ctx), SendPage(self.ctx),
+                CrossReferencePage(self.ctx), VerificationPage(self.ctx), ReportPage(self.ctx)]
+
+    # -- navigation ---------------------------------------------------------------------------
+    @property
+    def step_ids(self) -> list[str]:
+        return [s.id for s in self._steps.STEPS]
+
+    @property
+    def current_step(self) -> str:
+        return self.step_ids[self.stack.currentIndex()]
+
+    @property
+    def current_page(self) -> StepPage:
+        return self.pages[self.current_step]
+
+    def states(self) -> dict[str, str]:
+        return {k: str(v) for k, v in self._steps.states(self.project).items()}
+
+    def can_open(self, step_id: str) -> bool:
+        return self.states().get(step_id) != "blocked"
+
+    def go_to(self, step_id: str) -> None:
+        if not self.can_open(step_id):
+            return
+        index = self.step_ids.index(step_id)
+        self.stack.setCurrentIndex(index)
+        self.sidebar.blockSignals(True)
+        self.sidebar.setCurrentRow(index)
+        self.sidebar.blockSignals(False)
+        self.scrolls[step_id].verticalScrollBar().setValue(0)
+        self.current_page.refresh()
+        self._update_nav()
+        primary = self.current_page.primary
+        if primary is not None and primary.isEnabled():
+            primary.setFocus()
+
+    def go_relative(self, delta: int) -> None:
+        ids = self.step_ids
+        i = ids.index(self.current_step) + delta
+        while 0 <= i < len(ids):
+            if self.can_open(ids[i]):
+                self.go_to(ids[i])
+                return
+            i += delta
+
+    def _row_chosen(self, row: int) -> None:
+        if 0 <= row < len(self.step_ids):
+            self.go_to(self.step_ids[row])
+
+    def _update_nav(self) -> None:
+        ids = self.step_ids
+        i = ids.index(self.current_step)
+        states = self.states()
+        self.back_button.setEnabled(i > 0)
+        following = next((s for s in ids[i + 1:] if states[s] != "blocked"), None)
+        self.next_button.setEnabled(following is not None)
+        if following is not None:
+            title = self._steps.step(following).title
+            self.next_button.setText(f"&Next: {title} ›")
+        else:
+            self.next_button.setText("&Next ›")
+
+    # -- state --------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Redraw the sidebar, the header and the status line from the project."""
+        states = self._steps.states(self.project)
+        self.sidebar.show_states(self._steps.STEPS, states)
+        d = self.project.dates
+        days = d.days_to_go_live(date.today())
+        when = (f"go-live in {days} days" if days > 1 else "go-live tomorrow" if days == 1
+                else "go-live today" if days == 0 else f"went live {-days} days ago")
+        self.project_label.setText(
+            f"<b style='font-size:12pt'>{self.project.biller}</b><br>"
+            f"Go-live {d.go_live:%d %b %Y}<br>{when}")
+        if self.demo is not None:
+            self.project_label.setText(self.project_label.text() + "<br><i>demo project</i>")
+        self.set_status()
+        if self.stack.count():
+            self._update_nav()
+
+    def set_status(self, text: str | None = None) -> None:
+        if text is None:
+            nxt = self._steps.first_not_done(self.project)
+            d = self.project.dates
+            window = f"maintenance window {d.window_start:%d %b} – {d.window_end:%d %b %Y}"
+            if d.in_window(date.today()):
+                window = "inside the " + window
+            what = (f"Next: {self._steps.step(nxt).title}" if nxt
+                    else "Every step is done: the conversion is complete")
+            text = f"{what}   ·   {window}   ·   {self.project.folder}"
+        self.status_label.setText(text)
+
+    def _busy_changed(self, busy: bool) -> None:
+        self.busy_label.setText("Working…" if busy else "")
+        for page in self.pages.values():
+            page._update_buttons()
+
+    # -- keyboard: Enter is the page's default action ----------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            focus = self.focusWidget()
+            if isinstance(focus, QAbstractButton) and focus.isEnabled():
+                focus.click()
+                return
+            primary = self.current_page.primary
+            if primary is not None and primary.isEnabled() and primary.isVisible():
+                primary.click()
+                return
+        super().keyPressEvent(event)
+
+    # -- geometry and closing -----------------------------------------------------------------
+    def _restore_geometry(self) -> None:
+        geometry = settings.store().value("main_window/geometry")
+        if geometry is not None and self.restoreGeometry(geometry):
+            return
+        self.resize(1180, 780)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Cancel and await every task, stop the demo's simulator, let go of the project."""
+        if getattr(self, "_shut", False):
+            return
+        self._shut = True
+        s = settings.store()
+        s.setValue("main_window/geometry", self.saveGeometry())
+        s.sync()
+        self.status_label.setText("Stopping the work in progress; nothing half-written is "
+                                  "kept…")
+        if not self.runner.shutdown():
+            log.warning("background work did not stop in time")
+        if self.demo is not None:
+            try:
+                self.demo.stop()
+            except Exception:  # noqa: BLE001 - closing must go on
+                log.exception("stopping the demo simulator failed")
+        self.project.close()
+        self.closed.emit()

@@ -1,0 +1,158 @@
+"""Step 1, Coordinate: the dates and the maintenance window in plain words, the BIDs, the
+coordination checklist with owners and sign-off, and the texts to send with Copy buttons."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from wizard.errors import ConvWizError
+from wizard.ui.pages.base import PageContext, StepPage
+from wizard.ui.views import ChecklistView
+from wizard.ui.widgets import section, value_label
+
+
+def describe_dates(dates: object, today: date) -> str:
+    """'Go-live in 12 days, on Monday 14 December 2026' and where today stands."""
+    go_live = dates.go_live  # type: ignore[attr-defined]
+    days = dates.days_to_go_live(today)  # type: ignore[attr-defined]
+    when = go_live.strftime("%A %d %B %Y")
+    if days > 1:
+        text = f"Go-live in {days} days, on {when}."
+    elif days == 1:
+        text = f"Go-live is tomorrow, {when}."
+    elif days == 0:
+        text = f"Go-live is today, {when}."
+    else:
+        text = f"Go-live was {-days} days ago, on {when}."
+    if dates.in_window(today):  # type: ignore[attr-defined]
+        text += " Today is inside the maintenance window."
+    elif today < dates.window_start:  # type: ignore[attr-defined]
+        left = (dates.window_start - today).days  # type: ignore[attr-defined]
+        text += f" The maintenance window opens in {left} days."
+    return text
+
+
+class CoordinationPage(StepPage):
+    step_id = "coordination"
+
+    def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, "Coordinate", "Confirm go-live and the maintenance window, the "
+                         "BIDs and who does what. Sign each task off as it is done; the step "
+                         "is done when every coordination task is signed off.", parent)
+        # dates and BIDs
+        frame, box = section("Dates and BIDs")
+        self.countdown = value_label()
+        self.countdown.setStyleSheet("font-size: 13pt; color: #1f4e79;")
+        box.addWidget(self.countdown)
+        grid = QGridLayout()
+        self.go_live = value_label()
+        self.window_label = value_label()
+        self.bids = value_label()
+        for r, (name, label) in enumerate((("Go-live", self.go_live),
+                                           ("Maintenance window", self.window_label),
+                                           ("BIDs", self.bids))):
+            grid.addWidget(QLabel(f"{name}:"), r, 0)
+            grid.addWidget(label, r, 1)
+        grid.setColumnStretch(1, 1)
+        box.addLayout(grid)
+        self.layout_.addWidget(frame)
+        # checklist
+        frame, box = section("Coordination checklist")
+        self.checklist = ChecklistView(("coordination",), self._sign_off)
+        box.addWidget(self.checklist)
+        self.layout_.addWidget(frame)
+        # templates
+        frame, box = section("Notices and tickets to send")
+        row = QHBoxLayout()
+        self.template_list = QListWidget()
+        self.template_list.setMaximumWidth(280)
+        self.template_list.setMaximumHeight(120)
+        row.addWidget(self.template_list, 0, Qt.AlignmentFlag.AlignTop)
+        right = QVBoxLayout()
+        self.template_text = QPlainTextEdit()
+        self.template_text.setReadOnly(True)
+        self.template_text.setMinimumHeight(160)
+        right.addWidget(self.template_text)
+        buttons = QHBoxLayout()
+        self.copy_button = QPushButton("&Copy text")
+        self.copy_button.clicked.connect(self.copy_template)
+        buttons.addWidget(self.copy_button)
+        self.copied = QLabel()
+        self.copied.setStyleSheet("color: #1d6b3b;")
+        buttons.addWidget(self.copied)
+        buttons.addStretch(1)
+        right.addLayout(buttons)
+        row.addLayout(right, 1)
+        box.addLayout(row)
+        self.layout_.addWidget(frame)
+        self.layout_.addStretch(1)
+        self.template_list.currentRowChanged.connect(self._show_template)
+        self._templates: list[str] = []
+
+    def refresh(self) -> None:
+        from wizard.flow.checklist import items
+
+        d = self.project.dates
+        self.countdown.setText(describe_dates(d, date.today()))
+        self.go_live.setText(d.go_live.strftime("%A %d %B %Y"))
+        self.window_label.setText(f"{d.window_start:%a %d %b} to {d.window_end:%a %d %b %Y} "
+                            f"({d.window_days} days, ending on the go-live date)")
+        self.bids.setText(f"production {self.project.production_bid}, test "
+                          f"{self.project.test_bid or '(not set yet)'}")
+        self.checklist.load(items(self.project))
+        self._load_templates()
+
+    def _load_templates(self) -> None:
+        try:
+            from wizard.flow.templates import TEMPLATES
+        except ImportError:
+            return
+        current = max(0, self.template_list.currentRow())
+        self._templates = list(TEMPLATES)
+        self.template_list.clear()
+        self.template_list.addItems(list(TEMPLATES.values()))
+        self.template_list.setCurrentRow(min(current, len(self._templates) - 1))
+
+    def _show_template(self, index: int) -> None:
+        from wizard.flow.templates import render
+
+        self.copied.clear()
+        if not 0 <= index < len(self._templates):
+            self.template_text.clear()
+            return
+        try:
+            self.template_text.setPlainText(render(self.project, self._templates[index]))
+        except ConvWizError as exc:
+            self.template_text.setPlainText(exc.message)
+
+    def copy_template(self) -> None:
+        text = self.template_text.toPlainText()
+        QGuiApplication.clipboard().setText(text)
+        item = self.template_list.currentItem()
+        self.copied.setText(f"Copied '{item.text() if item else 'the text'}'; paste it "
+                            "into your email or ticket.")
+
+    def _sign_off(self, task_id: str, by: str, note: str) -> None:
+        from wizard.flow.checklist import sign_off
+
+        try:
+            sign_off(self.project, task_id, by, note)
+        except ConvWizError as exc:
+            self.show_error(exc)
+            return
+        self.banner.clear()
+        self.refresh()
+        self.saved.emit()

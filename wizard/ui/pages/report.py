@@ -1,0 +1,89 @@
+"""Step 6, Biller workbook: write the workbook of the whole conversion, then open it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
+
+from wizard.ui.pages.base import PageContext, StepPage
+from wizard.ui.widgets import ProgressPanel, note, open_path, section, value_label
+
+
+class ReportPage(StepPage):
+    step_id = "report"
+
+    def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, "Biller workbook", "Hand the biller one Excel workbook of it "
+                         "all: the figures with a chart, the account mapping, the exceptions, "
+                         "who must re-register, the checklist and the audit of every file.",
+                         parent)
+        frame, box = section("The workbook")
+        box.addWidget(note("Write it again whenever something changed; the newest replaces "
+                           "the old one in reports/."))
+        row = QHBoxLayout()
+        self.write_button = self.make_primary(QPushButton("&Write the workbook"))
+        self.write_button.clicked.connect(self.write)
+        self.open_button = QPushButton("&Open the workbook")
+        self.open_button.clicked.connect(self.open_workbook)
+        self.folder_button = QPushButton("Open the &reports folder")
+        self.folder_button.clicked.connect(lambda: open_path(self.project.reports))
+        for b in (self.write_button, self.open_button, self.folder_button):
+            row.addWidget(b)
+        row.addStretch(1)
+        box.addLayout(row)
+        self.progress = ProgressPanel()
+        self.progress.cancel_requested.connect(lambda: self.ctx.runner.cancel("report"))
+        box.addWidget(self.progress)
+        self.result_label = value_label()
+        box.addWidget(self.result_label)
+        self.layout_.addWidget(frame)
+        self.layout_.addStretch(1)
+        self.output: Path | None = None
+
+    def refresh(self) -> None:
+        latest = self.project.store.latest_file("biller_workbook")
+        if latest is None:
+            latest = next((e for e in reversed(self.project.store.manifest())
+                           if e.name.endswith("_conversion_workbook.xlsx")), None)
+        if latest is not None:
+            path = Path(latest.name)
+            self.output = path if path.is_absolute() else self.project.folder / path
+            self.result_label.setText(f"Last written: <b>{self.output.name}</b> "
+                                      f"({latest.at[:16].replace('T', ' ')} UTC), SHA-256 "
+                                      f"{latest.sha256[:16]}…")
+        self._update_buttons()
+
+    def write(self) -> None:
+        self.banner.clear()
+        self.progress.start("Writing the biller workbook…")
+        work = self.ctx.child_work("wizard.flow.report", "write_report", None)
+        self.ctx.runner.start("report", work, on_progress=self.progress.update_progress,
+                              on_done=self._written, on_error=self.show_error,
+                              on_finished=self._finished)
+        self._update_buttons()
+
+    def _written(self, result: dict[str, Any]) -> None:
+        self.output = Path(str(result["output"]))
+        rows = sum(int(v) for v in (result.get("rows") or {}).values())
+        self.banner.show_message("success", f"The biller workbook is written: "
+                                 f"{self.output.name} ({rows:,} rows over "
+                                 f"{len(result.get('sheets') or [])} sheets).", "Open it",
+                                 self.open_workbook)
+        self.result_label.setText(f"<b>{self.output}</b><br>SHA-256 "
+                                  f"<code>{result.get('sha256', '')}</code>")
+        self.saved.emit()
+
+    def open_workbook(self) -> None:
+        if self.output is not None and self.output.exists():
+            open_path(self.output)
+
+    def _finished(self) -> None:
+        self.progress.finish()
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        busy = self.ctx.runner.running("report")
+        self.write_button.setEnabled(not busy)
+        self.open_button.setEnabled(not busy and self.output is not None and self.output.exists())

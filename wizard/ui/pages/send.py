@@ -1,0 +1,340 @@
+"""Step 3, Send to Daffron: the provider's connection, Test connection with the host key shown
+to accept, which keyring holds the password, and the upload with bytes, rate, time left and
+Cancel; the result with its SHA-256 and the remote path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from wizard.ui import settings
+from wizard.ui.pages.base import PageContext, StepPage
+from wizard.ui.widgets import ProgressPanel, note, section, value_label
+
+
+class HostKeyDialog(QDialog):
+    """An unknown server: show its SHA-256 fingerprint and ask before trusting it."""
+
+    def __init__(self, host: str, port: int, fingerprint: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.fingerprint = fingerprint
+        self.setWindowTitle("Trust this server?")
+        layout = QVBoxLayout(self)
+        text = QLabel(
+            f"This is the first connection to <b>{host}:{port}</b>. Its host key fingerprint "
+            "is:")
+        text.setWordWrap(True)
+        layout.addWidget(text)
+        shown = QLineEdit(fingerprint)
+        shown.setReadOnly(True)
+        shown.setMinimumWidth(520)
+        shown.setStyleSheet("font-family: monospace; font-size: 11pt;")
+        self.shown = shown
+        layout.addWidget(shown)
+        layout.addWidget(note(
+            "Compare it, character by character, with the fingerprint the provider gave you "
+            "(by phone or in their onboarding email). Accept only if they are the same: the "
+            "wizard will then refuse any other key for this server."))
+        buttons = QDialogButtonBox()
+        self.accept_button = buttons.addButton("&Trust and connect",
+                                               QDialogButtonBox.ButtonRole.AcceptRole)
+        self.refuse_button = buttons.addButton("&Do not trust",
+                                               QDialogButtonBox.ButtonRole.RejectRole)
+        # Enter must never trust a key by accident: the default is "Do not trust"
+        self.accept_button.setAutoDefault(False)
+        self.refuse_button.setAutoDefault(True)
+        self.refuse_button.setDefault(True)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.accept_button.setDefault(False)
+        self.refuse_button.setDefault(True)
+        self.refuse_button.setFocus()
+
+
+class SendPage(StepPage):
+    step_id = "send"
+
+    def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, "Send to Daffron", "Upload the flag file to the provider over "
+                         "SFTP. Test the connection once; the password goes to the system "
+                         "keyring, never into the project.", parent)
+        frame, box = section("The provider's SFTP server")
+        form = QFormLayout()
+        self.host = QLineEdit()
+        self.host.setPlaceholderText("sftp.provider.example")
+        self.port = QSpinBox()
+        self.port.setRange(1, 65535)
+        self.port.setValue(22)
+        self.user = QLineEdit()
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("leave empty to keep the one in the keyring")
+        self.key_file = QLineEdit()
+        self.key_file.setPlaceholderText("optional: a private key file instead of a password")
+        browse = QPushButton("&Browse…")
+        browse.clicked.connect(self._choose_key)
+        key_row = QHBoxLayout()
+        key_row.addWidget(self.key_file, 1)
+        key_row.addWidget(browse)
+        self.upload_dir = QLineEdit()
+        self.upload_dir.setPlaceholderText("the provider's default")
+        self.download_dir = QLineEdit()
+        self.download_dir.setPlaceholderText("the provider's default")
+        form.addRow("&Host:", self.host)
+        form.addRow("&Port:", self.port)
+        form.addRow("&User:", self.user)
+        form.addRow("Pass&word:", self.password)
+        key_label = QLabel("&Key file:")
+        key_label.setBuddy(self.key_file)
+        form.addRow(key_label, key_row)
+        form.addRow("&Upload folder:", self.upload_dir)
+        form.addRow("Do&wnload folder:", self.download_dir)
+        box.addLayout(form)
+        self.keyring_label = note("")
+        box.addWidget(self.keyring_label)
+        self.connection_label = value_label()
+        box.addWidget(self.connection_label)
+        row = QHBoxLayout()
+        self.test_button = QPushButton("&Test connection")
+        self.test_button.clicked.connect(self.test_connection)
+        row.addWidget(self.test_button)
+        row.addStretch(1)
+        box.addLayout(row)
+        self.layout_.addWidget(frame)
+
+        frame, box = section("Send the flag file")
+        self.flag_file_label = value_label()
+        box.addWidget(self.flag_file_label)
+        row = QHBoxLayout()
+        self.send_button = self.make_primary(QPushButton("&Send flag file"))
+        self.send_button.clicked.connect(self.send)
+        row.addWidget(self.send_button)
+        row.addStretch(1)
+        box.addLayout(row)
+        self.progress = ProgressPanel(units="bytes")
+        self.progress.cancel_requested.connect(self.cancel)
+        box.addWidget(self.progress)
+        self.result_label = value_label()
+        box.addWidget(self.result_label)
+        self.layout_.addWidget(frame)
+        self.layout_.addStretch(1)
+        self.dialog: HostKeyDialog | None = None
+        self._prefilled = False
+
+    def task_keys(self) -> tuple[str, ...]:
+        return ("send", "send.connect")
+
+    # -- state --------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        if not self._prefilled:
+            self._prefill()
+            self._prefilled = True
+        try:
+            from wizard.services.secrets import backend
+
+            info = backend()
+            if info.real:
+                text = f"Passwords are kept in {info.description}."
+            elif info.usable:
+                text = (f"⚠ Passwords would be kept in {info.description}, not the system "
+                        "keyring: prefer a key file, or install a system keyring.")
+            else:
+                text = (f"⚠ No usable keyring ({info.name}): use a key file, or install and "
+                        "unlock a system keyring (GNOME Keyring, KWallet).")
+        except Exception as exc:  # noqa: BLE001 - a broken keyring must not break the page
+            text = f"⚠ The keyring cannot be asked ({type(exc).__name__})."
+        if self.ctx.demo is not None:
+            text += (" In the demo the simulator's password is handed over in memory and kept "
+                     "nowhere." if self.ctx.demo_secret() else
+                     " The demo logs in with its own key file: no password is needed.")
+        self.keyring_label.setText(text)
+        latest = self.project.store.latest_file("flag_file")
+        if latest is None:
+            self.flag_file_label.setText("No flag file yet: make it in the Flag file step.")
+        else:
+            self.flag_file_label.setText(
+                f"The flag file to send: <b>{Path(latest.name).name}</b>, {latest.rows or 0:,} "
+                f"customers, SHA-256 {latest.sha256[:16]}…")
+        sent = self.project.store.latest_file("flag_file")
+        self.send_button.setEnabled(sent is not None and not self.busy)
+        self._show_connection()
+
+    def _connection(self) -> dict[str, Any]:
+        return {key: self.project.setting(f"sftp_{key}") for key in
+                ("host", "port", "user", "host_key", "upload_dir", "download_dir", "key_file")
+                if self.project.setting(f"sftp_{key}") is not None}
+
+    def _prefill(self) -> None:
+        saved = self._connection()
+        if not saved and self.ctx.demo is not None:
+            saved = dict(self.ctx.demo.connection)
+        self.host.setText(str(saved.get("host") or ""))
+        self.port.setValue(int(saved.get("port") or 22))
+        self.user.setText(str(saved.get("user") or ""))
+        self.key_file.setText(str(saved.get("key_file") or ""))
+        self.upload_dir.setText(str(saved.get("upload_dir") or ""))
+        self.download_dir.setText(str(saved.get("download_dir") or ""))
+
+    def _show_connection(self) -> None:
+        saved = self._connection()
+        if saved.get("host") and saved.get("host_key"):
+            self.connection_label.setText(
+                f"Saved connection: {saved.get('user')}@{saved['host']}:{saved.get('port', 22)}"
+                f", host key pinned ({saved['host_key']}).")
+        else:
+            self.connection_label.setText("No connection saved yet: fill in the form and press "
+                                          "Test connection.")
+
+    def _secret(self) -> str | None:
+        return self.password.text() or self.ctx.demo_secret()
+
+    def _choose_key(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose the private key",
+                                              settings.last_folder("key", Path.home() / ".ssh"))
+        if path:
+            settings.remember_folder("key", Path(path))
+            self.key_file.setText(path)
+
+    # -- test connection ----------------------------------------------------------------------
+    def test_connection(self) -> None:
+        from wizard.flow.exchange import host_key
+
+        host, port = self.host.text().strip(), self.port.value()
+        if not host or not self.user.text().strip():
+            self.banner.show_message("warning", "Fill in the host and the user first.")
+            return
+        self.banner.clear()
+        self.progress.units = ""
+        self.progress.start(f"Asking {host}:{port} for its host key…")
+        pinned = self._connection().get("host_key") if self._connection().get(
+            "host") == host else None
+
+        def got_key(result: dict[str, Any]) -> None:
+            fingerprint = str(result["fingerprint"])
+            if pinned and pinned == fingerprint:
+                self._connect(fingerprint)
+            elif pinned:
+                self.progress.finish()
+                self.banner.show_message(
+                    "error", f"{host}:{port} now shows a different host key ({fingerprint}) "
+                    f"from the one trusted before ({pinned}). Do not send anything: call the "
+                    "provider and ask whether they changed their server's key.")
+            else:
+                self.progress.finish()
+                self.ask_host_key(host, port, fingerprint)
+
+        self.ctx.runner.start("send.connect", lambda _s: host_key(host, port), on_done=got_key,
+                              on_error=self._failed, on_finished=self._update_buttons)
+        self._update_buttons()
+
+    def ask_host_key(self, host: str, port: int, fingerprint: str) -> HostKeyDialog:
+        dialog = HostKeyDialog(host, port, fingerprint, self)
+        self.dialog = dialog
+
+        def answered(result: int) -> None:
+            self.dialog = None
+            dialog.deleteLater()
+            if result == QDialog.DialogCode.Accepted:
+                self._connect(fingerprint)
+            else:
+                self.banner.show_message(
+                    "warning", f"Not connected: the host key of {host}:{port} was not trusted. "
+                    "Nothing was saved. Check the fingerprint with the provider and press Test "
+                    "connection again.")
+
+        dialog.finished.connect(answered)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.open()
+        return dialog
+
+    def _connect(self, fingerprint: str) -> None:
+        from wizard.flow.exchange import connect
+
+        kwargs: dict[str, Any] = dict(
+            host=self.host.text().strip(), port=self.port.value(), user=self.user.text().strip(),
+            key_file=self.key_file.text().strip() or None, secret=self._secret(),
+            host_key=fingerprint, upload_dir=self.upload_dir.text().strip() or None,
+            download_dir=self.download_dir.text().strip() or None)
+        self.progress.units = ""
+        self.progress.start(f"Connecting to {kwargs['host']}…")
+
+        def connected(result: dict[str, Any]) -> None:
+            self.password.clear()
+            where = result.get("keyring") or result.get("secret_backend") or ""
+            self.banner.show_message(
+                "success", f"Connected to {kwargs['host']} and saved the connection"
+                f"{f'; the password is in {where}' if where else ''}. Press Send flag file.")
+            self.saved.emit()
+            self.refresh()
+
+        remember = self.ctx.demo is None  # the demo's password dies with its simulator
+        self.ctx.runner.start(
+            "send.connect", lambda state: connect(self.project, progress=state,
+                                                  remember_secret=remember, **kwargs),
+            on_done=connected, on_error=self._failed, on_finished=self._finished)
+        self._update_buttons()
+
+    # -- send ---------------------------------------------------------------------------------
+    def send(self) -> None:
+        from wizard.flow.exchange import send
+
+        self.banner.clear()
+        self.result_label.clear()
+        self.progress.units = "bytes"
+        self.progress.start("Sending the flag file…")
+        secret = self._secret()
+
+        def sent(result: dict[str, Any]) -> None:
+            remote = result.get("remote_path") or result.get("remote") or ""
+            self.banner.show_message("success", "The flag file is on the provider's server. "
+                                     "Next: fetch the cross-reference when they answer.")
+            self.result_label.setText(
+                f"Sent <b>{Path(str(result.get('file') or result.get('local') or '')).name}</b>"
+                f" to <b>{remote}</b>: {result.get('bytes', 0):,} bytes, SHA-256 "
+                f"<code>{result.get('sha256', '')}</code>")
+            self.saved.emit()
+
+        self.ctx.runner.start("send", lambda state: send(self.project, state, secret=secret),
+                              on_progress=self.progress.update_progress, on_done=sent,
+                              on_error=self._failed, on_finished=self._finished)
+        self._update_buttons()
+
+    def cancel(self) -> None:
+        for key in self.task_keys():
+            self.ctx.runner.cancel(key)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.progress.finish()
+        self.show_error(exc)
+        self.saved.emit()
+
+    def _finished(self) -> None:
+        self.progress.finish()
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        busy = self.busy
+        self.test_button.setEnabled(not busy)
+        self.send_button.setEnabled(not busy and self.project.store.latest_file(
+            "flag_file") is not None)

@@ -1,0 +1,221 @@
+"""Step 5, Verify: choose the portal's post-go-live export, compare it with the customers of
+the flag file through the cross-reference, and show the figures with a chart, who lost or
+gained what, and the post-go-live checklist with sign-off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QWidget,
+)
+
+from wizard.errors import ConvWizError
+from wizard.progress import TaskState
+from wizard.ui import settings
+from wizard.ui.pages.base import PageContext, StepPage
+from wizard.ui.pages.flag_file import EXPORT_SUFFIXES
+from wizard.ui.views import BarChart, ChecklistView, TableView
+from wizard.ui.widgets import DropZone, ProgressPanel, section, value_label
+
+ISSUE_LABELS = (
+    ("Every issue", ""), ("Missing after go-live", "missing_after"),
+    ("Unexpected after go-live", "unexpected_after"), ("Autopay lost", "autopay_lost"),
+    ("Autopay gained", "autopay_gained"), ("Paperless lost", "paperless_lost"),
+    ("Paperless gained", "paperless_gained"), ("Payment method changed", "method_changed"),
+    ("Last 4 changed", "last4_changed"),
+)
+
+DETAIL_HEADINGS = {
+    "issue": "Issue", "old_account": "Old account", "new_account": "New account",
+    "name": "Name", "email": "Email", "before": "Before", "after": "After",
+    "snapshot_row": "Row before", "post_row": "Row after", "reason": "What to do",
+}
+
+
+class VerificationPage(StepPage):
+    step_id = "verification"
+
+    def __init__(self, ctx: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, "Verify", "After go-live, prove every autopay and paperless "
+                         "enrolment survived: compare the portal's post-conversion export with "
+                         "the customers of the flag file.", parent)
+        self.post_path: Path | None = None
+        frame, box = section("1. The post-conversion export")
+        self.drop = DropZone("Drop the portal's export taken after go-live here, or choose it.",
+                             EXPORT_SUFFIXES)
+        self.drop.button.clicked.connect(self.choose_file)
+        self.drop.file_chosen.connect(self.use_file)
+        box.addWidget(self.drop)
+        row = QHBoxLayout()
+        self.file_label = value_label("No export chosen yet.")
+        row.addWidget(self.file_label, 1)
+        self.demo_button = QPushButton("Use the &demo's export")
+        self.demo_button.setVisible(ctx.demo is not None)
+        self.demo_button.clicked.connect(self.use_demo_export)
+        row.addWidget(self.demo_button)
+        self.verify_button = self.make_primary(QPushButton("&Verify"))
+        self.verify_button.clicked.connect(self.verify)
+        row.addWidget(self.verify_button)
+        box.addLayout(row)
+        self.progress = ProgressPanel()
+        self.progress.cancel_requested.connect(self.cancel)
+        box.addWidget(self.progress)
+        self.layout_.addWidget(frame)
+
+        frame, box = section("2. The figures")
+        self.verdict = QLabel("Not verified yet.")
+        self.verdict.setWordWrap(True)
+        box.addWidget(self.verdict)
+        line = QHBoxLayout()
+        grid = QGridLayout()
+        self.figure_labels: dict[str, QLabel] = {}
+        for r, (key, text) in enumerate((
+                ("customers", "Customers before go-live"), ("matched", "Found after go-live"),
+                ("missing_after", "Missing after go-live"),
+                ("unexpected_after", "Unexpected after go-live"),
+                ("method_changed", "Payment method changed"),
+                ("last4_changed", "Last 4 changed"))):
+            grid.addWidget(QLabel(f"{text}:"), r, 0)
+            label = value_label("–")
+            self.figure_labels[key] = label
+            grid.addWidget(label, r, 1)
+        line.addLayout(grid)
+        self.chart = BarChart()
+        self.chart.setMinimumWidth(360)
+        line.addWidget(self.chart, 1)
+        box.addLayout(line)
+        self.details = TableView("Issue", ISSUE_LABELS)
+        self.details.setMinimumHeight(200)
+        self.details.hide()
+        box.addWidget(self.details)
+        self.layout_.addWidget(frame)
+
+        frame, box = section("3. After go-live")
+        self.checklist = ChecklistView(("window", "post_go_live"), self._sign_off)
+        box.addWidget(self.checklist)
+        self.layout_.addWidget(frame)
+        self.layout_.addStretch(1)
+
+    def task_keys(self) -> tuple[str, ...]:
+        return ("verification", "verification.details", "verification.demo")
+
+    def refresh(self) -> None:
+        from wizard.flow.checklist import items
+        from wizard.flow.verification import figures
+
+        self.checklist.load(items(self.project))
+        last = figures(self.project)
+        if last:
+            self.show_figures(last)
+            self._load_details()
+        self._update_buttons()
+
+    def choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Choose the post-conversion export", settings.last_folder("post"),
+            "Customer exports (*.csv *.txt *.tsv *.xlsx *.xlsm *.xls *.ods);;All files (*)")
+        if path:
+            self.use_file(Path(path))
+
+    def use_file(self, path: Path) -> None:
+        self.post_path = Path(path)
+        settings.remember_folder("post", self.post_path)
+        self.file_label.setText(f"Post-conversion export: <b>{self.post_path.name}</b> "
+                                f"({self.post_path.parent})")
+        self._update_buttons()
+
+    def use_demo_export(self) -> None:
+        demo = self.ctx.demo
+        if demo is None:
+            return
+        self.progress.start("Making the demo's post-go-live export…")
+
+        def work(_state: TaskState) -> Path:
+            return Path(demo.post_export(self.project))
+
+        self.ctx.runner.start("verification.demo", work, on_done=self.use_file,
+                              on_error=self.show_error, on_finished=self._finished)
+        self._update_buttons()
+
+    def verify(self) -> None:
+        if self.post_path is None:
+            self.choose_file()
+            return
+        self.banner.clear()
+        self.progress.start(f"Comparing {self.post_path.name} with the snapshot…")
+        work = self.ctx.child_work("wizard.flow.verification", "verify", self.post_path, {})
+        self.ctx.runner.start("verification", work, on_progress=self.progress.update_progress,
+                              on_done=self._verified, on_error=self._failed,
+                              on_finished=self._finished)
+        self._update_buttons()
+
+    def _verified(self, result: dict[str, Any]) -> None:
+        self.show_figures(result)
+        self._load_details()
+        self.saved.emit()
+
+    def _failed(self, exc: BaseException) -> None:
+        action, callback = self.exceptions_action(exc)
+        self.show_error(exc, action, callback)
+        self.saved.emit()
+
+    def show_figures(self, f: dict[str, Any]) -> None:
+        for key, label in self.figure_labels.items():
+            label.setText(f"{int(f.get(key, 0) or 0):,}")
+        a, p = f.get("autopay", {}), f.get("paperless", {})
+        self.chart.set_groups([("Autopay", a), ("Paperless", p)])
+        if f.get("preserved"):
+            self.verdict.setText("<b style='color:#1d6b3b'>✔ Every autopay and paperless "
+                                 "enrolment was preserved.</b>")
+        else:
+            lost = int(a.get("lost", 0)) + int(p.get("lost", 0))
+            self.verdict.setText(
+                f"<b style='color:#8a1c12'>Not everything was preserved</b>: {lost:,} "
+                f"enrolments lost, {int(f.get('missing_after', 0)):,} customers missing. The "
+                "table below lists who, with what to do; the biller workbook has them too.")
+
+    def _load_details(self) -> None:
+        from wizard.flow.verification import details
+
+        def shown(table: Any) -> None:
+            if table is None:
+                return
+            self.details.set_table(table.rename_columns(
+                [DETAIL_HEADINGS.get(n, n) for n in table.column_names]))
+            self.details.setVisible(table.num_rows > 0)
+
+        self.ctx.runner.start("verification.details", lambda _s: details(self.project),
+                              on_done=shown, on_error=self.show_error,
+                              on_finished=self._update_buttons)
+
+    def _sign_off(self, task_id: str, by: str, note: str) -> None:
+        from wizard.flow.checklist import items, sign_off
+
+        try:
+            sign_off(self.project, task_id, by, note)
+        except ConvWizError as exc:
+            self.show_error(exc)
+            return
+        self.checklist.load(items(self.project))
+        self.saved.emit()
+
+    def cancel(self) -> None:
+        for key in self.task_keys():
+            self.ctx.runner.cancel(key)
+
+    def _finished(self) -> None:
+        self.progress.finish()
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        busy = self.busy
+        self.verify_button.setEnabled(not busy and self.post_path is not None)
+        self.demo_button.setEnabled(not busy)
+        self.drop.setEnabled(not busy)

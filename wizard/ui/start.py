@@ -1,0 +1,207 @@
+"""The start screen: a new conversion, open a project, recent projects, or the demo."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QDateEdit as _QDateEdit
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from wizard.ui import settings
+from wizard.ui.resources import icon
+from wizard.ui.widgets import Banner, ProgressPanel, heading, note, section
+
+
+def default_project_folder(biller: str) -> Path:
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", biller).strip("-").lower() or "conversion"
+    base = Path(settings.last_folder("project", Path.home() / "Conversions"))
+    return base / slug
+
+
+class StartWindow(QWidget):
+    """Everything before a project is open."""
+
+    open_requested = Signal(Path)
+    create_requested = Signal(dict)
+    demo_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Conversion Wizard")
+        self.setWindowIcon(icon("convwiz"))
+        self.setStyleSheet(
+            "QPushButton#primary { background: #1f6fb2; color: white; border: 1px solid #185a91;"
+            " border-radius: 4px; padding: 6px 14px; font-weight: bold; }"
+            "QPushButton#primary:disabled { background: #9fb8cf; border-color: #9fb8cf; }"
+            "StartWindow { background: #f3f5f8; }")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(28, 22, 28, 22)
+        outer.setSpacing(14)
+        outer.addWidget(heading("Conversion Wizard", 1.7))
+        outer.addWidget(note("Moves a biller's payment portal customers to Daffron safely: the "
+                             "flag file, the exchange with the provider, the renumbering and "
+                             "the proof afterwards. Start a conversion or open one."))
+        self.banner = Banner()
+        outer.addWidget(self.banner)
+        columns = QHBoxLayout()
+        columns.setSpacing(16)
+
+        # a new conversion
+        frame, box = section("New conversion")
+        form = QFormLayout()
+        self.biller = QLineEdit()
+        self.biller.setPlaceholderText("e.g. Prairie Valley Electric Co-op")
+        self.go_live = _QDateEdit()
+        self.go_live.setCalendarPopup(True)
+        self.go_live.setDisplayFormat("dddd d MMMM yyyy")
+        soon = date.today() + timedelta(days=30)
+        self.go_live.setDate(QDate(soon.year, soon.month, soon.day))
+        self.go_live.setMinimumDate(QDate.currentDate().addDays(-365))
+        self.window_days = QSpinBox()
+        self.window_days.setRange(1, 14)
+        self.window_days.setValue(3)
+        self.window_days.setSuffix(" days, ending on go-live")
+        self.production_bid = QLineEdit("2806")
+        self.test_bid = QLineEdit()
+        self.test_bid.setPlaceholderText("optional, can be set later")
+        self.folder = QLineEdit()
+        browse = QPushButton("&Browse…")
+        browse.clicked.connect(self._choose_new_folder)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder, 1)
+        folder_row.addWidget(browse)
+        form.addRow("&Biller:", self.biller)
+        form.addRow("&Go-live date:", self.go_live)
+        form.addRow("Maintenance &window:", self.window_days)
+        form.addRow("&Production BID:", self.production_bid)
+        form.addRow("&Test BID:", self.test_bid)
+        form.addRow("Project &folder:", folder_row)
+        box.addLayout(form)
+        box.addWidget(note("The project folder will hold the files for this biller (customer "
+                           "data, readable by you only)."))
+        self.create_button = QPushButton("&Create the project")
+        self.create_button.setObjectName("primary")
+        self.create_button.clicked.connect(self._create)
+        line = QHBoxLayout()
+        line.addStretch(1)
+        line.addWidget(self.create_button)
+        box.addLayout(line)
+        box.addStretch(1)
+        columns.addWidget(frame, 3)
+        self.biller.textChanged.connect(self._biller_changed)
+        self._folder_edited = False
+        self.folder.textEdited.connect(lambda _t: setattr(self, "_folder_edited", True))
+
+        # open, recent, demo
+        frame, box = section("Continue a conversion")
+        self.recent = QListWidget()
+        self.recent.itemActivated.connect(
+            lambda item: self.open_requested.emit(Path(item.data(Qt.ItemDataRole.UserRole))))
+        box.addWidget(self.recent, 1)
+        self.open_button = QPushButton("&Open a project folder…")
+        self.open_button.clicked.connect(self._choose_project)
+        box.addWidget(self.open_button)
+        rule = QFrame()
+        rule.setFrameShape(QFrame.Shape.HLine)
+        rule.setStyleSheet("color: #d9dee4;")
+        box.addWidget(rule)
+        box.addWidget(note("New to the wizard? The demo runs a whole conversion on made-up "
+                           "customers against a simulated provider on this computer."))
+        self.demo_button = QPushButton("Try the &demo")
+        self.demo_button.clicked.connect(self.demo_requested.emit)
+        box.addWidget(self.demo_button)
+        self.progress = ProgressPanel()
+        box.addWidget(self.progress)
+        columns.addWidget(frame, 2)
+        outer.addLayout(columns, 1)
+        self.load_recent()
+        self.resize(980, 600)
+        self.biller.setFocus()
+
+    def load_recent(self) -> None:
+        from wizard.flow.project import Project
+
+        self.recent.clear()
+        for folder in settings.recent_projects():
+            try:
+                with Project.open(folder) as project:
+                    text = f"{project.biller}  –  go-live {project.dates.go_live:%d %b %Y}"
+            except Exception:  # noqa: BLE001 - an unreadable project is listed by its folder
+                text = folder.name
+            item = QListWidgetItem(icon("convwiz"), f"{text}\n{folder}")
+            item.setData(Qt.ItemDataRole.UserRole, str(folder))
+            self.recent.addItem(item)
+        if not self.recent.count():
+            item = QListWidgetItem("No recent projects yet.")
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.recent.addItem(item)
+        else:
+            self.recent.setCurrentRow(0)
+
+    def _biller_changed(self, text: str) -> None:
+        if not self._folder_edited:
+            self.folder.setText(str(default_project_folder(text)) if text.strip() else "")
+
+    def _choose_new_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Where should the project live?",
+                                                settings.last_folder("project"))
+        if path:
+            self._folder_edited = True
+            name = re.sub(r"[^A-Za-z0-9]+", "-", self.biller.text()).strip("-").lower()
+            self.folder.setText(str(Path(path) / name) if name else path)
+
+    def _choose_project(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open a conversion project",
+                                                settings.last_folder("project"))
+        if path:
+            self.open_requested.emit(Path(path))
+
+    def values(self) -> dict[str, object]:
+        d = self.go_live.date()
+        return {
+            "folder": Path(self.folder.text().strip()).expanduser(),
+            "biller": self.biller.text().strip(),
+            "go_live": date(d.year(), d.month(), d.day()),
+            "production_bid": self.production_bid.text().strip() or "2806",
+            "test_bid": self.test_bid.text().strip() or None,
+            "window_days": self.window_days.value(),
+        }
+
+    def _create(self) -> None:
+        if not self.biller.text().strip():
+            self.banner.show_message("warning", "Give the biller's name first.")
+            self.biller.setFocus()
+            return
+        if not self.folder.text().strip():
+            self.banner.show_message("warning", "Choose where the project folder goes.")
+            return
+        self.create_requested.emit(self.values())
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            focus = self.focusWidget()
+            if focus is self.recent and self.recent.currentItem() is not None:
+                self.recent.itemActivated.emit(self.recent.currentItem())
+                return
+            if isinstance(focus, QPushButton) and focus.isEnabled():
+                focus.click()
+                return
+            self._create()
+            return
+        super().keyPressEvent(event)
