@@ -1,0 +1,371 @@
+"""The exchange with the provider: pin its host key, save the connection, send the flag
+file, fetch the cross-reference.
+
+The project keeps the connection's settings (host, port, user, key file path, the pinned
+host key fingerprint and the two folders); the password or key passphrase goes to the OS
+keyring alone. Every transfer is in the manifest and the audit log with its SHA-256, the
+remote path and the host key it was made with.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from wizard.errors import NotReady, RemoteError, UsageError
+from wizard.flow import steps
+from wizard.flow.project import Project
+from wizard.progress import Progress, check
+from wizard.services import logs, secrets, sftp
+from wizard.services.files import atomic_output, sha256_file
+from wizard.services.store import ManifestEntry
+
+log = logging.getLogger("wizard.exchange")
+
+# the project settings of the connection (never the secret)
+S_HOST, S_PORT, S_USER = "sftp_host", "sftp_port", "sftp_user"
+S_KEY_FILE, S_HOST_KEY, S_KEY_TYPE = "sftp_key_file", "sftp_host_key", "sftp_host_key_type"
+S_UPLOAD, S_DOWNLOAD, S_AUTH = "sftp_upload_dir", "sftp_download_dir", "sftp_auth"
+S_CLEANUP = "sftp_partial_to_remove"
+POLL_SECONDS = 2.0
+DEFAULT_FOLDERS = {"upload": ("upload", "/upload"), "download": ("download", "/download")}
+
+
+def host_key(host: str, port: int) -> dict[str, Any]:
+    """`convwiz host-key`: the server's host key fingerprint, as OpenSSH prints it."""
+    _check_address(host, port)
+    key = sftp.probe_host_key(host, port)
+    return {"host": host, "port": port, **key.as_dict()}
+
+
+def _check_address(host: str, port: int) -> None:
+    if not host or not host.strip():
+        raise UsageError("--host is empty: give the provider's SFTP host name")
+    if not 0 < port < 65536:
+        raise UsageError(f"--port {port} is not a port: use 1 to 65535 (SFTP is usually 22)")
+
+
+# -- connect --------------------------------------------------------------------------------
+def connect(project: Project, *, host: str, port: int, user: str, key_file: str | None,
+            secret: str | None, host_key: str | None, upload_dir: str | None,
+            download_dir: str | None, progress: Progress,
+            remember_secret: bool = True) -> dict[str, Any]:
+    """`convwiz connect`: log in once to prove the settings, then save them.
+
+    Nothing is saved unless the login and both folders check out. The secret goes to the
+    keyring, never into the project. `remember_secret=False` (the demo, whose simulator
+    password lives only as long as the simulator) keeps it out of the keyring too: the caller
+    then passes it to `send` and `fetch_xref` as `secret=`.
+    """
+    host = (host or "").strip()
+    user = (user or "").strip()
+    _check_address(host, port)
+    if not user:
+        raise UsageError("--user is empty: give the user name the provider gave you")
+    if secret:
+        logs.register_secret(secret)
+    key_path = str(Path(key_file).expanduser().absolute()) if key_file else None
+    if key_path and secret and Path(key_path).is_file() and \
+            not sftp.key_needs_passphrase(key_path):
+        _say(f"The key file {key_path} has no passphrase: what came on standard input is "
+             "not needed and was not kept.")
+        secret = None
+    if key_path is None and not secret:
+        raise UsageError("give the password on standard input with --password-stdin, or a key "
+                         "file with --key FILE")
+    remember = bool(secret) and remember_secret
+    if remember:
+        secrets.require_usable()  # before connecting: exit 2 if it could not be saved anyway
+    pinned = sftp.normalize_fingerprint(host_key) if host_key else None
+
+    progress.report(0, 3, f"checking the host key of {host}:{port}")
+    check(progress)
+    if pinned is None:
+        seen = sftp.probe_host_key(host, port)
+        raise sftp.unknown_host_key(host, port, seen)
+    key = sftp.resolve_pin(host, port, pinned)
+    endpoint = sftp.Endpoint(host, port, user, key.fingerprint, key.key_type, key_path)
+
+    progress.report(1, 3, f"logging in to {endpoint.where}")
+    check(progress)
+    with sftp.open_session(endpoint, secret) as session:
+        progress.report(2, 3, "checking the folders")
+        upload = _folder(session, upload_dir, "upload")
+        download = _folder(session, download_dir, "download")
+        sftp.list_files(session, download)  # readable, or a clear RemoteError now
+
+    with project.writing("connect"):
+        account = secrets.sftp_account(user, host, port)
+        backend_name = None
+        if remember and secret:
+            backend_name = secrets.store_secret(account, secret).description
+        store = project.store
+        for setting, value in {
+            S_HOST: host, S_PORT: port, S_USER: user, S_KEY_FILE: key_path,
+            S_HOST_KEY: key.fingerprint, S_KEY_TYPE: key.key_type, S_UPLOAD: upload,
+            S_DOWNLOAD: download, S_AUTH: "key" if key_path else "password",
+        }.items():
+            store.set_setting(setting, value)
+        store.audit("connection saved", host=host, port=port, user=user, key_file=key_path,
+                    host_key=key.fingerprint, key_type=key.key_type, upload_dir=upload,
+                    download_dir=download,
+                    secret_in=backend_name or ("not kept" if secret else "none needed"))
+    progress.report(3, 3, "connection saved")
+    _say(f"Connected to {endpoint.where} (host key {key.fingerprint}); upload folder "
+         f"{upload}, download folder {download}.")
+    if backend_name:
+        _say(f"The {'passphrase' if key_path else 'password'} is kept in {backend_name}.")
+    return {"host": host, "port": port, "user": user, "key_file": key_path,
+            "fingerprint": key.fingerprint, "key_type": key.key_type, "upload_dir": upload,
+            "download_dir": download, "keyring": backend_name}
+
+
+def _folder(session: sftp.Session, given: str | None, kind: str) -> str:
+    what = f"{kind} folder"
+    if given:
+        return session.folder(given, what)
+    for candidate in DEFAULT_FOLDERS[kind]:
+        with contextlib.suppress(RemoteError):
+            return session.folder(candidate, what)
+    return session.folder(".", what)
+
+
+def _say(message: str) -> None:
+    import sys
+
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- the saved connection -----------------------------------------------------------------
+def _endpoint(project: Project, step: str) -> tuple[sftp.Endpoint, str, str]:
+    s = project.store.settings()
+    if not s.get(S_HOST) or not s.get(S_HOST_KEY):
+        raise NotReady(f"no provider connection is saved, so there is nothing to {step} "
+                       f"with: run `convwiz connect {project.folder} --host H --user U ...` "
+                       "first")
+    endpoint = sftp.Endpoint(s[S_HOST], int(s[S_PORT]), s[S_USER], s[S_HOST_KEY],
+                             s.get(S_KEY_TYPE), s.get(S_KEY_FILE))
+    return endpoint, s[S_UPLOAD], s[S_DOWNLOAD]
+
+
+def _secret_for(endpoint: sftp.Endpoint, given: str | None) -> str | None:
+    if given:
+        logs.register_secret(given)
+        return given
+    account = secrets.sftp_account(endpoint.user, endpoint.host, endpoint.port)
+    if endpoint.key_file:
+        # a key without a passphrase needs no keyring at all
+        if not sftp.key_needs_passphrase(endpoint.key_file):
+            return None
+    value = secrets.read_secret(account)
+    if value is None:
+        what = "passphrase of the key" if endpoint.key_file else "password"
+        raise NotReady(f"the keyring holds no {what} for {endpoint.where}: run `convwiz "
+                       "connect ... --password-stdin` again to store it")
+    logs.register_secret(value)
+    return value
+
+
+def _latest_flag_file(project: Project) -> ManifestEntry:
+    made = [e for e in project.store.manifest("flag_file") if e.direction == "made"]
+    if not made:
+        raise NotReady("there is no flag file to send yet: make it first with `convwiz "
+                       f"export-flags {project.folder} --input CUSTOMER_EXPORT.csv`")
+    return made[-1]
+
+
+# -- send -------------------------------------------------------------------------------------
+def send(project: Project, progress: Progress, secret: str | None = None,
+         wait: Callable[[float], None] | None = None) -> dict[str, Any]:
+    """`convwiz send`: upload the latest flag file the safe way (see `wizard.services.sftp`)."""
+    with project.writing("send"):
+        entry = _latest_flag_file(project)
+        local = project.folder / entry.name
+        if not local.is_file():
+            raise NotReady(f"the flag file {entry.name} is missing from the project folder: "
+                           f"make it again with `convwiz export-flags {project.folder} ...`")
+        endpoint, upload_dir, _ = _endpoint(project, "send")
+        digest = sha256_file(local)
+        if digest != entry.sha256:
+            raise NotReady(f"the flag file {entry.name} changed since it was made (its SHA-256 "
+                           "differs from the manifest): make it again with `convwiz "
+                           "export-flags`, never edit it by hand")
+        password = _secret_for(endpoint, secret)
+        store = project.store
+        size = local.stat().st_size
+        remote_path = f"{upload_dir.rstrip('/')}/{local.name}"
+        pending = store.setting(S_CLEANUP)
+
+        def open_session() -> sftp.Session:
+            return sftp.open_session(endpoint, password)
+
+        state = sftp.UploadState()
+        try:
+            if pending:
+                _remove_pending(open_session, pending, store)
+            result = sftp.upload_with_retries(open_session, local, upload_dir, progress,
+                                              wait=wait, state=state)
+        except Exception as exc:
+            partial = state.direct_partial
+            if partial:
+                store.set_setting(S_CLEANUP, partial)
+            message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+            store.audit("upload failed", remote_path=remote_path, bytes=size, sha256=digest,
+                        host=endpoint.host, host_key=endpoint.host_key, outcome=message,
+                        tries=state.tries, rename_refused=state.refusal or None,
+                        partial_left=partial)
+            steps.mark_failed(project, "send", error=message)
+            raise
+        if state.refusal:
+            store.audit("rename refused", remote_path=remote_path, refusal=state.refusal,
+                        fallback="the complete file was written directly under its final "
+                                 "name; no partial was left under it")
+        store.record_file(
+            "sent", "flag_file", entry.name, digest, rows=entry.rows, size=size,
+            remote_path=result["remote_path"], host=endpoint.host, port=endpoint.port,
+            user=endpoint.user, host_key=result["host_key"], outcome="uploaded",
+            tries=state.tries, resumed_from=state.resumed_from, rename=state.rename,
+            notes=state.notes,
+        )
+        steps.mark_done(project, "send", remote_path=result["remote_path"], sha256=digest,
+                        bytes=size)
+    _say(f"Sent {entry.name} to {endpoint.host}:{result['remote_path']} ({size} bytes, "
+         f"SHA-256 {digest}).")
+    if state.refusal:
+        _say("The server refuses renames: the file was written directly under its final "
+             "name after a complete upload (noted in the audit log).")
+    return {"file": entry.name, "remote_path": result["remote_path"], "bytes": size,
+            "sha256": digest, "host_key": result["host_key"], "tries": state.tries,
+            "resumed_from": state.resumed_from, "rename": state.rename}
+
+
+def _remove_pending(open_session: Callable[[], sftp.Session], path: str, store: Any) -> None:
+    """A previous send could not remove a partial final file: remove it before anything."""
+    with open_session() as session:
+        if session.exists(path) and not session.remove_quietly(path):
+            raise RemoteError(f"a partial {path} from an earlier failed send is still on the "
+                              "server and cannot be removed: ask the provider to delete it")
+    store.set_setting(S_CLEANUP, None)
+    store.audit("partial upload removed", remote_path=path)
+
+
+# -- fetch ------------------------------------------------------------------------------------
+def _fetched(project: Project) -> set[str]:
+    return {e.detail.get("remote_id", "") for e in project.store.manifest("cross_reference")
+            if e.direction == "received"}
+
+
+def fetch_xref(project: Project, wait: float, progress: Progress,
+               secret: str | None = None) -> dict[str, Any]:
+    """`convwiz fetch-xref`: download the newest cross-reference not fetched before.
+
+    With `wait` > 0 the download folder is polled until one appears or the time is up.
+    Nothing new (and no time left to wait) is exit 4: the provider has not answered yet.
+    """
+    if wait < 0:
+        raise UsageError("--wait must be 0 or more seconds")
+    with project.writing("fetch-xref"):
+        endpoint, _, download_dir = _endpoint(project, "fetch the cross-reference")
+        password = _secret_for(endpoint, secret)
+        seen = _fetched(project)
+        deadline = time.monotonic() + wait
+        session: sftp.Session | None = None
+        try:
+            while True:
+                check(progress)
+                try:
+                    if session is None:
+                        session = sftp.open_session(endpoint, password)
+                    fresh = [f for f in sftp.list_files(session, download_dir)
+                             if f.identity not in seen]
+                    if fresh:
+                        return _download(project, session, fresh[0], progress)
+                except _StillWriting:
+                    pass
+                except (OSError, EOFError) as exc:
+                    # a dropped connection while waiting: reconnect at the next poll
+                    if not sftp.is_connection_error(exc) or time.monotonic() >= deadline:
+                        raise RemoteError(f"the connection to {endpoint.host} failed while "
+                                          f"fetching ({exc}): run `convwiz fetch-xref` "
+                                          "again") from None
+                    if session is not None:
+                        session.close()
+                    session = None
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                elapsed = wait - left
+                progress.report(int(elapsed), int(wait),
+                                f"waiting for the cross-reference in {download_dir} on "
+                                f"{endpoint.host} ({int(left)} s left)")
+                time.sleep(min(POLL_SECONDS, left))
+        finally:
+            if session is not None:
+                session.close()
+    waited = f" after waiting {wait:g} s" if wait else ""
+    raise NotReady(f"no new cross-reference file in {download_dir} on {endpoint.host}"
+                   f"{waited}: the provider has not answered yet. Run `convwiz fetch-xref "
+                   f"{project.folder} --wait 600` to wait for it")
+
+
+class _StillWriting(Exception):
+    """The remote file changed while it was downloaded: the provider is still writing it."""
+
+
+def _download(project: Project, session: sftp.Session, remote: sftp.RemoteFile,
+              progress: Progress) -> dict[str, Any]:
+    target = _inbox_name(project, remote.name)
+    digest = hashlib.sha256()
+    label = f"downloading {remote.name}"
+    with atomic_output(target) as (handle, _tmp):
+        got = session.read_into(remote.path, handle, remote.size, progress, label, digest)
+        after = session.sftp.stat(remote.path)
+        if got != remote.size or after.st_size != remote.size or \
+                int(after.st_mtime or 0) != remote.mtime:
+            raise _StillWriting(remote.path)
+    sha = digest.hexdigest()
+    if sha256_file(target) != sha:  # the bytes on disk are the bytes received
+        target.unlink()
+        raise RemoteError(f"the downloaded {target.name} does not match what was received: "
+                          "run `convwiz fetch-xref` again")
+    rows = _count_rows(target)
+    name = project.relative(target)
+    project.store.record_file(
+        "received", "cross_reference", name, sha, rows=rows, size=got,
+        remote_path=remote.path, remote_id=remote.identity, remote_mtime=remote.mtime,
+        host=session.endpoint.host, host_key=session.host_key.fingerprint,
+    )
+    _say(f"Fetched {remote.path} from {session.endpoint.host} to {name} ({got} bytes, "
+         f"{rows} rows, SHA-256 {sha}). Next: convwiz import-xref {project.folder}")
+    return {"file": name, "path": str(target), "remote_path": remote.path, "bytes": got,
+            "rows": rows,
+            "sha256": sha, "host_key": session.host_key.fingerprint}
+
+
+def _inbox_name(project: Project, remote_name: str) -> Path:
+    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in remote_name).lstrip(".")
+    safe = safe or "cross_reference.csv"
+    target = project.inbox / safe
+    stem, suffix = Path(safe).stem, Path(safe).suffix
+    n = 2
+    while target.exists():
+        target = project.inbox / f"{stem}-{n}{suffix}"
+        n += 1
+    return target
+
+
+def _count_rows(path: Path) -> int:
+    lines = 0
+    last = b"\n"
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    if last != b"\n":
+        lines += 1
+    return max(0, lines - 1)
