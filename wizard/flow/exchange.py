@@ -17,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import paramiko
+
 from wizard.errors import NotReady, RemoteError, UsageError
 from wizard.flow import steps
 from wizard.flow.project import Project
@@ -287,7 +289,7 @@ def fetch_xref(project: Project, wait: float, progress: Progress,
                         return _download(project, session, fresh[0], progress)
                 except _StillWriting:
                     pass
-                except (OSError, EOFError) as exc:
+                except (OSError, EOFError, paramiko.SSHException) as exc:
                     # a dropped connection while waiting: reconnect at the next poll
                     if not sftp.is_connection_error(exc) or time.monotonic() >= deadline:
                         raise RemoteError(f"the connection to {endpoint.host} failed while "

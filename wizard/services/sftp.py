@@ -20,6 +20,7 @@ import base64
 import contextlib
 import hashlib
 import logging
+import os
 import posixpath
 import socket
 import stat
@@ -50,7 +51,9 @@ CONNECT_TIMEOUT = 20.0  # TCP connect
 BANNER_TIMEOUT = 30.0  # the SSH banner after connecting
 AUTH_TIMEOUT = 30.0  # the answer to an authentication request
 CHANNEL_TIMEOUT = 30.0  # opening the SFTP channel
-STALL_TIMEOUT = 60.0  # no answer on the SFTP channel for this long: the transfer failed
+# no answer on the SFTP channel for this long: the transfer failed. CONVWIZ_STALL_TIMEOUT
+# (seconds) shortens it for fault tests run as separate processes, or lengthens it for a slow link
+STALL_TIMEOUT = float(os.environ.get("CONVWIZ_STALL_TIMEOUT") or 60.0)
 KEEPALIVE = 15  # seconds between keepalive messages
 WINDOW_SIZE = 1 << 24  # our receive window: keeps a fast or distant link busy (see _FastPipe)
 MAX_PACKET = 2**18  # the largest packet we accept (servers cap what they send)
