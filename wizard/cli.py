@@ -382,6 +382,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not quiet.handlers:
             quiet.addHandler(logging.NullHandler())
             quiet.propagate = False
+    if argv[:1] == ["_ui-child"]:
+        # the window's worker process in the frozen program (wizard.ui.workers); Qt-free
+        from wizard.ui.child import main as child_main
+
+        return child_main()
     want_json = "--json" in argv
     if not argv:
         argv = ["gui"]

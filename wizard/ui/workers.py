@@ -209,7 +209,11 @@ def _error_from(payload: dict[str, Any]) -> ConvWizError:
 
 
 def child_command() -> list[str]:
-    """How to start the child: this interpreter running `wizard.ui.child`."""
+    """How to start the child: this interpreter running `wizard.ui.child`, or, in the frozen
+    program (PyInstaller, where there is no `-m`), the program itself with its hidden
+    `_ui-child` command."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "_ui-child"]
     return [sys.executable, "-m", "wizard.ui.child"]
 
 
