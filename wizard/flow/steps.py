@@ -106,9 +106,12 @@ def first_not_done(project: Project) -> str | None:
 
 def status(project: Project) -> dict[str, Any]:
     """The `convwiz status` result."""
+    from wizard.flow.checklist import items  # lazily: checklist imports this module
+
     d = project.dates
     records = project.store.steps()
     return {
+        "checklist": items(project),
         "project": str(project.folder),
         "biller": project.biller,
         "go_live": d.go_live.isoformat(),

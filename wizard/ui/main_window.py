@@ -265,9 +265,13 @@ class MainWindow(QMainWindow):
             if isinstance(focus, QAbstractButton) and focus.isEnabled():
                 focus.click()
                 return
-            primary = self.current_page.primary
-            if primary is not None and primary.isEnabled() and primary.isVisible():
-                primary.click()
+            default = self.current_page.default_button()
+            if default is not None and default.isEnabled() and default.isVisible():
+                default.click()
+                return
+            if default is None and self.next_button.isEnabled() and self._steps.is_done(
+                    self.project, self.current_step):
+                self.next_button.click()  # a page without an action of its own, once done
                 return
         super().keyPressEvent(event)
 

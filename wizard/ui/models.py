@@ -103,3 +103,18 @@ class ArrowTableModel(QAbstractTableModel):
         if self._labels is not None:
             return str(self._labels[self.source_row(section)].as_py())
         return str(self.source_row(section) + 1)
+
+
+def relabel(column: pa.Array | pa.ChunkedArray, labels: dict[str, str],
+            fallback_words: bool = False) -> pa.Array | pa.ChunkedArray:
+    """Codes (e.g. `autopay_lost`) replaced by the words a person reads ("Autopay lost"),
+    vectorised. A code not in `labels` stays, or with `fallback_words` has its underscores
+    made spaces and its first letter capitalised."""
+    if len(column) == 0:
+        return column
+    codes = pa.array(list(labels), pa.string())
+    words = pa.array(list(labels.values()), pa.string())
+    found = pc.take(words, pc.index_in(column, value_set=codes))
+    other = (pc.utf8_capitalize(pc.replace_substring(column, "_", " ")) if fallback_words
+             else column)
+    return pc.coalesce(found, other)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -81,7 +82,7 @@ class StartWindow(QWidget):
         self.test_bid = QLineEdit()
         self.test_bid.setPlaceholderText("optional, can be set later")
         self.folder = QLineEdit()
-        browse = QPushButton("&Browse…")
+        browse = QPushButton("Brow&se…")
         browse.clicked.connect(self._choose_new_folder)
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder, 1)
@@ -91,11 +92,13 @@ class StartWindow(QWidget):
         form.addRow("Maintenance &window:", self.window_days)
         form.addRow("&Production BID:", self.production_bid)
         form.addRow("&Test BID:", self.test_bid)
-        form.addRow("Project &folder:", folder_row)
+        folder_label = QLabel("Project &folder:")  # a row of widgets: the label needs a buddy
+        folder_label.setBuddy(self.folder)
+        form.addRow(folder_label, folder_row)
         box.addLayout(form)
         box.addWidget(note("The project folder will hold the files for this biller (customer "
                            "data, readable by you only)."))
-        self.create_button = QPushButton("&Create the project")
+        self.create_button = QPushButton("C&reate the project")
         self.create_button.setObjectName("primary")
         self.create_button.clicked.connect(self._create)
         line = QHBoxLayout()

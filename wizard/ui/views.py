@@ -3,7 +3,7 @@ filter, a data preview, and a small bar chart of the verification figures."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import QRectF, Qt, Signal
@@ -141,14 +141,26 @@ class ChecklistView(QWidget):
 
 
 class TableView(QWidget):
-    """A filterable view of an Arrow table (a preview, findings, who lost what)."""
+    """A filterable view of an Arrow table (a preview, findings, who lost what).
+
+    `row_numbers` shows the model's row labels (e.g. the file's row numbers) as the vertical
+    header; tables that have their own Row column hide it. Columns get widths from their
+    first rows' text, up to `max_width` (or `widths[name]`), and stay resizable by hand; the
+    last column takes the rest. With `lines` > 1 long text wraps within each row. A cut text
+    is elided with "…" and shown whole in the cell's tooltip.
+    """
+
+    SAMPLE_ROWS = 200  # rows measured for the column widths (never the whole table)
 
     def __init__(self, filter_column: str | None = None,
-                 filter_choices: Sequence[tuple[str, str]] = (), parent: QWidget | None = None
-                 ) -> None:
+                 filter_choices: Sequence[tuple[str, str]] = (), parent: QWidget | None = None,
+                 *, row_numbers: bool = True, lines: int = 1, max_width: int = 260,
+                 widths: Mapping[str, int] | None = None) -> None:
         super().__init__(parent)
         from wizard.ui.models import ArrowTableModel
 
+        self.max_width = max_width
+        self.widths = dict(widths or {})
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         bar = QHBoxLayout()
@@ -170,8 +182,17 @@ class TableView(QWidget):
         self.view.setModel(self.model)
         self.view.setAlternatingRowColors(True)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.horizontalHeader().setStretchLastSection(True)
-        self.view.verticalHeader().setDefaultSectionSize(22)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.view.setWordWrap(lines > 1)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        rows = self.view.verticalHeader()
+        # a fixed row height: a million rows scroll without measuring any of them
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.view.fontMetrics().lineSpacing() * lines + 8)
+        rows.setVisible(row_numbers)
         self.view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         layout.addWidget(self.view)
         self.filter.textChanged.connect(self._apply)
@@ -180,9 +201,22 @@ class TableView(QWidget):
     def set_table(self, table: Any, row_labels: Any = None) -> None:
         self.model.set_table(table, row_labels)
         self._apply()
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Each column as wide as its header and the text of its first rows, up to its cap."""
         header = self.view.horizontalHeader()
-        for c in range(self.model.columnCount()):
-            header.resizeSection(c, min(max(90, header.sectionSizeHint(c) + 30), 260))
+        text_metrics = self.view.fontMetrics()
+        head_metrics = header.fontMetrics()
+        sample = min(self.model.rowCount(), self.SAMPLE_ROWS)
+        columns = self.model.columnCount()
+        for c in range(columns):
+            name = str(self.model.headerData(c, Qt.Orientation.Horizontal) or "")
+            widest = head_metrics.horizontalAdvance(name) + 24
+            for r in range(sample):
+                text = self.model.data(self.model.index(r, c)) or ""
+                widest = max(widest, text_metrics.horizontalAdvance(text) + 14)
+            header.resizeSection(c, max(48, min(widest, self.widths.get(name, self.max_width))))
 
     def _apply(self) -> None:
         equals = {}

@@ -96,6 +96,11 @@ class StepPage(QWidget):
         self.primary = button
         return button
 
+    def default_button(self) -> QPushButton | None:
+        """The button Enter presses where the focus is (not on a button): the page's
+        primary action, unless a page knows better for the part being filled in."""
+        return self.primary
+
     def show_error(self, exc: BaseException, action: str | None = None,
                    callback: Callable[[], object] | None = None) -> None:
         """Show a failure in the page's banner, in the words the commands use."""

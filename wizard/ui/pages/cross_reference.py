@@ -22,8 +22,7 @@ from PySide6.QtWidgets import (
 from wizard.progress import TaskState
 from wizard.ui import settings
 from wizard.ui.pages.base import PageContext, StepPage
-from wizard.ui.pages.flag_file import SEVERITIES, read_findings_workbook
-from wizard.ui.views import TableView
+from wizard.ui.pages.flag_file import findings_view, read_findings_workbook
 from wizard.ui.widgets import Banner, DropZone, ProgressPanel, note, open_path, section, value_label
 
 XREF_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods")
@@ -69,8 +68,8 @@ class CrossReferencePage(StepPage):
         grid = QGridLayout()
         self.old_column = QComboBox()
         self.new_column = QComboBox()
-        for r, (text, combo) in enumerate((("&Old (UTI) account number:", self.old_column),
-                                           ("&New (Daffron) account number:", self.new_column))):
+        for r, (text, combo) in enumerate((("Old (&UTI) account number:", self.old_column),
+                                           ("New (&Daffron) account number:", self.new_column))):
             label = QLabel(text)
             label.setBuddy(combo)
             grid.addWidget(label, r, 0)
@@ -93,8 +92,8 @@ class CrossReferencePage(StepPage):
         box.addLayout(row)
         self.result_label = value_label()
         box.addWidget(self.result_label)
-        self.findings = TableView("Severity", SEVERITIES)
-        self.findings.setMinimumHeight(200)
+        self.findings = findings_view()
+        self.findings.setMinimumHeight(220)
         self.findings.hide()
         box.addWidget(self.findings)
         self.layout_.addWidget(frame)

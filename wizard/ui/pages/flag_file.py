@@ -3,6 +3,7 @@ validate it, and export the flag file; findings in a filterable table."""
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +13,12 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QWidget,
 )
 
-from wizard.progress import TaskState
+from wizard.errors import InputError
+from wizard.progress import TaskState, check
 from wizard.ui import settings
 from wizard.ui.pages.base import PageContext, StepPage
 from wizard.ui.views import TableView
@@ -29,35 +30,88 @@ FIELD_LABELS = {
     "last4": "Last 4",
 }
 EXPORT_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods")
-SEVERITIES = (("All findings", ""), ("Blocking only", "blocking"), ("Warnings only", "warning"))
+SEVERITIES = (("All findings", ""), ("Blocking only", "Blocking"), ("Warnings only", "Warning"))
+FINDING_COLUMNS = ("Row", "Field", "Value", "Severity", "Rule", "What to do")
+# the findings' field codes in words (the flag file's fields and the cross-reference's sides)
+FIELD_WORDS = {**FIELD_LABELS, "old": "Old account", "new": "New account"}
+SEVERITY_WORDS = {"blocking": "Blocking", "warning": "Warning"}
+
+
+def findings_view(parent: QWidget | None = None) -> TableView:
+    """The findings table: no numbering beside its Row column, the Rule wide enough to
+    read, long text wrapped on two lines and whole in the tooltip."""
+    return TableView("Severity", SEVERITIES, parent, row_numbers=False, lines=2,
+                     widths={"Row": 70, "Field": 150, "Value": 200, "Severity": 90,
+                             "Rule": 340})
+
+
+def readable_findings(table: Any) -> Any:
+    """Field and severity codes in words, for the findings table."""
+    from wizard.ui.models import relabel
+
+    table = table.set_column(1, "Field", relabel(table.column(1), FIELD_WORDS))
+    return table.set_column(3, "Severity", relabel(table.column(3), SEVERITY_WORDS))
 
 
 def findings_table(findings: Any) -> Any:
     """Findings (columns of lists) as an Arrow table for the view."""
     import pyarrow as pa
 
-    return pa.table({
+    return readable_findings(pa.table({
         "Row": pa.array(["" if r is None else str(r) for r in findings.rows], pa.string()),
         "Field": pa.array(findings.fields, pa.string()),
         "Value": pa.array(findings.values, pa.string()),
         "Severity": pa.array(findings.severities, pa.string()),
         "Rule": pa.array(findings.rules, pa.string()),
         "What to do": pa.array(findings.fixes, pa.string()),
-    })
+    }))
 
 
 def read_findings_workbook(path: Path) -> Any:
     """The Findings sheet of an exceptions workbook, as the same table."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     from wizard.core.reader import read_table
 
     table = read_table(path, "Findings").data
-    names = ["Row", "Field", "Value", "Severity", "Rule", "What to do"]
-    columns = [table.column(i) for i in range(min(len(names), table.num_columns))]
-    result = pa.table(dict(zip(names, columns)))
-    severity = pa.compute.utf8_lower(result.column("Severity"))
-    return result.set_column(3, "Severity", severity)
+    columns = [table.column(i) for i in range(min(len(FINDING_COLUMNS), table.num_columns))]
+    result = pa.table(dict(zip(FINDING_COLUMNS, columns)))
+    result = result.set_column(3, "Severity", pc.utf8_lower(result.column("Severity")))
+    return readable_findings(result)
+
+
+def sheet_names(path: Path) -> list[str]:
+    """The sheets of a workbook, in order (python-calamine, as the reader uses)."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        return [str(n) for n in CalamineWorkbook.from_path(str(path)).sheet_names]
+    except Exception as exc:  # noqa: BLE001 - calamine raises its own assorted errors
+        raise InputError(f"{path} is not a readable spreadsheet ({str(exc)[:200]}); save it "
+                         "again from Excel as .xlsx, or export it as CSV") from None
+
+
+def detect_some_columns(headers: list[str]) -> tuple[dict[str, str], list[str]]:
+    """Field -> column for every field found by its usual header names, and the fields not
+    found: `detect_columns`' rule (first usual name that matches a column not yet taken),
+    without giving up on the others when one is missing."""
+    from wizard.core.customers import FIELDS, HEADER_NAMES
+    from wizard.core.reader import normalise_header
+
+    by_norm: dict[str, str] = {}
+    for h in headers:
+        by_norm.setdefault(normalise_header(h), h)
+    found: dict[str, str] = {}
+    taken: set[str] = set()
+    for field in FIELDS:
+        for name in HEADER_NAMES[field]:
+            column = by_norm.get(name)
+            if column is not None and column not in taken:
+                found[field] = column
+                taken.add(column)
+                break
+    return found, [f for f in FIELDS if f not in found]
 
 
 class FlagFilePage(StepPage):
@@ -80,14 +134,16 @@ class FlagFilePage(StepPage):
         self.file_label = QLabel("No file chosen yet.")
         self.file_label.setWordWrap(True)
         line.addWidget(self.file_label, 1)
-        sheet_label = QLabel("S&heet:")
-        line.addWidget(sheet_label)
-        self.sheet = QLineEdit()
-        sheet_label.setBuddy(self.sheet)
-        self.sheet.setPlaceholderText("first sheet")
-        self.sheet.setMaximumWidth(160)
-        self.sheet.setEnabled(False)
+        self.sheet_label = QLabel("&Sheet:")
+        line.addWidget(self.sheet_label)
+        self.sheet = QComboBox()
+        self.sheet_label.setBuddy(self.sheet)
+        self.sheet.setMinimumWidth(160)
+        self.sheet.setToolTip("The workbook's sheet that holds the customers")
+        self.sheet.activated.connect(self._sheet_chosen)
         line.addWidget(self.sheet)
+        self.sheet_label.hide()  # shown for a workbook; a CSV has no sheets
+        self.sheet.hide()
         box.addLayout(line)
         self.preview = TableView()
         self.preview.setMinimumHeight(220)
@@ -101,6 +157,7 @@ class FlagFilePage(StepPage):
         for i, (field, label) in enumerate(FIELD_LABELS.items()):
             combo = QComboBox()
             combo.setMinimumWidth(200)
+            combo.currentIndexChanged.connect(self._mapping_changed)
             self.mapping[field] = combo
             caption = QLabel(f"{label}:")
             caption.setBuddy(combo)
@@ -108,6 +165,11 @@ class FlagFilePage(StepPage):
             grid.addWidget(combo, i // 2, (i % 2) * 2 + 1)
         grid.setColumnStretch(4, 1)
         box.addLayout(grid)
+        self.mapping_note = QLabel()
+        self.mapping_note.setWordWrap(True)
+        self.mapping_note.setStyleSheet("color: #7a4d00;")
+        self.mapping_note.hide()
+        box.addWidget(self.mapping_note)
         self.layout_.addWidget(frame)
         # 3. validate and export
         frame, box = section("3. Validate and export")
@@ -125,8 +187,8 @@ class FlagFilePage(StepPage):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         box.addWidget(self.summary)
-        self.findings = TableView("Severity", SEVERITIES)
-        self.findings.setMinimumHeight(200)
+        self.findings = findings_view()
+        self.findings.setMinimumHeight(220)
         self.findings.hide()
         box.addWidget(self.findings)
         self.layout_.addWidget(frame)
@@ -146,9 +208,10 @@ class FlagFilePage(StepPage):
         if path:
             self.load_file(Path(path))
 
-    def load_file(self, path: Path) -> None:
-        """Read the export for the preview and pre-fill the column mapping."""
-        from wizard.core.customers import ALL_HEADER_NAMES, detect_columns
+    def load_file(self, path: Path, sheet: str | None = None) -> None:
+        """Read the export (of a workbook: `sheet`, else its first sheet) for the preview,
+        list a workbook's sheets, and pre-fill the column mapping with what was found."""
+        from wizard.core.customers import ALL_HEADER_NAMES
         from wizard.core.reader import SPREADSHEET_SUFFIXES, read_table
 
         path = Path(path)
@@ -158,40 +221,85 @@ class FlagFilePage(StepPage):
         self.findings.hide()
         self.summary.clear()
         is_sheet = path.suffix.lower() in SPREADSHEET_SUFFIXES
-        self.sheet.setEnabled(is_sheet)
-        sheet = self.sheet.text().strip() or None if is_sheet else None
-        self.file_label.setText(f"Reading {path.name}…")
-        self.progress.start(f"Reading {path.name} for the preview…")
+        self.sheet_label.setVisible(is_sheet)
+        self.sheet.setVisible(is_sheet)
+        if not is_sheet:
+            self.sheet.clear()
+        where = f"{path.name}, sheet {sheet}" if sheet else path.name
+        self.file_label.setText(f"Reading {where}…")
+        self.progress.start(f"Reading {where} for the preview…")
 
         def work(state: TaskState) -> Any:
-            table = read_table(path, sheet, header_hint=ALL_HEADER_NAMES)
-            try:
-                detected: dict[str, str] = detect_columns(table.headers, None, path)
-                problem = None
-            except Exception as exc:  # noqa: BLE001 - InputError: shown, mapping left to the PM
-                detected, problem = {}, exc
-            return table, detected, problem
+            names = sheet_names(path) if is_sheet else []
+            # no sheet asked for: the first sheet that has the customers' columns
+            tries = [sheet] if sheet or len(names) < 2 else names
+            first: tuple[str | None, Any, dict[str, str], list[str]] | None = None
+            problem: BaseException | None = None
+            for name in tries:
+                check(state)
+                try:
+                    table = read_table(path, name, header_hint=ALL_HEADER_NAMES)
+                except InputError as exc:
+                    problem = problem or exc
+                    continue
+                detected, missing = detect_some_columns(list(table.headers))
+                if first is None:
+                    first = (name, table, detected, missing)
+                if "account" in detected:
+                    return names, (name, table, detected, missing), None
+            return names, first, problem
 
         def done(value: Any) -> None:
-            table, detected, problem = value
+            names, read, problem = value
+            self.sheet.blockSignals(True)
+            self.sheet.clear()
+            self.sheet.addItems(names)
+            chosen = read[0] if read is not None else sheet
+            if names:
+                self.sheet.setCurrentIndex(max(0, self.sheet.findText(chosen or names[0])))
+            self.sheet.blockSignals(False)
+            if read is None:  # no readable sheet (or file): the PM may pick another sheet
+                self.headers = []
+                self.preview.set_table(pa_empty())
+                self.file_label.setText(f"<b>{escape(path.name)}</b> cannot be used as it is.")
+                for combo in self.mapping.values():
+                    combo.clear()
+                self._mapping_changed()
+                if problem is not None:
+                    self.show_error(problem)
+                self._update_buttons()
+                return
+            _name, table, detected, missing = read
             self.headers = list(table.data.column_names)
             self.preview.set_table(table.data, table.row_numbers)
+            shown = f"<b>{escape(path.name)}</b>"
+            if self._sheet():
+                shown += f", sheet <b>{escape(str(self._sheet()))}</b>"
             self.file_label.setText(
-                f"<b>{path.name}</b>: {table.num_rows:,} rows, {len(self.headers)} columns "
-                f"({path.parent})")
+                f"{shown}: {table.num_rows:,} rows, {len(self.headers)} columns "
+                f"({escape(str(path.parent))})")
             for field, combo in self.mapping.items():
+                combo.blockSignals(True)
                 combo.clear()
                 combo.addItem("(choose a column)", "")
                 for h in self.headers:
                     combo.addItem(h, h)
                 chosen = detected.get(field, "")
                 combo.setCurrentIndex(max(0, combo.findData(chosen)) if chosen else 0)
-            if problem is not None:
-                self.show_error(problem)
+                combo.blockSignals(False)
+            self._mapping_changed()
+            if missing:
+                words = _join([FIELD_LABELS[f] for f in missing])
+                self.banner.show_message(
+                    "warning", f"{path.name}: no column found for {words}. The other columns "
+                    f"are filled in; choose the column that holds {words} under '2. Which "
+                    "column holds what'.")
+                self.mapping[missing[0]].setFocus()
             self._update_buttons()
 
         def failed(exc: BaseException) -> None:
             self.input_path = None
+            self.headers = []
             self.file_label.setText("No file chosen yet.")
             self.show_error(exc)
             self._update_buttons()
@@ -200,11 +308,33 @@ class FlagFilePage(StepPage):
                               on_finished=self.progress.finish)
         self._update_buttons()
 
+    def _sheet_chosen(self, _index: int) -> None:
+        if self.input_path is not None and self.sheet.currentText():
+            self.load_file(self.input_path, self.sheet.currentText())
+
+    def missing_fields(self) -> list[str]:
+        """The fields no column is chosen for yet."""
+        return [f for f, c in self.mapping.items() if not c.currentData()]
+
+    def _mapping_changed(self, _index: int = 0) -> None:
+        missing = self.missing_fields() if self.headers else []
+        for field, combo in self.mapping.items():
+            combo.setStyleSheet("QComboBox { border: 2px solid #c77700; border-radius: 3px; }"
+                                if field in missing else "")
+        if missing:
+            self.mapping_note.setText(
+                f"⚠ Still to choose: {_join([FIELD_LABELS[f] for f in missing])}. Validate "
+                "and Export wait until every field has its column.")
+        elif self.banner.kind == "warning" and "no column found" in self.banner.text():
+            self.banner.clear()
+        self.mapping_note.setVisible(bool(missing))
+        self._update_buttons()
+
     def chosen_mapping(self) -> dict[str, str]:
         return {f: str(c.currentData()) for f, c in self.mapping.items() if c.currentData()}
 
     def _sheet(self) -> str | None:
-        return (self.sheet.text().strip() or None) if self.sheet.isEnabled() else None
+        return (self.sheet.currentText() or None) if self.sheet.count() else None
 
     # -- validate and export ------------------------------------------------------------------
     def validate(self) -> None:
@@ -296,7 +426,20 @@ class FlagFilePage(StepPage):
 
     def _update_buttons(self) -> None:
         busy = self.busy
-        ready = self.input_path is not None and not busy
+        ready = (self.input_path is not None and not busy and bool(self.headers)
+                 and not self.missing_fields())
         self.validate_button.setEnabled(ready)
         self.export_button.setEnabled(ready)
         self.drop.setEnabled(not busy)
+        self.sheet.setEnabled(not busy and self.sheet.count() > 1)
+
+
+def pa_empty() -> Any:
+    import pyarrow as pa
+
+    return pa.table({})
+
+
+def _join(words: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]

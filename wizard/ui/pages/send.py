@@ -80,6 +80,7 @@ class SendPage(StepPage):
                          "SFTP. Test the connection once; the password goes to the system "
                          "keyring, never into the project.", parent)
         frame, box = section("The provider's SFTP server")
+        self.connection_frame = frame
         form = QFormLayout()
         self.host = QLineEdit()
         self.host.setPlaceholderText("sftp.provider.example")
@@ -92,7 +93,7 @@ class SendPage(StepPage):
         self.password.setPlaceholderText("leave empty to keep the one in the keyring")
         self.key_file = QLineEdit()
         self.key_file.setPlaceholderText("optional: a private key file instead of a password")
-        browse = QPushButton("&Browse…")
+        browse = QPushButton("B&rowse…")
         browse.clicked.connect(self._choose_key)
         key_row = QHBoxLayout()
         key_row.addWidget(self.key_file, 1)
@@ -108,8 +109,8 @@ class SendPage(StepPage):
         key_label = QLabel("&Key file:")
         key_label.setBuddy(self.key_file)
         form.addRow(key_label, key_row)
-        form.addRow("&Upload folder:", self.upload_dir)
-        form.addRow("Do&wnload folder:", self.download_dir)
+        form.addRow("Up&load folder:", self.upload_dir)
+        form.addRow("&Download folder:", self.download_dir)
         box.addLayout(form)
         self.keyring_label = note("")
         box.addWidget(self.keyring_label)
@@ -144,6 +145,13 @@ class SendPage(StepPage):
 
     def task_keys(self) -> tuple[str, ...]:
         return ("send", "send.connect")
+
+    def default_button(self) -> QPushButton | None:
+        """Enter in the connection form tests the connection; elsewhere it sends."""
+        focus = self.window().focusWidget()
+        if focus is not None and self.connection_frame.isAncestorOf(focus):
+            return self.test_button
+        return self.primary
 
     # -- state --------------------------------------------------------------------------------
     def refresh(self) -> None:

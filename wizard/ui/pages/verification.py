@@ -31,12 +31,35 @@ ISSUE_LABELS = (
     ("Paperless gained", "paperless_gained"), ("Payment method changed", "method_changed"),
     ("Last 4 changed", "last4_changed"),
 )
+# the issue codes of the details in words (the filter compares these words)
+ISSUE_WORDS = {code: words for words, code in ISSUE_LABELS if code} | {
+    "not_in_cross_reference": "Not in the cross-reference"}
+ISSUE_FILTER = tuple((words, words if code else "") for words, code in ISSUE_LABELS)
 
 DETAIL_HEADINGS = {
     "issue": "Issue", "old_account": "Old account", "new_account": "New account",
     "name": "Name", "email": "Email", "before": "Before", "after": "After",
     "snapshot_row": "Row before", "post_row": "Row after", "reason": "What to do",
 }
+# what a PM reads first: the issue, what to do about it, who; then the rest
+DETAIL_ORDER = ("Issue", "What to do", "Name", "Old account", "New account", "Email", "Before",
+                "After", "Row before", "Row after")
+DETAIL_WIDTHS = {"Issue": 190, "What to do": 340, "Old account": 120, "New account": 120,
+                 "Name": 190, "Email": 250, "Before": 70, "After": 70}
+
+
+def readable_details(table: Any) -> Any:
+    """The verification details with headings and issues in words."""
+    from wizard.ui.models import relabel
+
+    if "issue" in table.column_names:
+        i = table.column_names.index("issue")
+        table = table.set_column(i, "issue", relabel(table.column(i), ISSUE_WORDS,
+                                                     fallback_words=True))
+    table = table.rename_columns([DETAIL_HEADINGS.get(n, n) for n in table.column_names])
+    names = table.column_names
+    return table.select([n for n in DETAIL_ORDER if n in names]
+                        + [n for n in names if n not in DETAIL_ORDER])
 
 
 class VerificationPage(StepPage):
@@ -91,8 +114,9 @@ class VerificationPage(StepPage):
         self.chart.setMinimumWidth(360)
         line.addWidget(self.chart, 1)
         box.addLayout(line)
-        self.details = TableView("Issue", ISSUE_LABELS)
-        self.details.setMinimumHeight(200)
+        self.details = TableView("Issue", ISSUE_FILTER, row_numbers=False, lines=2,
+                                 max_width=300, widths=DETAIL_WIDTHS)
+        self.details.setMinimumHeight(320)
         self.details.hide()
         box.addWidget(self.details)
         self.layout_.addWidget(frame)
@@ -184,14 +208,17 @@ class VerificationPage(StepPage):
     def _load_details(self) -> None:
         from wizard.flow.verification import details
 
+        def read(_state: TaskState) -> Any:
+            table = details(self.project)
+            return None if table is None else readable_details(table)
+
         def shown(table: Any) -> None:
             if table is None:
                 return
-            self.details.set_table(table.rename_columns(
-                [DETAIL_HEADINGS.get(n, n) for n in table.column_names]))
+            self.details.set_table(table)
             self.details.setVisible(table.num_rows > 0)
 
-        self.ctx.runner.start("verification.details", lambda _s: details(self.project),
+        self.ctx.runner.start("verification.details", read,
                               on_done=shown, on_error=self.show_error,
                               on_finished=self._update_buttons)
 

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Smoke-test the frozen build (installer/build.sh) as a PM's machine would run it: a bare
+# environment, no Python on PATH, no display, no D-Bus session (so no keyring daemon).
+#
+#   scripts/smoke_frozen.sh [dist/convwiz/convwiz]
+#
+# Runs `convwiz --version` and `convwiz demo DIR --customers 200 --json`, checks that the
+# biller workbook, the flag file and the verification figures are there, that the project
+# holds no private key and that its files are owner-only. Exits non-zero on any failure.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+EXE="${1:-$ROOT/dist/convwiz/convwiz}"
+EXE="$(cd "$(dirname "$EXE")" && pwd)/$(basename "$EXE")"
+if [[ ! -x "$EXE" ]]; then
+    echo "smoke: no frozen program at $EXE: run installer/build.sh first" >&2
+    exit 2
+fi
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/convwiz-smoke.XXXXXX")"
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/bin" "$tmp/home"
+# a PATH with the basic tools and no python at all: symlinks to what the program may call
+for tool in sh bash env ls cat uname; do
+    found="$(command -v "$tool" || true)"
+    [[ -n "$found" ]] && ln -s "$found" "$tmp/bin/$tool"
+done
+bare=(env -i "HOME=$tmp/home" "PATH=$tmp/bin" "LANG=C.UTF-8" "TMPDIR=$tmp")
+
+fail() {
+    echo "smoke: FAILED: $*" >&2
+    exit 1
+}
+
+echo "smoke: $EXE --version" >&2
+version="$("${bare[@]}" "$EXE" --version)" || fail "--version exited $?"
+[[ "$version" == convwiz\ * ]] || fail "--version printed '$version'"
+echo "smoke:   $version" >&2
+
+echo "smoke: $EXE demo (200 customers) with a bare environment" >&2
+started=$(date +%s)
+set +e
+(cd "$tmp" && "${bare[@]}" "$EXE" demo "$tmp/demo" --customers 200 --json) \
+    >"$tmp/demo.json" 2>"$tmp/demo.err"
+code=$?
+set -e
+elapsed=$(( $(date +%s) - started ))
+if [[ $code -ne 0 ]]; then
+    cat "$tmp/demo.err" >&2
+    fail "convwiz demo exited $code"
+fi
+
+# the checks read the JSON with the system's tools only: no python here either
+json="$(tail -n 1 "$tmp/demo.json")"
+workbook="$(printf '%s' "$json" | sed -n 's/.*"workbook": "\([^"]*\)".*/\1/p')"
+flag_file="$(printf '%s' "$json" | sed -n 's/.*"flag_file": "\([^"]*\)".*/\1/p')"
+[[ -n "$workbook" && -f "$workbook" ]] || fail "no biller workbook ($workbook)"
+[[ "$(head -c 2 "$workbook")" == "PK" ]] || fail "$workbook is not an XLSX (zip) file"
+[[ -n "$flag_file" && -f "$flag_file" ]] || fail "no flag file ($flag_file)"
+head -n 1 "$flag_file" | grep -q "^Customer Name,UTI Account Number,Email,Paperless,Autopay," \
+    || fail "the flag file's header is wrong"
+printf '%s' "$json" | grep -q '"preserved": false' || fail "verification found no drift"
+printf '%s' "$json" | grep -q '"lost": ' || fail "no verification figures in the result"
+if grep -rl "PRIVATE KEY" "$tmp/demo" >/dev/null 2>&1; then
+    fail "a private key was left in the project"
+fi
+if [[ -n "$(find "$tmp/demo" -type f -perm /077 -print -quit)" ]]; then
+    fail "a file of the project is readable by others: $(find "$tmp/demo" -type f -perm /077)"
+fi
+# the window starts (Qt's libraries and plugins are all there) and keeps running until
+# stopped: offscreen, so no display is needed; exit 124 is `timeout` stopping it
+if [[ "${CONVWIZ_SMOKE_GUI:-1}" != "0" ]]; then
+    echo "smoke: $EXE gui (offscreen, stopped after 8 s)" >&2
+    set +e
+    (cd "$tmp" && timeout 8 "${bare[@]}" QT_QPA_PLATFORM=offscreen "$EXE" gui) \
+        >"$tmp/gui.out" 2>"$tmp/gui.err"
+    code=$?
+    set -e
+    if [[ $code -ne 124 ]] || grep -qiE "traceback|could not load|cannot start" "$tmp/gui.err"; then
+        cat "$tmp/gui.err" >&2
+        fail "the window did not start (exit $code)"
+    fi
+fi
+
+# the window's worker processes start as `convwiz _ui-child` and answer in JSON lines
+child="$(echo "not a job" | "${bare[@]}" "$EXE" _ui-child 2>/dev/null || true)"
+[[ "$child" == *'"no job given"'* ]] || fail "convwiz _ui-child did not answer: $child"
+
+echo "smoke: OK: the frozen demo finished in ${elapsed} s; workbook $(basename "$workbook")," \
+     "$(grep -c . "$flag_file") lines in the flag file" >&2

@@ -1,0 +1,411 @@
+"""The demo: a whole conversion on generated customers against the built-in provider simulator.
+
+`convwiz demo [PROJECT] [--customers N]` calls `run_demo`. It needs no display, no keyring
+daemon and no network beyond loopback: the simulator listens on 127.0.0.1, and its random
+password is handed to each step in memory (`connect(..., remember_secret=False)`, then
+`secret=` to `send` and `fetch_xref`): it is never stored, not even in a keyring. Every step
+runs through the very flow functions the commands use, so the demo is also a smoke test of
+the product:
+
+ 1. init          a project for a fictional co-op, go-live two days from today, so the demo
+                  runs on the first day of the 3-day maintenance window
+ 2. portal export `data/demo_portal_export.csv`: seeded realistic customers with two things
+                  the validation warns about (a short last 4, paperless without an email)
+ 3. export-flags  the flag file in `outbox/`
+ 4. connect       the simulator's host, port, user and pinned host key (password kept
+                  in memory only)
+ 5. send          the flag file, uploaded over SFTP
+ 6. fetch-xref    the simulator's cross-reference (old -> new numbers) into `inbox/`
+ 7. import-xref   the IC account update and rollback in `outbox/`
+ 8. after go-live `data/demo_post_go_live_export.csv`: the portal's export under the new
+                  numbers with a little known drift (`wizard.core.drift`)
+ 9. verify        the before/after figures
+10. checklist     every task still open signed off by "Demo PM"
+11. templates, tokens, report: the notices, the token file and the biller workbook
+
+The project folder defaults to `./convwiz-demo-YYYYMMDD-HHMMSS` (or under the home folder
+when the current folder is not writable). The simulator's own files (its host key, what it
+received) live in a temporary folder outside the project, removed when the demo ends: no
+secret is ever inside the project.
+
+For the GUI (`convwiz gui --demo`), `prepare_demo(folder, customers)` does steps 1, 2 and 4
+with the simulator running, and returns a `DemoSetup` the window keeps while it is open::
+
+    setup = prepare_demo(None, customers=5000)   # a new project, a running simulator,
+                                                 # the connection saved (no secret stored)
+    setup.project          # Path of the project folder: open it
+    setup.customer_export  # Path of the portal export to choose on the Flag file page
+    setup.connection       # dict host, port, user, key_file (None), host_key, upload_dir,
+                           # download_dir: what the Send page's form shows
+    setup.password         # the simulator's password, in memory only: pass it as
+                           # `secret=` to exchange.send / fetch_xref (and to connect, with
+                           # remember_secret=False); never store it
+    setup.post_export()    # after import-xref: writes and returns the post-go-live export
+                           # to choose on the Verify page
+    setup.stop()           # when the window closes: stops the simulator, removes its files
+
+`prepare_demo(..., connect=False)` leaves the connection for the person to make.
+
+`DemoSetup` is also a context manager that calls `stop()`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+from wizard.core import generate
+from wizard.core.drift import Drift, post_conversion_export
+from wizard.errors import ConvWizError, UsageError
+from wizard.flow.project import Project
+from wizard.progress import NullProgress, Progress
+from wizard.services import logs
+from wizard.services.files import atomic_path
+
+log = logging.getLogger("wizard.demo")
+
+BILLER = "Prairie Valley Electric Co-op"
+PRODUCTION_BID = "2806"
+TEST_BID = "9806"
+SEED = 2806
+DEMO_PM = "Demo PM"
+PORTAL_EXPORT = "demo_portal_export.csv"
+POST_EXPORT = "demo_post_go_live_export.csv"
+MAX_CUSTOMERS = 2_000_000
+
+
+class Simulator(Protocol):
+    """What the demo needs of `wizard.services.simulator.start_simulator`'s result."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    fingerprint: str
+
+    def stop(self) -> None: ...
+
+
+def default_folder(now: datetime | None = None) -> Path:
+    """`./convwiz-demo-<timestamp>`, or the same under the home folder if `.` is read-only."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    name = f"convwiz-demo-{stamp}"
+    here = Path.cwd()
+    base = here if os.access(here, os.W_OK) else Path.home()
+    folder = base / name
+    suffix = 2
+    while folder.exists():
+        folder = base / f"{name}-{suffix}"
+        suffix += 1
+    return folder
+
+
+def portal_export(customers: int, seed: int = SEED) -> pa.Table:
+    """Generated customers as the portal exports them, with two rows validation warns about.
+
+    A last 4 of two digits (a spreadsheet dropped its leading zeros) and a paperless customer
+    without an email: warnings, never blocking, so the flag file is still made.
+    """
+    table = generate.customers(customers, seed)
+    columns = {name: table.column(name).to_pylist() for name in table.column_names}
+    short = next((i for i, m in enumerate(columns["Payment Type"]) if m), None)
+    if short is not None:
+        columns["Last Four"][short] = str(int(columns["Last Four"][short]) % 100 or 7)
+    no_email = next((i for i, e in enumerate(columns["Email Address"])
+                     if not e and i != short), None)
+    if no_email is not None:
+        columns["Paperless"][no_email] = "Y"
+    return pa.table({name: pa.array(values, pa.string()) for name, values in columns.items()})
+
+
+def _write_csv(table: pa.Table, target: Path) -> Path:
+    with atomic_path(target) as tmp:
+        generate.write_csv(table, tmp)
+    return target
+
+
+def _start_simulator(root: Path) -> Simulator:
+    from wizard.services.simulator import start_simulator
+
+    simulator: Simulator = start_simulator(root, port=0)
+    return simulator
+
+
+@dataclass
+class DemoSetup:
+    """A demo project, its portal export, and the running simulator (see the docstring)."""
+
+    project: Path
+    customer_export: Path
+    simulator: Simulator
+    simulator_root: Path
+    seed: int = SEED
+    _stopped: bool = field(default=False, repr=False)
+
+    @property
+    def password(self) -> str:
+        return self.simulator.password
+
+    @property
+    def connection(self) -> dict[str, Any]:
+        sim = self.simulator
+        return {
+            "host": sim.host,
+            "port": sim.port,
+            "user": sim.user,
+            "key_file": None,
+            "host_key": sim.fingerprint,
+            "upload_dir": getattr(sim, "upload_dir", None),
+            "download_dir": getattr(sim, "download_dir", None),
+        }
+
+    def post_export(self, project: Project | None = None) -> Path:
+        """Write the post-go-live portal export (needs the cross-reference imported)."""
+        if project is not None:
+            return write_post_export(project, self.seed)[0]
+        with Project.open(self.project) as opened:
+            return write_post_export(opened, self.seed)[0]
+
+    def stop(self) -> None:
+        """Stop the simulator and remove its files; safe to call twice."""
+        if self._stopped:
+            return
+        self._stopped = True
+        try:
+            self.simulator.stop()
+        finally:
+            shutil.rmtree(self.simulator_root, ignore_errors=True)
+
+    def __enter__(self) -> DemoSetup:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _check_customers(customers: int) -> None:
+    if not 1 <= customers <= MAX_CUSTOMERS:
+        raise UsageError(f"--customers {customers}: give 1 to {MAX_CUSTOMERS:,} customers")
+
+
+def _create_project(folder: Path | None, today: date) -> Project:
+    folder = Path(folder).expanduser() if folder is not None else default_folder()
+    go_live = today + timedelta(days=2)
+    return Project.create(folder, BILLER, go_live, PRODUCTION_BID, TEST_BID, 3)
+
+
+def prepare_demo(folder: Path | None = None, customers: int = 5000,
+                 say: Callable[[str], None] | None = None, connect: bool = True) -> DemoSetup:
+    """A new demo project with its portal export written, the simulator running and (with
+    `connect`) the connection to it saved.
+
+    Raises UsageError (exit 2) if `folder` already holds a project. The caller owns the
+    result and must call `stop()` (or use it as a context manager).
+    """
+    _check_customers(customers)
+    tell = say or (lambda _message: None)
+    with _create_project(folder, date.today()) as project:
+        export = _write_csv(portal_export(customers), project.data / PORTAL_EXPORT)
+        tell(f"Created the demo project {project.folder}")
+        tell(f"  the portal's customer export: {export}")
+        simulator_root = Path(tempfile.mkdtemp(prefix="convwiz-provider-"))
+        try:
+            simulator = _start_simulator(simulator_root)
+        except BaseException:
+            shutil.rmtree(simulator_root, ignore_errors=True)
+            raise
+        logs.register_secret(simulator.password)
+        setup = DemoSetup(project.folder, export, simulator, simulator_root)
+        tell(f"  the provider simulator listens on {simulator.host}:{simulator.port}, "
+             f"host key {simulator.fingerprint}")
+        if connect:
+            try:
+                connect_to_simulator(project, setup, NullProgress())
+            except BaseException:
+                setup.stop()
+                raise
+        return setup
+
+
+def connect_to_simulator(project: Project, setup: DemoSetup, progress: Progress) -> dict[
+        str, Any]:
+    """Save the connection to the demo's simulator; its password stays in memory only."""
+    from wizard.flow import exchange
+
+    c = setup.connection
+    return exchange.connect(
+        project, host=c["host"], port=c["port"], user=c["user"], key_file=None,
+        secret=setup.password, host_key=c["host_key"], upload_dir=c["upload_dir"],
+        download_dir=c["download_dir"], progress=progress, remember_secret=False,
+    )
+
+
+def write_post_export(project: Project, seed: int = SEED) -> tuple[Path, dict[str, Any]]:
+    """The portal's post-go-live export with a little drift; return it and the figures that
+    verification must find (`wizard.core.drift`)."""
+    from wizard.flow import snapshot
+
+    customers = snapshot.load(project, snapshot.CUSTOMERS)
+    cross_reference = snapshot.load(project, snapshot.CROSS_REFERENCE)
+    result = post_conversion_export(customers, cross_reference,
+                                    Drift.for_customers(customers.num_rows), seed=seed)
+    target = _write_csv(result.table, project.data / POST_EXPORT)
+    return target, result.expected
+
+
+class _SayProgress:
+    """Progress for the demo's steps: each new message once, indented, through `say`."""
+
+    def __init__(self, say: Callable[[str], None]) -> None:
+        self._say = say
+        self._last = ""
+
+    def report(self, done: int, total: int, message: str = "") -> None:
+        if message and message != self._last:
+            self._last = message
+            self._say(f"    {message}")
+
+    @property
+    def cancelled(self) -> bool:
+        return False
+
+
+def run_demo(project: Path | None, customers: int, say: Callable[[str], None]) -> dict[str, Any]:
+    """Run the whole conversion on generated data; the `convwiz demo --json` result."""
+    _check_customers(customers)
+    started = time.monotonic()
+    say(f"Conversion Wizard demo: {customers:,} generated customers, the provider simulated "
+        "on this machine")
+    setup = prepare_demo(project, customers, say, connect=False)
+    with setup, Project.open(setup.project) as opened:
+        logs.configure(opened.folder)
+        log.info("demo started: %s customers", customers)
+        result = _run_steps(opened, setup, say)
+    seconds = time.monotonic() - started
+    result["seconds"] = round(seconds, 1)
+    say(f"The demo finished in {seconds:.0f} s. The biller workbook: {result['workbook']}")
+    say(f"Look around: convwiz status {setup.project}   or   convwiz gui {setup.project}")
+    return result
+
+
+@contextlib.contextmanager
+def _step(steps: list[dict[str, Any]], name: str, say: Callable[[str], None]) -> Iterator[
+        dict[str, Any]]:
+    """Time one step, say it, and name it in the message if it fails."""
+    say(f"- {name}")
+    record: dict[str, Any] = {"step": name}
+    started = time.monotonic()
+    try:
+        yield record
+    except ConvWizError as exc:
+        exc.message = f"demo step '{name}' failed: {exc.message}"
+        exc.args = (exc.message,)
+        raise
+    record["seconds"] = round(time.monotonic() - started, 2)
+    steps.append(record)
+
+
+def _run_steps(project: Project, setup: DemoSetup, say: Callable[[str], None]) -> dict[str, Any]:
+    from wizard.flow import checklist, exchange, renumber, report, templates, verification
+    from wizard.flow.export import export_flags
+
+    progress = _SayProgress(say)
+    steps: list[dict[str, Any]] = [{"step": "init", "project": str(project.folder)}]
+    connection = setup.connection
+
+    def indented(message: str) -> None:
+        say(f"  {message}")
+
+    with _step(steps, "export-flags", say) as record:
+        flags = export_flags(project, setup.customer_export, None, {}, progress)
+        record.update(flags)
+        say(f"  flag file: {flags['output']} ({flags['rows']:,} rows, "
+            f"{flags['warnings']} warnings)")
+        if flags.get("exceptions"):
+            say(f"  the warnings, row by row: {flags['exceptions']}")
+
+    with _step(steps, "connect", say) as record:
+        record.update(connect_to_simulator(project, setup, progress))
+        say(f"  {connection['user']}@{connection['host']}:{connection['port']}, host key "
+            f"{connection['host_key']} pinned; the password stays in memory")
+
+    with _step(steps, "send", say) as record:
+        record.update(exchange.send(project, progress, secret=setup.password))
+        say(f"  uploaded to {record['remote_path']}")
+
+    with _step(steps, "fetch-xref", say) as record:
+        record.update(exchange.fetch_xref(project, 60, progress, secret=setup.password))
+        say(f"  the provider's cross-reference: {record.get('output') or record['file']}")
+
+    with _step(steps, "import-xref", say) as record:
+        record.update(renumber.import_xref(project, None, {}, False, progress, indented))
+
+    with _step(steps, "post-go-live export", say) as record:
+        post_path, expected = write_post_export(project, setup.seed)
+        record.update({"output": str(post_path), "expected": expected})
+        say(f"  the portal's export after go-live: {post_path} (a little drift seeded: "
+            f"{expected['autopay']['lost']} autopay lost, {expected['paperless']['gained']} "
+            f"paperless gained, {expected['last4_changed']} last 4 changed, "
+            f"{expected['missing_after']} missing)")
+
+    with _step(steps, "verify", say) as record:
+        figures = verification.verify(project, post_path, {}, progress)
+        record.update(figures)
+        say(f"  {figures['matched']:,} of {figures['customers']:,} customers found; autopay "
+            f"lost {figures['autopay']['lost']}, paperless gained "
+            f"{figures['paperless']['gained']}, missing {figures['missing_after']}")
+
+    with _step(steps, "checklist", say) as record:
+        signed = _sign_off_open_tasks(project, checklist)
+        record["signed_off"] = signed
+        say(f"  {len(signed)} tasks signed off by {DEMO_PM}")
+
+    with _step(steps, "templates", say) as record:
+        record.update(templates.write_templates(project))
+        say(f"  the notices and tickets: {_paths_of(record) or project.outbox}")
+
+    with _step(steps, "tokens", say) as record:
+        record.update(renumber.tokens(project, 30, progress, indented))
+
+    with _step(steps, "report", say) as record:
+        workbook = report.write_report(project, None, progress)
+        record.update(workbook)
+        say(f"  the biller workbook: {workbook['output']}")
+
+    return {
+        "project": str(project.folder),
+        "workbook": str(workbook["output"]),
+        "customer_export": str(setup.customer_export),
+        "flag_file": str(flags["output"]),
+        "post_export": str(post_path),
+        "verify": figures,
+        "expected": expected,
+        "steps": steps,
+    }
+
+
+def _paths_of(result: dict[str, Any]) -> str:
+    files = result.get("files") or result.get("outputs") or []
+    return ", ".join(str(f) for f in files)
+
+
+def _sign_off_open_tasks(project: Project, checklist: Any) -> list[str]:
+    """Sign off, as the demo's PM, every open task a person signs (the program ticks the
+    others itself when their step is done)."""
+    signed = []
+    for task in checklist.items(project):
+        if not task["done"] and not task["auto"]:
+            checklist.sign_off(project, task["id"], DEMO_PM, "signed off by the demo")
+            signed.append(str(task["id"]))
+    return signed
