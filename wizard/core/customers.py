@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from wizard.core.arrays import bool_array
 from wizard.core.cards import card_cells, mask_cards_in_text
 from wizard.core.findings import BLOCKING, WARNING, Findings
 from wizard.core.reader import Table, normalise_header
@@ -247,7 +248,7 @@ def prepare(table: Table, mapping: Mapping[str, str] | None = None,
                          "may be sent")
     card_flags = np.zeros(n, dtype=bool)
     card_flags[list(card_rows)] = True
-    card_mask = pa.array(card_flags)
+    card_mask = bool_array(card_flags)
     check(progress)
 
     # 5. last 4: masked forms (****1234, XXXX-1234) give their digits; 1-3 digits are
@@ -339,7 +340,7 @@ def prepare(table: Table, mapping: Mapping[str, str] | None = None,
         if drop:
             keep = np.ones(n, dtype=bool)
             keep[drop] = False
-            customers = customers.filter(pa.array(keep))
+            customers = customers.filter(bool_array(keep))
             removed = len(drop)
     progress.report(steps, steps, "checked")
     return Prepared(customers, findings, columns, removed)

@@ -17,10 +17,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from wizard.core.arrays import row_numbers
 from wizard.errors import InputError
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
@@ -285,7 +285,7 @@ def _drop_blank_rows(table: pa.Table, first_row: int) -> tuple[pa.Table, pa.Arra
     each remaining row's number in the file."""
     import pyarrow.compute as pc
 
-    numbers = pa.array(np.arange(first_row, first_row + table.num_rows, dtype=np.int64))
+    numbers = row_numbers(first_row, table.num_rows)
     if table.num_columns == 0 or table.num_rows == 0:
         return table, numbers
     blank = None

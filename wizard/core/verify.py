@@ -26,6 +26,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from wizard.core.arrays import int64_array
+
 # issue ids, in the order the workbook lists them, with what the person should do
 ISSUES: dict[str, str] = {
     "missing_after": "The customer is not in the post-conversion export: check the account "
@@ -90,37 +92,51 @@ def compare(before: pa.Table, xref: pa.Table, after: pa.Table) -> Comparison:
     miss_idx = pc.indices_nonzero(pc.invert(matched))
     used = np.zeros(len(after_account), dtype=bool)  # post rows some customer matched
     used[a_idx.to_numpy(zero_copy_only=False)] = True
-    unex_idx = pa.array(np.flatnonzero(~used).astype(np.int64))
+    unex_idx = int64_array(np.flatnonzero(~used))
 
     b_rows = pc.cast(before["row"], pa.int64())
     a_rows = pc.cast(after["row"], pa.int64())
-    mt = pa.table({
-        "old": pc.take(old, b_idx), "new": pc.take(new, b_idx),
-        "snapshot_row": pc.take(b_rows, b_idx), "post_row": pc.take(a_rows, a_idx),
-        **{f"{f}_b": pc.take(_text(before[f]), b_idx) for f in FIELDS},
-        **{f"{f}_a": pc.take(_text(after[f]), a_idx) for f in FIELDS},
-    })
+    all_matched = len(b_idx) == nb
+
+    def take_b(column: Any) -> Any:
+        return column if all_matched else pc.take(column, b_idx)
+
+    # compared as small codes, not text: taking a million strings twice per field costs
+    # more than the whole comparison
+    def codes(column: Any, values: list[str]) -> Any:
+        return pc.fill_null(pc.index_in(column, value_set=pa.array(values)), -1)
 
     figures: dict[str, Any] = {
         "customers": nb,
-        "matched": mt.num_rows,
+        "matched": len(b_idx),
         "missing_after": len(miss_idx),
         "unexpected_after": len(unex_idx),
     }
-    parts: list[pa.Table] = []
+    changes: list[tuple[str, Any, str]] = []
     for flag in ("autopay", "paperless"):
-        yb, ya = pc.equal(mt[f"{flag}_b"], "Y"), pc.equal(mt[f"{flag}_a"], "Y")
+        yb = take_b(pc.equal(before[flag], "Y"))
+        ya = pc.take(pc.equal(after[flag], "Y"), a_idx)
         kept, lost = pc.and_(yb, ya), pc.and_(yb, pc.invert(ya))
         gained = pc.and_(pc.invert(yb), ya)
         figures[flag] = {"kept": _count(kept), "lost": _count(lost), "gained": _count(gained)}
-        parts.append(_details(mt, lost, f"{flag}_lost", f"{flag}_b", f"{flag}_a"))
-        parts.append(_details(mt, gained, f"{flag}_gained", f"{flag}_b", f"{flag}_a"))
-    method_changed = pc.not_equal(mt["method_b"], mt["method_a"])
-    last4_changed = pc.not_equal(mt["last4_b"], mt["last4_a"])
+        changes += [(f"{flag}_lost", lost, flag), (f"{flag}_gained", gained, flag)]
+    methods = ["card", "check", ""]
+    method_changed = pc.not_equal(take_b(codes(before["method"], methods)),
+                                  pc.take(codes(after["method"], methods), a_idx))
+    last4_changed = pc.not_equal(take_b(before["last4"]), pc.take(after["last4"], a_idx))
     figures["method_changed"] = _count(method_changed)
     figures["last4_changed"] = _count(last4_changed)
-    parts.append(_details(mt, method_changed, "method_changed", "method_b", "method_a"))
-    parts.append(_details(mt, last4_changed, "last4_changed", "last4_b", "last4_a"))
+    changes += [("method_changed", method_changed, "method"),
+                ("last4_changed", last4_changed, "last4")]
+
+    parts: list[pa.Table] = []
+    for issue, mask, field_ in changes:
+        at = pc.indices_nonzero(pc.fill_null(mask, False))  # positions among the matched
+        bi, ai = pc.take(b_idx, at), pc.take(a_idx, at)
+        parts.append(_table(issue, pc.take(old, bi), pc.take(new, bi),
+                            pc.take(before["name"], bi), pc.take(before["email"], bi),
+                            pc.take(before[field_], bi), pc.take(after[field_], ai),
+                            pc.take(b_rows, bi), pc.take(a_rows, ai), None))
 
     # missing: why each one is missing
     miss_new = pc.take(new, miss_idx)
@@ -160,12 +176,6 @@ def compare(before: pa.Table, xref: pa.Table, after: pa.Table) -> Comparison:
     details = details.sort_by([("_rank", "ascending"), ("_row", "ascending")])
     details = details.drop_columns(["_rank", "_row"])
     return Comparison(figures, details)
-
-
-def _details(m: pa.Table, mask: Any, issue: str, before: str, after: str) -> pa.Table:
-    t = m.filter(mask)
-    return _table(issue, t["old"], t["new"], t["name_b"], t["email_b"], t[before], t[after],
-                  t["snapshot_row"], t["post_row"], None)
 
 
 def _table(issue: str, old: Any, new: Any, name: Any, email: Any, before: Any, after: Any,

@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from wizard.core.arrays import bool_array, int64_array
 from wizard.core.cards import mask_cards_in_text
 from wizard.core.findings import BLOCKING, WARNING, Findings
 from wizard.core.reader import Table, normalise_header
@@ -247,7 +248,7 @@ def check_cross_reference(
     extra_rows = np.flatnonzero(keep & ~in_snapshot[co])
     extra = int(len(np.unique(co[extra_rows])))
     if unmatched:
-        missing = pa.array(missing_np)
+        missing = bool_array(missing_np)
         lost = _lost_zeros(accounts.filter(missing), _take_np(old, extra_rows))
         if len(lost):
             extra_old = _take_np(old, extra_rows)
@@ -311,7 +312,7 @@ def _np_bool(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 
 def _take_np(values: pa.Array, at: np.ndarray) -> pa.Array:
-    return _as_array(values.take(pa.array(at, pa.int64())))
+    return _as_array(values.take(int64_array(np.asarray(at))))
 
 
 def _pairs(rows: pa.Array, old: pa.Array, new: pa.Array, at: np.ndarray) -> pa.Table:
