@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,19 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.floor import floor, time_command  # noqa: E402
+from bench.floor import floor, floor_process, time_command  # noqa: E402
 from wizard.core.generate import customers, write_csv  # noqa: E402
-
-FLOOR_SCRIPT = """
-import sys, csv
-import pyarrow as pa, pyarrow.csv as pacsv
-src, dst = sys.argv[1], sys.argv[2]
-with open(src, encoding="utf-8-sig", newline="") as h:
-    names = next(csv.reader(h))
-table = pacsv.read_csv(src, convert_options=pacsv.ConvertOptions(
-    column_types={n: pa.string() for n in names}, strings_can_be_null=False))
-pacsv.write_csv(table, dst)
-"""
 
 
 def export_file(rows: int, folder: Path) -> Path:
@@ -45,15 +33,6 @@ def export_file(rows: int, folder: Path) -> Path:
     if not path.exists():
         write_csv(customers(rows, seed=2806), path)
     return path
-
-
-def floor_process(src: Path, dst: Path, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", FLOOR_SCRIPT, str(src), str(dst)], check=True)
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def main() -> int:
@@ -69,7 +48,7 @@ def main() -> int:
         src = export_file(args.rows, work)
         print(f"generated {args.rows:,} customers ({src.stat().st_size / 1e6:.0f} MB) in "
               f"{time.perf_counter() - t:.1f} s")
-        floor_s = floor_process(src, work / "floor_out.csv", args.repeat)
+        floor_s, floor_mb = floor_process(src, args.repeat)
         floor_in = floor(src, args.repeat)
         best, peak = float("inf"), 0.0
         for i in range(args.repeat):
@@ -79,7 +58,8 @@ def main() -> int:
             seconds, rss = time_command(["export-flags", project, "--input", src])
             best, peak = min(best, seconds), max(peak, rss)
             shutil.rmtree(project)
-        print(f"floor (process: start, read all-text, write CSV): {floor_s:.2f} s")
+        print(f"floor (process: start, read all-text, write CSV): {floor_s:.2f} s, "
+              f"peak RSS {floor_mb:.0f} MB")
         print(f"floor (inside one process, for reference):         {floor_in:.2f} s")
         print(f"convwiz export-flags (process, end to end):        {best:.2f} s")
         print(f"ratio to the floor: {best / floor_s:.2f}x (target <= 4x)")

@@ -3,8 +3,10 @@
 Builds a project whose customer snapshot holds N generated customers, writes the provider's
 cross-reference for all of them (shuffled, as a provider would list them), then times the
 command end to end in its own process (start-up, reading, every check, the update, the
-rollback, the snapshot) and compares it with the floor on the same file (`bench/floor.py`:
-pyarrow reading it all-text and writing it back). The target is within 4x the floor.
+rollback, the snapshot) and compares it with the same floor as bench/export.py: pyarrow, in a
+fresh process, reading the N-customer portal export all-text and writing it back as CSV
+(`bench/floor.py`). The target is within 4x that floor. The floor of the (much smaller)
+cross-reference file itself is printed too, for reference.
 
     python bench/xref.py [--customers 1000000] [--seed 2806] [--keep DIR]
 """
@@ -27,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.floor import floor, floor_process, peak_rss_mb, time_command  # noqa: E402
 from wizard.core.generate import customers  # noqa: E402
+from wizard.core.generate import write_csv as write_generated_csv  # noqa: E402
 from wizard.flow import snapshot, steps  # noqa: E402
 from wizard.flow.project import Project  # noqa: E402
 from wizard.services.csvfile import write_csv  # noqa: E402
@@ -90,8 +93,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"built {n:,} customers and their cross-reference "
               f"({xref.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - start:.1f} s")
 
+        export_csv = base / "customers_export.csv"
+        write_generated_csv(customers(n, args.seed), export_csv)
         floor_s = floor(xref)
-        floor_proc_s, floor_mb = floor_process(xref)
+        floor_proc_s, floor_mb = floor_process(export_csv)
+        xref_floor_proc_s, _ = floor_process(xref)
         seconds, peak = time_command(
             ["import-xref", base / "project", "--xref", xref, "--json"])
         with Project.open(base / "project") as p:
@@ -99,14 +105,15 @@ def main(argv: list[str] | None = None) -> int:
             rows = entry.rows if entry else 0
         ratio = seconds / floor_s if floor_s else float("inf")
         ratio_proc = seconds / floor_proc_s if floor_proc_s else float("inf")
-        print(f"floor, in process (pyarrow all-text read + CSV write): {floor_s:.2f} s")
-        print(f"floor, as a process (python start + import pyarrow + the same): "
-              f"{floor_proc_s:.2f} s, peak RSS {floor_mb:.0f} MB")
+        print(f"floor of the cross-reference file: {floor_s:.2f} s in process, "
+              f"{xref_floor_proc_s:.2f} s as a process (reference)")
+        print(f"floor of bench/export.py (a process reading the {n:,}-customer export "
+              f"all-text and writing it back): {floor_proc_s:.2f} s, peak RSS {floor_mb:.0f} MB")
         print(f"import-xref end to end ({rows or 0:,} rows in the update): {seconds:.2f} s, "
               f"peak RSS {peak:.0f} MB")
-        print(f"  {ratio:.1f}x the in-process floor, {ratio_proc:.1f}x the process floor "
-              f"(target {TARGET:.0f}x: {'met' if ratio_proc <= TARGET else 'NOT met'} "
-              "against the process floor)")
+        print(f"  {ratio_proc:.1f}x the export floor (target {TARGET:.0f}x: "
+              f"{'met' if ratio_proc <= TARGET else 'NOT met'}); {ratio:.1f}x the "
+              "cross-reference file's own in-process floor")
         print(json.dumps({"customers": n, "floor_s": round(floor_s, 3),
                           "floor_process_s": round(floor_proc_s, 3),
                           "import_xref_s": round(seconds, 3), "ratio": round(ratio, 2),
