@@ -204,7 +204,11 @@ def cmd_templates(args: argparse.Namespace) -> dict[str, Any]:
     from wizard.flow.templates import write_templates
 
     with _open(args) as project:
-        return write_templates(project)
+        result = write_templates(project)
+    for path in result.get("files", []):
+        say(f"  {path}")
+    say("Copy each text into its e-mail or ticket; they are filled from the project.")
+    return result
 
 
 def cmd_tokens(args: argparse.Namespace) -> dict[str, Any]:

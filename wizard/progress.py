@@ -76,7 +76,8 @@ class TextProgress:
         if message == self._last_message and now - self._last < self._interval and done < total:
             return
         self._last, self._last_message = now, message
-        pct = f" {100 * done // total}%" if total else ""
+        # a percentage only where it means something (rows, bytes), not for "step 3 of 9"
+        pct = f" {100 * done // total}%" if total >= 100 else ""
         from wizard.services.logs import redact  # a message may name a file, or data
 
         self._stream.write(f"  {redact(message)}{pct}\n")
