@@ -120,12 +120,25 @@ def main() -> int:
     verify.verify_button.click()
     wait_until(lambda: verify.chart.groups != [] and idle())
     shoot(main, out / "5-verification.png")
+    main.scrolls["verification"].ensureWidgetVisible(verify.details, 0, 40)
+    shoot(main, out / "5b-verification-details.png")
 
     main.go_to("report")
     report = main.pages["report"]
     report.write_button.click()
     wait_until(lambda: report.banner.kind != "" and idle())
     shoot(main, out / "6-report.png")
+
+    # the flag file page when one column is not found by its usual names
+    main.go_to("flag_file")
+    lines = Path(main.demo.customer_export).read_text(encoding="utf-8").splitlines(True)
+    odd = work / "portal_export_contact.csv"
+    odd.write_text(lines[0].replace("Email Address", "Contact") + "".join(lines[1:]),
+                   encoding="utf-8")
+    flag.load_file(odd)
+    wait_until(lambda: flag.missing_fields() == ["email"] and idle())
+    main.scrolls["flag_file"].ensureWidgetVisible(flag.mapping_note, 0, 40)
+    shoot(main, out / "2c-flag-file-missing-column.png")
 
     main.close()
     wizard.shutdown()

@@ -32,7 +32,7 @@ def test_blocked_export_shows_findings_and_writes_no_flag_file(qtbot: Any, wizar
     ])
     main = wizard.open_project(project)
     main.go_to("flag_file")
-    page = main.pages["flag_file"]
+    page: Any = main.pages["flag_file"]
     page.load_file(export)
     qtbot.waitUntil(lambda: page.preview.model.rowCount() == 5, timeout=LONG)
     qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
@@ -87,7 +87,7 @@ def test_cross_reference_with_duplicates_is_refused(qtbot: Any, wizard: Any, pro
                     "0001234569,90000002\r\n", encoding="utf-8")
     main = wizard.open_project(project)
     main.go_to("cross_reference")
-    page = main.pages["cross_reference"]
+    page: Any = main.pages["cross_reference"]
     page.use_file(xref)
     qtbot.waitUntil(lambda: page.old_column.count() == 3 and not main.runner.busy,
                     timeout=LONG)
@@ -105,7 +105,7 @@ def test_cancel_leaves_no_flag_file(qtbot: Any, wizard: Any, project: Path,
     export = generate.write_csv(generate.customers(300_000), tmp_path / "big.csv")
     main = wizard.open_project(project)
     main.go_to("flag_file")
-    page = main.pages["flag_file"]
+    page: Any = main.pages["flag_file"]
     page.load_file(export)
     qtbot.waitUntil(lambda: page.export_button.isEnabled(), timeout=LONG)
     qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)

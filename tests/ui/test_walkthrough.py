@@ -28,7 +28,7 @@ def test_demo_project_walks_through_every_step(qtbot: Any, wizard: Any, tmp_path
     assert main.sidebar.item(2).flags() & Qt.ItemFlag.ItemIsEnabled == Qt.ItemFlag(0)  # send
 
     # -- Coordinate: sign every coordination task off through the dialog
-    page = main.pages["coordination"]
+    page: Any = main.pages["coordination"]
     assert "Go-live in 2 days" in page.countdown.text()
     for task_id in list(page.checklist.buttons):
         qtbot.mouseClick(page.checklist.buttons[task_id], Qt.MouseButton.LeftButton)
@@ -45,7 +45,7 @@ def test_demo_project_walks_through_every_step(qtbot: Any, wizard: Any, tmp_path
     # -- Flag file: preview, detected mapping, validate, export
     qtbot.mouseClick(main.next_button, Qt.MouseButton.LeftButton)
     assert main.current_step == "flag_file"
-    flag = main.pages["flag_file"]
+    flag: Any = main.pages["flag_file"]
     flag.load_file(main.demo.customer_export)
     qtbot.waitUntil(lambda: flag.preview.model.rowCount() == 400, timeout=LONG)
     assert flag.chosen_mapping()["account"] == "Account Number"
@@ -62,7 +62,7 @@ def test_demo_project_walks_through_every_step(qtbot: Any, wizard: Any, tmp_path
 
     # -- Send: test the connection, trust the simulator's key, upload
     main.go_to("send")
-    send = main.pages["send"]
+    send: Any = main.pages["send"]
     assert send.host.text() == main.demo.simulator.host
     qtbot.mouseClick(send.test_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: send.dialog is not None, timeout=LONG)
@@ -77,7 +77,7 @@ def test_demo_project_walks_through_every_step(qtbot: Any, wizard: Any, tmp_path
 
     # -- Cross-reference: fetch from the simulator, then make the update and rollback
     main.go_to("cross_reference")
-    xref = main.pages["cross_reference"]
+    xref: Any = main.pages["cross_reference"]
     assert xref.window_banner.isVisibleTo(xref)
     qtbot.mouseClick(xref.fetch_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: xref.xref_path is not None and idle(main), timeout=LONG)
@@ -89,7 +89,7 @@ def test_demo_project_walks_through_every_step(qtbot: Any, wizard: Any, tmp_path
 
     # -- Verify: the demo's post-go-live export, figures, chart, who lost what
     main.go_to("verification")
-    verify = main.pages["verification"]
+    verify: Any = main.pages["verification"]
     qtbot.mouseClick(verify.demo_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: verify.post_path is not None and idle(main), timeout=LONG)
     qtbot.mouseClick(verify.verify_button, Qt.MouseButton.LeftButton)
@@ -98,10 +98,30 @@ def test_demo_project_walks_through_every_step(qtbot: Any, wizard: Any, tmp_path
     assert steps.is_done(project, "verification")
     assert verify.chart.groups and verify.details.model.total_rows() > 0
     assert "preserved" in verify.verdict.text()
+    # who lost what, in words a PM reads, names and emails whole
+    details = verify.details
+    model = details.model
+    headings = [model.headerData(c, Qt.Orientation.Horizontal)
+                for c in range(model.columnCount())]
+    assert headings[:3] == ["Issue", "What to do", "Name"]
+    issues = {model.data(model.index(r, 0)) for r in range(model.rowCount())}
+    assert "Autopay lost" in issues and not any("_" in i for i in issues), issues
+    todo = {model.data(model.index(r, 1)) for r in range(model.rowCount())}
+    assert "Autopay was on before go-live and is off now: re-enrol the customer" in todo
+    assert not details.view.verticalHeader().isVisible()
+    metrics = details.view.fontMetrics()
+    for name in ("Name", "Email"):
+        c = headings.index(name)
+        widest = max(metrics.horizontalAdvance(model.data(model.index(r, c)))
+                     for r in range(model.rowCount()))
+        assert details.view.horizontalHeader().sectionSize(c) > widest, name
+    details.choice.setCurrentIndex(details.choice.findText("Autopay lost"))
+    assert 0 < model.rowCount() < model.total_rows()
+    assert {model.data(model.index(r, 0)) for r in range(model.rowCount())} == {"Autopay lost"}
 
     # -- Report: write the biller workbook
     main.go_to("report")
-    report = main.pages["report"]
+    report: Any = main.pages["report"]
     qtbot.mouseClick(report.write_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "workbook is written" in report.banner.text() and idle(main),
                     timeout=LONG)

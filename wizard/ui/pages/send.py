@@ -87,6 +87,7 @@ class SendPage(StepPage):
         self.port = QSpinBox()
         self.port.setRange(1, 65535)
         self.port.setValue(22)
+        self.port.setMaximumWidth(120)
         self.user = QLineEdit()
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)

@@ -39,23 +39,31 @@ ISSUE_FILTER = tuple((words, words if code else "") for words, code in ISSUE_LAB
 DETAIL_HEADINGS = {
     "issue": "Issue", "old_account": "Old account", "new_account": "New account",
     "name": "Name", "email": "Email", "before": "Before", "after": "After",
-    "snapshot_row": "Row before", "post_row": "Row after", "reason": "What to do",
+    "snapshot_row": "Row before", "post_row": "Row after", "reason": "Why",
 }
 # what a PM reads first: the issue, what to do about it, who; then the rest
 DETAIL_ORDER = ("Issue", "What to do", "Name", "Old account", "New account", "Email", "Before",
-                "After", "Row before", "Row after")
+                "After", "Why", "Row before", "Row after")
 DETAIL_WIDTHS = {"Issue": 190, "What to do": 340, "Old account": 120, "New account": 120,
                  "Name": 190, "Email": 250, "Before": 70, "After": 70}
 
 
 def readable_details(table: Any) -> Any:
-    """The verification details with headings and issues in words."""
+    """The verification details with headings and issues in words, and what to do about
+    each issue (the words the biller workbook uses)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from wizard.core.verify import ISSUES
     from wizard.ui.models import relabel
 
     if "issue" in table.column_names:
         i = table.column_names.index("issue")
-        table = table.set_column(i, "issue", relabel(table.column(i), ISSUE_WORDS,
-                                                     fallback_words=True))
+        codes = table.column(i)
+        todo = relabel(codes, ISSUES)
+        table = table.set_column(i, "issue", relabel(codes, ISSUE_WORDS, fallback_words=True))
+        table = table.append_column("What to do", pc.if_else(
+            pc.equal(todo, codes), pa.scalar("", pa.string()), todo))
     table = table.rename_columns([DETAIL_HEADINGS.get(n, n) for n in table.column_names])
     names = table.column_names
     return table.select([n for n in DETAIL_ORDER if n in names]
