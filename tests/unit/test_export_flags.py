@@ -14,6 +14,7 @@ from python_calamine import CalamineWorkbook
 
 from tests.conftest import write_export
 from tests.helpers.cli import convwiz
+from wizard.services.workbook import field_words
 
 FLAG_HEADER = (b"Customer Name,UTI Account Number,Email,Paperless,Autopay,"
                b"Default Payment Method Type,Last 4\r\n")
@@ -134,7 +135,7 @@ def test_blocking_checks_stop_the_export(project: Path, tmp_path: Path, case: st
     rows = findings(result["exceptions"])
     blocking = [r for r in rows if r[3] == "blocking"]
     assert blocking and blocking[0][0] == 5, "the finding names the file's row (header = 1)"
-    assert blocking[0][1] == field and words in str(blocking[0][4])
+    assert blocking[0][1] == field_words(field) and words in str(blocking[0][4])
     assert "row 5" in run.stderr
 
 

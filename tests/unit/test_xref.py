@@ -25,6 +25,7 @@ from wizard.flow.project import Project
 from wizard.flow.renumber import import_xref, newest_cross_reference, window_warning
 from wizard.progress import TaskState
 from wizard.services.files import sha256_file
+from wizard.services.workbook import field_words
 
 SIM_HEADER = "UTI Account Number,Daffron Account Number"
 IC_HEADER = b"BID,Old Account Number,New Account Number\r\n"
@@ -217,7 +218,7 @@ def test_new_account_given_to_two_old_accounts_blocks(project: Path, tmp_path: P
     pairs = [*GOOD_XREF[:3], ("4567890123", "D-100001")]
     rows = assert_blocked(import_run(project, write_xref(tmp_path / "x.csv", pairs)), project)
     twice = [r for r in rows if r["Rule"] == core_xref.RULE_NEW_TWICE]
-    assert [(r["Row"], r["Field"]) for r in twice] == [(2, "new"), (5, "new")]
+    assert [(r["Row"], r["Field"]) for r in twice] == [(2, "New account number"), (5, "New account number")]
     assert "D-100001" in str(twice[0]["Value"]) and "D-100001" in str(twice[1]["Value"])
 
 
@@ -234,7 +235,8 @@ def test_mangled_or_empty_number_blocks(project: Path, tmp_path: Path, old: str,
     with_customers(project, tmp_path)
     pairs = [*GOOD_XREF[:3], (old, new)]
     rows = assert_blocked(import_run(project, write_xref(tmp_path / "x.csv", pairs)), project)
-    bad = [r for r in rows if r["Field"] == field and r["Severity"] == "blocking"]
+    bad = [r for r in rows
+           if r["Field"] == field_words(field) and r["Severity"] == "blocking"]
     assert [(r["Row"], r["Value"] or "") for r in bad] == [(5, old if field == "old" else new)]
 
 

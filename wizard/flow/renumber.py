@@ -136,7 +136,7 @@ def import_xref(
                               exceptions=project.relative(exceptions) if exceptions else None)
             lines = list(describe(result.findings))
             raise BlockingFindings(
-                f"{source}: the cross-reference failed "
+                f"{source}: the cross-reference has "
                 f"{plural(result.blocking, 'blocking finding')}; the IC account update was not "
                 f"written. Every row is listed in {exceptions}\n" + "\n".join(lines),
                 **{k: summary[k] for k in summary if k != "blocking"},

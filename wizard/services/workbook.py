@@ -83,6 +83,19 @@ def write_rows(wb: Workbook, title: str, headers: Sequence[str], widths: Sequenc
     return written
 
 
+# the words a person reads for the fields the checks name (a file's own column names, such
+# as "Notes", are shown as they are)
+FIELD_WORDS = {
+    "name": "Customer name", "account": "Account number", "email": "Email",
+    "paperless": "Paperless", "autopay": "Autopay", "method": "Payment method type",
+    "last4": "Last 4", "old": "Old account number", "new": "New account number",
+}
+
+
+def field_words(field: str) -> str:
+    return FIELD_WORDS.get(field, field)
+
+
 def write_exceptions(path: Path, findings: Findings, source: str, step: str,
                      progress: Progress | None = None) -> Path:
     """The exceptions workbook: one row per finding, blocking first, written atomically."""
@@ -99,7 +112,7 @@ def write_exceptions(path: Path, findings: Findings, source: str, step: str,
         summary.append([text_cell(summary, severity), text_cell(summary, rule), count])
     ordered = findings.sorted()
     rows = (
-        (f.row, f.field, f.value, f.severity, f.rule, f.fix)
+        (f.row, field_words(f.field), f.value, f.severity, f.rule, f.fix)
         for f in ordered
     )
     write_rows(
