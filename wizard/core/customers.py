@@ -81,12 +81,11 @@ class Prepared:
     duplicates_removed: int = 0
 
 
-def detect_columns(headers: list[str], mapping: Mapping[str, str] | None = None,
-                   path: Path | str = "the file") -> dict[str, str]:
-    """Field -> column name. `mapping` (from --map) wins; the rest by usual names.
-
-    A missing field is an InputError (exit 2) naming the headers found.
-    """
+def match_columns(headers: list[str], mapping: Mapping[str, str] | None = None,
+                  path: Path | str = "the file") -> dict[str, str]:
+    """Field -> column for every field found, by `mapping` (from --map) first, then by the
+    usual header names (the first usual name that matches a column not yet taken). Fields
+    not found are simply absent; a `mapping` naming no column is an InputError (exit 2)."""
     mapping = dict(mapping or {})
     by_norm: dict[str, str] = {}
     for h in headers:
@@ -112,6 +111,16 @@ def detect_columns(headers: list[str], mapping: Mapping[str, str] | None = None,
                 found[field] = column
                 taken.add(column)
                 break
+    return found
+
+
+def detect_columns(headers: list[str], mapping: Mapping[str, str] | None = None,
+                   path: Path | str = "the file") -> dict[str, str]:
+    """Field -> column name for all seven fields (see `match_columns`).
+
+    A missing field is an InputError (exit 2) naming the headers found.
+    """
+    found = match_columns(headers, mapping, path)
     missing = [f for f in FIELDS if f not in found]
     if missing:
         need = ", ".join(f"{f} ({FIELD_LABELS[f]})" for f in missing)

@@ -91,6 +91,18 @@ class StepPage(QWidget):
     def _update_buttons(self) -> None:
         """Enable what can be done now (called when background work starts or ends)."""
 
+    def cancel(self) -> None:
+        """Cancel this page's background work (its flows leave nothing half-written)."""
+        for key in self.task_keys():
+            self.ctx.runner.cancel(key)
+
+    def _finished(self) -> None:
+        """Background work ended (done, failed or cancelled): stop the bar, redo buttons."""
+        progress = getattr(self, "progress", None)
+        if progress is not None:
+            progress.finish()
+        self._update_buttons()
+
     def make_primary(self, button: QPushButton) -> QPushButton:
         button.setObjectName("primary")
         self.primary = button

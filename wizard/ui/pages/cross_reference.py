@@ -226,14 +226,6 @@ class CrossReferencePage(StepPage):
                               lambda _s: read_findings_workbook(workbook), on_done=shown,
                               on_finished=self._update_buttons)
 
-    def cancel(self) -> None:
-        for key in self.task_keys():
-            self.ctx.runner.cancel(key)
-
-    def _finished(self) -> None:
-        self.progress.finish()
-        self._update_buttons()
-
     def _update_buttons(self) -> None:
         busy = self.busy
         self.fetch_button.setEnabled(not busy)

@@ -94,23 +94,10 @@ def sheet_names(path: Path) -> list[str]:
 
 def detect_some_columns(headers: list[str]) -> tuple[dict[str, str], list[str]]:
     """Field -> column for every field found by its usual header names, and the fields not
-    found: `detect_columns`' rule (first usual name that matches a column not yet taken),
-    without giving up on the others when one is missing."""
-    from wizard.core.customers import FIELDS, HEADER_NAMES
-    from wizard.core.reader import normalise_header
+    found (the core's own rule, without giving up when one is missing)."""
+    from wizard.core.customers import FIELDS, match_columns
 
-    by_norm: dict[str, str] = {}
-    for h in headers:
-        by_norm.setdefault(normalise_header(h), h)
-    found: dict[str, str] = {}
-    taken: set[str] = set()
-    for field in FIELDS:
-        for name in HEADER_NAMES[field]:
-            column = by_norm.get(name)
-            if column is not None and column not in taken:
-                found[field] = column
-                taken.add(column)
-                break
+    found = match_columns(headers)
     return found, [f for f in FIELDS if f not in found]
 
 
@@ -415,14 +402,6 @@ class FlagFilePage(StepPage):
         self.findings.setVisible(table.num_rows > 0)
         if table.num_rows == 0:
             self.summary.setText("No findings: every row is fine.")
-
-    def cancel(self) -> None:
-        for key in self.task_keys():
-            self.ctx.runner.cancel(key)
-
-    def _finished(self) -> None:
-        self.progress.finish()
-        self._update_buttons()
 
     def _update_buttons(self) -> None:
         busy = self.busy

@@ -79,10 +79,6 @@ class ReportPage(StepPage):
         if self.output is not None and self.output.exists():
             open_path(self.output)
 
-    def _finished(self) -> None:
-        self.progress.finish()
-        self._update_buttons()
-
     def _update_buttons(self) -> None:
         busy = self.ctx.runner.running("report")
         self.write_button.setEnabled(not busy)

@@ -329,18 +329,10 @@ class SendPage(StepPage):
                               on_error=self._failed, on_finished=self._finished)
         self._update_buttons()
 
-    def cancel(self) -> None:
-        for key in self.task_keys():
-            self.ctx.runner.cancel(key)
-
     def _failed(self, exc: BaseException) -> None:
         self.progress.finish()
         self.show_error(exc)
         self.saved.emit()
-
-    def _finished(self) -> None:
-        self.progress.finish()
-        self._update_buttons()
 
     def _update_buttons(self) -> None:
         busy = self.busy

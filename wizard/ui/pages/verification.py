@@ -241,14 +241,6 @@ class VerificationPage(StepPage):
         self.checklist.load(items(self.project))
         self.saved.emit()
 
-    def cancel(self) -> None:
-        for key in self.task_keys():
-            self.ctx.runner.cancel(key)
-
-    def _finished(self) -> None:
-        self.progress.finish()
-        self._update_buttons()
-
     def _update_buttons(self) -> None:
         busy = self.busy
         self.verify_button.setEnabled(not busy and self.post_path is not None)
