@@ -119,3 +119,19 @@ def test_a_failed_transaction_leaves_nothing(store: Store) -> None:
 def _wal_bytes(path: Path) -> bytes:
     wal = Path(str(path) + "-wal")
     return wal.read_bytes() if wal.exists() else b""
+
+
+def test_writing_a_file_never_changes_an_existing_folders_permissions(tmp_path: Path) -> None:
+    """`report --out ~/Desktop/x.xlsx` must not make the Desktop (or /tmp) owner-only."""
+    from wizard.services.files import atomic_output
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)  # noqa: S103 - a shared folder like /tmp, on purpose
+    with atomic_output(shared / "out.csv") as (handle, _tmp):
+        handle.write(b"x")
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+    assert stat.S_IMODE((shared / "out.csv").stat().st_mode) == 0o600
+    with atomic_output(tmp_path / "new" / "out.csv") as (handle, _tmp):
+        handle.write(b"x")
+    assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o700

@@ -218,7 +218,8 @@ def test_new_account_given_to_two_old_accounts_blocks(project: Path, tmp_path: P
     pairs = [*GOOD_XREF[:3], ("4567890123", "D-100001")]
     rows = assert_blocked(import_run(project, write_xref(tmp_path / "x.csv", pairs)), project)
     twice = [r for r in rows if r["Rule"] == core_xref.RULE_NEW_TWICE]
-    assert [(r["Row"], r["Field"]) for r in twice] == [(2, "New account number"), (5, "New account number")]
+    assert [(r["Row"], r["Field"]) for r in twice] == [(2, "New account number"),
+                                                       (5, "New account number")]
     assert "D-100001" in str(twice[0]["Value"]) and "D-100001" in str(twice[1]["Value"])
 
 

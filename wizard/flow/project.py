@@ -115,6 +115,8 @@ class Project:
         test_bid = _check_bid(test_bid, "test BID")
         try:
             private_dir(folder)
+            # the project folder is the project's, even when the person made it first
+            os.chmod(folder, 0o700)
             for sub in SUBFOLDERS:
                 private_dir(folder / sub)
         except OSError as exc:

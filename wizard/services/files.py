@@ -22,10 +22,17 @@ TEMP_PREFIX = ".tmp-"
 
 
 def private_dir(path: Path) -> Path:
-    """Create `path` (and parents) readable by the owner only."""
+    """Create `path` (and parents) readable by the owner only.
+
+    A folder that already exists is left as it is: it may be the person's own (a report
+    written with `--out ~/Desktop/...`, or /tmp), and its permissions are theirs to keep.
+    """
+    path = Path(path)
+    if path.is_dir():
+        return path
     path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
     with contextlib.suppress(OSError):
-        os.chmod(path, PRIVATE_DIR)
+        os.chmod(path, PRIVATE_DIR)  # mkdir's mode is filtered by the umask
     return path
 
 
