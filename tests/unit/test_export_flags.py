@@ -318,3 +318,39 @@ def test_not_a_project_is_exit_2(tmp_path: Path) -> None:
     export = write_export(tmp_path / "c.csv", good_rows())
     run = convwiz("export-flags", tmp_path / "nowhere", "--input", export, "--json")
     assert run.code == 2 and "not a conversion project" in run.result["error"]
+
+
+class CancelWhileWriting:
+    """Progress whose Cancel is pressed once the flag file starts being written."""
+
+    def __init__(self) -> None:
+        self.writing = False
+
+    def report(self, done: int, total: int, message: str = "") -> None:
+        if "writing the flag file" in message:
+            self.writing = True
+
+    @property
+    def cancelled(self) -> bool:
+        return self.writing
+
+
+def test_cancel_while_writing_keeps_the_previous_export_whole(project: Path,
+                                                              tmp_path: Path) -> None:
+    from wizard.errors import Cancelled
+    from wizard.flow import snapshot
+    from wizard.flow.export import export_flags
+    from wizard.flow.project import Project
+
+    first = write_export(tmp_path / "first.csv", good_rows())
+    assert convwiz("export-flags", project, "--input", first).code == 0
+    flag_files = sorted((project / "outbox").iterdir())
+    second = write_export(tmp_path / "second.csv", [*good_rows(),
+                                                    "New Person,0009,n@example.com,Y,N,,"])
+    with Project.open(project) as p:
+        with pytest.raises(Cancelled):
+            export_flags(p, second, progress=CancelWhileWriting())
+        kept = snapshot.load(p, snapshot.CUSTOMERS)  # still the first export, hash intact
+        assert kept.num_rows == 3
+    assert sorted((project / "outbox").iterdir()) == flag_files
+    assert not [f for f in project.rglob(".tmp-*")]

@@ -5,6 +5,7 @@ exceptions workbook to `reports/` (exit 3).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -93,17 +94,22 @@ def export_flags(project: Project, input_path: Path, sheet: str | None = None,
             )
         check(progress)
         output = project.outbox / f"flag_file_{project.slug()}_{stamp()}.csv"
-        # the snapshot is written on a second thread while the flag file is written here
+        # the snapshot is written on a second thread while the flag file is written here,
+        # and put in place only once the flag file is
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="snapshot") as pool:
-            snap = pool.submit(snapshot.write, project, snapshot.CUSTOMERS, customers)
-            written = write_csv(output, FLAG_FILE_HEADER, customers.select(list(FIELDS)), progress,
-                      "writing the flag file",
-                      plain=(False, False, False, True, True, True, True))
-            snapshot_path = snap.result()
+            snap = pool.submit(snapshot.Pending, project, snapshot.CUSTOMERS, customers)
+            try:
+                written = write_csv(output, FLAG_FILE_HEADER, customers.select(list(FIELDS)),
+                                    progress, "writing the flag file",
+                                    plain=(False, False, False, True, True, True, True))
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    snap.result().discard()
+                raise
+            pending = snap.result()
         digest = project.record_made(output, "flag_file", rows=customers.num_rows,
                                      sha256=written, source=input_path.name)
-        project.record_made(snapshot_path, f"snapshot:{snapshot.CUSTOMERS}",
-                            rows=customers.num_rows, source=input_path.name)
+        pending.publish(source=input_path.name)
         steps.mark_done(project, STEP, output=project.relative(output),
                         rows=customers.num_rows, sha256=digest, warnings=findings.warnings,
                         duplicates_removed=prepared.duplicates_removed)

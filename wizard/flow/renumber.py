@@ -12,10 +12,12 @@ PM may prepare the files early, but applies them only in the window.
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import secrets
 import sys
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -95,11 +97,13 @@ def import_xref(
     progress = progress or NullProgress()
     say = say or _stderr
     steps.require(project, STEP)
-    with project.writing("import-xref"):
-        customers = snapshot.load(project, snapshot.CUSTOMERS, ["row", "account"])
+    with project.writing("import-xref"), ThreadPoolExecutor(max_workers=2) as pool:
+        # the customer snapshot loads on a second thread while the file is read
+        loading = pool.submit(snapshot.load, project, snapshot.CUSTOMERS, ["row", "account"])
         source = Path(xref) if xref is not None else newest_cross_reference(project)
         progress.report(0, 4, f"reading {source.name}")
         table = read_table(source, header_hint=set(HEADER_HINT))
+        customers = loading.result()
         old_col, new_col = find_columns(table, mapping)
         if table.num_rows == 0:
             raise InputError(f"{source} has a header row but no accounts: ask the provider "
@@ -142,11 +146,19 @@ def import_xref(
                 **{k: summary[k] for k in summary if k != "blocking"},
                 blocking=result.blocking,
             )
-        update, rollback = _write_update(project, result, progress)
+        # the snapshot is written on a second thread while the two CSV files are written,
+        # and put in place only when they are
+        saving = pool.submit(snapshot.Pending, project, snapshot.CROSS_REFERENCE,
+                             result.mapping)
+        try:
+            update, rollback = _write_update(project, result, progress)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                saving.result().discard()
+            raise
         summary["update"], summary["rollback"] = str(update), str(rollback)
         progress.report(3, 4, "saving the cross-reference snapshot")
-        digest = snapshot.save(project, snapshot.CROSS_REFERENCE, result.mapping,
-                               source=source.name)
+        digest = saving.result().publish(source=source.name)
         steps.mark_done(project, STEP, source=project.relative(source),
                         source_sha256=sha256_file(source), old_column=old_col,
                         new_column=new_col, mapped=result.mapped,
@@ -173,10 +185,13 @@ def _write_update(project: Project, result: XrefCheck, progress: Progress) -> tu
     update = project.outbox / UPDATE_NAME
     rollback = project.outbox / ROLLBACK_NAME
     progress.report(2, 4, "writing the IC account update")
-    write_csv(update, IC_HEADER, pa.table([bid, old, new], names=list(IC_HEADER)))
-    write_csv(rollback, IC_HEADER, pa.table([bid, new, old], names=list(IC_HEADER)))
-    project.record_made(update, "ic_account_update", rows=n)
-    project.record_made(rollback, "ic_account_rollback", rows=n)
+    plain = (True, False, False)  # the BID is letters and digits: no quoting to look for
+    update_sha = write_csv(update, IC_HEADER, pa.table([bid, old, new], names=list(IC_HEADER)),
+                           plain=plain)
+    rollback_sha = write_csv(rollback, IC_HEADER,
+                             pa.table([bid, new, old], names=list(IC_HEADER)), plain=plain)
+    project.record_made(update, "ic_account_update", rows=n, sha256=update_sha)
+    project.record_made(rollback, "ic_account_rollback", rows=n, sha256=rollback_sha)
     return update, rollback
 
 

@@ -13,6 +13,9 @@ that hash so a snapshot edited or damaged behind the program's back is refused.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +24,7 @@ import pyarrow.parquet as pq
 
 from wizard.errors import NotReady
 from wizard.flow.project import Project
-from wizard.services.files import atomic_path, sha256_file
+from wizard.services.files import TEMP_PREFIX, atomic_path, private_dir, sha256_file
 
 CUSTOMERS = "customers"
 CROSS_REFERENCE = "cross_reference"
@@ -38,6 +41,37 @@ def write(project: Project, kind: str, table: pa.Table) -> Path:
     with atomic_path(target) as tmp:
         pq.write_table(table, tmp, compression="zstd")
     return target
+
+
+class Pending:
+    """A snapshot written beside its final name, published only once the step's other files
+    are safely written: a Cancel or a failure in between leaves the old snapshot (and its
+    manifest entry) as they were."""
+
+    def __init__(self, project: Project, kind: str, table: pa.Table) -> None:
+        self.project, self.kind, self.rows = project, kind, table.num_rows
+        target = path(project, kind)
+        private_dir(target.parent)
+        fd, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{target.name}.", dir=target.parent)
+        os.close(fd)
+        self.tmp = Path(name)
+        try:
+            pq.write_table(table, self.tmp, compression="zstd")
+            os.chmod(self.tmp, 0o600)
+        except BaseException:
+            self.discard()
+            raise
+
+    def publish(self, **detail: Any) -> str:
+        """Rename it into place and record it; return its SHA-256."""
+        target = path(self.project, self.kind)
+        os.replace(self.tmp, target)
+        return self.project.record_made(target, f"snapshot:{self.kind}", rows=self.rows,
+                                        **detail)
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self.tmp.unlink()
 
 
 def save(project: Project, kind: str, table: pa.Table, **detail: Any) -> str:

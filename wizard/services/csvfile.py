@@ -94,6 +94,7 @@ def write_csv(path: Path, header: Sequence[str], table: pa.Table,
         digest.update(first)
         handle.write(first)
         done = 0
+        progress.report(done, total, what)
         for batch_table in _slices(table):
             check(progress)
             for buffer in encode_rows(batch_table, plain):
