@@ -71,9 +71,17 @@ def _count(mask: pa.ChunkedArray | pa.Array) -> int:
     return int(pc.sum(pc.cast(pc.fill_null(mask, False), pa.int64())).as_py() or 0)
 
 
-def compare(before: pa.Table, xref: pa.Table, after: pa.Table) -> Comparison:
+def new_numbers(before: pa.Table, xref: pa.Table) -> pa.Array:
+    """Each snapshot customer's new account number through the cross-reference (null where
+    the cross-reference has none). Needs no post export, so it can run while that is read."""
+    xi = pc.index_in(_text(before["account"]), value_set=_text(xref["old"]), skip_nulls=True)
+    return pc.take(_text(xref["new"]), xi)
+
+
+def compare(before: pa.Table, xref: pa.Table, after: pa.Table,
+            new: pa.Array | None = None) -> Comparison:
     """Compare `before` (the customer snapshot) with `after` (the normalised post export)
-    through `xref` (columns old, new).
+    through `xref` (columns old, new); `new` is `new_numbers(before, xref)` if already known.
 
     The lookups are hash lookups over whole columns (`index_in`), not table joins: a join
     would carry every text column through its hash table, several times slower at a
@@ -82,8 +90,8 @@ def compare(before: pa.Table, xref: pa.Table, after: pa.Table) -> Comparison:
     """
     nb = before.num_rows
     old = _text(before["account"])
-    xi = pc.index_in(old, value_set=_text(xref["old"]), skip_nulls=True)
-    new = pc.take(_text(xref["new"]), xi)  # null: not in the xref
+    if new is None:
+        new = new_numbers(before, xref)  # null: not in the xref
     after_account = _text(after["account"])
     ai = pc.index_in(new, value_set=after_account, skip_nulls=True)
     matched = pc.is_valid(ai)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ import pyarrow as pa
 from wizard.core.customers import ALL_HEADER_NAMES, prepare
 from wizard.core.findings import describe, plural
 from wizard.core.reader import read_table
-from wizard.core.verify import ISSUES, Comparison, compare, empty_details
+from wizard.core.verify import ISSUES, Comparison, compare, empty_details, new_numbers
 from wizard.errors import BlockingFindings, InputError
 from wizard.flow import snapshot, steps
 from wizard.flow.project import Project
@@ -46,10 +47,11 @@ def verify(project: Project, post: Path, mapping: Mapping[str, str] | None = Non
     progress = progress or NullProgress()
     say = say or _stderr
     post = Path(post)
-    with project.writing("verify"):
+    with project.writing("verify"), ThreadPoolExecutor(max_workers=1) as pool:
         steps.require(project, STEP)
-        before = snapshot.load(project, snapshot.CUSTOMERS)
-        xref = snapshot.load(project, snapshot.CROSS_REFERENCE)
+        # the snapshots load, and the new numbers are looked up, on a second thread while
+        # the post export is read and checked on this one
+        snapshots = pool.submit(_snapshots, project)
         progress.report(0, 0, f"reading {post.name}")
         table = read_table(post, header_hint=ALL_HEADER_NAMES)
         if table.num_rows == 0:
@@ -74,7 +76,8 @@ def verify(project: Project, post: Path, mapping: Mapping[str, str] | None = Non
             )
         check(progress)
         progress.report(0, 0, "comparing with the pre-conversion snapshot")
-        comparison = compare(before, xref, prepared.customers)
+        before, xref, new = snapshots.result()
+        comparison = compare(before, xref, prepared.customers, new)
         check(progress)
         snapshot.save(project, DETAILS, comparison.details, source=post.name)
         figures = comparison.figures
@@ -95,6 +98,12 @@ def verify(project: Project, post: Path, mapping: Mapping[str, str] | None = Non
             "issues": issue_counts(comparison),
             "details": str(snapshot.path(project, DETAILS)),
         }
+
+
+def _snapshots(project: Project) -> tuple[pa.Table, pa.Table, pa.Array]:
+    before = snapshot.load(project, snapshot.CUSTOMERS)
+    xref = snapshot.load(project, snapshot.CROSS_REFERENCE)
+    return before, xref, new_numbers(before, xref)
 
 
 def summary_line(figures: Mapping[str, Any]) -> str:
