@@ -91,6 +91,17 @@ class StepPage(QWidget):
     def _update_buttons(self) -> None:
         """Enable what can be done now (called when background work starts or ends)."""
 
+    def sign_off_task(self, task_id: str, by: str, note: str) -> bool:
+        """Sign a checklist task off (saved at once); False, with the reason shown, if not."""
+        from wizard.flow.checklist import sign_off
+
+        try:
+            sign_off(self.project, task_id, by, note)
+        except ConvWizError as exc:
+            self.show_error(exc)
+            return False
+        return True
+
     def cancel(self) -> None:
         """Cancel this page's background work (its flows leave nothing half-written)."""
         for key in self.task_keys():

@@ -146,13 +146,7 @@ class CoordinationPage(StepPage):
                             "into your email or ticket.")
 
     def _sign_off(self, task_id: str, by: str, note: str) -> None:
-        from wizard.flow.checklist import sign_off
-
-        try:
-            sign_off(self.project, task_id, by, note)
-        except ConvWizError as exc:
-            self.show_error(exc)
-            return
-        self.banner.clear()
-        self.refresh()
+        if self.sign_off_task(task_id, by, note):
+            self.banner.clear()
+            self.refresh()
         self.saved.emit()

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wizard.errors import ConvWizError
 from wizard.progress import TaskState
 from wizard.ui import settings
 from wizard.ui.pages.base import PageContext, StepPage
@@ -231,15 +230,11 @@ class VerificationPage(StepPage):
                               on_finished=self._update_buttons)
 
     def _sign_off(self, task_id: str, by: str, note: str) -> None:
-        from wizard.flow.checklist import items, sign_off
+        from wizard.flow.checklist import items
 
-        try:
-            sign_off(self.project, task_id, by, note)
-        except ConvWizError as exc:
-            self.show_error(exc)
-            return
-        self.checklist.load(items(self.project))
-        self.saved.emit()
+        if self.sign_off_task(task_id, by, note):
+            self.checklist.load(items(self.project))
+            self.saved.emit()
 
     def _update_buttons(self) -> None:
         busy = self.busy
