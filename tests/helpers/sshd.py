@@ -13,6 +13,7 @@ import contextlib
 import os
 import pwd
 import secrets
+import select
 import shutil
 import socket
 import subprocess
@@ -45,8 +46,12 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes] | None, timeout: floa
             raise RuntimeError(f"sshd exited with {proc.returncode}")
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
             return
-        # a short pause between connection attempts, bounded by the deadline
-        time.sleep(0.05)
+        # between attempts, wait on sshd itself: an early exit is seen at once
+        if proc is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=0.05)
+        else:
+            select.select([], [], [], 0.05)
     raise TimeoutError(f"sshd did not listen on port {port} within {timeout} s")
 
 

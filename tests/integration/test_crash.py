@@ -8,6 +8,7 @@ write there first and rename), polled every 10 ms with a deadline, never a guess
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -62,7 +63,9 @@ def _kill_when_working(proc: subprocess.Popen[bytes], project: Path,
         seen = _temporaries(project)
         if seen:
             break
-        time.sleep(0.01)  # a poll interval, not a guess at how long the step takes
+        # wait on the step's process between looks: its exit ends the wait at once
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=0.01)
     assert proc.poll() is None, "the step finished before it could be killed"
     assert seen, "the step never started writing"
     os.kill(proc.pid, signal.SIGKILL)
