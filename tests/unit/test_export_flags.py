@@ -99,6 +99,8 @@ def test_flag_values(project: Path, tmp_path: Path, value: str, expected: str) -
     ("check", "check"), ("Checking", "check"), ("savings", "check"), ("ACH", "check"),
     ("eCheck", "check"), ("E-Check", "check"), ("bank", "check"),
     ("Checking Account", "check"), ("Savings Account", "check"), ("", ""),
+    ("Visa Debit", "card"), ("Visa/MC", "card"), ("Prepaid Debit Card", "card"),
+    ("Business Checking", "check"), ("Checking/Savings", "check"), ("ACH - Bank", "check"),
 ])
 def test_method_values(project: Path, tmp_path: Path, value: str, expected: str) -> None:
     last4 = "1111" if value else ""
@@ -117,6 +119,10 @@ BLOCKING_CASES = {
     "flag": ("Jane,0009,jane@example.com,maybe,N,card,1234", "paperless", "yes/no"),
     "autopay flag": ("Jane,0009,jane@example.com,Y,sometimes,card,1234", "autopay", "yes/no"),
     "method": ("Jane,0009,jane@example.com,Y,N,bitcoin,1234", "method", "card or check"),
+    "method naming both": ("Jane,0009,jane@example.com,Y,N,Visa & Checking,1234", "method",
+                           "card or check"),
+    "method sentence": ("Jane,0009,jane@example.com,Y,N,no card on file,", "method",
+                        "card or check"),
     "long last 4": ("Jane,0009,jane@example.com,Y,N,card,123456", "last4", "more than four"),
     "card in last 4": (f"Jane,0009,jane@example.com,Y,N,card,{CARD}", "last4", "card number"),
 }

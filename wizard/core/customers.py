@@ -34,7 +34,8 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "name": ("customername", "name", "fullname", "accountname", "customer", "payername",
              "accountholder", "accountholdername", "customerfullname", "billingname",
              "membername", "consumername", "payer", "client", "clientname"),
-    "account": ("utiaccountnumber", "utiaccount", "utiacct", "utiacctno", "accountnumber",
+    "account": ("utiaccountnumber", "utiaccount", "utiacct", "utiacctno", "utiacct#",
+                "utiaccount#", "utiaccountno", "utiacctnumber", "accountnumber",
                 "account", "acctno", "acctnumber", "acct", "acct#", "account#", "accountno",
                 "accountnum", "acctnum", "accountid", "customeraccount",
                 "customeraccountnumber", "billingaccount", "billingaccountnumber",
@@ -45,18 +46,23 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "paperless": ("paperless", "ebill", "ebilling", "paperlessbilling", "paperlessenrolled",
                   "paperlessflag", "paperlessstatus", "gopaperless", "electronicbill",
                   "electronicbilling", "ebillenrolled", "ebillflag", "ebillstatus",
-                  "paperlessyn", "ebillyn", "estatement", "estatements"),
+                  "paperlessyn", "ebillyn", "estatement", "estatements", "ebillenrollment",
+                  "paperlessenrollment", "enrolledinpaperless", "paperlessbill"),
     "autopay": ("autopay", "autopayment", "autopayenrolled", "autopayflag", "autopaystatus",
                 "autopayyn", "recurringpayment", "recurring", "autodraft", "automaticpayment",
-                "autopayenabled", "scheduledpayment", "autopaid"),
+                "autopayenabled", "scheduledpayment", "autopaid", "autopayenrollment",
+                "enrolledinautopay", "recurringautopay"),
     "method": ("defaultpaymentmethodtype", "paymentmethodtype", "paymenttype", "paymentmethod",
                "methodtype", "defaultpaymentmethod", "defaultpaymenttype", "wallettype",
                "paytype", "accounttype", "autopaymethod", "autopaytype", "method",
-               "paymentsource", "defaultmethod", "storedpaymenttype"),
+               "paymentsource", "defaultmethod", "storedpaymenttype", "paymethod",
+               "defaultpaymethod", "paymentaccounttype"),
     "last4": ("last4", "lastfour", "last4digits", "lastfourdigits", "cardlast4", "last4ofcard",
               "accountlast4", "paymentlast4", "methodlast4", "last4ofaccount", "lastfourofcard",
               "maskednumber", "maskedaccount", "maskedcard", "last4number",
-              "defaultpaymentlast4", "paymentmethodlast4"),
+              "defaultpaymentlast4", "paymentmethodlast4", "cardaccountlast4", "acctlast4",
+              "last4ofpaymentmethod", "paymentlastfour", "lastfourofaccount",
+              "last4ofdefaultpayment", "last4digitsofcard", "last4digitsofaccount"),
 }
 ALL_HEADER_NAMES = {n for names in HEADER_NAMES.values() for n in names}
 
@@ -167,6 +173,17 @@ def normalise_flag(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.Chunked
     return pc.if_else(yes, "Y", "N"), pc.invert(pc.or_(yes, no))
 
 
+_SEP = r"[ /&,+-]"
+_CARD_WORD = (rf"(?:^|{_SEP})(?:card|credit|debit|visa|mastercard|mc|amex|american express|"
+              rf"discover)(?:$|{_SEP})")
+_CHECK_WORD = rf"(?:^|{_SEP})(?:check|checking|savings|ach|echeck|e-check|bank)(?:$|{_SEP})"
+# every word of the value is one of these: a method named in more words ("Business Checking",
+# "Visa Debit"), not a sentence that happens to hold one ("no card on file")
+_KNOWN_WORDS = (r"^(?:(?:card|credit|debit|visa|mastercard|mc|amex|american|express|discover|"
+                r"check|checking|savings|ach|echeck|e|bank|account|business|personal|"
+                r"consumer|commercial|corporate|prepaid)(?:[ /&,+-]+|$))+$")
+
+
 def normalise_method(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
     """(card/check/'' column, mask of unrecognised values)."""
     low = _lower(column, CARD_WORDS + CHECK_WORDS + ("",))
@@ -175,10 +192,18 @@ def normalise_method(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.Chunk
     empty = pc.equal(low, "")
     known = pc.or_(pc.or_(card, check_), empty)
     if not pc.all(known).as_py():
-        # "... card" and "... account" forms ("Credit Card", "Checking Account")
-        card = pc.or_(card, pc.match_substring_regex(low, r"^\S.* card$"))
-        account = pc.and_(pc.match_substring_regex(low, r"^\S.* account$"), pc.invert(card))
-        check_ = pc.or_(check_, account)
+        # the longer forms: "Credit Card", "Checking Account", "Visa Debit", "Visa/MC",
+        # "Checking/Savings", and the contract's "... card" and "... account"
+        has_card = pc.match_substring_regex(low, _CARD_WORD)
+        has_check = pc.match_substring_regex(low, _CHECK_WORD)
+        words_known = pc.match_substring_regex(low, _KNOWN_WORDS)
+        card_form = pc.or_(pc.and_(words_known, has_card),
+                           pc.match_substring_regex(low, r"^\S.* card$"))
+        check_form = pc.or_(pc.and_(words_known, has_check),
+                            pc.match_substring_regex(low, r"^\S.* account$"))
+        # a value naming both a card and a bank account says nothing clear: not recognised
+        card = pc.or_(card, pc.and_(card_form, pc.invert(has_check)))
+        check_ = pc.or_(check_, pc.and_(check_form, pc.invert(has_card)))
         known = pc.or_(pc.or_(card, check_), empty)
     out = pc.if_else(card, "card", pc.if_else(check_, "check", ""))
     return out, pc.invert(known)
