@@ -40,7 +40,9 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
                 "accountnum", "acctnum", "accountid", "customeraccount",
                 "customeraccountnumber", "billingaccount", "billingaccountnumber",
                 "icaccountnumber", "icaccount", "memberaccount", "membernumber",
-                "serviceaccount", "serviceaccountnumber", "accountnbr", "acctnbr"),
+                "serviceaccount", "serviceaccountnumber", "accountnbr", "acctnbr",
+                # a post-conversion export may name the renumbered column after Daffron
+                "daffronaccountnumber", "daffronaccount", "newaccountnumber", "newaccount"),
     "email": ("email", "emailaddress", "customeremail", "emailaddr", "mail", "ebillemail",
               "notificationemail", "primaryemail", "contactemail"),
     "paperless": ("paperless", "ebill", "ebilling", "paperlessbilling", "paperlessenrolled",
