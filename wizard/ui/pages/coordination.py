@@ -85,6 +85,8 @@ class CoordinationPage(StepPage):
         self.template_text = QPlainTextEdit()
         self.template_text.setReadOnly(True)
         self.template_text.setMinimumHeight(160)
+        # the texts are laid out for an e-mail: shown as they will be pasted, not re-wrapped
+        self.template_text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         right.addWidget(self.template_text)
         buttons = QHBoxLayout()
         self.copy_button = QPushButton("&Copy text")
