@@ -21,16 +21,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.floor import floor_process  # noqa: E402
+from bench.projects import exported_project  # noqa: E402
 from wizard.core.drift import post_conversion_export  # noqa: E402
 from wizard.core.generate import customers, write_csv  # noqa: E402
 from wizard.flow import snapshot, steps  # noqa: E402
@@ -43,28 +42,11 @@ RSS_TARGET_MB = 1024
 
 def build_project(folder: Path, n: int, seed: int) -> Path:
     """A project with the customer and cross-reference snapshots of `n` customers."""
-    go_live = date.today() + timedelta(days=1)
-    with Project.create(folder, "Bench Electric Co-op", go_live) as project:
-        export = customers(n, seed)
-        method = pc.if_else(pc.equal(export.column("Payment Type"), "Credit Card"), "card",
-                            pc.if_else(pc.equal(export.column("Payment Type"), "Checking"),
-                                       "check", ""))
-        rows = pa.array(np.arange(2, n + 2, dtype=np.int64))
-        table = pa.table({
-            "row": rows,
-            "name": export.column("Customer Name"),
-            "account": export.column("Account Number"),
-            "email": export.column("Email Address"),
-            "paperless": export.column("Paperless"),
-            "autopay": export.column("AutoPay"),
-            "method": method,
-            "last4": export.column("Last Four"),
-        })
-        snapshot.save(project, snapshot.CUSTOMERS, table)
-        steps.mark_done(project, "flag_file", rows=n)
-        old = export.column("Account Number")
+    project, table = exported_project(folder, n, seed)
+    with project:
+        old = table.column("account")
         new = pc.binary_join_element_wise("7", pc.utf8_slice_codeunits(old, 1), "")
-        xref = pa.table({"row": rows, "old": old, "new": new})
+        xref = pa.table({"row": table.column("row"), "old": old, "new": new})
         snapshot.save(project, snapshot.CROSS_REFERENCE, xref)
         steps.mark_done(project, "cross_reference", mapped=n, unmatched=0, extra=0)
     return folder

@@ -18,7 +18,6 @@ import json
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -28,37 +27,13 @@ import pyarrow.compute as pc
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.floor import floor, floor_process, peak_rss_mb, time_command  # noqa: E402
+from bench.projects import exported_project  # noqa: E402
 from wizard.core.generate import customers  # noqa: E402
 from wizard.core.generate import write_csv as write_generated_csv  # noqa: E402
-from wizard.flow import snapshot, steps  # noqa: E402
 from wizard.flow.project import Project  # noqa: E402
 from wizard.services.csvfile import write_csv  # noqa: E402
 
 TARGET = 4.0
-
-
-def build_project(folder: Path, n: int, seed: int) -> tuple[Project, pa.Table]:
-    """A project with the customer snapshot of `n` generated customers."""
-    go_live = date.today() + timedelta(days=1)  # inside the window: no warning noise
-    project = Project.create(folder, "Bench Electric Co-op", go_live)
-    export = customers(n, seed)
-    method = pc.if_else(pc.equal(export.column("Payment Type"), "Credit Card"), "card",
-                        pc.if_else(pc.equal(export.column("Payment Type"), "Checking"),
-                                   "check", ""))
-    table = pa.table({
-        "row": pa.array(np.arange(2, n + 2, dtype=np.int64)),
-        "name": export.column("Customer Name"),
-        "account": export.column("Account Number"),
-        "email": export.column("Email Address"),
-        "paperless": export.column("Paperless"),
-        "autopay": export.column("AutoPay"),
-        "method": method,
-        "last4": export.column("Last Four"),
-    })
-    with project.writing("bench"):
-        snapshot.save(project, snapshot.CUSTOMERS, table)
-        steps.mark_done(project, "flag_file", rows=n)
-    return project, table
 
 
 def write_cross_reference(path: Path, accounts: pa.ChunkedArray, seed: int) -> Path:
@@ -86,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         base = args.keep or Path(tmp)
         base.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
-        project, table = build_project(base / "project", n, args.seed)
+        project, table = exported_project(base / "project", n, args.seed)
         xref = write_cross_reference(base / "cross_reference.csv", table.column("account"),
                                      args.seed)
         project.close()

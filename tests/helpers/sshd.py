@@ -18,7 +18,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -187,60 +186,3 @@ def running_sshd(folder: Path, sftp: str = "internal-sftp") -> Iterator[Sshd]:
         server.stop()
         log.close()
         shutil.rmtree(keys, ignore_errors=True)
-
-
-class CuttingProxy:
-    """A TCP relay to a local server that cuts the first connection after N bytes upstream.
-
-    A real network fault between a real client and a real server: the client sees its
-    connection die mid-transfer; the next connections pass untouched.
-    """
-
-    def __init__(self, target_port: int, cut_after: int) -> None:
-        self.target_port = target_port
-        self.cut_after = cut_after
-        self.cuts = 0
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port = int(self._listener.getsockname()[1])
-        self._open: list[socket.socket] = []
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self) -> None:
-        first = True
-        while True:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(("127.0.0.1", self.target_port))
-            self._open += [client, upstream]
-            limit = self.cut_after if first else None
-            first = False
-            threading.Thread(target=self._pump, args=(client, upstream, limit),
-                             daemon=True).start()
-            threading.Thread(target=self._pump, args=(upstream, client, None),
-                             daemon=True).start()
-
-    def _pump(self, src: socket.socket, dst: socket.socket, limit: int | None) -> None:
-        sent = 0
-        try:
-            while data := src.recv(65536):
-                if limit is not None and sent + len(data) > limit:
-                    self.cuts += 1
-                    break
-                dst.sendall(data)
-                sent += len(data)
-        except OSError:
-            pass
-        for sock in (src, dst):
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            with contextlib.suppress(OSError):
-                sock.close()
-
-    def close(self) -> None:
-        self._listener.close()
-        for sock in self._open:
-            with contextlib.suppress(OSError):
-                sock.close()

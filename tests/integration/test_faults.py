@@ -7,78 +7,19 @@ of a download, a real TCP proxy in front of it that drops the connection after N
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import threading
 from pathlib import Path
 
 import pytest
 
 from tests.helpers.cli import Run, convwiz
 from tests.helpers.memkeyring import MemoryKeyring
+from tests.helpers.proxy import CuttingProxy
 from wizard.flow.project import Project
 from wizard.services import sftp
 from wizard.services.files import sha256_file
 from wizard.services.simulator import Simulator, start_simulator
 
 pytestmark = pytest.mark.usefixtures("memory_keyring")
-
-
-class CuttingProxy:
-    """A loopback TCP proxy that, while `cut_after` is set, drops every connection once the
-    server has sent that many bytes through it (the middle of a download)."""
-
-    def __init__(self, target_port: int) -> None:
-        self.target_port = target_port
-        self.cut_after: int | None = None
-        self.cuts = 0
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self._listener.getsockname()[1]
-        self._sockets: list[socket.socket] = []
-        self._threads: list[threading.Thread] = []
-        self._closed = threading.Event()
-        self._spawn(self._accept)
-
-    def _spawn(self, target: object, *args: object) -> None:
-        thread = threading.Thread(target=target, args=args, daemon=True)  # type: ignore[arg-type]
-        thread.start()
-        self._threads.append(thread)
-
-    def _accept(self) -> None:
-        while not self._closed.is_set():
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            server = socket.create_connection(("127.0.0.1", self.target_port))
-            self._sockets += [client, server]
-            self._spawn(self._pump, client, server, None)
-            self._spawn(self._pump, server, client, self.cut_after)
-
-    def _pump(self, source: socket.socket, sink: socket.socket, limit: int | None) -> None:
-        sent = 0
-        try:
-            while data := source.recv(65536):
-                if limit is not None and sent + len(data) > limit:
-                    sink.sendall(data[: limit - sent])
-                    self.cuts += 1
-                    break
-                sink.sendall(data)
-                sent += len(data)
-        except OSError:
-            pass
-        for s in (source, sink):
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-
-    def close(self) -> None:
-        self._closed.set()
-        self._listener.close()
-        for s in self._sockets:
-            with contextlib.suppress(OSError):
-                s.close()
-        for t in self._threads:
-            t.join(timeout=10)
 
 
 def _connect(project: Path, sim: Simulator, port: int | None = None) -> None:
@@ -172,7 +113,7 @@ def test_a_cut_during_download_leaves_nothing_and_the_next_fetch_works(
     flag_project: Path, simulator: Simulator
 ) -> None:
     answer = _provider_answer(simulator)
-    proxy = CuttingProxy(simulator.port)
+    proxy = CuttingProxy(simulator.port, direction="downstream", once=False)
     try:
         _connect(flag_project, simulator, port=proxy.port)
         proxy.cut_after = 1_000_000  # every connection dies after 1 MB from the server

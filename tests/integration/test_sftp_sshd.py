@@ -12,6 +12,7 @@ import pytest
 from tests.helpers import sshd as sshd_helper
 from tests.helpers.cli import Run, convwiz
 from tests.helpers.memkeyring import MemoryKeyring
+from tests.helpers.proxy import CuttingProxy
 from tests.integration.conftest import write_flag_file
 from wizard.flow import exchange
 from wizard.flow.project import Project
@@ -130,7 +131,7 @@ def test_cut_connection_then_completed_identical(project: Path,
                                                  space: tuple[str, str, Path, Path]) -> None:
     local = write_flag_file(project, 80_000)  # about 4.5 MB
     assert connect(project, sshd_server, space).code == 0
-    proxy = sshd_helper.CuttingProxy(sshd_server.port, cut_after=local.stat().st_size // 2)
+    proxy = CuttingProxy(sshd_server.port, cut_after=local.stat().st_size // 2)
     try:
         with Project.open(project) as p:
             p.store.set_setting("sftp_port", proxy.port)

@@ -9,9 +9,6 @@ import re
 import pyarrow as pa
 import pyarrow.compute as pc
 
-# a run of 13-19 digits, single spaces or dashes allowed between digits, not part of a
-# longer digit run
-CARD_CANDIDATE = r"(?:^|[^0-9])([0-9](?:[ -]?[0-9]){12,18})(?:[^0-9]|$)"
 _CANDIDATE = re.compile(r"(?<![0-9])[0-9](?:[ -]?[0-9]){12,}(?![0-9])")
 
 

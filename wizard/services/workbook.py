@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from wizard.core.findings import BLOCKING, Findings
+from wizard.core.findings import Findings
 from wizard.progress import NullProgress, Progress, check
 from wizard.services.files import atomic_path
 
@@ -124,6 +124,3 @@ def write_exceptions(path: Path, findings: Findings, source: str, step: str,
         wb.save(tmp)
     return path
 
-
-def has_blocking(findings: Findings) -> bool:
-    return BLOCKING in findings.severities

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QPushButton, QVBoxLayout, QWidget
 
 from wizard.errors import Cancelled, ConvWizError, NotReady
+from wizard.ui import settings
 from wizard.ui.widgets import Banner, heading, note
 from wizard.ui.workers import Runner, Work, in_child
 
@@ -54,6 +55,9 @@ class PageContext:
                         around=self.lock_handed_to_child)
 
 
+TABLE_PATTERNS = "*.csv *.txt *.tsv *.xlsx *.xlsm *.xls *.ods"
+
+
 class StepPage(QWidget):
     """One step's page."""
 
@@ -90,6 +94,14 @@ class StepPage(QWidget):
 
     def _update_buttons(self) -> None:
         """Enable what can be done now (called when background work starts or ends)."""
+
+    def ask_for_table(self, title: str, folder_key: str, kind: str = "Customer exports",
+                      start: Path | None = None) -> Path | None:
+        """A file dialog for a CSV or spreadsheet, opening where the last one of its kind was
+        chosen (`folder_key`); None if the person cancelled."""
+        path, _ = QFileDialog.getOpenFileName(self, title, settings.last_folder(folder_key, start),
+                                              f"{kind} ({TABLE_PATTERNS});;All files (*)")
+        return Path(path) if path else None
 
     def sign_off_task(self, task_id: str, by: str, note: str) -> bool:
         """Sign a checklist task off (saved at once); False, with the reason shown, if not."""

@@ -10,7 +10,6 @@ from typing import Any
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -147,11 +146,10 @@ class CrossReferencePage(StepPage):
         self._update_buttons()
 
     def choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Choose the cross-reference", settings.last_folder("xref", self.project.inbox),
-            "Cross-references (*.csv *.txt *.tsv *.xlsx *.xlsm *.xls *.ods);;All files (*)")
+        path = self.ask_for_table("Choose the cross-reference", "xref", "Cross-references",
+                                  self.project.inbox)
         if path:
-            self.use_file(Path(path))
+            self.use_file(path)
 
     def use_file(self, path: Path, read_headers: bool = True) -> None:
         from wizard.core.reader import read_table

@@ -9,7 +9,6 @@ from typing import Any
 
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -189,11 +188,9 @@ class FlagFilePage(StepPage):
 
     # -- the file -----------------------------------------------------------------------------
     def choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Choose the customer export", settings.last_folder("export"),
-            "Customer exports (*.csv *.txt *.tsv *.xlsx *.xlsm *.xls *.ods);;All files (*)")
+        path = self.ask_for_table("Choose the customer export", "export")
         if path:
-            self.load_file(Path(path))
+            self.load_file(path)
 
     def load_file(self, path: Path, sheet: str | None = None) -> None:
         """Read the export (of a workbook: `sheet`, else its first sheet) for the preview,

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import (
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -149,11 +148,9 @@ class VerificationPage(StepPage):
         self._update_buttons()
 
     def choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Choose the post-conversion export", settings.last_folder("post"),
-            "Customer exports (*.csv *.txt *.tsv *.xlsx *.xlsm *.xls *.ods);;All files (*)")
+        path = self.ask_for_table("Choose the post-conversion export", "post")
         if path:
-            self.use_file(Path(path))
+            self.use_file(path)
 
     def use_file(self, path: Path) -> None:
         self.post_path = Path(path)

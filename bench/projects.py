@@ -1,0 +1,44 @@
+"""Projects for the benchmarks: N generated customers already exported, so a bench times
+only the step it is about."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from wizard.core.arrays import row_numbers
+from wizard.core.generate import customers
+from wizard.flow import snapshot, steps
+from wizard.flow.project import Project
+
+
+def customer_snapshot(n: int, seed: int) -> pa.Table:
+    """`n` generated customers as export-flags keeps them (the snapshot's columns)."""
+    export = customers(n, seed)
+    kind = export.column("Payment Type")
+    method = pc.if_else(pc.equal(kind, "Credit Card"), "card",
+                        pc.if_else(pc.equal(kind, "Checking"), "check", ""))
+    return pa.table({
+        "row": row_numbers(2, n),
+        "name": export.column("Customer Name"),
+        "account": export.column("Account Number"),
+        "email": export.column("Email Address"),
+        "paperless": export.column("Paperless"),
+        "autopay": export.column("AutoPay"),
+        "method": method,
+        "last4": export.column("Last Four"),
+    })
+
+
+def exported_project(folder: Path, n: int, seed: int) -> tuple[Project, pa.Table]:
+    """A new project (go-live tomorrow: inside the window, no warning noise) whose flag file
+    step is done with `n` customers; returns it open, with the snapshot table."""
+    project = Project.create(folder, "Bench Electric Co-op", date.today() + timedelta(days=1))
+    table = customer_snapshot(n, seed)
+    with project.writing("bench"):
+        snapshot.save(project, snapshot.CUSTOMERS, table)
+        steps.mark_done(project, "flag_file", rows=n)
+    return project, table
