@@ -7,7 +7,7 @@ from pathlib import Path
 from tests.helpers.cli import convwiz
 from tests.helpers.conversion import build
 from wizard.flow.project import Project
-from wizard.flow.templates import TEMPLATES, render, resources_path
+from wizard.flow.templates import TEMPLATES, render, template_path
 
 
 def test_templates_are_written_filled(project: Path) -> None:
@@ -49,4 +49,4 @@ def test_customer_counts_come_from_the_snapshot(project: Path) -> None:
 
 def test_resources_are_found() -> None:
     for name in TEMPLATES:
-        assert (resources_path() / "templates" / f"{name}.txt").is_file()
+        assert template_path(name).is_file()

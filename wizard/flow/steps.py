@@ -16,7 +16,9 @@ from wizard.flow.project import Project
 
 
 class State(StrEnum):
-    DONE = "done"
+    DONE = "done"  # its work finished with a good outcome
+    ATTENTION = "needs attention"  # it ran, and found something a person must resolve
+    PURGED = "purged"  # it was done, and its files were removed by purge
     CURRENT = "current"  # the first step not done whose prerequisites are done
     READY = "ready"  # prerequisites done, not the first such step
     BLOCKED = "blocked"  # a prerequisite is not done
@@ -64,6 +66,19 @@ def mark_done(project: Project, step_id: str, **detail: Any) -> None:
     project.store.audit("step done", step=step_id, **detail)
 
 
+def mark_attention(project: Project, step_id: str, **detail: Any) -> None:
+    """Record that the step ran and found problems a person must resolve (e.g. verification
+    with losses): not done, and never shown as done."""
+    project.store.set_step(step_id, "attention", detail)
+    project.store.audit("step needs attention", step=step_id, **detail)
+
+
+def mark_purged(project: Project, step_id: str, **detail: Any) -> None:
+    """Record that the step's files were removed by purge: it is no longer done."""
+    project.store.set_step(step_id, "purged", detail)
+    project.store.audit("step purged", step=step_id, **detail)
+
+
 def mark_failed(project: Project, step_id: str, **detail: Any) -> None:
     """Record a failed attempt, without undoing an earlier success of the step."""
     if not is_done(project, step_id):
@@ -84,9 +99,16 @@ def states(project: Project) -> dict[str, State]:
     done = {s.id for s in STEPS if is_done(project, s.id)}
     result: dict[str, State] = {}
     current_given = False
+    records = project.store.steps()
     for s in STEPS:
+        recorded = records.get(s.id, (None, None, {}))[0]
         if s.id in done:
             result[s.id] = State.DONE
+        elif recorded == "attention" and all(r in done for r in s.requires):
+            result[s.id] = State.ATTENTION
+            current_given = True  # the step to look at next
+        elif recorded == "purged":
+            result[s.id] = State.PURGED
         elif any(r not in done for r in s.requires):
             result[s.id] = State.BLOCKED
         elif not current_given:

@@ -8,9 +8,9 @@ so a PM's wording change needs no code change; every placeholder must be known h
 from __future__ import annotations
 
 import string
-import sys
 from datetime import date
 from pathlib import Path
+from importlib.resources.abc import Traversable
 from typing import Any
 
 import pyarrow.compute as pc
@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from wizard.errors import UsageError
 from wizard.flow import snapshot
 from wizard.flow.project import Project
+from wizard.resources import resource
 from wizard.services.files import atomic_output
 
 TEMPLATES: dict[str, str] = {
@@ -28,24 +29,10 @@ TEMPLATES: dict[str, str] = {
 NOT_KNOWN = "(not known yet: run export-flags)"
 
 
-def resources_path() -> Path:
-    """The `resources/` folder: inside the installed package (`wizard/resources`), in a
-    source checkout, or in a frozen (PyInstaller) build."""
-    here = Path(__file__).resolve()
-    candidates = [here.parents[1] / "resources", here.parents[2] / "resources"]
-    frozen = getattr(sys, "_MEIPASS", None)
-    if frozen:
-        candidates.append(Path(frozen) / "resources")
-    for candidate in candidates:
-        if (candidate / "templates").is_dir():
-            return candidate
-    return candidates[-1]
-
-
-def template_path(name: str) -> Path:
+def template_path(name: str) -> Traversable:
     if name not in TEMPLATES:
         raise UsageError(f"no template {name!r}; the templates are: {', '.join(TEMPLATES)}")
-    return resources_path() / "templates" / f"{name}.txt"
+    return resource("templates", f"{name}.txt")
 
 
 def values(project: Project) -> dict[str, str]:

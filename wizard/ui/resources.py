@@ -1,29 +1,23 @@
-"""Where the window's icons are: `resources/` beside the package, or inside a frozen build."""
+"""The window's icons, from the package's own resources (`wizard/resources/icons`)."""
 
 from __future__ import annotations
 
-import sys
 from functools import cache
-from pathlib import Path
+from importlib.resources import as_file
 
 from PySide6.QtGui import QIcon
 
-
-def resources_dir() -> Path:
-    frozen = getattr(sys, "_MEIPASS", None)
-    if frozen:
-        return Path(frozen) / "resources"
-    here = Path(__file__).resolve().parents[2] / "resources"
-    installed = Path(__file__).resolve().parents[1] / "resources"  # pip install: wizard/resources
-    return here if here.is_dir() or not installed.is_dir() else installed
+from wizard.resources import resource
 
 
 @cache
 def icon(name: str) -> QIcon:
     """An icon from resources/icons by name without suffix (`step-done`, `convwiz`)."""
-    folder = resources_dir() / "icons"
     for suffix in (".svg", ".png"):
-        path = folder / f"{name}{suffix}"
-        if path.exists():
-            return QIcon(str(path))
+        item = resource("icons", f"{name}{suffix}")
+        if item.is_file():
+            # a real file in every install we make (wheel, editable, frozen); as_file copes
+            # with a zipped one too
+            with as_file(item) as path:
+                return QIcon(str(path))
     return QIcon()
