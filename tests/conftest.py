@@ -23,7 +23,8 @@ def project(tmp_path: Path) -> Path:
     """A new conversion project folder (go-live 2026-12-14, production BID 2806)."""
     folder = tmp_path / "acme"
     run = convwiz("init", folder, "--biller", "Acme Electric Co-op", "--go-live",
-                  "2026-12-14", "--test-bid", "9806", "--json")
+                  "2026-12-14", "--production-bid", "2806", "--test-bid", "9806",
+                  "--allow-past", "--json")
     assert run.code == 0, run.stderr
     return folder
 
