@@ -51,3 +51,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.outcome = "failed"
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.longrepr = f"skipped in CI, where it must run: {reason}"
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[object]:
+    """The in-memory keyring backend (unit tests only; CI also runs a real one)."""
+    import keyring
+
+    from tests.helpers.memkeyring import MemoryKeyring
+
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)

@@ -253,20 +253,41 @@ def cmd_tokens(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_purge(args: argparse.Namespace) -> dict[str, Any]:
-    from wizard.flow.purge import purge
+    from wizard.flow.purge import purge, size_text
 
-    def confirm(question: str) -> bool:
-        if args.yes:
-            return True
+    def ask(question: str) -> bool:
         if not sys.stdin or not sys.stdin.isatty():
-            raise UsageError("purge removes customer data: confirm with --yes")
+            raise UsageError("purge removes customer data: run it at a terminal to be asked, "
+                             "or confirm with --yes")
         # the question goes to stderr: stdout's last line is the --json object
         print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
         answer = sys.stdin.readline()  # "" at end of input (Ctrl-D) is a no
         return answer.strip().lower() in ("y", "yes")
 
+    def confirm(question: str) -> bool:
+        if args.yes:
+            say(question)
+            return True
+        return ask(question)
+
+    def remove_secret(question: str) -> bool:
+        if args.keep_secret:
+            return False
+        return True if args.yes else ask(question)
+
     with _open(args) as project:
-        return purge(project, confirm)
+        result = purge(project, confirm, force=args.force, assume_yes=args.yes,
+                       remove_secret=remove_secret)
+    if result.purged:
+        say(f"Removed {result.files} file(s), {size_text(result.bytes)}; the audit log keeps "
+            "their names and SHA-256.")
+        if result.secret_removed:
+            say("The provider's secret was removed from the keyring.")
+        if result.steps_purged:
+            say(f"Steps now marked purged: {', '.join(result.steps_purged)}")
+    else:
+        say("Nothing was removed.")
+    return result.to_json()
 
 
 def cmd_demo(args: argparse.Namespace) -> dict[str, Any]:
@@ -336,9 +357,11 @@ def build_parser() -> argparse.ArgumentParser:
         "Without a command, the wizard's window opens.",
         epilog="Exit status: 0 done, 1 internal error, 2 bad usage or input or environment, "
         "3 blocking findings, 4 not ready or busy, 5 remote failure.",
-        parents=[common],
     )
-    parser.set_defaults(json=False)
+    # its own action: a sub-command's --json shares `common`'s action object, whose
+    # default must stay SUPPRESS
+    parser.add_argument("--json", action="store_true", default=False,
+                        help="print the result as one JSON object on the last line")
     parser.add_argument("--version", action="version", version=f"convwiz {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     fmt = argparse.ArgumentDefaultsHelpFormatter
@@ -604,6 +627,8 @@ def environment_failure(exc: BaseException) -> UsageError | None:
         return None
     reason, fix = _REFUSALS[exc.errno]
     where = exc.filename or "the file"
+    if exc.filename2 and Path(str(exc.filename)).name.startswith(".tmp-"):
+        where = exc.filename2  # a rename of our temporary file onto the name asked for
     return UsageError(f"cannot write {where}: {reason}. {fix[0].upper()}{fix[1:]}. "
                       "Nothing was changed")
 
