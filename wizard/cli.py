@@ -48,10 +48,10 @@ def _progress() -> Any:
 
 def _open(args: argparse.Namespace) -> Any:
     from wizard.flow.project import Project
-    from wizard.services import logs
+    from wizard.flow import runtime
 
     project = Project.open(args.project)
-    args._log = logs.configure(project.folder)
+    args._log = runtime.configure_log(project.folder)
     return project
 
 
@@ -73,7 +73,7 @@ def cmd_init(args: argparse.Namespace) -> dict[str, Any]:
     from wizard.flow.project import Project
     from wizard.flow.settings import Settings, check_date
     from wizard.flow.status import status
-    from wizard.services import logs
+    from wizard.flow import runtime
 
     settings = Settings(
         biller=args.biller, go_live=check_date(args.go_live), production_bid=args.production_bid,
@@ -82,7 +82,7 @@ def cmd_init(args: argparse.Namespace) -> dict[str, Any]:
     )
     project = Project.create(Path(args.project), settings, allow_past=args.allow_past)
     with project:
-        logs.configure(project.folder)
+        runtime.configure_log(project.folder)
         log.info("project created")
         result = status(project).to_json()
         d = project.dates
@@ -297,9 +297,9 @@ def cmd_demo(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_provider_sim(args: argparse.Namespace) -> dict[str, Any]:
-    from wizard.services.simulator import serve_forever
+    from wizard.flow.runtime import serve_provider_simulator
 
-    return serve_forever(
+    return serve_provider_simulator(
         Path(args.root), port=args.port, user=args.user, password=args.password,
         refuse_rename=args.refuse_rename, cut_after=args.cut_after, slow=args.slow,
         disk_full_after=args.disk_full_after, say=say,
@@ -581,7 +581,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(exc: ConvWizError, want_json: bool) -> int:
-    from wizard.services.logs import redact
+    from wizard.flow.runtime import redact
 
     message = redact(exc.message)
     log.warning("exit %s: %s", exc.exit_code, message)
@@ -635,26 +635,26 @@ def environment_failure(exc: BaseException) -> UsageError | None:
 
 def _internal_error(exc: BaseException, args: argparse.Namespace | None,
                     want_json: bool) -> int:
-    from wizard.services import logs
+    from wizard.flow import runtime
 
     folder = getattr(args, "project", None) if args else None
     log_path = getattr(args, "_log", None) or _fallback_log(folder)
     log.error("internal error", exc_info=exc)
     message = (f"internal error ({type(exc).__name__}); details are in {log_path}. "
                "Nothing was changed by the failed step")
-    say(f"convwiz: {logs.redact(message)}")
+    say(f"convwiz: {runtime.redact(message)}")
     if want_json:
-        _emit_json({"error": logs.redact(message), "exit": 1, "log": str(log_path)})
+        _emit_json({"error": runtime.redact(message), "exit": 1, "log": str(log_path)})
     return 1
 
 
 def _fallback_log(folder: str | None) -> Path:
     from wizard.flow.project import Project
-    from wizard.services import logs
+    from wizard.flow import runtime
 
     if folder and Project.is_project(Path(folder)):
-        return logs.configure(Path(folder))
-    return logs.configure(None)
+        return runtime.configure_log(Path(folder))
+    return runtime.configure_log(None)
 
 
 if __name__ == "__main__":  # pragma: no cover

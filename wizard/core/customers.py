@@ -220,11 +220,16 @@ def prepare(table: Table, mapping: Mapping[str, str] | None = None,
 
     # 2b. rows that are not customers: a report's footer ("Total", "Count") or a row with
     #     nothing of a customer in it (name, email and flags all empty)
-    summary_word = pc.is_in(pc.replace_substring_regex(pc.utf8_lower(account), r"[\s:.]+$", ""),
-                            value_set=pa.array(SUMMARY_WORDS))
-    nothing = pc.and_(pc.and_(pc.equal(name, ""), pc.equal(email, "")),
-                      pc.and_(pc.equal(_clean(data.column(columns["paperless"])), ""),
-                              pc.equal(_clean(data.column(columns["autopay"])), "")))
+    def summary(column: pa.ChunkedArray) -> pa.ChunkedArray:
+        words = pc.replace_substring_regex(pc.utf8_lower(column), r"[\s:.]+$", "")
+        return pc.is_in(words, value_set=pa.array(SUMMARY_WORDS))
+
+    no_flags = pc.and_(pc.equal(_clean(data.column(columns["paperless"])), ""),
+                       pc.equal(_clean(data.column(columns["autopay"])), ""))
+    nothing = pc.and_(pc.and_(pc.equal(name, ""), pc.equal(email, "")), no_flags)
+    # "Total" as the account, or as the name of a row with no email and no flags
+    summary_word = pc.or_(summary(account),
+                          pc.and_(summary(name), pc.and_(pc.equal(email, ""), no_flags)))
     not_customer = pc.and_(pc.or_(summary_word, nothing), pc.not_equal(account, ""))
     _add(findings, not_customer, rows, account, "account", BLOCKING,
          "not a customer row (a footer?)",

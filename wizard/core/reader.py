@@ -42,6 +42,15 @@ class Table:
     encoding: str  # "utf-8", "utf-8-sig", "cp1252" or "xlsx"
     delimiter: str | None
     sheet: str | None = None
+    sheets: tuple[str, ...] = ()  # every sheet of a workbook, to name when the first is wrong
+
+    def other_sheets_hint(self) -> str:
+        """" The workbook's other sheets are ...: give --sheet NAME" or ""."""
+        others = [name for name in self.sheets if name != self.sheet]
+        if not others:
+            return ""
+        return (f" This was sheet {self.sheet!r}; the workbook's other sheets are "
+                + ", ".join(repr(n) for n in others) + ": give --sheet NAME to read another")
 
     @property
     def num_rows(self) -> int:
@@ -344,7 +353,10 @@ def _read_spreadsheet(path: Path, sheet: str | None, header_hint: AbstractSet[st
     # leading fully-empty rows: calamine may trim them; we search for the header anyway
     text_rows_head = [[cell_text(c) for c in r] for r in rows[: HEADER_SEARCH_ROWS + 1]]
     if not any(any(c.strip() for c in r) for r in text_rows_head):
-        raise InputError(f"{path}: sheet {sheet!r} is empty")
+        others = [n for n in names if n != sheet]
+        hint = (f"; its other sheets are {', '.join(repr(n) for n in others)}: give "
+                "--sheet NAME" if others else "")
+        raise InputError(f"{path}: sheet {sheet!r} is empty{hint}")
     skip = _header_index(text_rows_head, header_hint)
     header = text_rows_head[skip]
     # drop trailing empty header cells (formatting spill), keep interior ones named
@@ -372,7 +384,7 @@ def _read_spreadsheet(path: Path, sheet: str | None, header_hint: AbstractSet[st
         _apply_zero_formats(path, sheet, header_row, start_col, numeric, columns)
     table = pa.table({name: pa.array(col, pa.string()) for name, col in zip(names_unique, columns)})
     table, numbers = _drop_blank_rows(table, header_row + 1)
-    return Table(path, table, numbers, header, "xlsx", None, sheet)
+    return Table(path, table, numbers, header, "xlsx", None, sheet, tuple(names))
 
 
 def _sheet_start(book: object, sheet: str) -> tuple[int, int]:

@@ -93,7 +93,7 @@ def find_columns(table: Table, mapping: Mapping[str, str] | None = None) -> tupl
         if len(matches) != 1:
             raise InputError(f"{table.path}: --map {side}={wanted!r} names no column of the "
                              f"file; its headers are {found}")
-        return matches[0]
+        return str(matches[0])
 
     def by_name(side: str, known: frozenset[str]) -> str | None:
         hits = [n for n in names if norm[n] in known]

@@ -51,10 +51,16 @@ def check_input(input_path: Path, sheet: str | None, mapping: Mapping[str, str] 
     progress = progress or NullProgress()
     progress.report(0, 0, f"reading {input_path.name}")
     table = read_table(input_path, sheet, header_hint=CUSTOMER_HEADERS)
+    hint = "" if sheet else table.other_sheets_hint()
     if table.num_rows == 0:
-        raise InputError(f"{input_path} has a header row but no customers")
+        raise InputError(f"{input_path} has a header row but no customers.{hint}")
     check(progress)
-    return prepare(table, mapping, progress)
+    try:
+        return prepare(table, mapping, progress)
+    except InputError as exc:
+        if not hint:
+            raise
+        raise InputError(exc.message + "." + hint, **exc.result) from None
 
 
 def export_flags(project: Project, input_path: Path, sheet: str | None = None,
