@@ -47,8 +47,8 @@ def _progress() -> Any:
 
 
 def _open(args: argparse.Namespace) -> Any:
-    from wizard.flow.project import Project
     from wizard.flow import runtime
+    from wizard.flow.project import Project
 
     project = Project.open(args.project)
     args._log = runtime.configure_log(project.folder)
@@ -70,10 +70,10 @@ def _mapping(pairs: Sequence[str] | None, allowed: Sequence[str]) -> dict[str, s
 
 # -- commands ---------------------------------------------------------------------------------
 def cmd_init(args: argparse.Namespace) -> dict[str, Any]:
+    from wizard.flow import runtime
     from wizard.flow.project import Project
     from wizard.flow.settings import Settings, check_date
     from wizard.flow.status import status
-    from wizard.flow import runtime
 
     settings = Settings(
         biller=args.biller, go_live=check_date(args.go_live), production_bid=args.production_bid,
@@ -649,8 +649,8 @@ def _internal_error(exc: BaseException, args: argparse.Namespace | None,
 
 
 def _fallback_log(folder: str | None) -> Path:
-    from wizard.flow.project import Project
     from wizard.flow import runtime
+    from wizard.flow.project import Project
 
     if folder and Project.is_project(Path(folder)):
         return runtime.configure_log(Path(folder))
