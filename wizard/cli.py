@@ -13,8 +13,6 @@ import errno
 import json
 import logging
 import os
-import re
-import shlex
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
@@ -22,6 +20,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from wizard import __version__
+from wizard.core.shell import quote
 from wizard.core.vocabulary import FIELDS, XREF_FIELDS
 from wizard.errors import ConvWizError, UsageError
 
@@ -330,14 +329,6 @@ def _display_available() -> bool:
     if os.environ.get("QT_QPA_PLATFORM"):
         return True
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
-def quote(path: object) -> str:
-    """A path as the person's shell takes it: POSIX quoting, or double quotes on Windows."""
-    text = str(path)
-    if sys.platform == "win32":
-        return f'"{text}"' if re.search(r'[\s&()^%!;,=]', text) else text
-    return shlex.quote(text)
 
 
 # -- the parser -------------------------------------------------------------------------------

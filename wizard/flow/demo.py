@@ -65,6 +65,7 @@ import pyarrow as pa
 
 from wizard.core import generate
 from wizard.core.drift import Drift, post_conversion_export
+from wizard.core.shell import quote
 from wizard.errors import ConvWizError, UsageError
 from wizard.flow.project import Project
 from wizard.flow.settings import Settings
@@ -303,7 +304,8 @@ def run_demo(project: Path | None, customers: int, say: Callable[[str], None]) -
     seconds = time.monotonic() - started
     result["seconds"] = round(seconds, 1)
     say(f"The demo finished in {seconds:.0f} s. The biller workbook: {result['workbook']}")
-    say(f"Look around: convwiz status {setup.project}   or   convwiz gui {setup.project}")
+    say(f"Look around: convwiz status {quote(setup.project)}   or   "
+        f"convwiz gui {quote(setup.project)}")
     return result
 
 
