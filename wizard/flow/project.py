@@ -28,7 +28,7 @@ from wizard.errors import NotReady, UsageError
 from wizard.flow.settings import EXTRA_SETTINGS, Settings, check_date, validate
 from wizard.services import logs
 from wizard.services.files import clear_folder, private_dir, sha256_file, sweep_temporaries
-from wizard.services.places import PRIVATE_DIR, restrict_path
+from wizard.services.places import PRIVATE_DIR, restrict_fd, restrict_path
 from wizard.services.store import STORE_NAME, Store
 
 LOCK_NAME = ".convwiz.lock"
@@ -164,9 +164,7 @@ class Project:
                     f"another process is working on {self.folder} ({_read_holder(self.folder)}); "
                     "wait for it to finish or close it, then try again"
                 ) from None
-            with contextlib.suppress(OSError):
-                (self.folder / HOLDER_NAME).write_text(
-                    f"pid {os.getpid()}: {command}\n", encoding="utf-8")
+            _write_holder(self.folder, f"pid {os.getpid()}: {command}\n")
             self._lock = lock
             self._lock_depth = 1
             # a crash while writing may have left temporary files: they are never data
@@ -180,8 +178,7 @@ class Project:
                 return
             self._lock_depth -= 1
             if self._lock_depth == 0 and self._lock is not None:
-                with contextlib.suppress(OSError):
-                    (self.folder / HOLDER_NAME).write_text("", encoding="utf-8")
+                _write_holder(self.folder, "")
                 self._lock.release()
                 self._lock = None
 
@@ -288,6 +285,14 @@ class Project:
         )
         log.info("made %s %s (%s rows, sha256 %s)", kind, self.relative(path), rows, digest)
         return digest
+
+
+def _write_holder(folder: Path, text: str) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder / HOLDER_NAME, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        restrict_fd(fd)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
 
 
 def _read_holder(folder: Path) -> str:
