@@ -238,10 +238,17 @@ def cmd_templates(args: argparse.Namespace) -> dict[str, Any]:
 
     with _open(args) as project:
         result = write_templates(project)
-    for path in result.get("files", []):
-        say(f"  {path}")
-    say("Copy each text into its e-mail or ticket; they are filled from the project.")
-    return result
+    for written in result.templates:
+        say(f"  {written.draft}  ({written.title})")
+    say(f"  {result.calendar}  (the conversion calendar, to import)")
+    if result.ready:
+        say("Open each .eml draft in your mail program and send it.")
+    else:
+        say("NOT READY to send: fill these settings with `convwiz settings`, then run "
+            "`convwiz templates` again:")
+        for missing in result.unfilled:
+            say(f"  {missing.key}: {missing.label} (in {', '.join(missing.templates)})")
+    return result.as_json()
 
 
 def cmd_tokens(args: argparse.Namespace) -> dict[str, Any]:

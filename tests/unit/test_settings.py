@@ -113,3 +113,15 @@ def test_a_new_production_bid_makes_the_ic_update_stale(project: Path) -> None:
               .result["steps"]}
     assert states["cross_reference"] != "done"
     assert states["flag_file"] == "done"
+
+
+def test_what_the_biller_decides_is_a_setting_the_notices_use(project: Path) -> None:
+    run = convwiz("settings", project, "--set", "customer_service_phone=(555) 010-0199",
+                  "--json")
+    assert run.code == 0, run.stderr
+    assert run.result["settings"]["customer_service_phone"] == "(555) 010-0199"
+    templates = convwiz("templates", project, "--json")
+    assert templates.code == 0, templates.stderr
+    unfilled = {u["key"] for u in templates.result["unfilled"]}
+    assert "customer_service_phone" not in unfilled
+    assert convwiz("settings", project, "--set", "password=x", "--json").code == 2

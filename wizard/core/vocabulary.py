@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final
 
@@ -155,3 +156,46 @@ def file_name_part(text: str, limit: int = 60, fallback: str = "biller") -> str:
     if not text or text.lower().split(".")[0] in _RESERVED:
         return fallback if not text else f"_{text}"
     return text
+
+
+# -- what the notices need that the procedure leaves to the biller or the PM -------------------
+# (flow/templates.py fills the texts with them; `convwiz settings --set KEY=VALUE` and the
+# Coordinate page write them)
+@dataclass(frozen=True)
+class TemplateSetting:
+    """A project setting the texts need that the procedure leaves to the biller or the PM."""
+
+    key: str
+    label: str
+    placeholder: str  # an example, shown in the empty field
+    decided_by: str  # "Biller" or "PM"
+
+
+# what the biller decides or knows, then who receives each draft (the PM's address book)
+TEMPLATE_SETTINGS: tuple[TemplateSetting, ...] = (
+    TemplateSetting("biller_email", "Biller contact's e-mail address",
+                    "billing@acme-electric.coop", "Biller"),
+    TemplateSetting("customer_service_phone", "Customer service phone number",
+                    "(555) 010-0199", "Biller"),
+    TemplateSetting("office_hours", "Customer service hours",
+                    "Monday to Friday, 8 AM to 5 PM Central", "Biller"),
+    TemplateSetting("reregistration_opens", "When customers can re-register (on or after the "
+                    "go-live date)", "December 14, 2026 at 6 PM Central", "Biller"),
+    TemplateSetting("new_account_number_where", "Where and when customers first see their "
+                    "new account number", "on your first bill from the new system, mailed "
+                    "in December", "Biller"),
+    TemplateSetting("window_payment_options", "How customers can pay during the maintenance "
+                    "window", "at the office, 12 Main Street, or by mail", "Biller"),
+    TemplateSetting("platform_conversion_email", "Where the Platform Conversion request goes "
+                    "(e-mail)", "platform-conversions@invoicecloud.example", "PM"),
+    TemplateSetting("dbr_email", "Where DBR tickets go (e-mail)",
+                    "dbr@invoicecloud.example", "PM"),
+)
+
+# the signature; `init --pm-name --pm-email --pm-phone` and `convwiz settings` write them
+SIGNATURE_SETTINGS: tuple[TemplateSetting, ...] = (
+    TemplateSetting("pm_name", "PM's name", "Pat Morgan", "PM"),
+    TemplateSetting("pm_email", "PM's e-mail address", "pat.morgan@invoicecloud.example",
+                    "PM"),
+    TemplateSetting("pm_phone", "PM's phone number", "(555) 010-0100", "PM"),
+)

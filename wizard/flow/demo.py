@@ -382,7 +382,7 @@ def _run_steps(project: Project, setup: DemoSetup, say: Callable[[str], None]) -
         say(f"  {len(signed)} tasks signed off by {DEMO_PM}")
 
     with _step(steps, "templates", say) as record:
-        record.update(templates.write_templates(project))
+        record.update(templates.write_templates(project).as_json())
         say(f"  the notices and tickets: {_paths_of(record) or project.outbox}")
 
     with _step(steps, "tokens", say) as record:

@@ -14,7 +14,12 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from typing import Any
 
-from wizard.core.vocabulary import DEFAULT_WINDOW_DAYS, MAX_BID, WINDOW_DAYS_RANGE
+from wizard.core.vocabulary import (
+    DEFAULT_WINDOW_DAYS,
+    MAX_BID,
+    TEMPLATE_SETTINGS,
+    WINDOW_DAYS_RANGE,
+)
 from wizard.errors import UsageError
 
 _EMAIL = re.compile(r"^[^@\s,;<>()\[\]]+@[^@\s,;<>()\[\]]+\.[A-Za-z]{2,}$")
@@ -55,7 +60,7 @@ STALE_AFTER: dict[str, tuple[str, ...]] = {
 }
 # settings kept beside the typed ones: what the biller decides for the notices (keys filled
 # in by flow/templates.py's definitions)
-EXTRA_SETTINGS: tuple[str, ...] = ()
+EXTRA_SETTINGS: tuple[str, ...] = tuple(s.key for s in TEMPLATE_SETTINGS)
 EDITABLE = tuple(f.name for f in fields(Settings) if f.name != "extra")
 
 
