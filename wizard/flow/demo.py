@@ -360,7 +360,7 @@ def _run_steps(project: Project, setup: DemoSetup, say: Callable[[str], None]) -
             f"{expected['missing_after']} missing)")
 
     with _step(steps, "verify", say) as record:
-        figures = verification.verify(project, post_path, {}, progress)
+        figures = verification.verify(project, post_path, {}, progress).to_json()
         record.update(figures)
         say(f"  {figures['matched']:,} of {figures['customers']:,} customers found; autopay "
             f"lost {figures['autopay']['lost']}, paperless gained "
