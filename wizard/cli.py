@@ -177,8 +177,9 @@ def cmd_verify(args: argparse.Namespace) -> dict[str, Any]:
         result = verify(project, Path(args.post), mapping, _progress())
     if not result.preserved:  # exit 3, with the contract's figures in the --json object
         raise BlockingFindings(
-            f"not every enrolment was preserved; the customers concerned are listed in "
-            f"{result.exceptions}. The verification step needs attention", **result.to_json())
+            f"{args.post}: not every enrolment was preserved; the customers concerned are "
+            f"listed in {result.exceptions}. The verification step needs attention",
+            **result.to_json())
     return result.to_json()
 
 
