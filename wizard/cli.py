@@ -202,11 +202,18 @@ def cmd_import_xref(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_verify(args: argparse.Namespace) -> dict[str, Any]:
+    from wizard.errors import BlockingFindings
     from wizard.flow.verification import verify
 
     mapping = _mapping(args.map, FIELDS)
     with _open(args) as project:
-        return verify(project, Path(args.post), mapping, _progress())
+        result = verify(project, Path(args.post), mapping, _progress())
+    if not result.preserved:  # exit 3, with the contract's figures in the --json object
+        raise BlockingFindings(
+            f"{args.post}: not every enrolment was preserved; the customers concerned are "
+            f"listed in {result.exceptions}. The verification step needs attention",
+            **result.to_json())
+    return result.to_json()
 
 
 def cmd_report(args: argparse.Namespace) -> dict[str, Any]:
