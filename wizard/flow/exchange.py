@@ -15,7 +15,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from wizard.core.reader import read_table
 from wizard.core.xref import HEADER_HINT, find_columns
 from wizard.errors import InputError, NotReady, RemoteError, UsageError
 from wizard.flow import steps
+from wizard.flow.exchange_results import Connection, Fetched, Sent, ServerKey, Skipped
 from wizard.flow.project import Project
 from wizard.progress import Progress, check
 from wizard.services import logs, secrets, sftp
@@ -30,6 +31,8 @@ from wizard.services.files import atomic_output, sha256_file
 from wizard.services.store import ManifestEntry
 
 log = logging.getLogger("wizard.exchange")
+__all__ = ["Connection", "Fetched", "Sent", "ServerKey", "Skipped", "connect", "fetch_xref",
+           "host_key", "name_matches", "send"]
 
 # the project settings of the connection (never the secret)
 S_HOST, S_PORT, S_USER = "sftp_host", "sftp_port", "sftp_user"
@@ -41,84 +44,6 @@ XREF_SUFFIXES = (".csv", ".xlsx")  # what `fetch-xref` takes (CONTRACT.md)
 XREF_WORDS = ("xref", "cross")  # the default: a name holding one of these, any case
 POLL_SECONDS = 2.0
 DEFAULT_FOLDERS = {"upload": ("upload", "/upload"), "download": ("download", "/download")}
-
-
-# -- results ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ServerKey:
-    """`convwiz host-key`: the key a server shows."""
-
-    host: str
-    port: int
-    key_type: str
-    fingerprint: str
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class Connection:
-    """`convwiz connect`: the connection as saved. `keyring` names where the secret went
-    (None: not kept, or none needed)."""
-
-    host: str
-    port: int
-    user: str
-    key_file: str | None
-    fingerprint: str
-    key_type: str
-    upload_dir: str
-    download_dir: str
-    keyring: str | None
-    xref_pattern: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class Sent:
-    """`convwiz send`: the flag file on the provider's server."""
-
-    file: str  # the flag file's name in the project (outbox/...)
-    remote_path: str
-    bytes: int
-    sha256: str
-    host_key: str
-    tries: int
-    resumed_from: int
-    rename: str
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """A file of the download folder that is not the cross-reference, and why."""
-
-    name: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """`convwiz fetch-xref`: the cross-reference in the inbox, and what was passed over."""
-
-    file: str  # relative to the project
-    path: Path
-    remote_path: str
-    bytes: int
-    rows: int
-    sha256: str
-    host_key: str
-    skipped: list[Skipped] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        result = asdict(self)
-        result["path"] = str(self.path)
-        return result
 
 
 def host_key(host: str, port: int) -> ServerKey:
