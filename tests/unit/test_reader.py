@@ -99,7 +99,8 @@ def test_mangled_csv_never_raises_anything_else(tmp_path: Path, rows: list[list[
 def test_bad_input_through_the_command_is_exit_2(tmp_path: Path, blob: bytes) -> None:
     folder = tmp_path / "p"
     if not folder.exists():
-        assert convwiz("init", folder, "--biller", "B", "--go-live", "2026-12-14").code == 0
+        assert convwiz("init", folder, "--biller", "B", "--go-live", "2026-12-14",
+                       "--production-bid", "2806", "--allow-past").code == 0
     path = tmp_path / "in.csv"
     path.write_bytes(blob)
     run = convwiz("export-flags", folder, "--input", path, "--json")

@@ -56,7 +56,7 @@ def test_workbook_after_verification(verified: tuple[Path, dict[str, object]]) -
     run = convwiz("report", project, "--json")
     assert run.code == 0, run.stderr
     out = Path(run.result["output"])
-    assert out == project / "reports" / "Acme_Electric_Co_op_conversion_workbook.xlsx"
+    assert out == project / "reports" / "Acme_Electric_Co-op_conversion_workbook.xlsx"
     assert out.stat().st_mode & 0o777 == 0o600
     assert run.result["sheets"] == SHEETS
 

@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import math
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,9 +22,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from wizard.core.arrays import row_numbers
+from wizard.core.vocabulary import SPREADSHEET_SUFFIXES, normalise_header
 from wizard.errors import InputError
 
-SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 DELIMITERS = [",", ";", "\t", "|"]
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
@@ -52,7 +53,7 @@ class Table:
 
 
 def read_table(
-    path: Path | str, sheet: str | None = None, header_hint: set[str] | None = None
+    path: Path | str, sheet: str | None = None, header_hint: AbstractSet[str] | None = None
 ) -> Table:
     """Read `path` into all-text columns.
 
@@ -132,7 +133,7 @@ def _sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
-def _read_csv(path: Path, header_hint: set[str] | None) -> Table:
+def _read_csv(path: Path, header_hint: AbstractSet[str] | None) -> Table:
     with open(path, "rb") as handle:
         head = handle.read(SAMPLE_BYTES + 1)
     whole = len(head) <= SAMPLE_BYTES
@@ -261,12 +262,7 @@ def _unique_names(header: list[str]) -> list[str]:
     return names
 
 
-def normalise_header(text: str) -> str:
-    """Header text as compared with known names: lower case, letters and digits only."""
-    return re.sub(r"[^a-z0-9#]", "", str(text).lower())
-
-
-def _header_index(rows: list[list[str]], hint: set[str] | None) -> int:
+def _header_index(rows: list[list[str]], hint: AbstractSet[str] | None) -> int:
     """Which of the first rows is the header: the first non-blank one, or with `hint` the
     one naming the most expected columns."""
     first = next((i for i, r in enumerate(rows) if any(c.strip() for c in r)), 0)
@@ -322,7 +318,7 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def _read_spreadsheet(path: Path, sheet: str | None, header_hint: set[str] | None) -> Table:
+def _read_spreadsheet(path: Path, sheet: str | None, header_hint: AbstractSet[str] | None) -> Table:
     try:
         from python_calamine import CalamineWorkbook
     except ImportError as exc:  # pragma: no cover - a broken install

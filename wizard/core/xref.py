@@ -24,34 +24,31 @@ import pyarrow.compute as pc
 
 from wizard.core.arrays import bool_array, int64_array
 from wizard.core.cards import mask_cards_in_text
-from wizard.core.findings import BLOCKING, WARNING, Findings
-from wizard.core.reader import Table, normalise_header
+from wizard.core.findings import Findings
+from wizard.core.reader import Table
+from wizard.core.vocabulary import (
+    BLOCKING,
+    GENERIC_ACCOUNT,
+    MANGLED_NUMBER,
+    MANGLED_RULE,
+    NEW_ACCOUNT,
+    OLD_ACCOUNT,
+    WARNING,
+    XREF_HEADERS,
+    normalise_header,
+)
 from wizard.errors import InputError
 
-_NUMBER_WORDS = ("account", "accountnumber", "accountno", "account#", "accountnum",
-                 "accountnbr", "acct", "acctno", "acctnumber", "acct#", "acctnum", "acctnbr",
-                 "accountid", "accountcode", "number", "no", "nbr", "#")
-_OLD_PREFIXES = ("old", "uti", "legacy", "previous", "prior", "current", "ic", "from",
-                 "existing", "original", "portal", "source")
-_NEW_PREFIXES = ("new", "daffron", "milsoft", "to", "target", "converted", "cis",
-                 "destination", "replacement")
-
-OLD_NAMES: frozenset[str] = frozenset(
-    {p + w for p in _OLD_PREFIXES for w in _NUMBER_WORDS} | {"old", "oldacct", "utiaccount"})
-NEW_NAMES: frozenset[str] = frozenset(
-    {p + w for p in _NEW_PREFIXES for w in _NUMBER_WORDS} | {"new"})
+# the header names of each side, and the mangled-number rule: core/vocabulary.py
+OLD_NAMES: frozenset[str] = frozenset(OLD_ACCOUNT)
+NEW_NAMES: frozenset[str] = frozenset(NEW_ACCOUNT)
 # a plain "Account Number" is the old side when the other column is clearly new (and the
 # reverse): a file `Account Number,New Account Number` needs no --map
-GENERIC_NAMES: frozenset[str] = frozenset(
-    {w for w in _NUMBER_WORDS if w.startswith("acc")}
-    | {"customer" + w for w in _NUMBER_WORDS} | {"custno", "cust#", "custnumber"})
-HEADER_HINT: frozenset[str] = OLD_NAMES | NEW_NAMES | GENERIC_NAMES
-
-# what a spreadsheet does to a long number: 1.23457E+09, 1234567890.0
-_MANGLED = r"^[+-]?[0-9]*\.?[0-9]+[eE][+-]?[0-9]+$|^[0-9]+\.0+$"
+GENERIC_NAMES: frozenset[str] = frozenset(GENERIC_ACCOUNT)
+HEADER_HINT: frozenset[str] = XREF_HEADERS
 
 RULE_EMPTY = "account number empty"
-RULE_MANGLED = "account number mangled by a spreadsheet"
+RULE_MANGLED = MANGLED_RULE
 RULE_LOST_ZEROS = "account number lost its leading zeros"
 RULE_OLD_TWICE = "old account mapped to two different new accounts"
 RULE_NEW_TWICE = "new account given to two different old accounts"
@@ -60,7 +57,7 @@ RULE_DUPLICATE = "identical row repeated (collapsed to one)"
 RULE_EXTRA = "account not in the customer snapshot"
 RULE_CHAIN = "new account is another customer's old account"
 
-FIX_MANGLED = ("ask the provider for the file again as CSV (or format the column as Text "
+FIX_MANGLED = ("Ask the provider for the file again as CSV (or format the column as Text "
                "before saving): account numbers must keep every digit")
 FIX_EMPTY = "fill in the account number or remove the row, then import again"
 FIX_OLD_TWICE = "one old account gets exactly one new account: ask the provider which is right"
@@ -189,7 +186,7 @@ def check_cross_reference(
     bad_side: dict[str, np.ndarray] = {}
     for side, col in (("old", old), ("new", new)):
         empty = pc.equal(pc.utf8_length(col), 0)
-        mangled = pc.match_substring_regex(col, _MANGLED)
+        mangled = pc.match_substring_regex(col, MANGLED_NUMBER)
         for mask, rule, fix in ((empty, RULE_EMPTY, FIX_EMPTY),
                                 (mangled, RULE_MANGLED, FIX_MANGLED)):
             if pc.any(mask).as_py():

@@ -46,7 +46,6 @@ STEPS: tuple[Step, ...] = (
     Step("report", "Biller workbook", ("flag_file",),
          "Hand the biller the workbook of it all."),
 )
-STEP_IDS = tuple(s.id for s in STEPS)
 
 
 def step(step_id: str) -> Step:
@@ -124,33 +123,3 @@ def first_not_done(project: Project) -> str | None:
         if state is not State.DONE:
             return step_id
     return None
-
-
-def status(project: Project) -> dict[str, Any]:
-    """The `convwiz status` result."""
-    from wizard.flow.checklist import items  # lazily: checklist imports this module
-
-    d = project.dates
-    records = project.store.steps()
-    return {
-        "checklist": items(project),
-        "project": str(project.folder),
-        "biller": project.biller,
-        "go_live": d.go_live.isoformat(),
-        "window_start": d.window_start.isoformat(),
-        "window_end": d.window_end.isoformat(),
-        "window_days": d.window_days,
-        "production_bid": project.production_bid,
-        "test_bid": project.test_bid,
-        "next_step": first_not_done(project),
-        "steps": [
-            {
-                "id": s.id,
-                "title": s.title,
-                "state": st.value,
-                "updated": records.get(s.id, (None, None, {}))[1],
-                "detail": records.get(s.id, (None, None, {}))[2],
-            }
-            for s, st in zip(STEPS, states(project).values())
-        ],
-    }

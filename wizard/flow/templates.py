@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import string
 from datetime import date
-from pathlib import Path
 from importlib.resources.abc import Traversable
 from typing import Any
 

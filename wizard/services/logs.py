@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard.core.cards import mask_cards_in_text
+from wizard.services.places import restrict_fd, restrict_path, user_log_dir
 
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _secrets: set[str] = set()
@@ -132,13 +133,8 @@ class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
 
     def _open(self) -> Any:
         fd = os.open(self.baseFilename, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
-        os.fchmod(fd, 0o600)
+        restrict_fd(fd)
         return open(fd, "a", encoding=self.encoding, errors=self.errors)
-
-
-def user_log_dir() -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "convwiz"
 
 
 def log_path_for(project_folder: Path | None) -> Path:
@@ -157,7 +153,7 @@ def configure(project_folder: Path | None = None) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
         os.close(fd)
-        os.chmod(path, 0o600)
+        restrict_path(path)
         handler: logging.Handler = _PrivateRotatingFileHandler(
             path, maxBytes=5_000_000, backupCount=3, encoding="utf-8"
         )
