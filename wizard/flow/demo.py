@@ -257,7 +257,7 @@ def connect_to_simulator(project: Project, setup: DemoSetup, progress: Progress)
         project, host=c["host"], port=c["port"], user=c["user"], key_file=None,
         secret=setup.password, host_key=c["host_key"], upload_dir=c["upload_dir"],
         download_dir=c["download_dir"], progress=progress, remember_secret=False,
-    )
+    ).to_json()
 
 
 def write_post_export(project: Project, seed: int = SEED) -> tuple[Path, dict[str, Any]]:
@@ -351,11 +351,12 @@ def _run_steps(project: Project, setup: DemoSetup, say: Callable[[str], None]) -
             f"{connection['host_key']} pinned; the password stays in memory")
 
     with _step(steps, "send", say) as record:
-        record.update(exchange.send(project, progress, secret=setup.password))
+        record.update(exchange.send(project, progress, secret=setup.password).to_json())
         say(f"  uploaded to {record['remote_path']}")
 
     with _step(steps, "fetch-xref", say) as record:
-        record.update(exchange.fetch_xref(project, 60, progress, secret=setup.password))
+        fetched = exchange.fetch_xref(project, 60, progress, secret=setup.password)
+        record.update(fetched.to_json())
         say(f"  the provider's cross-reference: {record.get('output') or record['file']}")
 
     with _step(steps, "import-xref", say) as record:
