@@ -20,6 +20,21 @@ from pathlib import Path
 from typing import Any
 
 from wizard.core.reader import read_table
+from wizard.core.vocabulary import (
+    S_AUTH,
+    S_CLEANUP,
+    S_DOWNLOAD,
+    S_HOST,
+    S_HOST_KEY,
+    S_KEY_FILE,
+    S_KEY_TYPE,
+    S_PORT,
+    S_UPLOAD,
+    S_USER,
+    S_XREF_PATTERN,
+    XREF_SUFFIXES,
+    XREF_WORDS,
+)
 from wizard.core.xref import HEADER_HINT, find_columns
 from wizard.errors import InputError, NotReady, RemoteError, UsageError
 from wizard.flow import steps
@@ -34,14 +49,6 @@ log = logging.getLogger("wizard.exchange")
 __all__ = ["Connection", "Fetched", "Sent", "ServerKey", "Skipped", "connect", "fetch_xref",
            "host_key", "name_matches", "send"]
 
-# the project settings of the connection (never the secret)
-S_HOST, S_PORT, S_USER = "sftp_host", "sftp_port", "sftp_user"
-S_KEY_FILE, S_HOST_KEY, S_KEY_TYPE = "sftp_key_file", "sftp_host_key", "sftp_host_key_type"
-S_UPLOAD, S_DOWNLOAD, S_AUTH = "sftp_upload_dir", "sftp_download_dir", "sftp_auth"
-S_CLEANUP = "sftp_partial_to_remove"
-S_XREF_PATTERN = "sftp_xref_pattern"
-XREF_SUFFIXES = (".csv", ".xlsx")  # what `fetch-xref` takes (CONTRACT.md)
-XREF_WORDS = ("xref", "cross")  # the default: a name holding one of these, any case
 POLL_SECONDS = 2.0
 DEFAULT_FOLDERS = {"upload": ("upload", "/upload"), "download": ("download", "/download")}
 
