@@ -230,10 +230,10 @@ def _account_mapping(joined: pa.Table, xref: pa.Table | None) -> TableSheet:
 
 
 EXCEPTION_COLUMNS = [
-    Column("Issue", 16, wrap=True), Column("Old Account Number", 13),
+    Column("Issue", 18, wrap=True), Column("Old Account Number", 13),
     Column("New Account Number", 13), Column("Customer Name", 20, wrap=True),
-    Column("Email", 22), Column("Before", 7), Column("After", 7),
-    Column("Snapshot Row", 8, "int"), Column("Post-export Row", 8, "int"),
+    Column("Email", 26, wrap=True), Column("Before", 7), Column("After", 7),
+    Column("Snapshot Row", 9, "int"), Column("Post-export Row", 9, "int"),
     Column("Reason", 30, wrap=True), Column("What to do", 36, wrap=True),
 ]
 
@@ -352,7 +352,8 @@ def _audit(project: Project) -> TableSheet:
     """Every file made, sent or received (with its SHA-256), every recorded action, and the
     accepted SFTP host key, oldest first, in local time."""
     columns = [Column("Time", 14, "datetime"), Column("Action", 18, wrap=True),
-               Column("What", 16), Column("File", 30, wrap=True), Column("SHA-256", 34),
+               Column("What", 18, wrap=True), Column("File", 30, wrap=True),
+               Column("SHA-256", 34, wrap=True),
                Column("By", 10), Column("Rows", 8, "int"), Column("Detail", 34, wrap=True)]
     events: list[tuple[str, str, str, str, str, str, int | None, str]] = []
     for where, fingerprint in host_key_settings(project):

@@ -47,6 +47,7 @@ HEADER_COLOR = "#1F4E79"
 FONT_SIZE = 9  # with 12-point rows: a 2,000-customer workbook prints on few pages
 ROW_POINTS = 12
 DENSE_ROWS_PER_PAGE = 80
+WRAP_CHARS = 1.0  # characters of prose a column holds per unit of width, at FONT_SIZE
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 EXCEL_EPOCH_DAYS = 25_569  # days from 1899-12-30 (Excel's day 0) to 1970-01-01
@@ -129,11 +130,12 @@ class Book:
                                     "bg_color": HEADER_COLOR, "valign": "vcenter",
                                     "text_wrap": True, "border": 1}),
             "wrap": fmt(num_format="@", text_wrap=True, valign="top"),
-            "text": fmt(**{"num_format": "@"}),
+            "text": fmt(**{"num_format": "@", "valign": "top"}),
             "int": fmt(**{"num_format": "#,##0"}),
-            "plain_int": fmt(**{"num_format": "0"}),
-            "date": fmt(**{"num_format": DATE_FORMAT, "align": "left"}),
-            "datetime": fmt(**{"num_format": DATETIME_FORMAT, "align": "left"}),
+            "plain_int": fmt(**{"num_format": "0", "valign": "top"}),
+            "date": fmt(**{"num_format": DATE_FORMAT, "align": "left", "valign": "top"}),
+            "datetime": fmt(**{"num_format": DATETIME_FORMAT, "align": "left",
+                               "valign": "top"}),
             "note": fmt(**{"italic": True, "font_color": "#595959"}),
             "title": fmt(**{"bold": True, "font_size": 15}),
             "label": fmt(**{"bold": True}),
@@ -195,7 +197,10 @@ class Book:
             fmt = (self.formats["wrap"] if col.wrap else
                    self.formats["text"] if col.kind == "text" else None)
             ws.set_column(j, j, col.width, fmt)
-        ws.set_default_row(ROW_POINTS)
+        if not any(c.wrap for c in sheet.columns):
+            # a fixed height prints dense lists evenly; rows with wrapped prose keep the
+            # automatic height, so Excel and LibreOffice grow them to fit
+            ws.set_default_row(ROW_POINTS)
         ws.set_row(0, 30 if any(len(c.header) > c.width for c in sheet.columns) else 18)
         for j, col in enumerate(sheet.columns):
             ws.write_string(0, j, col.header, self.formats["header"])
@@ -299,7 +304,20 @@ def rows_xml(batch: pa.RecordBatch, first_row: int, columns: Sequence[Column],
     n = batch.num_rows
     numbers = pc.cast(pa.array(np.arange(first_row, first_row + n, dtype=np.int64)),
                       pa.string())
-    parts: list[Any] = [pc.binary_join_element_wise('<row r="', numbers, '">', "")]
+    parts: list[Any] = [pc.binary_join_element_wise('<row r="', numbers, '"', "")]
+    wrapped = [(col, column) for col, column in zip(columns, batch.columns) if col.wrap]
+    if wrapped:
+        # the height each row needs for its wrapped prose, set on the row: LibreOffice does
+        # not measure rows when it opens a file, and a row too short hides its text
+        lines = None
+        for col, column in wrapped:
+            length = pc.fill_null(pc.utf8_length(pc.cast(column, pa.string())), 0)
+            need = pc.ceil(pc.divide(pc.cast(length, pa.float64()), col.width * WRAP_CHARS))
+            lines = need if lines is None else pc.max_element_wise(lines, need)
+        lines = pc.max_element_wise(lines, 1.0)
+        height = pc.cast(pc.cast(pc.multiply(lines, float(ROW_POINTS)), pa.int64()), pa.string())
+        parts.append(pc.binary_join_element_wise(' ht="', height, '" customHeight="1"', ""))
+    parts.append(">")
     for j, (col, column, style) in enumerate(zip(columns, batch.columns, styles)):
         ref = f'<c r="{column_letter(j)}'
         if col.kind == "text":
