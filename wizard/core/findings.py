@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
-BLOCKING = "blocking"
-WARNING = "warning"
+from wizard.core.vocabulary import BLOCKING, WARNING
+
+__all__ = ["BLOCKING", "WARNING", "Finding", "Findings", "describe", "plural"]
 
 
 @dataclass(frozen=True)
