@@ -1,16 +1,18 @@
-"""Benchmark: `convwiz report` (the biller workbook) and `convwiz verify` at N customers.
+"""Benchmark: the workbooks against the Rust writer's floor, and the candidate writers.
 
-Builds a project with a customer snapshot and a cross-reference of N generated customers,
-writes a post-go-live export with a little known drift, then, each in its own process:
+Builds a project of N generated customers (snapshot and cross-reference), then, each in its
+own process (wall seconds, CPU seconds, peak RSS):
 
-- `convwiz verify` against the export floor (`bench/floor.py`, as bench/export.py: a process
-  reading the N-customer portal export all-text and writing it back); target 4x;
-- `convwiz report` end to end (reading the snapshots, gathering, writing, hashing) against
-  bare openpyxl write-only mode writing the same cells (the same gathered tables, each row
-  appended as plain values, no screening, no styles) in the same run; target 1.3x, and a
-  peak RSS under 1 GB.
+- `convwiz report` end to end (reading the snapshots, gathering, writing, hashing);
+- the Rust writer (`rustpy-xlsxwriter`, rust_xlsxwriter underneath) writing the same cells
+  (the same gathered tables, as records prepared before the clock starts): the floor. Goal:
+  the report at most 4x the floor, peak RSS under 1 GB;
+- an exceptions workbook of W warnings (`services.workbook.write_exceptions`) against the
+  Rust writer writing the same Findings cells;
+- with `--writers`: each candidate writing the two large sheets' cells (openpyxl write-only,
+  xlsxwriter constant_memory, pyexcelerate, the Rust writer, ours).
 
-    python bench/report.py [--customers 1000000] [--seed 2806] [--keep DIR]
+    python bench/report.py [--customers 300000] [--warnings 500000] [--writers] [--seed 2806]
 """
 
 from __future__ import annotations
@@ -26,17 +28,14 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-from bench.floor import floor_process  # noqa: E402
 from bench.projects import exported_project  # noqa: E402
-from wizard.core.drift import post_conversion_export  # noqa: E402
-from wizard.core.generate import customers, write_csv  # noqa: E402
 from wizard.flow import snapshot, steps  # noqa: E402
 from wizard.flow.project import Project  # noqa: E402
 
-REPORT_TARGET = 1.3
-VERIFY_TARGET = 4.0
+TARGET = 4.0
 RSS_TARGET_MB = 1024
 
 
@@ -52,84 +51,166 @@ def build_project(folder: Path, n: int, seed: int) -> Path:
     return folder
 
 
-def bare(project_dir: Path, out: Path) -> None:
-    """Bare openpyxl write-only: the same gathered cells, appended as plain values."""
-    from openpyxl import Workbook
-
+# -- the writers, each run in a child process by `--child WRITER PROJECT OUT` -----------------
+def _tables(project_dir: Path) -> list[tuple[str, list[str], pa.Table]]:
     from wizard.flow.report import gather
 
     with Project.open(project_dir) as project:
-        summary, sheets = gather(project)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Summary")
-    for label, value in summary.lines:
-        ws.append([label, value])
-    for measure, before, after in summary.chart_rows:
-        ws.append([measure, before, after])
-    for sheet in sheets:
-        ws = wb.create_sheet(sheet.title)
-        ws.append(sheet.headers)
-        if sheet.table is None:
-            continue
-        for batch in sheet.table.to_batches(max_chunksize=20_000):
-            for row in zip(*(c.to_pylist() for c in batch.columns)):
-                ws.append(row)
-    wb.save(out)
+        _summary, sheets = gather(project)
+    return [(s.title, s.headers, s.table) for s in sheets if s.table is not None]
 
 
-# Run in the child before anything else: on exit it writes its own CPU seconds and its
-# memory high-water mark (VmHWM: this process image's alone; `ru_maxrss` from `wait4` would
-# also count the benchmark's own memory, inherited across fork and exec).
+def _warnings(n: int) -> pa.Table:
+    from wizard.core.findings import WARNING, Findings
+    from wizard.services.workbook import findings_table
+
+    f = Findings()
+    f.add_many(list(range(2, n + 2)), "email", [f"user{i}@example" for i in range(n)], WARNING,
+               "the email address is not valid", "Correct the email address in the portal")
+    f.accounts = [f"{i:010d}" for i in range(n)]
+    f.names = [f"Customer {i}" for i in range(n)]
+    return findings_table(f)
+
+
+def child(writer: str, source: str, out: Path) -> None:
+    """Write `source` (a project folder, or `warnings:N`) with `writer`."""
+    if source.startswith("warnings:"):
+        n = int(source.split(":")[1])
+        if writer == "ours":
+            from wizard.core.findings import WARNING, Findings
+            from wizard.services.workbook import write_exceptions
+
+            f = Findings()
+            f.add_many(list(range(2, n + 2)), "email", [f"user{i}@example" for i in range(n)],
+                       WARNING, "the email address is not valid",
+                       "Correct the email address in the portal")
+            f.accounts = [f"{i:010d}" for i in range(n)]
+            f.names = [f"Customer {i}" for i in range(n)]
+            _mark()
+            write_exceptions(out, f, "customers.csv", "Flag file")
+            return
+        tables = [("Findings", ["Row", "Account", "Customer name", "Field", "Value",
+                                "Severity", "Rule", "What to do"], _warnings(n))]
+    else:
+        if writer == "convwiz":
+            from wizard.cli import main
+
+            raise SystemExit(main(["report", source, "--out", str(out), "--json"]))
+        tables = _tables(Path(source))
+        if writer == "ours-sheets":
+            from wizard.services.workbook import Book, Column, TableSheet
+
+            book = Book("bench")
+            for title, headers, table in tables:
+                book.table_sheet(TableSheet(title, [Column(h, 12) for h in headers], table))
+            book.save(out)
+            return
+    # records prepared before the clock the parent reads (CPU from here is the writer's)
+    if writer == "rust":
+        import rustpy_xlsxwriter as rx
+
+        records = [(t, [dict(zip(h, r.values())) for r in tab.to_pylist()])
+                   for t, h, tab in tables]
+        _mark()
+        rx.write_worksheets(list(records), str(out))
+    elif writer == "openpyxl":
+        from openpyxl import Workbook
+
+        rows = [(t, h, list(zip(*(c.to_pylist() for c in tab.columns)))) for t, h, tab in tables]
+        _mark()
+        wb = Workbook(write_only=True)
+        for t, h, rs in rows:
+            ws = wb.create_sheet(t)
+            ws.append(h)
+            for r in rs:
+                ws.append(r)
+        wb.save(out)
+    elif writer == "xlsxwriter":
+        import xlsxwriter
+
+        rows = [(t, h, list(zip(*(c.to_pylist() for c in tab.columns)))) for t, h, tab in tables]
+        _mark()
+        wb = xlsxwriter.Workbook(str(out), {"constant_memory": True,
+                                            "strings_to_formulas": False,
+                                            "tmpdir": str(out.parent)})
+        for t, h, rs in rows:
+            ws = wb.add_worksheet(t)
+            ws.write_row(0, 0, h)
+            for i, r in enumerate(rs, start=1):
+                ws.write_row(i, 0, r)
+        wb.close()
+    elif writer == "pyexcelerate":
+        from pyexcelerate import Workbook as PxWorkbook
+
+        rows = [(t, [h, *zip(*(c.to_pylist() for c in tab.columns))]) for t, h, tab in tables]
+        _mark()
+        pwb = PxWorkbook()
+        for t, rs in rows:
+            pwb.new_sheet(t, data=rs)
+        pwb.save(str(out))
+    else:
+        raise SystemExit(f"unknown writer {writer}")
+
+
+_MARK: list[float] = []
+
+
+def _mark() -> None:
+    """Where the writer's own work starts: CPU and wall before it are preparation."""
+    import resource
+
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    _MARK[:] = [u.ru_utime + u.ru_stime, time.time()]
+
+
 _MEASURE = (
-    "import atexit, resource, sys\n"
+    "import atexit, resource, sys, time\n"
+    "_start = time.time()\n"
     "def _done(out=sys.argv.pop(1)):\n"
     "    hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
     "    u = resource.getrusage(resource.RUSAGE_SELF)\n"
-    "    open(out, 'w').write(f'{u.ru_utime + u.ru_stime} {hwm.split()[1]}')\n"
+    "    import bench.report as b\n"
+    "    cpu0, wall0 = b._MARK if b._MARK else (0.0, _start)\n"
+    "    open(out, 'w').write(f'{u.ru_utime + u.ru_stime - cpu0} {time.time() - wall0} '\n"
+    "                         f'{hwm.split()[1]}')\n"
     "atexit.register(_done)\n"
+    f"sys.path.insert(0, {str(ROOT)!r})\n"
 )
 
 
-def measured(code: str, argv: list[str]) -> tuple[float, float, float]:
-    """Run `code` (with sys.argv = argv) in a new Python; (wall s, CPU s, peak RSS MB).
-
-    CPU seconds are what the comparison uses: the machine is shared, and wall time
-    measures the neighbours as much as the code."""
-    with tempfile.NamedTemporaryFile(suffix=".measure") as out:
-        start = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-c", _MEASURE + code, out.name, *argv],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        wall = time.perf_counter() - start
+def measured(writer: str, source: str, out: Path) -> tuple[float, float, float]:
+    """(wall s, CPU s, peak RSS MB) of one writer in a new Python."""
+    code = ("from pathlib import Path\nimport bench.report as b\n"
+            "b.child(sys.argv[1], sys.argv[2], Path(sys.argv[3]))\n")
+    with tempfile.NamedTemporaryFile(suffix=".measure") as m:
+        proc = subprocess.run([sys.executable, "-c", _MEASURE + code, m.name, writer, source,
+                               str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              text=True)
         if proc.returncode != 0:
-            raise RuntimeError(f"{argv} failed:\n{proc.stderr[-2000:]}")
-        cpu, hwm_kib = Path(out.name).read_text().split()
-    return wall, float(cpu), int(hwm_kib) / 1024
+            raise RuntimeError(f"{writer} failed:\n{proc.stderr[-2000:]}")
+        cpu, wall, hwm_kib = Path(m.name).read_text().split()
+    return float(wall), float(cpu), int(hwm_kib) / 1024
 
 
-def convwiz(*argv: object) -> tuple[float, float, float]:
-    return measured("from wizard.cli import main\nrc = main(sys.argv[1:])\n"
-                    "sys.exit(rc)\n", [str(a) for a in argv])
-
-
-def bare_process(project: Path, out: Path) -> tuple[float, float, float]:
-    return measured(f"sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})\n"
-                    "from bench.report import bare\nfrom pathlib import Path\n"
-                    "bare(Path(sys.argv[1]), Path(sys.argv[2]))\n", [str(project), str(out)])
+def line(what: str, got: tuple[float, float, float], floor: tuple[float, float, float] | None
+         ) -> str:
+    wall, cpu, peak = got
+    text = f"{what:<34} {wall:7.2f} s wall {cpu:7.2f} s CPU  peak {peak:6.0f} MB"
+    if floor:
+        text += f"  {wall / floor[0]:5.2f}x wall {cpu / floor[1]:5.2f}x CPU of the Rust floor"
+    return text
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--customers", type=int, default=300_000)
+    parser.add_argument("--warnings", type=int, default=500_000)
     parser.add_argument("--seed", type=int, default=2806)
+    parser.add_argument("--writers", action="store_true",
+                        help="also time openpyxl, xlsxwriter, pyexcelerate on the same cells")
     parser.add_argument("--keep", default=None, help="build the project in this folder")
-    parser.add_argument("--bare", nargs=2, metavar=("PROJECT", "OUT"), help=argparse.SUPPRESS)
-    parser.add_argument("--skip-verify", action="store_true")
-    parser.add_argument("--skip-report", action="store_true")
     args = parser.parse_args()
-    if args.bare:
-        bare(Path(args.bare[0]), Path(args.bare[1]))
-        return 0
-
+    results: dict[str, object] = {"customers": args.customers, "warnings": args.warnings}
     with tempfile.TemporaryDirectory(prefix="convwiz-bench-report-") as tmp:
         root = Path(args.keep) if args.keep else Path(tmp)
         root.mkdir(parents=True, exist_ok=True)
@@ -138,44 +219,36 @@ def main() -> int:
         build_project(folder, args.customers, args.seed)
         print(f"built a project of {args.customers:,} customers in "
               f"{time.perf_counter() - t0:.1f} s", flush=True)
-        results: dict[str, object] = {"customers": args.customers}
 
-        if not args.skip_verify:
-            with Project.open(folder) as project:
-                drift = post_conversion_export(
-                    snapshot.load(project, snapshot.CUSTOMERS),
-                    snapshot.load(project, snapshot.CROSS_REFERENCE), seed=args.seed)
-            post = write_csv(drift.table, root / "post_export.csv")
-            del drift
-            export_csv = write_csv(customers(args.customers, args.seed),
-                                   root / "customers_export.csv")
-            floor_s, _floor_mb = floor_process(export_csv)
-            # the best of three, as bench/export.py and bench/xref.py take theirs
-            wall, cpu, peak = min(convwiz("verify", folder, "--post", post, "--json")
-                                  for _ in range(3))
-            print(f"verify: {wall:.2f} s wall ({cpu:.2f} s CPU), floor {floor_s:.2f} s, "
-                  f"ratio {wall / floor_s:.2f}x (target <= {VERIFY_TARGET}x), peak RSS "
-                  f"{peak:.0f} MB", flush=True)
-            results.update(verify_s=round(wall, 2), verify_cpu_s=round(cpu, 2),
-                           floor_s=round(floor_s, 2), verify_ratio=round(wall / floor_s, 2),
-                           verify_peak_mb=round(peak))
+        rust = measured("rust", str(folder), root / "rust.xlsx")
+        print(line("Rust writer, same cells (floor)", rust, None), flush=True)
+        report = measured("convwiz", str(folder), root / "report.xlsx")
+        print(line("convwiz report (end to end)", report, rust), flush=True)
+        ratio = report[0] / rust[0]
+        results.update(report_s=round(report[0], 2), report_cpu_s=round(report[1], 2),
+                       rust_s=round(rust[0], 2), rust_cpu_s=round(rust[1], 2),
+                       report_ratio=round(ratio, 2),
+                       report_cpu_ratio=round(report[1] / rust[1], 2),
+                       report_peak_mb=round(report[2]))
+        if args.writers:
+            for writer in ("ours-sheets", "openpyxl", "xlsxwriter", "pyexcelerate"):
+                got = measured(writer, str(folder), root / f"{writer}.xlsx")
+                print(line(writer + ", same cells", got, rust), flush=True)
+                results[f"{writer}_s"] = round(got[0], 2)
+        print(f"report: {ratio:.2f}x the Rust floor (target <= {TARGET}x), peak RSS "
+              f"{report[2]:.0f} MB (target < {RSS_TARGET_MB} MB)", flush=True)
 
-        if args.skip_report:
-            print(json.dumps(results))
-            return 0
-        wall, cpu, peak = convwiz("report", folder, "--json")
-        print(f"report: {wall:.2f} s wall, {cpu:.2f} s CPU, peak RSS {peak:.0f} MB",
-              flush=True)
-        b_wall, b_cpu, b_peak = bare_process(folder, root / "bare.xlsx")
-        print(f"bare openpyxl write-only, same cells: {b_wall:.2f} s wall, {b_cpu:.2f} s CPU, "
-              f"peak RSS {b_peak:.0f} MB")
-        ratio = cpu / b_cpu
-        print(f"report / bare = {ratio:.2f}x CPU ({wall / b_wall:.2f}x wall) (target <= "
-              f"{REPORT_TARGET}x); peak RSS {peak:.0f} MB (target < {RSS_TARGET_MB} MB)")
-        results.update(report_s=round(wall, 2), report_cpu_s=round(cpu, 2),
-                       bare_s=round(b_wall, 2), bare_cpu_s=round(b_cpu, 2),
-                       report_ratio=round(ratio, 2), report_peak_mb=round(peak),
-                       bare_peak_mb=round(b_peak))
+        if args.warnings:
+            source = f"warnings:{args.warnings}"
+            w_rust = measured("rust", source, root / "w_rust.xlsx")
+            print(line(f"Rust writer, {args.warnings:,} warnings", w_rust, None), flush=True)
+            w_ours = measured("ours", source, root / "w_ours.xlsx")
+            print(line("exceptions workbook", w_ours, w_rust), flush=True)
+            print(f"exceptions: {w_ours[0] / w_rust[0]:.2f}x the Rust floor (target <= "
+                  f"{TARGET}x), peak RSS {w_ours[2]:.0f} MB", flush=True)
+            results.update(exceptions_s=round(w_ours[0], 2), exceptions_rust_s=round(
+                w_rust[0], 2), exceptions_ratio=round(w_ours[0] / w_rust[0], 2),
+                exceptions_peak_mb=round(w_ours[2]))
         print(json.dumps(results))
     return 0
 

@@ -224,6 +224,16 @@ def cmd_report(args: argparse.Namespace) -> dict[str, Any]:
         return write_report(project, Path(args.out) if args.out else None, _progress())
 
 
+def cmd_outreach(args: argparse.Namespace) -> dict[str, Any]:
+    from wizard.flow.outreach import write_outreach
+
+    with _open(args) as project:
+        result = write_outreach(project, _progress())
+    for f in result.files:
+        say(f"  {f.title}: {f.rows:,} in {f.path}")
+    return result.as_json()
+
+
 def cmd_checklist(args: argparse.Namespace) -> dict[str, Any]:
     from wizard.flow.checklist import checklist_command
 
@@ -487,6 +497,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("report", cmd_report, "write the biller workbook")
     p.add_argument("--out", default=None, metavar="FILE",
                    help="where to write it (default: reports/ in the project)")
+
+    add("outreach", cmd_outreach, "write the biller's outreach lists to reports/outreach/ "
+        "(email, no email, autopay by card, autopay by bank account, paperless)")
 
     task_ids = ", ".join(t.id for t in TASKS if t.step is None)
     p = add("checklist", cmd_checklist, "show the conversion checklist, or sign a task off")

@@ -28,8 +28,13 @@ def flag_rows(run_result: dict) -> list[dict[str, str]]:
 
 
 def findings(path: str) -> list[list[object]]:
+    """Row, Field, Value, Severity, Rule, What to do (the sheet also names the account and
+    the customer: tests/unit/test_exceptions_workbook.py)."""
     book = CalamineWorkbook.from_path(path)
-    return book.get_sheet_by_name("Findings").to_python()[1:]
+    rows = book.get_sheet_by_name("Findings").to_python()
+    at = [rows[0].index(h) for h in ("Row", "Field", "Value", "Severity", "Rule",
+                                     "What to do")]
+    return [[r[i] for i in at] for r in rows[1:]]
 
 
 def good_rows() -> list[str]:

@@ -16,7 +16,15 @@ from wizard.core import generate
 from wizard.flow.project import Project
 from wizard.progress import NullProgress
 from wizard.services import biller_workbook
-from wizard.services.biller_workbook import Summary, TableSheet, write_biller_workbook
+from wizard.services.biller_workbook import (
+    ChartRow,
+    Column,
+    Figure,
+    Section,
+    Summary,
+    TableSheet,
+    write_biller_workbook,
+)
 
 SHEETS = ["Summary", "Account Mapping", "Exceptions", "Re-registration", "Checklist", "Audit"]
 FORMULA_NAME = '=HYPERLINK("http://evil.example/x","Click me")'
@@ -91,7 +99,7 @@ def test_workbook_after_verification(verified: tuple[Path, dict[str, object]]) -
     assert status["test_bid"] == "Open"
     audit = _rows(book, "Audit")
     kinds = {r[2] for r in audit[1:]}
-    assert {"flag_file", "snapshot:customers", "snapshot:verification"} <= kinds
+    assert {"Flag file", "Customer snapshot", "Verification details"} <= kinds
     with Project.open(project) as p:
         flag = p.store.latest_file("flag_file")
         assert flag is not None
@@ -116,7 +124,7 @@ def test_workbook_after_verification(verified: tuple[Path, dict[str, object]]) -
     olds = [c for c in ws["A"][1:]]
     assert all(isinstance(c.value, str) and c.data_type == "s" for c in olds)
     assert all(c.data_type == "s" for c in ws["H"][1:] if c.value)
-    assert len(wb["Summary"]._charts) == 1
+    assert len(wb["Summary"]._charts) == 2  # before/after, and lost/gained
 
 
 def test_workbook_right_after_the_flag_file(project: Path) -> None:
@@ -171,9 +179,10 @@ def test_long_sheets_continue_on_numbered_sheets(tmp_path: Path,
                             for i in range(12)]})
     out = tmp_path / "long.xlsx"
     result = write_biller_workbook(
-        out, Summary("t", [("Customers", 12)], [("Autopay", 1, None)]),
-        [TableSheet("Long", ["A", "B"], [10, 10], table)], NullProgress())
-    assert result["sheets"] == ["Summary", "Long", "Long (2)", "Long (3)"]
+        out, Summary("t", "s", [Section("Figures", [Figure("Customers", 12)])], [],
+                     [ChartRow("Autopay", 1)]),
+        [TableSheet("Long", [Column("A", 10), Column("B", 10)], table)], NullProgress())
+    assert result.sheets == ["Summary", "Long", "Long (2)", "Long (3)"]
     book = CalamineWorkbook.from_path(str(out))
     values = [r for s in ("Long", "Long (2)", "Long (3)") for r in _rows(book, s)[1:]]
     assert [r[0] for r in values] == [f"{i:04d}" for i in range(12)]
@@ -191,14 +200,9 @@ def test_cancel_leaves_no_workbook(project: Path) -> None:
         if message.startswith("writing"):
             state.cancel()
 
-    from openpyxl.worksheet._writer import ALL_TEMP_FILES
-
-    temporaries = set(ALL_TEMP_FILES)
     state = TaskState(on_progress)
     with pytest.raises(Cancelled):
         write_report_in(project, None, state)
     assert list((project / "reports").iterdir()) == []
-    # openpyxl's temporary sheet files (customer data) are gone too
-    assert set(ALL_TEMP_FILES) <= temporaries
     with Project.open(project) as p:
         assert p.store.latest_file("biller_workbook") is None

@@ -370,6 +370,9 @@ def prepare(table: Table, mapping: Mapping[str, str] | None = None,
             customers = customers.filter(bool_array(keep))
             removed = len(drop)
     progress.report(steps, steps, "checked")
+    # every finding names the row's account and customer, as the file has them
+    findings.identify(rows, pc.utf8_trim_whitespace(data.column(columns["account"])),
+                      pc.utf8_trim_whitespace(data.column(columns["name"])))
     return Prepared(customers, findings, columns, removed)
 
 

@@ -1,14 +1,20 @@
 """Findings: what a check found, row by row, kept column-wise so a million stay cheap.
 
-Each finding has the source row (as the person sees it in the file), the field, the value
-(card numbers already masked), the severity (blocking or warning), the rule broken and what
-to do about it. They become the exceptions workbook and the counts in `--json` results.
+Each finding has the source row (as the person sees it in the file), the account and the
+customer's name on that row (filled by `identify` from the file's own columns), the field,
+the value (card numbers already masked), the severity (blocking or warning), the rule broken
+and what to do about it. They become the exceptions workbook, the counts in `--json`
+results, and the lists the screens show (callers get them as data: `Findings` itself, or
+`Finding` rows).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from wizard.core.vocabulary import BLOCKING, WARNING
 
@@ -23,6 +29,8 @@ class Finding:
     severity: str
     rule: str
     fix: str
+    account: str = ""
+    name: str = ""
 
 
 @dataclass
@@ -35,15 +43,19 @@ class Findings:
     severities: list[str] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)
     fixes: list[str] = field(default_factory=list)
+    accounts: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
 
     def add(self, row: int | None, field_: str, value: str, severity: str, rule: str,
-            fix: str) -> None:
+            fix: str, account: str = "", name: str = "") -> None:
         self.rows.append(row)
         self.fields.append(field_)
         self.values.append(value)
         self.severities.append(severity)
         self.rules.append(rule)
         self.fixes.append(fix)
+        self.accounts.append(account)
+        self.names.append(name)
 
     def add_many(self, rows: Sequence[int | None], field_: str, values: Sequence[str],
                  severity: str, rule: str, fix: str) -> None:
@@ -54,6 +66,50 @@ class Findings:
         self.severities.extend([severity] * n)
         self.rules.extend([rule] * n)
         self.fixes.extend([fix] * n)
+        self.accounts.extend([""] * n)
+        self.names.extend([""] * n)
+
+    def identify(self, rows: pa.Array | pa.ChunkedArray, accounts: pa.Array | pa.ChunkedArray,
+                 names: pa.Array | pa.ChunkedArray | None = None,
+                 fields: set[str] | None = None) -> None:
+        """Fill each finding's account and customer name from the file's row of the same
+        number (`rows`, `accounts`, `names` are the file's columns, row for row); only the
+        findings about `fields`, when given. A finding that already names them keeps its
+        own. Card numbers are masked (a card typed into the name column stays hidden)."""
+        if not len(self):
+            return
+        keys = pa.array(self.rows, pa.int64())
+        at = pc.index_in(keys, value_set=pc.cast(rows, pa.int64()))
+        self._fill(self.accounts, at, accounts, fields)
+        if names is not None:
+            self._fill(self.names, at, names, fields)
+
+    def name_accounts(self, accounts: pa.Array | pa.ChunkedArray,
+                      names: pa.Array | pa.ChunkedArray) -> None:
+        """Fill the customer name of each finding that names an account, from a list of
+        (account, name): the snapshot, for files that hold no names."""
+        if not len(self):
+            return
+        at = pc.index_in(pa.array(self.accounts, pa.string()),
+                         value_set=pc.cast(accounts, pa.string()))
+        self._fill(self.names, at, names, None)
+
+    def accounts_from_values(self, fields: set[str]) -> None:
+        """For findings whose value is the account itself (`fields`), say so."""
+        self.accounts = [a or (v if f in fields else "")
+                         for a, v, f in zip(self.accounts, self.values, self.fields)]
+
+    def _fill(self, target: list[str], at: pa.Array, column: pa.Array | pa.ChunkedArray,
+              fields: set[str] | None) -> None:
+        from wizard.core.cards import mask_cards_in_text
+
+        text = pc.fill_null(pc.cast(column, pa.string()), "")
+        if isinstance(text, pa.ChunkedArray):
+            text = text.combine_chunks()
+        found = pc.fill_null(pc.take(text, at), "").to_pylist()
+        for i, (mine, theirs) in enumerate(zip(target, found)):
+            if not mine and theirs and (fields is None or self.fields[i] in fields):
+                target[i] = mask_cards_in_text(theirs)
 
     def extend(self, other: Findings) -> None:
         for mine, theirs in zip(self._columns(), other._columns()):
@@ -61,7 +117,7 @@ class Findings:
 
     def _columns(self) -> tuple[list[object], ...]:
         return (self.rows, self.fields, self.values, self.severities,  # type: ignore[return-value]
-                self.rules, self.fixes)
+                self.rules, self.fixes, self.accounts, self.names)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -111,4 +167,6 @@ def describe(findings: Findings, limit: int = 5) -> Iterable[str]:
         yield f"{severity}: {rule}: {plural(count, 'row')}"
     for f in findings.first(limit):
         where = f"row {f.row}" if f.row is not None else "file"
+        if f.account:
+            where += f" (account {f.account})"
         yield f"  {where}: {f.field} {f.value!r}: {f.rule}. {f.fix}"

@@ -36,10 +36,10 @@ def write_findings(project: Project, findings: Findings, source: Path, step_titl
     """The exceptions workbook in reports/, when there is anything to say."""
     if not len(findings):
         return None
-    from wizard.services.workbook import write_exceptions  # openpyxl: only when needed
+    from wizard.services.workbook import write_exceptions  # xlsxwriter: only when needed
 
     path = project.reports / f"{prefix}_exceptions_{stamp()}.xlsx"
-    write_exceptions(path, findings, str(source), step_title, progress)
+    write_exceptions(path, findings, str(source), step_title, progress, biller=project.biller)
     project.record_made(path, "exceptions", rows=len(findings), step=step_title,
                         blocking=findings.blocking, warnings=findings.warnings)
     return path

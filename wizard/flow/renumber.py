@@ -100,7 +100,8 @@ def import_xref(
     steps.require(project, STEP)
     with project.writing("import-xref"), ThreadPoolExecutor(max_workers=2) as pool:
         # the customer snapshot loads on a second thread while the file is read
-        loading = pool.submit(snapshot.load, project, snapshot.CUSTOMERS, ["row", "account"])
+        loading = pool.submit(snapshot.load, project, snapshot.CUSTOMERS,
+                              ["row", "account", "name"])
         source = Path(xref) if xref is not None else newest_cross_reference(project)
         progress.report(0, 4, f"reading {source.name}")
         table = read_table(source, header_hint=set(HEADER_HINT))
@@ -114,6 +115,10 @@ def import_xref(
         result = check_cross_reference(
             table, old_col, new_col, customers.column("account"), customers.column("row"),
             allow_unmatched)
+        # each finding names its old account and the customer (from the snapshot)
+        result.findings.accounts_from_values({"old"})
+        result.findings.identify(table.row_numbers, table.data.column(old_col), fields={"new"})
+        result.findings.name_accounts(customers.column("account"), customers.column("name"))
         check(progress)
         warning = window_warning(project)
         if warning:

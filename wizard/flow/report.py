@@ -10,8 +10,8 @@ which command fills it. Written to `reports/<biller>_conversion_workbook.xlsx` u
 
 from __future__ import annotations
 
-import json
 import logging
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +20,20 @@ import pyarrow.compute as pc
 
 from wizard.core.verify import ISSUES
 from wizard.core.vocabulary import S_HOST, S_HOST_KEY, S_KEY_TYPE, S_PORT
-from wizard.flow import checklist, snapshot, steps, verification
+from wizard.flow import checklist, outreach, steps, verification
 from wizard.flow.project import Project
 from wizard.progress import NullProgress, Progress, check
-from wizard.services.biller_workbook import Summary, TableSheet, write_biller_workbook
+from wizard.services.biller_workbook import (
+    ChartRow,
+    Column,
+    Figure,
+    Section,
+    Summary,
+    TableSheet,
+    write_biller_workbook,
+)
 from wizard.services.store import now_iso
+from wizard.services.workbook import local_time, local_times
 
 log = logging.getLogger("wizard.report")
 STEP = "report"
@@ -40,10 +49,31 @@ ISSUE_LABELS = {
     "last4_changed": "Last 4 changed",
     "not_in_cross_reference": "Not in the cross-reference",
 }
+# the reason an issue gets when verification gave none: what was seen, in words
+ISSUE_REASONS = {
+    "missing_after": "the account is not in the post-conversion export",
+    "unexpected_after": "the post-conversion export has an account the snapshot does not",
+    "autopay_lost": "autopay was Y before go-live and is N after",
+    "autopay_gained": "autopay was N before go-live and is Y after",
+    "paperless_lost": "paperless was Y before go-live and is N after",
+    "paperless_gained": "paperless was N before go-live and is Y after",
+    "method_changed": "the default payment method type is not the same after go-live",
+    "last4_changed": "the last 4 digits of the payment method are not the same after go-live",
+}
 NO_XREF = ("No cross-reference imported yet: run `convwiz import-xref` and write the "
            "workbook again")
 NO_VERIFY = ("No verification yet: after go-live run `convwiz verify --post EXPORT` and write "
              "the workbook again")
+# the manifest's kinds of file, in words
+KIND_WORDS = {
+    "flag_file": "Flag file", "exceptions": "Exceptions workbook",
+    "snapshot:customers": "Customer snapshot", "snapshot:cross_reference":
+    "Cross-reference snapshot", "snapshot:verification": "Verification details",
+    "cross_reference": "Cross-reference", "ic_account_update": "IC account update",
+    "ic_account_rollback": "IC account rollback", "biller_workbook": "Biller workbook",
+    "outreach_list": "Outreach list", "tokens": "Token registration file",
+    "host key": "SFTP host key",
+}
 
 
 def default_path(project: Project) -> Path:
@@ -60,27 +90,26 @@ def write_report(project: Project, out: Path | None = None,
         progress.report(0, 0, "gathering the project's data")
         summary, sheets = gather(project)
         check(progress)
-        written = write_biller_workbook(target, summary, sheets, progress)
-        digest = project.record_made(target, KIND, rows=sum(written["rows"].values()))
+        written = write_biller_workbook(target, summary, sheets, progress,
+                                        biller=project.biller)
+        digest = project.record_made(target, KIND, rows=sum(written.rows.values()))
         steps.mark_done(project, STEP, output=project.relative(target), sha256=digest)
         log.info("wrote the biller workbook %s", project.relative(target))
         progress.report(1, 1, f"wrote {target}")
-        return {"output": str(target), "sheets": written["sheets"], "rows": written["rows"],
+        return {"output": str(target), "sheets": written.sheets, "rows": written.rows,
                 "sha256": digest, "notes": summary.notes}
 
 
 def write_report_in(folder: str | Path, out: str | Path | None = None,
                     progress: Progress | None = None) -> dict[str, Any]:
-    """`write_report` from plain arguments, for a worker process (openpyxl holds the GIL)."""
+    """`write_report` from plain arguments, for a worker process (the GIL stays free)."""
     with Project.open(folder) as project:
         return write_report(project, Path(out) if out else None, progress)
 
 
 # -- gathering --------------------------------------------------------------------------------
 def gather(project: Project) -> tuple[Summary, list[TableSheet]]:
-    customers = snapshot.load(project, snapshot.CUSTOMERS)
-    xref = (snapshot.load(project, snapshot.CROSS_REFERENCE)
-            if snapshot.exists(project, snapshot.CROSS_REFERENCE) else None)
+    joined, xref = outreach.load_joined(project)
     details = verification.details(project)
     figures = verification.figures(project)
     notes: list[str] = []
@@ -89,15 +118,15 @@ def gather(project: Project) -> tuple[Summary, list[TableSheet]]:
     if figures is None or details is None:
         notes.append(NO_VERIFY)
         details = None
-    joined = _with_new_numbers(customers, xref)
+    lists = outreach.lists(joined)
     sheets = [
         _account_mapping(joined, xref),
         _exceptions(joined, xref, details),
-        _reregistration(joined, xref),
+        _reregistration(joined),
         _checklist(project),
         _audit(project),
     ]
-    return _summary(project, customers, xref, figures, notes), sheets
+    return _summary(project, joined, xref, figures, lists, notes), sheets
 
 
 def _count_y(table: pa.Table, column: str) -> int:
@@ -105,111 +134,134 @@ def _count_y(table: pa.Table, column: str) -> int:
 
 
 def _summary(project: Project, customers: pa.Table, xref: pa.Table | None,
-             figures: dict[str, Any] | None, notes: list[str]) -> Summary:
+             figures: dict[str, Any] | None, lists: list[outreach.OutreachList],
+             notes: list[str]) -> Summary:
     d = project.dates
     autopay_before = _count_y(customers, "autopay")
     paperless_before = _count_y(customers, "paperless")
     xref_step = project.store.step("cross_reference")
-    lines: list[tuple[str, Any]] = [
-        ("Biller", project.biller),
-        ("Go-live", d.go_live.isoformat()),
-        ("Maintenance window", f"{d.window_start.isoformat()} to {d.window_end.isoformat()} "
-                               f"({d.window_days} days)"),
-        ("Production BID", project.production_bid),
-        ("Test BID", project.test_bid or "not set"),
-        ("Workbook written", now_iso()),
-        ("", ""),
-        ("Customers before go-live", customers.num_rows),
-        ("Autopay before go-live", autopay_before),
-        ("Paperless before go-live", paperless_before),
+    pm = str(project.setting("pm_name") or "").strip()
+    written = local_time(now_iso()) or datetime.now().replace(microsecond=0)
+    before = [
+        Figure("Customers before go-live", customers.num_rows),
+        Figure("Autopay before go-live", autopay_before),
+        Figure("Paperless before go-live", paperless_before),
     ]
     if xref is not None:
         detail = xref_step[2] if xref_step else {}
-        lines += [("Accounts renumbered (cross-reference)", xref.num_rows)]
-        if "unmatched" in detail:
-            lines += [("Customers not in the cross-reference", int(detail["unmatched"]))]
-    autopay_after = paperless_after = None
+        unmatched = int(detail.get("unmatched", 0) or 0)
+        before += [Figure("Accounts renumbered", xref.num_rows),
+                   Figure("Customers not in the cross-reference", unmatched,
+                          "bad" if unmatched else "")]
+    else:
+        before += [Figure("Accounts renumbered", "after import-xref")]
+    sections = [Section("Before go-live", before)]
+    chart = [ChartRow("Autopay", autopay_before), ChartRow("Paperless", paperless_before)]
     if figures is not None:
         a, p = figures["autopay"], figures["paperless"]
-        autopay_after = int(a["kept"]) + int(a["gained"])
-        paperless_after = int(p["kept"]) + int(p["gained"])
-        lines += [
-            ("", ""),
-            ("Verification", "PRESERVED: nothing lost, gained, changed or missing"
-             if figures["preserved"] else "NOT PRESERVED: see the Exceptions sheet"),
-            ("Customers matched after go-live", figures["matched"]),
-            ("Missing after go-live", figures["missing_after"]),
-            ("Unexpected after go-live", figures["unexpected_after"]),
-            ("Autopay kept", a["kept"]), ("Autopay lost", a["lost"]),
-            ("Autopay gained", a["gained"]),
-            ("Paperless kept", p["kept"]), ("Paperless lost", p["lost"]),
-            ("Paperless gained", p["gained"]),
-            ("Payment method changed", figures["method_changed"]),
-            ("Last 4 changed", figures["last4_changed"]),
+        preserved = bool(figures["preserved"])
+
+        def bad(n: int) -> str:
+            return "bad" if n else ""
+
+        after = [
+            Figure("Verification", "PRESERVED: nothing lost, gained, changed or missing"
+                   if preserved else "NOT PRESERVED: see the Exceptions sheet",
+                   "good" if preserved else "bad"),
+            Figure("Customers matched after go-live", int(figures["matched"])),
+            Figure("Missing after go-live", int(figures["missing_after"]),
+                   bad(int(figures["missing_after"]))),
+            Figure("Unexpected after go-live", int(figures["unexpected_after"]),
+                   bad(int(figures["unexpected_after"]))),
+            Figure("Autopay kept", int(a["kept"])),
+            Figure("Autopay lost", int(a["lost"]), bad(int(a["lost"]))),
+            Figure("Autopay gained", int(a["gained"]), bad(int(a["gained"]))),
+            Figure("Paperless kept", int(p["kept"])),
+            Figure("Paperless lost", int(p["lost"]), bad(int(p["lost"]))),
+            Figure("Paperless gained", int(p["gained"]), bad(int(p["gained"]))),
+            Figure("Payment method changed", int(figures["method_changed"]),
+                   bad(int(figures["method_changed"]))),
+            Figure("Last 4 changed", int(figures["last4_changed"]),
+                   bad(int(figures["last4_changed"]))),
         ]
+        sections.append(Section("After go-live (verification)", after))
+        chart = [
+            ChartRow("Autopay", autopay_before, int(a["kept"]) + int(a["gained"]),
+                     int(a["lost"]), int(a["gained"])),
+            ChartRow("Paperless", paperless_before, int(p["kept"]) + int(p["gained"]),
+                     int(p["lost"]), int(p["gained"])),
+        ]
+    else:
+        sections.append(Section("After go-live (verification)",
+                                [Figure("Verification", "not yet: run convwiz verify")]))
+    about = Section("The conversion", [
+        Figure("Biller", project.biller),
+        Figure("Go-live", d.go_live),
+        Figure("Maintenance window starts", d.window_start),
+        Figure("Maintenance window ends", d.window_end),
+        Figure("Production BID", str(project.production_bid)),
+        Figure("Test BID", str(project.test_bid) if project.test_bid else "not set"),
+        Figure("Prepared by", pm or "not set (convwiz settings --pm-name)"),
+        Figure("Workbook written", written),
+    ])
+    reach = Section("Reaching the customers (Re-registration sheet)",
+                    [Figure(item.title, item.count) for item in lists])
+    subtitle = (f"Prepared by {pm or 'the conversion project manager'} on "
+                f"{written:%Y-%m-%d %H:%M}. Go-live {d.go_live:%A %B %d, %Y}; production BID "
+                f"{project.production_bid}.")
     return Summary(
         title=f"{project.biller}: conversion to Daffron",
-        lines=lines,
-        chart_rows=[("Autopay", autopay_before, autopay_after),
-                    ("Paperless", paperless_before, paperless_after)],
-        notes=notes,
+        subtitle=subtitle, figures=sections, project=[about, reach],
+        chart_rows=chart, notes=notes,
     )
 
 
-def _with_new_numbers(customers: pa.Table, xref: pa.Table | None) -> pa.Table:
-    """The customers in snapshot order with their new account number ('' when none).
-    Accounts the cross-reference has and the snapshot does not are left out: they are no
-    customer of this biller's list (import-xref reported them)."""
-    n = customers.num_rows
-    base = pa.table({
-        "row": pc.cast(customers["row"], pa.int64()),
-        **{c: pc.fill_null(customers[c], "") for c in snapshot.CUSTOMER_COLUMNS},
-    })
-    if xref is None:
-        return base.append_column("new", pa.array([""] * n, pa.string()))
-    where = pc.index_in(base["account"], value_set=xref["old"].combine_chunks(),
-                        skip_nulls=True)
-    new = pc.fill_null(pc.take(xref["new"].combine_chunks(), where), "")
-    return base.append_column("new", new)
-
-
 def _account_mapping(joined: pa.Table, xref: pa.Table | None) -> TableSheet:
-    headers = ["Old Account Number", "New Account Number", "Customer Name", "Email",
-               "Paperless", "Autopay", "Payment Method", "Last 4"]
-    widths = [20, 20, 30, 34, 10, 10, 16, 8]
+    columns = [Column("Old Account Number", 13), Column("New Account Number", 13),
+               Column("Customer Name", 24), Column("Email", 30), Column("Paperless", 9),
+               Column("Autopay", 8), Column("Payment Method", 9), Column("Last 4", 6)]
     if xref is None:
-        return TableSheet("Account Mapping", headers, widths, None, NO_XREF)
+        return TableSheet("Account Mapping", columns, None, NO_XREF)
     table = pa.table({
         "old": joined["account"], "new": joined["new"], "name": joined["name"],
         "email": joined["email"], "paperless": joined["paperless"],
         "autopay": joined["autopay"], "method": joined["method"], "last4": joined["last4"],
     })
-    return TableSheet("Account Mapping", headers, widths, table)
+    return TableSheet("Account Mapping", columns, table, landscape=False, dense=True)
+
+
+EXCEPTION_COLUMNS = [
+    Column("Issue", 18, wrap=True), Column("Old Account Number", 13),
+    Column("New Account Number", 13), Column("Customer Name", 20, wrap=True),
+    Column("Email", 26, wrap=True), Column("Before", 7), Column("After", 7),
+    Column("Snapshot Row", 9, "int"), Column("Post-export Row", 9, "int"),
+    Column("Reason", 30, wrap=True), Column("What to do", 36, wrap=True),
+]
 
 
 def _exceptions(joined: pa.Table, xref: pa.Table | None,
                 details: pa.Table | None) -> TableSheet:
-    headers = ["Issue", "Old Account Number", "New Account Number", "Customer Name", "Email",
-               "Before", "After", "Snapshot Row", "Post-export Row", "Reason",
-               "What to do"]
-    widths = [26, 20, 20, 28, 30, 10, 10, 12, 14, 48, 60]
     if details is not None:
         issue = details["issue"]
+        keys = pa.array(list(ISSUES), pa.string())
         labels = pa.array([ISSUE_LABELS[k] for k in ISSUES], pa.string())
         fixes = pa.array(list(ISSUES.values()), pa.string())
-        where = pc.index_in(issue, value_set=pa.array(list(ISSUES), pa.string()))
+        reasons = pa.array([ISSUE_REASONS.get(k, "") for k in ISSUES], pa.string())
+        where = pc.index_in(issue, value_set=keys)
+        given = pc.fill_null(details["reason"], "")
         table = pa.table({
             "issue": pc.take(labels, where), "old": details["old_account"],
             "new": details["new_account"], "name": details["name"], "email": details["email"],
             "before": details["before"], "after": details["after"],
             "snapshot_row": details["snapshot_row"], "post_row": details["post_row"],
-            "reason": details["reason"], "fix": pc.take(fixes, where),
+            "reason": pc.if_else(pc.equal(given, ""), pc.take(reasons, where), given),
+            "fix": pc.take(fixes, where),
         })
-        return TableSheet("Exceptions", headers, widths, table,
+        return TableSheet("Exceptions", EXCEPTION_COLUMNS, table,
                           "Verification found nothing to report: every customer matched "
                           "with the same flags and payment method")
     if xref is None:
-        return TableSheet("Exceptions", headers, widths, None, NO_XREF)
+        return TableSheet("Exceptions", EXCEPTION_COLUMNS, None, NO_XREF)
     # before verification: the customers the cross-reference left without a new number
     unmatched = joined.filter(pc.equal(joined["new"], ""))
     n = unmatched.num_rows
@@ -224,28 +276,32 @@ def _exceptions(joined: pa.Table, xref: pa.Table | None,
         "fix": pa.array(["Ask the provider for the customer's new account number"] * n,
                         pa.string()),
     })
-    return TableSheet("Exceptions", headers, widths, table,
+    return TableSheet("Exceptions", EXCEPTION_COLUMNS, table,
                       "Every customer has a new account number. " + NO_VERIFY)
 
 
-def _reregistration(joined: pa.Table, xref: pa.Table | None) -> TableSheet:
-    headers = ["Customer Name", "Email", "New Account Number", "Old Account Number",
-               "Notify By", "Paperless", "Autopay"]
-    widths = [30, 34, 20, 20, 26, 10, 10]
-    has_email = pc.not_equal(joined["email"], "")
+def _reregistration(joined: pa.Table) -> TableSheet:
+    """Every customer to notify, with what the outreach lists say about each."""
+    columns = [Column("Customer Name", 24), Column("Email", 28),
+               Column("New Account Number", 13), Column("Old Account Number", 13),
+               Column("Notify By", 12), Column("Autopay By", 11), Column("Paperless", 9)]
+    found = outreach.masks(joined)
     table = pa.table({
         "name": joined["name"], "email": joined["email"], "new": joined["new"],
         "old": joined["account"],
-        "notify": pc.if_else(has_email, "email", "letter (no email on file)"),
-        "paperless": joined["paperless"], "autopay": joined["autopay"],
+        "notify": pc.if_else(found["email"], "email", "mail or phone"),
+        "autopay": pc.if_else(found["autopay_card"], "card",
+                              pc.if_else(found["autopay_bank"], "bank account", "")),
+        "paperless": joined["paperless"],
     })
-    return TableSheet("Re-registration", headers, widths, table,
-                      "No customers in the snapshot")
+    return TableSheet("Re-registration", columns, table, "No customers in the snapshot",
+                      landscape=False, dense=True)
 
 
 def _checklist(project: Project) -> TableSheet:
-    headers = ["Task", "Owner", "Phase", "Status", "Date", "Signed Off By", "Note", "ID"]
-    widths = [70, 10, 14, 10, 22, 20, 40, 28]
+    columns = [Column("Task", 46, wrap=True), Column("Owner", 9), Column("Phase", 12),
+               Column("Status", 7), Column("Date", 14, "datetime"),
+               Column("Signed Off By", 14), Column("Note", 26, wrap=True), Column("ID", 16)]
     rows: dict[str, list[Any]] = {k: [] for k in
                                   ("title", "owner", "phase", "status", "at", "by", "note", "id")}
     for item in checklist.items(project):
@@ -254,14 +310,15 @@ def _checklist(project: Project) -> TableSheet:
                     "note": "this workbook"}
         rows["title"].append(item["title"])
         rows["owner"].append(item["owner"])
-        rows["phase"].append(item["phase"].replace("_", " "))
+        rows["phase"].append(str(item["phase"]).replace("_", " "))
         rows["status"].append("Done" if item["done"] else "Open")
-        rows["at"].append(item["at"] or "")
+        rows["at"].append(item["at"] or None)
         rows["by"].append(item["by"] or "")
         rows["note"].append(item["note"] or "")
         rows["id"].append(item["id"])
-    return TableSheet("Checklist", headers, widths,
-                      pa.table({k: pa.array(v, pa.string()) for k, v in rows.items()}))
+    table = pa.table({k: (local_times(v) if k == "at" else pa.array(v, pa.string()))
+                      for k, v in rows.items()})
+    return TableSheet("Checklist", columns, table, landscape=True)
 
 
 def host_key_settings(project: Project) -> list[tuple[str, str]]:
@@ -277,23 +334,47 @@ def host_key_settings(project: Project) -> list[tuple[str, str]]:
     return [(where + (f" ({key_type})" if key_type else ""), str(fingerprint))]
 
 
+def _detail_words(detail: dict[str, Any]) -> str:
+    """An audit entry's detail as words ("rows: 2,000; step: Flag file"), not JSON."""
+    parts = []
+    for key, value in detail.items():
+        if value is None or value == "":
+            continue
+        shown = f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
+        if isinstance(value, dict):
+            shown = ", ".join(f"{k} {v}" for k, v in value.items())
+        elif isinstance(value, list | tuple):
+            shown = ", ".join(str(v) for v in value)
+        parts.append(f"{key.replace('_', ' ')}: {shown}")
+    return "; ".join(parts)
+
+
 def _audit(project: Project) -> TableSheet:
-    headers = ["Time", "Event", "Kind", "File", "SHA-256", "Rows", "Bytes", "Detail"]
-    widths = [22, 22, 24, 48, 66, 10, 12, 60]
-    events: list[tuple[str, str, str, str, str, int | None, int | None, str]] = []
+    """Every file made, sent or received (with its SHA-256), every recorded action, and the
+    accepted SFTP host key, oldest first, in local time."""
+    columns = [Column("Time", 14, "datetime"), Column("Action", 18, wrap=True),
+               Column("What", 18, wrap=True), Column("File", 30, wrap=True),
+               Column("SHA-256", 34, wrap=True),
+               Column("By", 10), Column("Rows", 8, "int"), Column("Detail", 34, wrap=True)]
+    events: list[tuple[str, str, str, str, str, str, int | None, str]] = []
     for where, fingerprint in host_key_settings(project):
-        events.append(("", "SFTP host key accepted", "host key", where, fingerprint, None,
-                       None, "the provider's server key pinned for every transfer"))
+        events.append(("", "SFTP host key accepted", KIND_WORDS["host key"], where,
+                       fingerprint, "", None,
+                       "the provider's server key, pinned for every transfer"))
     for e in project.store.manifest():
-        events.append((e.at, f"file {e.direction}", e.kind, e.name, e.sha256, e.rows,
-                       e.bytes, json.dumps(e.detail, default=str) if e.detail else ""))
+        events.append((e.at, f"file {e.direction}", KIND_WORDS.get(e.kind, e.kind), e.name,
+                       e.sha256, "convwiz", e.rows,
+                       _detail_words({**e.detail, "bytes": e.bytes})))
     for a in project.store.audit_log():
         if a.action.startswith("file "):
             continue  # the manifest rows above say it with the hash
-        events.append((a.at, a.action, "", "", "", None, None,
-                       f"{a.actor}: {json.dumps(a.detail, default=str)}"))
+        events.append((a.at, a.action, "", "", "", a.actor, None, _detail_words(a.detail)))
     events.sort(key=lambda e: e[0])
-    columns = list(zip(*events)) if events else [()] * len(headers)
-    types = [pa.string()] * 5 + [pa.int64(), pa.int64(), pa.string()]
-    table = pa.table({h: pa.array(list(c), t) for h, c, t in zip(headers, columns, types)})
-    return TableSheet("Audit", headers, widths, table, "Nothing recorded yet")
+    cols = list(zip(*events)) if events else [()] * len(columns)
+    table = pa.table({
+        "time": local_times(list(cols[0])),
+        **{f"c{i}": pa.array(list(cols[i]), pa.string()) for i in range(1, 6)},
+        "rows": pa.array(list(cols[6]), pa.int64()),
+        "detail": pa.array(list(cols[7]), pa.string()),
+    })
+    return TableSheet("Audit", columns, table, "Nothing recorded yet", landscape=True)

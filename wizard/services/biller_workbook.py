@@ -1,238 +1,199 @@
-"""The biller workbook on disk (openpyxl, write-only): the Summary with its chart, then one
-table sheet per list (Account Mapping, Exceptions, Re-registration, Checklist, Audit).
+"""The biller workbook on disk: the Summary (one landscape page: the figures, two charts, the
+dates, the BIDs, who prepared it), then one table sheet per list (Account Mapping,
+Exceptions, Re-registration, Checklist, Audit), written by `services.workbook.Book`.
 
-Every value taken from the data is text and stays text. openpyxl turns a string starting
-with `=` into a formula and one equal to an error code (`#N/A`) into an error cell, and
-refuses control characters; so each batch of rows is screened column-wise with pyarrow
-first, and only the rare rows holding such a value are written cell by cell as explicit
-text cells (`data_type = "s"`, control characters removed). Every other row goes to
-openpyxl as plain strings, which it writes as inline text: that keeps the workbook within a
-whisker of bare openpyxl write-only speed. Sheets past Excel's row limit continue on
-`Title (2)`, ... Header rows are frozen and filtered, columns sized for reading.
+Every value taken from the data is text and stays text (inline strings: never a formula,
+never an error value). Sheets past Excel's row limit continue on `Title (2)`, ...
 
-Arguments are plain data (dataclasses of pyarrow tables and strings), so the GUI may run
+Arguments are plain data (dataclasses of pyarrow tables, strings, dates), so the GUI may run
 this in another process.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
-from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-
 from wizard.progress import NullProgress, Progress, check
-from wizard.services.files import atomic_path
-from wizard.services.workbook import MAX_DATA_ROWS, header_cells
+from wizard.services import workbook as _workbook
+from wizard.services.workbook import Book, Column, TableSheet, clean_text
+
+__all__ = ["SHEETS", "Figure", "Section", "ChartRow", "Summary", "TableSheet", "Column",
+           "Written", "write_biller_workbook"]
 
 SHEETS = ("Summary", "Account Mapping", "Exceptions", "Re-registration", "Checklist", "Audit")
-BATCH_ROWS = 20_000
-_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
-NOTE_FONT = Font(italic=True, color="7F7F7F")
-TITLE_FONT = Font(bold=True, size=14)
-BOLD = Font(bold=True)
+MAX_DATA_ROWS = _workbook.MAX_DATA_ROWS  # tests lower it to see the split
+
+Value = str | int | date | datetime | None
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One line of the Summary: a label and its value; `mood` colours it ("bad", "good")."""
+
+    label: str
+    value: Value
+    mood: str = ""
 
 
 @dataclass
-class TableSheet:
-    """One list sheet: headers, column widths, and the rows as a pyarrow table whose
-    columns are in header order (text columns are written as text, int columns as
-    numbers). `note` is shown instead of rows when there are none."""
-
+class Section:
     title: str
-    headers: list[str]
-    widths: list[int]
-    table: pa.Table | None = None
-    note: str = ""
+    figures: list[Figure]
+
+
+@dataclass(frozen=True)
+class ChartRow:
+    """One enrolment in the charts: counts before and after go-live, lost and gained
+    (None: not known yet, before verification)."""
+
+    measure: str
+    before: int
+    after: int | None = None
+    lost: int | None = None
+    gained: int | None = None
 
 
 @dataclass
 class Summary:
     title: str
-    lines: list[tuple[str, Any]]  # label, value (text or number); ("", "") for a gap
-    chart_rows: list[tuple[str, int, int | None]]  # measure, before, after (None: unknown)
+    subtitle: str
+    figures: list[Section]  # the conversion's figures (left)
+    project: list[Section]  # the project: dates, BIDs, who prepared it, outreach (right)
+    chart_rows: list[ChartRow]
     notes: list[str] = field(default_factory=list)
 
 
-def safe_text_cell(ws: WriteOnlyWorksheet, value: Any) -> Any:
-    """A value as openpyxl must see it to keep it data: text cells stay text."""
-    if value is None or not isinstance(value, str):
-        return value
-    cell = WriteOnlyCell(ws, value=None)
-    cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell.data_type = "s"
-    return cell
+@dataclass(frozen=True)
+class Written:
+    sheets: list[str]
+    rows: dict[str, int]
 
 
-def _risky_rows(batch: pa.RecordBatch) -> list[int]:
-    """Rows of the batch holding a value openpyxl would not keep as plain text."""
-    mask = None
-    for col in batch.columns:
-        if not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
-            continue
-        col = pc.fill_null(col, "")
-        hit = pc.or_(
-            pc.or_(pc.starts_with(col, "="), pc.is_in(col, value_set=pa.array(ERROR_CODES))),
-            pc.match_substring_regex(col, _ILLEGAL),
-        )
-        mask = hit if mask is None else pc.or_(mask, hit)
-    if mask is None:
-        return []
-    return [int(i) for i in pc.indices_nonzero(mask).to_pylist()]
+# columns of the Summary: A labels, B values (the chart's table uses B to E), G labels, H values
+_WIDTHS = {0: 34, 1: 13, 2: 13, 3: 13, 4: 13, 5: 2, 6: 38, 7: 30}
+_CHART_W, _CHART_H = 500, 250
 
 
-def _start_sheet(wb: Workbook, title: str, headers: Sequence[str],
-                 widths: Sequence[int]) -> WriteOnlyWorksheet:
-    ws = wb.create_sheet(title[:31])
-    ws.freeze_panes = "A2"
-    for i, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = w
-    ws.append(header_cells(ws, headers))
-    return ws
+def _write_value(book: Book, ws: Any, row: int, col: int, figure: Figure,
+                 span: int = 0) -> None:
+    f = book.formats
+    if span and isinstance(figure.value, str):  # a sentence: across the block, one fill
+        ws.merge_range(row, col, row, col + span, "", f.get(figure.mood) or f["value"])
+    mood = f.get(figure.mood) if figure.mood else None
+    value = figure.value
+    if value is None:
+        ws.write_string(row, col, "", mood or f["value"])
+    elif isinstance(value, datetime):
+        ws.write_datetime(row, col, value, f["datetime"])
+    elif isinstance(value, date):
+        ws.write_datetime(row, col, datetime(value.year, value.month, value.day), f["date"])
+    elif isinstance(value, int):
+        ws.write_number(row, col, value, mood or f["value_int"])
+    else:
+        ws.write_string(row, col, clean_text(str(value)), mood or f["value"])
 
 
-def _finish_sheet(ws: WriteOnlyWorksheet, ncols: int, rows: int) -> None:
-    # the filter covers the data, so Excel filters all of it; written at close
-    ws.auto_filter.ref = f"A1:{get_column_letter(max(ncols, 1))}{rows + 1}"
-
-
-def write_table_sheet(wb: Workbook, sheet: TableSheet, progress: Progress, done: int = 0,
-                      total: int = 0) -> list[str]:
-    """Write one list sheet (split past Excel's row limit); return the sheet titles."""
-    ncols = len(sheet.headers)
-    ws = _start_sheet(wb, sheet.title, sheet.headers, sheet.widths)
-    titles = [ws.title]
-    table = sheet.table
-    if table is None or table.num_rows == 0:
-        if sheet.note:
-            note = WriteOnlyCell(ws, value=sheet.note)
-            note.data_type = "s"
-            note.font = NOTE_FONT
-            ws.append([note])
-        _finish_sheet(ws, ncols, 1 if sheet.note else 0)
-        return titles
-    part, in_sheet = 1, 0
-    for batch in table.to_batches(max_chunksize=BATCH_ROWS):
-        check(progress)
-        risky = set(_risky_rows(batch))
-        columns = [c.to_pylist() for c in batch.columns]
-        for i, row in enumerate(zip(*columns)):
-            if in_sheet == MAX_DATA_ROWS:
-                _finish_sheet(ws, ncols, in_sheet)
-                part += 1
-                in_sheet = 0
-                ws = _start_sheet(wb, f"{sheet.title} ({part})", sheet.headers, sheet.widths)
-                titles.append(ws.title)
-            if i in risky:
-                ws.append([safe_text_cell(ws, v) for v in row])
-            else:
-                ws.append(row)
-            in_sheet += 1
-        done += batch.num_rows
-        progress.report(done, total, f"writing {sheet.title}")
-    _finish_sheet(ws, ncols, in_sheet)
-    return titles
-
-
-def _summary_sheet(wb: Workbook, summary: Summary) -> None:
-    ws = wb.create_sheet("Summary")
-    ws.column_dimensions["A"].width = 34
-    ws.column_dimensions["B"].width = 44
-    ws.column_dimensions["C"].width = 14
-    title = WriteOnlyCell(ws, value=None)
-    title.value = summary.title
-    title.data_type = "s"
-    title.font = TITLE_FONT
-    ws.append([title])
-    ws.append([])
-    row = 2
-    for label, value in summary.lines:
+def _sections(book: Book, ws: Any, row: int, col: int, sections: Sequence[Section],
+              span: int = 0) -> int:
+    f = book.formats
+    for section in sections:
+        ws.write_string(row, col, section.title, f["section"])
+        for extra in range(1, span + 2):
+            ws.write_blank(row, col + extra, None, f["section"])
         row += 1
-        if not label:
-            ws.append([])
-            continue
-        head = WriteOnlyCell(ws, value=None)
-        head.value = label
-        head.data_type = "s"
-        head.font = BOLD
-        ws.append([head, safe_text_cell(ws, value) if isinstance(value, str) else value])
-    ws.append([])
-    row += 1
-    # the chart's data: a small table the chart points at
-    ws.append(header_cells(ws, ["Enrolment", "Before go-live", "After go-live"]))
-    row += 1
-    first = row + 1
-    for measure, before, after in summary.chart_rows:
-        ws.append([safe_text_cell(ws, measure), before, after])
-        row += 1
-    last = row
-    if summary.notes:
-        ws.append([])
-        row += 1
-        for note in summary.notes:
-            cell = WriteOnlyCell(ws, value=None)
-            cell.value = note
-            cell.data_type = "s"
-            cell.font = NOTE_FONT
-            ws.append([cell])
+        for figure in section.figures:
+            ws.write_string(row, col, figure.label, f["label"])
+            _write_value(book, ws, row, col + 1, figure, span)
             row += 1
-    chart = BarChart()
-    chart.type = "col"
-    chart.title = "Autopay and paperless, before and after go-live"
-    chart.y_axis.title = "Customers"
-    chart.height, chart.width = 8, 16
-    data = Reference(ws, min_col=2, max_col=3, min_row=first - 1, max_row=last)
-    cats = Reference(ws, min_col=1, min_row=first, max_row=last)
-    chart.add_data(data, titles_from_data=True)
-    chart.set_categories(cats)
-    ws.add_chart(chart, "E3")
+        row += 1
+    return row
+
+
+def _summary_sheet(book: Book, summary: Summary) -> None:
+    f = book.formats
+    ws = book.sheet("Summary")
+    for col, width in _WIDTHS.items():
+        ws.set_column(col, col, width)
+    ws.write_string(0, 0, clean_text(summary.title), f["title"])
+    ws.set_row(0, 21)
+    ws.write_string(1, 0, clean_text(summary.subtitle), f["note"])
+    left = _sections(book, ws, 3, 0, summary.figures, span=3)
+    right = _sections(book, ws, 3, 6, summary.project)
+    row = max(left, right)
+
+    # the charts' table: every figure the charts draw is also a number on the page
+    heads = ["Enrolment", "Before go-live", "After go-live", "Lost", "Gained"]
+    ws.write_row(row, 0, heads, f["header"])
+    first = row + 1
+    for i, c in enumerate(summary.chart_rows):
+        r = first + i
+        ws.write_string(r, 0, c.measure, f["label"])
+        for j, v in enumerate((c.before, c.after, c.lost, c.gained), start=1):
+            if v is None:
+                ws.write_string(r, j, "not yet", f["note"])
+            else:
+                ws.write_number(r, j, v, f["int"])
+    last = first + len(summary.chart_rows) - 1
+    row = last + 2
+
+    def chart(title: str, series: Sequence[tuple[int, str]]) -> Any:
+        ch = book.book.add_chart({"type": "column"})
+        for col, colour in series:
+            ch.add_series({
+                "name": ["Summary", first - 1, col],
+                "categories": ["Summary", first, 0, last, 0],
+                "values": ["Summary", first, col, last, col],
+                "fill": {"color": colour}, "border": {"none": True}, "gap": 60,
+                "data_labels": {"value": True, "num_format": "#,##0", "position": "outside_end",
+                                "font": {"size": 9, "bold": True}},
+            })
+        ch.set_title({"name": title, "name_font": {"size": 11, "bold": True}})
+        ch.set_y_axis({"min": 0, "num_format": "#,##0", "major_gridlines": {
+            "visible": True, "line": {"color": "#D9D9D9"}}, "num_font": {"size": 8},
+            "name": "Customers", "name_font": {"size": 9, "bold": False}})
+        ch.set_x_axis({"num_font": {"size": 9}})
+        ch.set_legend({"position": "bottom", "font": {"size": 9}})
+        ch.set_size({"width": _CHART_W, "height": _CHART_H})
+        return ch
+
+    ws.insert_chart(row, 0, chart("Enrolled before and after go-live",
+                                  [(1, "#1F4E79"), (2, "#5B9BD5")]),
+                    {"x_offset": 2, "y_offset": 4, "object_position": 3})
+    ws.insert_chart(row, 0, chart("Lost and gained at go-live (every one counts)",
+                                  [(3, "#C00000"), (4, "#548235")]),
+                    {"x_offset": _CHART_W + 30, "y_offset": 4, "object_position": 3})
+    row += _CHART_H // 16 + 2
+    for note in summary.notes:
+        ws.write_string(row, 0, clean_text(note), f["note"])
+        row += 1
+    book.print_setup(ws, landscape=True)
+    ws.set_margins(left=0.4, right=0.4, top=0.4, bottom=0.6)
+    ws.center_horizontally()
+    ws.fit_to_pages(1, 1)
+    ws.print_area(0, 0, max(row, 1), max(_WIDTHS))
+    ws.hide_gridlines(2)
+    ws.activate()
 
 
 def write_biller_workbook(path: Path, summary: Summary, sheets: Sequence[TableSheet],
-                          progress: Progress | None = None) -> dict[str, Any]:
+                          progress: Progress | None = None, biller: str = "") -> Written:
     """Write the workbook atomically (0600). Returns the sheet titles and row counts."""
     progress = progress or NullProgress()
-    total = sum(s.table.num_rows for s in sheets if s.table is not None)
-    wb = Workbook(write_only=True)
+    book = Book(biller or summary.title)
     titles = ["Summary"]
     rows: dict[str, int] = {}
-    done = 0
     try:
-        _summary_sheet(wb, summary)
+        _summary_sheet(book, summary)
         for sheet in sheets:
-            titles.extend(write_table_sheet(wb, sheet, progress, done, total))
-            n = sheet.table.num_rows if sheet.table is not None else 0
-            rows[sheet.title] = n
-            done += n
+            titles.extend(book.table_sheet(sheet, MAX_DATA_ROWS))
+            rows[sheet.title] = sheet.rows
         check(progress)
-        progress.report(total, total, f"saving {path.name}")
-        with atomic_path(path) as tmp:
-            wb.save(tmp)
+        book.save(path, progress, lambda _part: f"writing {path.name}")
     except BaseException:
-        _discard(wb)
+        book.discard()
         raise
-    return {"sheets": titles, "rows": rows}
-
-
-def _discard(wb: Workbook) -> None:
-    """Close an abandoned write-only workbook in order and remove its temporary files
-    (they hold customer data; left to the garbage collector they linger and complain)."""
-    for ws in wb.worksheets:
-        with contextlib.suppress(Exception):
-            if not ws.closed:
-                ws.close()
-        writer = getattr(ws, "_writer", None)
-        if writer is not None:
-            with contextlib.suppress(Exception):
-                writer.cleanup()
+    return Written(titles, rows)

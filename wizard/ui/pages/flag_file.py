@@ -74,8 +74,8 @@ def read_findings_workbook(path: Path) -> Any:
     from wizard.core.reader import read_table
 
     table = read_table(path, "Findings").data
-    columns = [table.column(i) for i in range(min(len(FINDING_COLUMNS), table.num_columns))]
-    result = pa.table(dict(zip(FINDING_COLUMNS, columns)))
+    # by header: the sheet also names the account and the customer between Row and Field
+    result = pa.table({name: table.column(name) for name in FINDING_COLUMNS})
     result = result.set_column(3, "Severity", pc.utf8_lower(result.column("Severity")))
     return readable_findings(result)
 

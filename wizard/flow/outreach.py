@@ -1,0 +1,149 @@
+"""The biller's outreach lists: who to tell about the conversion, and how.
+
+From the customer snapshot and (once imported) the cross-reference: customers to notify by
+email, customers with no email (to reach by mail or phone), autopay by card and autopay by
+bank account (they see different things when they register again), and paperless
+customers. Each list has the customer's name, old and new account number and email.
+
+`convwiz outreach` writes them as CSV to `reports/outreach/` (0600, in the manifest); the
+biller workbook counts them on its Summary and marks them on its Re-registration sheet.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from wizard.errors import NotReady
+from wizard.flow import snapshot, steps
+from wizard.flow.project import Project
+from wizard.progress import NullProgress, Progress, check
+from wizard.services.csvfile import write_csv
+
+log = logging.getLogger("wizard.outreach")
+KIND = "outreach_list"
+HEADER = ["Customer Name", "Old Account Number", "New Account Number", "Email"]
+# a list opened in a spreadsheet: text starting like a formula is shown, never run
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+@dataclass(frozen=True)
+class OutreachList:
+    key: str
+    title: str  # plain words, as on the Summary
+    file_name: str
+    rows: pa.Table  # name, old, new, email (text)
+
+    @property
+    def count(self) -> int:
+        return self.rows.num_rows
+
+
+@dataclass(frozen=True)
+class OutreachFile:
+    key: str
+    title: str
+    path: Path
+    rows: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class OutreachResult:
+    folder: Path
+    files: list[OutreachFile]
+
+    def as_json(self) -> dict[str, object]:
+        return {"folder": str(self.folder),
+                "lists": {f.key: {"path": str(f.path), "rows": f.rows} for f in self.files}}
+
+
+LISTS = (
+    ("email", "Customers to notify by email", "notify_by_email.csv"),
+    ("no_email", "Customers with no email (mail or phone)", "no_email.csv"),
+    ("autopay_card", "Autopay by card", "autopay_by_card.csv"),
+    ("autopay_bank", "Autopay by bank account", "autopay_by_bank_account.csv"),
+    ("paperless", "Paperless customers", "paperless.csv"),
+)
+
+
+def with_new_numbers(customers: pa.Table, xref: pa.Table | None) -> pa.Table:
+    """The customers in snapshot order with their new account number ('' when none).
+    Accounts the cross-reference has and the snapshot does not are left out: they are no
+    customer of this biller's list (import-xref reported them)."""
+    n = customers.num_rows
+    base = pa.table({
+        "row": pc.cast(customers["row"], pa.int64()),
+        **{c: pc.fill_null(customers[c], "") for c in snapshot.CUSTOMER_COLUMNS},
+    })
+    if xref is None:
+        return base.append_column("new", pa.array([""] * n, pa.string()))
+    where = pc.index_in(base["account"], value_set=xref["old"].combine_chunks(),
+                        skip_nulls=True)
+    new = pc.fill_null(pc.take(xref["new"].combine_chunks(), where), "")
+    return base.append_column("new", new)
+
+
+def masks(joined: pa.Table) -> dict[str, pa.ChunkedArray]:
+    has_email = pc.not_equal(joined["email"], "")
+    autopay = pc.equal(joined["autopay"], "Y")
+    return {
+        "email": has_email,
+        "no_email": pc.invert(has_email),
+        "autopay_card": pc.and_(autopay, pc.equal(joined["method"], "card")),
+        "autopay_bank": pc.and_(autopay, pc.equal(joined["method"], "check")),
+        "paperless": pc.equal(joined["paperless"], "Y"),
+    }
+
+
+def lists(joined: pa.Table) -> list[OutreachList]:
+    """The five lists, each in snapshot order."""
+    found = masks(joined)
+    out = []
+    for key, title, file_name in LISTS:
+        chosen = joined.filter(found[key])
+        rows = pa.table({"name": chosen["name"], "old": chosen["account"],
+                         "new": chosen["new"], "email": chosen["email"]})
+        out.append(OutreachList(key, title, file_name, rows))
+    return out
+
+
+def load_joined(project: Project) -> tuple[pa.Table, pa.Table | None]:
+    """(customers with their new numbers, the cross-reference or None)."""
+    if not snapshot.exists(project, snapshot.CUSTOMERS):
+        raise NotReady("the outreach lists need the flag file's customer snapshot: run "
+                       "`convwiz export-flags` first")
+    customers = snapshot.load(project, snapshot.CUSTOMERS)
+    xref = (snapshot.load(project, snapshot.CROSS_REFERENCE)
+            if snapshot.exists(project, snapshot.CROSS_REFERENCE) else None)
+    return with_new_numbers(customers, xref), xref
+
+
+def _shown_as_text(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """A value a spreadsheet would run as a formula gets a leading apostrophe."""
+    risky = pc.is_in(pc.utf8_slice_codeunits(column, 0, 1), value_set=pa.array(_FORMULA_START))
+    return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
+
+
+def write_outreach(project: Project, progress: Progress | None = None) -> OutreachResult:
+    """`convwiz outreach`: write the five lists to reports/outreach/."""
+    progress = progress or NullProgress()
+    with project.writing("outreach"):
+        steps.require(project, "report")  # the same prerequisite: the flag file
+        joined, xref = load_joined(project)
+        folder = project.reports / "outreach"
+        files = []
+        for item in lists(joined):
+            check(progress)
+            path = folder / item.file_name
+            table = pa.table({k: _shown_as_text(item.rows[k]) for k in item.rows.column_names})
+            digest = write_csv(path, HEADER, table, progress, f"writing {item.file_name}")
+            project.record_made(path, KIND, rows=item.count, sha256=digest, list=item.key)
+            files.append(OutreachFile(item.key, item.title, path, item.count, digest))
+        log.info("wrote %s outreach lists to %s%s", len(files), project.relative(folder),
+                 "" if xref is not None else " (no cross-reference yet: new numbers empty)")
+        return OutreachResult(folder, files)
