@@ -78,4 +78,4 @@ def calendar_bytes(project: Project, now: datetime | None = None) -> bytes:
         event.add("description", e.description)
         event.add("transp", "TRANSPARENT")  # a reminder, not a meeting that fills the day
         calendar.add_component(event)
-    return calendar.to_ical()
+    return bytes(calendar.to_ical())

@@ -40,7 +40,7 @@ class OutreachList:
 
     @property
     def count(self) -> int:
-        return self.rows.num_rows
+        return int(self.rows.num_rows)
 
 
 @dataclass(frozen=True)
