@@ -183,49 +183,98 @@ def _starts_like_formula(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.is_in(first, value_set=pa.array(["=", "+", "-", "@"]))
 
 
+@dataclass(frozen=True)
+class _Export:
+    """The customer export's columns as the checks read them (trimmed, never null)."""
+
+    table: Table
+    columns: dict[str, str]  # field -> the file's column
+    name: pa.ChunkedArray
+    account: pa.ChunkedArray
+    email: pa.ChunkedArray
+
+    @classmethod
+    def of(cls, table: Table, columns: dict[str, str]) -> _Export:
+        data = table.data
+        return cls(table, columns, _clean(data.column(columns["name"])),
+                   _clean(data.column(columns["account"])), _clean(data.column(columns["email"])))
+
+    @property
+    def rows(self) -> pa.Array:
+        return self.table.row_numbers
+
+    def raw(self, field: str) -> pa.ChunkedArray:
+        return self.table.data.column(self.columns[field])
+
+
 def prepare(table: Table, mapping: Mapping[str, str] | None = None,
             progress: Progress | None = None) -> Prepared:
     """Normalise and check the customer export (see the contract's reading rules)."""
     progress = progress or NullProgress()
-    columns = detect_columns(table.data.column_names, mapping, table.path)
-    data = table.data
-    rows = table.row_numbers
-    n = data.num_rows
+    export = _Export.of(table, detect_columns(table.data.column_names, mapping, table.path))
     findings = Findings()
     steps = 9
 
-    # 1. a full card number anywhere in the file: every column, not just the seven. The
-    #    scan runs on a second thread (pyarrow releases the GIL) while the values are read.
+    # a full card number anywhere in the file (every column, not just the seven) and the
+    # count of distinct accounts run on a second thread (pyarrow releases the GIL)
     progress.report(0, steps, "looking for full card numbers")
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="card-scan")
-    account_column = data.column(columns["account"])
+    data = table.data
     card_scan = pool.submit(lambda: [(name, card_cells(data.column(name)))
                                      for name in data.column_names])
-    distinct = pool.submit(
-        lambda: pc.count_distinct(pc.utf8_trim_whitespace(account_column)).as_py())
+    distinct = pool.submit(lambda: pc.count_distinct(export.account).as_py())
     pool.shutdown(wait=False)
 
     progress.report(1, steps, "reading names and account numbers")
-    name = _clean(data.column(columns["name"]))
-    account = _clean(data.column(columns["account"]))
-    email = _clean(data.column(columns["email"]))
+    check(progress)
+    _check_accounts(export, findings)
+    progress.report(2, steps, "reading paperless and autopay flags")
+    paperless, autopay = _read_flags(export, findings)
+    check(progress)
+    progress.report(3, steps, "reading payment methods")
+    method = _read_method(export, findings)
+    card_mask = _full_cards(export, card_scan.result(), findings)
+    check(progress)
+    progress.report(4, steps, "reading last-4 digits")
+    last4 = _read_last4(export, card_mask, findings)
+    check(progress)
+    progress.report(5, steps, "checking emails and enrolments")
+    _content_warnings(export, paperless, autopay, method, last4, findings)
     check(progress)
 
-    # 2. account numbers: text, never empty, never spreadsheet-mangled
+    customers = pa.table({
+        "row": export.rows, "name": export.name, "account": export.account,
+        "email": export.email, "paperless": paperless, "autopay": autopay, "method": method,
+        "last4": last4,
+    })
+    progress.report(6, steps, "looking for duplicate accounts")
+    removed = 0
+    if distinct.result() != customers.num_rows:
+        customers, removed = _duplicates(customers, findings)
+    progress.report(steps, steps, "checked")
+    # every finding names the row's account and customer, as the file has them
+    findings.identify(export.rows, pc.utf8_trim_whitespace(export.raw("account")),
+                      pc.utf8_trim_whitespace(export.raw("name")))
+    return Prepared(customers, findings, export.columns, removed)
+
+
+def _check_accounts(export: _Export, findings: Findings) -> None:
+    """Account numbers: text, never empty, never spreadsheet-mangled; and rows that are not
+    customers: a report's footer ("Total", "Count") or a row with nothing of a customer in
+    it (name, email and flags all empty)."""
+    rows, name, account, email = export.rows, export.name, export.account, export.email
     _add(findings, pc.equal(account, ""), rows, account, "account", BLOCKING,
          "the account number is empty",
          "Fill in the customer's UTI account number or remove the row")
     _add(findings, pc.match_substring_regex(account, MANGLED_NUMBER), rows, account, "account",
          BLOCKING, MANGLED_RULE, MANGLED_FIX)
 
-    # 2b. rows that are not customers: a report's footer ("Total", "Count") or a row with
-    #     nothing of a customer in it (name, email and flags all empty)
     def summary(column: pa.ChunkedArray) -> pa.ChunkedArray:
         words = pc.replace_substring_regex(pc.utf8_lower(column), r"[\s:.]+$", "")
         return pc.is_in(words, value_set=pa.array(SUMMARY_WORDS))
 
-    no_flags = pc.and_(pc.equal(_clean(data.column(columns["paperless"])), ""),
-                       pc.equal(_clean(data.column(columns["autopay"])), ""))
+    no_flags = pc.and_(pc.equal(_clean(export.raw("paperless")), ""),
+                       pc.equal(_clean(export.raw("autopay")), ""))
     nothing = pc.and_(pc.and_(pc.equal(name, ""), pc.equal(email, "")), no_flags)
     # "Total" as the account, or as the name of a row with no email and no flags
     summary_word = pc.or_(summary(account),
@@ -239,44 +288,53 @@ def prepare(table: Table, mapping: Mapping[str, str] | None = None,
          WARNING, "the customer name is empty",
          "Fill in the customer's name: the biller needs it to reach the customer")
 
-    # 3. flags
-    progress.report(2, steps, "reading paperless and autopay flags")
-    paperless, bad_paperless = normalise_flag(data.column(columns["paperless"]))
-    autopay, bad_autopay = normalise_flag(data.column(columns["autopay"]))
-    _add(findings, bad_paperless, rows, _clean(data.column(columns["paperless"])), "paperless",
-         BLOCKING, "Paperless is not a yes/no value",
-         "Use Y or N (yes/no, true/false, 1/0, enrolled/not enrolled are read too)")
-    _add(findings, bad_autopay, rows, _clean(data.column(columns["autopay"])), "autopay",
-         BLOCKING, "Autopay is not a yes/no value",
-         "Use Y or N (yes/no, true/false, 1/0, enrolled/not enrolled are read too)")
-    check(progress)
 
-    # 4. payment method
-    progress.report(3, steps, "reading payment methods")
-    method, bad_method = normalise_method(data.column(columns["method"]))
-    _add(findings, bad_method, rows, _clean(data.column(columns["method"])), "method",
+def _read_flags(export: _Export, findings: Findings) -> tuple[pa.ChunkedArray,
+                                                               pa.ChunkedArray]:
+    """(paperless, autopay) as Y/N; an unrecognised value blocks."""
+    out = []
+    for field, label in (("paperless", "Paperless"), ("autopay", "Autopay")):
+        flag, bad = normalise_flag(export.raw(field))
+        _add(findings, bad, export.rows, _clean(export.raw(field)), field, BLOCKING,
+             f"{label} is not a yes/no value",
+             "Use Y or N (yes/no, true/false, 1/0, enrolled/not enrolled are read too)")
+        out.append(flag)
+    return out[0], out[1]
+
+
+def _read_method(export: _Export, findings: Findings) -> pa.ChunkedArray:
+    method, bad_method = normalise_method(export.raw("method"))
+    _add(findings, bad_method, export.rows, _clean(export.raw("method")), "method",
          BLOCKING, "the payment method type is not card or check",
          "Use card (credit, debit, Visa, ...) or check (checking, savings, ACH, ...), "
          "or leave it empty when no method is on file")
+    return method
 
+
+def _full_cards(export: _Export, hits_by_column: list[tuple[str, list[int]]],
+                findings: Findings) -> pa.Array:
+    """One blocking finding per cell holding a full card number, shown masked; the mask of
+    rows that hold one."""
+    table = export.table
     card_rows: set[int] = set()
-    for column_name, hits in card_scan.result():
+    for column_name, hits in hits_by_column:
         for i in hits:
             card_rows.add(i)
-            findings.add(table.source_row(i), _label_for(column_name, columns),
-                         mask_cards_in_text(data.column(column_name)[i].as_py()), BLOCKING,
-                         "a full card number is in the file",
+            findings.add(table.source_row(i), _label_for(column_name, export.columns),
+                         mask_cards_in_text(table.data.column(column_name)[i].as_py()),
+                         BLOCKING, "a full card number is in the file",
                          "Remove the card number from the export: only the last 4 digits "
                          "may be sent")
-    card_flags = np.zeros(n, dtype=bool)
+    card_flags = np.zeros(table.num_rows, dtype=bool)
     card_flags[list(card_rows)] = True
-    card_mask = bool_array(card_flags)
-    check(progress)
+    return bool_array(card_flags)
 
-    # 5. last 4: masked forms (****1234, XXXX-1234) give their digits; 1-3 digits are
-    #    padded (spreadsheets drop leading zeros); more than 4 digits is blocking
-    progress.report(4, steps, "reading last-4 digits")
-    raw_last4 = _clean(data.column(columns["last4"]))
+
+def _read_last4(export: _Export, card_mask: pa.Array, findings: Findings) -> pa.ChunkedArray:
+    """Masked forms (****1234, XXXX-1234) give their digits; 1-3 digits are padded
+    (spreadsheets drop leading zeros); more than 4 digits is blocking."""
+    rows = export.rows
+    raw_last4 = _clean(export.raw("last4"))
     digits = raw_last4
     if not pc.all(pc.match_substring_regex(raw_last4, r"^[0-9]*$")).as_py():
         digits = pc.replace_substring_regex(raw_last4, r"^[*xX#•.\s-]+", "")
@@ -296,18 +354,19 @@ def prepare(table: Table, mapping: Mapping[str, str] | None = None,
          "Last 4 has fewer than four digits; padded with leading zeros",
          "Check the value: spreadsheets drop leading zeros (42 becomes 0042)")
     last4 = pc.if_else(short, pc.utf8_lpad(digits, 4, "0"), digits)
-    last4 = pc.if_else(is_digits, last4, "")
-    check(progress)
+    return pc.if_else(is_digits, last4, "")
 
-    # 6. warnings about content
-    progress.report(5, steps, "checking emails and enrolments")
+
+def _content_warnings(export: _Export, paperless: pa.ChunkedArray, autopay: pa.ChunkedArray,
+                      method: pa.ChunkedArray, last4: pa.ChunkedArray,
+                      findings: Findings) -> None:
+    rows, email = export.rows, export.email
     bad_email = pc.and_(pc.not_equal(email, ""),
                         pc.invert(pc.match_substring_regex(email, _EMAIL_OK)))
     _add(findings, bad_email, rows, email, "email", WARNING, "the email address is not valid",
          "Correct the address, or the customer will miss the re-registration notice")
-    paperless_y = pc.equal(paperless, "Y")
-    _add(findings, pc.and_(paperless_y, pc.equal(email, "")), rows, email, "paperless",
-         WARNING, "paperless without an email address",
+    _add(findings, pc.and_(pc.equal(paperless, "Y"), pc.equal(email, "")), rows, email,
+         "paperless", WARNING, "paperless without an email address",
          "Add the customer's email or they will receive no bill")
     _add(findings, pc.and_(pc.equal(autopay, "Y"), pc.equal(method, "")), rows, method,
          "autopay", WARNING, "autopay without a payment method",
@@ -317,63 +376,58 @@ def prepare(table: Table, mapping: Mapping[str, str] | None = None,
          "autopay with a payment method but no last 4 digits",
          "Add the last four digits of the customer's default card or bank account, so the "
          "customer can recognise it when re-registering")
-    for field, col in (("name", name), ("account", account), ("email", email)):
+    for field, col in (("name", export.name), ("account", export.account), ("email", email)):
         _add(findings, _starts_like_formula(col), rows, col, field,
              WARNING, "the text begins with = + - or @ (a spreadsheet may run it as a formula)",
              "Check the value; it is sent as text, never as a formula")
-    check(progress)
 
-    customers = pa.table({
-        "row": rows, "name": name, "account": account, "email": email,
-        "paperless": paperless, "autopay": autopay, "method": method, "last4": last4,
-    })
 
-    # 7. duplicates: identical rows collapse (warning); one account with different values
-    #    is blocking. Only accounts seen more than once reach Python.
-    progress.report(6, steps, "looking for duplicate accounts")
-    removed = 0
-    repeated: pa.Array = pa.array([], pa.string())
-    if distinct.result() != n:
-        counts = customers.group_by("account").aggregate([("account", "count")])
-        repeated = counts.filter(pc.greater(counts["account_count"], 1))["account"]
-    if len(repeated):
-        dup_mask = pc.is_in(customers["account"], value_set=repeated)
-        dup_idx = _indices(dup_mask).to_pylist()
-        subset = customers.take(pa.array(dup_idx, pa.int64())).to_pylist()
-        drop: list[int] = []
-        by_account: dict[str, list[tuple[int, dict[str, object]]]] = {}
-        for i, rec in zip(dup_idx, subset):
-            by_account.setdefault(str(rec["account"]), []).append((i, rec))
-        for acct, members in by_account.items():
-            if acct == "":
-                continue  # empty accounts are already blocking, one finding each
-            seen: dict[tuple[object, ...], int] = {}
-            for i, rec in members:
-                key = tuple(rec[f] for f in FIELDS)
-                if key in seen:
-                    drop.append(i)
-                    findings.add(int(rec["row"]), "account", acct, WARNING,  # type: ignore[call-overload]
-                                 "exact duplicate row; collapsed to one",
-                                 f"Nothing to do: the same as row {seen[key]}, sent once")
-                else:
-                    seen[key] = int(rec["row"])  # type: ignore[call-overload]
-            if len(seen) > 1:
-                first_rows = ", ".join(str(r) for r in seen.values())
-                for row in seen.values():
-                    findings.add(row, "account", acct, BLOCKING,
-                                 "the same account is on several rows with different values",
-                                 f"Rows {first_rows}: keep one row for the account with the "
-                                 "right values and remove the others")
-        if drop:
-            keep = np.ones(n, dtype=bool)
-            keep[drop] = False
-            customers = customers.filter(bool_array(keep))
-            removed = len(drop)
-    progress.report(steps, steps, "checked")
-    # every finding names the row's account and customer, as the file has them
-    findings.identify(rows, pc.utf8_trim_whitespace(data.column(columns["account"])),
-                      pc.utf8_trim_whitespace(data.column(columns["name"])))
-    return Prepared(customers, findings, columns, removed)
+def _duplicates(customers: pa.Table, findings: Findings) -> tuple[pa.Table, int]:
+    """Identical rows collapse (a warning); one account with different values blocks. Only
+    accounts seen more than once reach Python. (customers, rows removed)."""
+    counts = customers.group_by("account").aggregate([("account", "count")])
+    repeated = counts.filter(pc.greater(counts["account_count"], 1))["account"]
+    if not len(repeated):
+        return customers, 0
+    dup_idx = _indices(pc.is_in(customers["account"], value_set=repeated)).to_pylist()
+    subset = customers.take(pa.array(dup_idx, pa.int64())).to_pylist()
+    by_account: dict[str, list[tuple[int, dict[str, object]]]] = {}
+    for i, rec in zip(dup_idx, subset):
+        by_account.setdefault(str(rec["account"]), []).append((i, rec))
+    drop: list[int] = []
+    for acct, members in by_account.items():
+        if acct != "":  # empty accounts are already blocking, one finding each
+            drop += _one_account(acct, members, findings)
+    if not drop:
+        return customers, 0
+    keep = np.ones(customers.num_rows, dtype=bool)
+    keep[drop] = False
+    return customers.filter(bool_array(keep)), len(drop)
+
+
+def _one_account(acct: str, members: list[tuple[int, dict[str, object]]],
+                 findings: Findings) -> list[int]:
+    """The rows of one repeated account: exact repeats to drop (warned), and every row of
+    an account with different values blocking."""
+    drop = []
+    seen: dict[tuple[object, ...], int] = {}
+    for i, rec in members:
+        key = tuple(rec[f] for f in FIELDS)
+        row = int(str(rec["row"]))
+        if key in seen:
+            drop.append(i)
+            findings.add(row, "account", acct, WARNING, "exact duplicate row; collapsed to one",
+                         f"Nothing to do: the same as row {seen[key]}, sent once")
+        else:
+            seen[key] = row
+    if len(seen) > 1:
+        first_rows = ", ".join(str(r) for r in seen.values())
+        for row in seen.values():
+            findings.add(row, "account", acct, BLOCKING,
+                         "the same account is on several rows with different values",
+                         f"Rows {first_rows}: keep one row for the account with the "
+                         "right values and remove the others")
+    return drop
 
 
 def _label_for(column: str, columns: Mapping[str, str]) -> str:
