@@ -24,7 +24,7 @@ if [[ "${CONVWIZ_BUILD_VENV:-1}" != "0" ]]; then
     fi
     PY="$VENV/bin/python"
     echo "build: installing the project and PyInstaller into $VENV" >&2
-    "$PY" -m pip install --quiet --upgrade "$ROOT[installer]"
+    "$PY" -m pip install --quiet --upgrade "${ROOT}[installer]"
 else
     PY="$PYTHON"
     "$PY" -m PyInstaller --version >/dev/null 2>&1 || {
@@ -34,7 +34,7 @@ else
 fi
 
 # an icon for the window managers that want a PNG and for Windows' .ico, from the SVG
-ICONS="$ROOT/resources/icons"
+ICONS="$ROOT/wizard/resources/icons"
 if [[ -f "$ICONS/convwiz.svg" && ! -f "$ICONS/convwiz.png" ]] && command -v convert >/dev/null; then
     echo "build: note: resources/icons/convwiz.png is missing; the build uses the SVG" >&2
 fi
