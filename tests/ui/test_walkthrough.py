@@ -150,8 +150,9 @@ def test_reopening_resumes_at_first_step_not_done(qtbot: Any, wizard: Any,
     assert run.code == 4
     window.close()
     qtbot.waitUntil(lambda: wizard.main is None)
-    for task in ("confirm_go_live", "notify_customers", "test_bid", "production_bid",
-                 "platform_conversion_request", "cloudpay_v2", "emv_readers", "dbr_ticket"):
+    from wizard.flow.checklist import TASKS
+
+    for task in (t.id for t in TASKS if t.phase == "coordination"):
         assert convwiz("checklist", project, "--done", task, "--by", "Pat").code == 0
     window = wizard.open_project(project)
     assert window.current_step == "flag_file"

@@ -44,12 +44,31 @@ class Backend:
     usable: bool  # not a fail/null/plaintext backend
 
     @property
+    def person_name(self) -> str:
+        """The store as the person knows it: "Windows Credential Manager", "macOS Keychain",
+        "GNOME Keyring"; the class name only for a backend we do not know."""
+        for prefix, words in _PERSON_NAMES:
+            if self.name.startswith(prefix):
+                return words
+        return self.name
+
+    @property
     def description(self) -> str:
         if self.real:
-            return f"the system keyring ({self.name})"
+            return self.person_name
         if self.usable:
-            return f"a keyring that is not a system store ({self.name})"
-        return f"no usable keyring ({self.name})"
+            return f"a keyring that is not a system store ({self.person_name})"
+        return f"no usable keyring ({self.person_name})"
+
+
+# where each system keeps secrets, in its own words (the keyring backends' module names)
+_PERSON_NAMES: tuple[tuple[str, str], ...] = (
+    ("keyring.backends.Windows", "Windows Credential Manager"),
+    ("keyring.backends.macOS", "macOS Keychain"),
+    ("keyring.backends.SecretService", "GNOME Keyring (Secret Service)"),
+    ("keyring.backends.libsecret", "GNOME Keyring (libsecret)"),
+    ("keyring.backends.kwallet", "KDE Wallet"),
+)
 
 
 def _classify(backend: Any) -> tuple[bool, bool]:
@@ -75,6 +94,9 @@ def backend() -> Backend:
 
     chosen = keyring.get_keyring()
     real, usable = _classify(chosen)
+    children = getattr(chosen, "backends", None)
+    if children:  # the chainer: name the first store that really keeps secrets
+        chosen = next((c for c in children if _classify(c)[0]), children[0])
     cls = type(chosen)
     return Backend(f"{cls.__module__}.{cls.__name__}", real, usable)
 
