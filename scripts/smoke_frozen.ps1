@@ -39,11 +39,12 @@ try {
     Write-Host "smoke: $Exe demo (200 customers)"
     $demo = Join-Path $tmp "demo"
     $started = Get-Date
-    $out = & $Exe demo $demo --customers 200 --json 2> (Join-Path $tmp "demo.err")
+    $demoErr = Join-Path $tmp "demo.err"
+    $out = & $Exe demo $demo --customers 200 --json 2> $demoErr
     $code = $LASTEXITCODE
     $elapsed = [int]((Get-Date) - $started).TotalSeconds
     if ($code -ne 0) {
-        Get-Content (Join-Path $tmp "demo.err") | Write-Host
+        Get-Content $demoErr | Write-Host
         Fail "convwiz demo exited $code"
     }
     $result = ($out | Select-Object -Last 1) | ConvertFrom-Json
@@ -66,15 +67,18 @@ try {
     if (-not (Test-Path $icons)) { Fail "the window's icons are not in the bundle ($icons)" }
 
     Write-Host "smoke: $Exe gui (offscreen, stopped after 8 s)"
+    $guiErr = Join-Path $tmp "gui.err"
+    $guiOut = Join-Path $tmp "gui.out"
     $gui = Start-Process -FilePath $Exe -ArgumentList "gui" -WorkingDirectory $tmp -PassThru `
-        -RedirectStandardError (Join-Path $tmp "gui.err") -RedirectStandardOutput (Join-Path $tmp "gui.out")
+        -RedirectStandardError $guiErr -RedirectStandardOutput $guiOut
     if ($gui.WaitForExit(8000)) {
-        Get-Content (Join-Path $tmp "gui.err") | Write-Host
+        Get-Content $guiErr | Write-Host
         Fail "the window did not start (exit $($gui.ExitCode))"
     }
     Stop-Process -Id $gui.Id -Force
-    if (Select-String -Path (Join-Path $tmp "gui.err") -Pattern "traceback|could not load|cannot start" -Quiet) {
-        Get-Content (Join-Path $tmp "gui.err") | Write-Host
+    $gui.WaitForExit()
+    if (Select-String -Path $guiErr -Pattern "traceback|could not load|cannot start" -Quiet) {
+        Get-Content $guiErr | Write-Host
         Fail "the window reported an error"
     }
 

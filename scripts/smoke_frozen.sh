@@ -43,8 +43,10 @@ fail() {
 mb() { echo $(( ($1 + 1048575) / 1048576 )); }
 folder_kb=$(du -sk "$BUNDLE" | cut -f1)
 folder_mb=$(( (folder_kb + 1023) / 1024 ))
+# (awk, not head, ends these pipes: head stopping early would kill the writer with SIGPIPE,
+# and pipefail would make that a failure)
 archive="$(find "$(dirname "$BUNDLE")" -maxdepth 1 -name "convwiz-*-linux-*.tar.gz" -newer "$EXE" \
-    -print | head -n 1)"
+    -print | awk 'NR == 1')"
 if [[ -n "$archive" ]]; then
     download_bytes=$(wc -c <"$archive" | tr -d ' ')
     download_what="$(basename "$archive")"
@@ -57,8 +59,8 @@ echo "smoke: the bundle $BUNDLE: ${folder_mb} MB on disk in" \
      "$(find "$BUNDLE" -type f | wc -l | tr -d ' ') files; download ($download_what)" \
      "${download_mb} MB (limit ${LIMIT_MB} MB)" >&2
 echo "smoke: its largest files:" >&2
-find "$BUNDLE" -type f -exec du -k {} + | sort -rn | head -n 8 \
-    | awk -v root="$BUNDLE/" '{ sub(root, "", $2); printf "smoke:   %6.1f MB  %s\n", $1 / 1024, $2 }' >&2
+find "$BUNDLE" -type f -exec du -k {} + | sort -rn \
+    | awk -v root="$BUNDLE/" 'NR <= 8 { sub(root, "", $2); printf "smoke:   %6.1f MB  %s\n", $1 / 1024, $2 }' >&2
 if [[ $LIMIT_MB -gt 0 && $download_mb -gt $LIMIT_MB ]]; then
     fail "the download is ${download_mb} MB, over the ${LIMIT_MB} MB limit"
 fi
