@@ -156,8 +156,8 @@ def cmd_host_key(args: argparse.Namespace) -> dict[str, Any]:
 
     result = host_key(args.host, args.port)
     if not args.json:
-        print(result["fingerprint"])
-    return result
+        print(result.fingerprint)
+    return result.to_json()
 
 
 def cmd_connect(args: argparse.Namespace) -> dict[str, Any]:
@@ -173,21 +173,22 @@ def cmd_connect(args: argparse.Namespace) -> dict[str, Any]:
             project, host=args.host, port=args.port, user=args.user, key_file=args.key,
             secret=secret, host_key=args.host_key, upload_dir=args.upload_dir,
             download_dir=args.download_dir, progress=_progress(),
-        )
+            xref_pattern=args.xref_pattern,
+        ).to_json()
 
 
 def cmd_send(args: argparse.Namespace) -> dict[str, Any]:
     from wizard.flow.exchange import send
 
     with _open(args) as project:
-        return send(project, _progress())
+        return send(project, _progress()).to_json()
 
 
 def cmd_fetch_xref(args: argparse.Namespace) -> dict[str, Any]:
     from wizard.flow.exchange import fetch_xref
 
     with _open(args) as project:
-        return fetch_xref(project, args.wait, _progress())
+        return fetch_xref(project, args.wait, _progress()).to_json()
 
 
 def cmd_import_xref(args: argparse.Namespace) -> dict[str, Any]:
@@ -202,11 +203,18 @@ def cmd_import_xref(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_verify(args: argparse.Namespace) -> dict[str, Any]:
+    from wizard.errors import BlockingFindings
     from wizard.flow.verification import verify
 
     mapping = _mapping(args.map, FIELDS)
     with _open(args) as project:
-        return verify(project, Path(args.post), mapping, _progress())
+        result = verify(project, Path(args.post), mapping, _progress())
+    if not result.preserved:  # exit 3, with the contract's figures in the --json object
+        raise BlockingFindings(
+            f"{args.post}: not every enrolment was preserved; the customers concerned are "
+            f"listed in {result.exceptions}. The verification step needs attention",
+            **result.to_json())
+    return result.to_json()
 
 
 def cmd_report(args: argparse.Namespace) -> dict[str, Any]:
@@ -450,6 +458,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the remote folder for the flag file (default: found on the server)")
     p.add_argument("--download-dir", default=None, metavar="D",
                    help="the remote folder the cross-reference arrives in (default: found)")
+    p.add_argument("--xref-pattern", default=None, metavar="GLOB",
+                   help="the cross-reference's file name, or a pattern such as '*xref*.csv' "
+                        "(any case; default: a CSV or XLSX whose name holds 'xref' or "
+                        "'cross')")
 
     add("send", cmd_send, "upload the latest flag file to the provider")
 

@@ -38,12 +38,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_for_port(port: int, proc: subprocess.Popen[bytes] | None, timeout: float = 20) -> None:
+def wait_for_port(port: int, proc: subprocess.Popen[bytes] | None, timeout: float = 20,
+                  host: str = "127.0.0.1") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"sshd exited with {proc.returncode}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+        with contextlib.suppress(OSError), socket.create_connection((host, port), 0.5):
             return
         # between attempts, wait on sshd itself: an early exit is seen at once
         if proc is not None:
@@ -130,7 +131,7 @@ class Sshd:
 
 CONFIG = """\
 Port {port}
-ListenAddress 127.0.0.1
+ListenAddress {host}
 {host_keys}
 PidFile {folder}/sshd.pid
 AuthorizedKeysFile {keys}/%u
@@ -151,8 +152,12 @@ Subsystem sftp {sftp}
 
 
 @contextlib.contextmanager
-def running_sshd(folder: Path, sftp: str = "internal-sftp") -> Iterator[Sshd]:
-    """Start sshd with a config and host keys under `folder`; stop it on exit."""
+def running_sshd(folder: Path, sftp: str = "internal-sftp", netns: str | None = None,
+                 host: str = "127.0.0.1") -> Iterator[Sshd]:
+    """Start sshd with a config and host keys under `folder`; stop it on exit.
+
+    With `netns` it runs inside that network namespace (bench/sftp.py --rtt), listening on
+    `host` port 22, which the caller must be able to reach."""
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o755)  # noqa: S103 - sshd (as root) and nothing secret in it
     password = _PASSWORD  # one per process: every sshd started here shares the one user
@@ -170,17 +175,18 @@ def running_sshd(folder: Path, sftp: str = "internal-sftp") -> Iterator[Sshd]:
         host_keys[name] = fingerprint_of(key.with_suffix(".pub"))
         lines.append(f"HostKey {key}")
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # the privilege separation folder
-    port = free_port()
+    port = free_port() if netns is None else 22
     config = folder / "sshd_config"
     config.write_text(CONFIG.format(port=port, host_keys="\n".join(lines), folder=folder,
-                                    user=TEST_USER, sftp=sftp, keys=keys))
+                                    user=TEST_USER, sftp=sftp, keys=keys, host=host))
+    prefix = ["ip", "netns", "exec", netns] if netns else []
     log = open(folder / "sshd.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([str(SSHD), "-D", "-e", "-f", str(config)], stdout=log,
+    proc = subprocess.Popen([*prefix, str(SSHD), "-D", "-e", "-f", str(config)], stdout=log,
                             stderr=subprocess.STDOUT)
     server = Sshd(folder, port, TEST_USER, password, Path(entry.pw_dir), host_keys, proc,
-                  keys_folder=keys)
+                  host=host, keys_folder=keys)
     try:
-        wait_for_port(port, proc)
+        wait_for_port(port, proc, host=host)
         yield server
     finally:
         server.stop()

@@ -15,8 +15,8 @@ from tests.helpers.cli import Run, convwiz
 from tests.helpers.memkeyring import MemoryKeyring
 from tests.helpers.proxy import CuttingProxy
 from wizard.flow.project import Project
-from wizard.services import sftp
 from wizard.services.files import sha256_file
+from wizard.services.sftp import session
 from wizard.services.simulator import Simulator, start_simulator
 
 pytestmark = pytest.mark.usefixtures("memory_keyring")
@@ -91,7 +91,7 @@ def test_a_stall_fires_the_channel_timeout(
     flag_project: Path, simulator: Simulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _connect(flag_project, simulator)
-    monkeypatch.setattr(sftp, "STALL_TIMEOUT", 0.5)
+    monkeypatch.setattr(session, "STALL_TIMEOUT", 0.5)
     simulator.faults.slow = 5.0  # the server stops answering in time
     run = convwiz("send", flag_project, "--json")
     _assert_remote_failure(run, "again")

@@ -173,8 +173,8 @@ def test_cut_connection_resumes_and_leaves_an_identical_file(project: Path,
         connect_ok(project, sim)
         with Project.open(project) as p:
             result = exchange.send(p, TaskState(), wait=lambda s: None)
-        assert result["tries"] == 2
-        assert 0 < result["resumed_from"] <= cut
+        assert result.tries == 2
+        assert 0 < result.resumed_from <= cut
         assert (sim.local_upload / local.name).read_bytes() == local.read_bytes()
         assert not list(sim.local_upload.glob("*.part"))
         assert sim.faults.cut_done
@@ -246,8 +246,8 @@ def test_fetch_waits_until_the_cross_reference_appears(flag_project: Path,
     assert not worker.is_alive()
     assert "error" not in outcome, outcome
     result = outcome["result"]
-    assert isinstance(result, dict)
-    assert result["sha256"] == sha(late)
+    assert isinstance(result, exchange.Fetched)
+    assert result.sha256 == sha(late)
 
 
 def test_fetch_with_nothing_there_is_not_ready(flag_project: Path,
@@ -311,10 +311,10 @@ def test_separate_processes_share_the_secret_through_the_keyring(flag_project: P
 
 def test_a_stalled_server_fails_instead_of_hanging(flag_project: Path, simulator: Simulator,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    from wizard.services import sftp
+    from wizard.services.sftp import session
 
     connect_ok(flag_project, simulator)
-    monkeypatch.setattr(sftp, "STALL_TIMEOUT", 0.5)
+    monkeypatch.setattr(session, "STALL_TIMEOUT", 0.5)
     simulator.faults.slow = 5.0  # every answer now takes longer than the stall timeout
     with Project.open(flag_project) as p:
         with pytest.raises(RemoteError) as caught:

@@ -140,7 +140,7 @@ def test_cut_connection_then_completed_identical(project: Path,
     finally:
         proxy.close()
     assert proxy.cuts == 1
-    assert result["tries"] == 2 and result["resumed_from"] > 0
+    assert result.tries == 2 and result.resumed_from > 0
     assert (space[2] / local.name).read_bytes() == local.read_bytes()
     assert [p.name for p in space[2].iterdir()] == [local.name]
 

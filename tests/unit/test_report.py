@@ -46,7 +46,7 @@ def verified(project: Path) -> tuple[Path, dict[str, object]]:
                          missing=1)
     post = generate.write_csv(drift.table, project.parent / "post_export.csv")
     run = convwiz("verify", project, "--post", post, "--json")
-    assert run.code == 0, run.stderr
+    assert run.code == 3, run.stderr  # the drift: not preserved
     assert built.export_table.num_rows == 200
     return project, run.result
 

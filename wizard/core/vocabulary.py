@@ -128,8 +128,16 @@ SEVERITY_LABELS: Final[dict[str, str]] = {BLOCKING: "Blocking", WARNING: "Warnin
 SPREADSHEET_SUFFIXES: Final = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 TEXT_TABLE_SUFFIXES: Final = (".csv", ".txt", ".tsv")
 TABLE_SUFFIXES: Final = TEXT_TABLE_SUFFIXES + SPREADSHEET_SUFFIXES
-# the cross-reference the provider sends: a CSV or XLSX named like one
-XREF_NAME_PATTERN: Final = r"(?i).*(xref|cross).*\.(csv|xlsx)$"
+# the cross-reference `fetch-xref` takes by default: a CSV or XLSX whose name holds a word
+XREF_SUFFIXES: Final = (".csv", ".xlsx")
+XREF_WORDS: Final = ("xref", "cross")
+
+# -- the provider connection's settings (never a secret: those are in the keyring) ----------
+S_HOST, S_PORT, S_USER = "sftp_host", "sftp_port", "sftp_user"
+S_KEY_FILE, S_HOST_KEY, S_KEY_TYPE = "sftp_key_file", "sftp_host_key", "sftp_host_key_type"
+S_UPLOAD, S_DOWNLOAD, S_AUTH = "sftp_upload_dir", "sftp_download_dir", "sftp_auth"
+S_CLEANUP = "sftp_partial_to_remove"
+S_XREF_PATTERN = "sftp_xref_pattern"
 
 # -- defaults and limits ----------------------------------------------------------------------
 DEFAULT_WINDOW_DAYS: Final = 3  # the procedure's 3-day maintenance window

@@ -10,17 +10,35 @@ remote path and the host key it was made with.
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import hashlib
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import paramiko
-
-from wizard.errors import NotReady, RemoteError, UsageError
+from wizard.core.reader import read_table
+from wizard.core.vocabulary import (
+    S_AUTH,
+    S_CLEANUP,
+    S_DOWNLOAD,
+    S_HOST,
+    S_HOST_KEY,
+    S_KEY_FILE,
+    S_KEY_TYPE,
+    S_PORT,
+    S_UPLOAD,
+    S_USER,
+    S_XREF_PATTERN,
+    XREF_SUFFIXES,
+    XREF_WORDS,
+)
+from wizard.core.xref import HEADER_HINT, find_columns
+from wizard.errors import InputError, NotReady, RemoteError, UsageError
 from wizard.flow import steps
+from wizard.flow.exchange_results import Connection, Fetched, Sent, ServerKey, Skipped
 from wizard.flow.project import Project
 from wizard.progress import Progress, check
 from wizard.services import logs, secrets, sftp
@@ -28,21 +46,18 @@ from wizard.services.files import atomic_output, sha256_file
 from wizard.services.store import ManifestEntry
 
 log = logging.getLogger("wizard.exchange")
+__all__ = ["Connection", "Fetched", "Sent", "ServerKey", "Skipped", "connect", "fetch_xref",
+           "host_key", "name_matches", "send"]
 
-# the project settings of the connection (never the secret)
-S_HOST, S_PORT, S_USER = "sftp_host", "sftp_port", "sftp_user"
-S_KEY_FILE, S_HOST_KEY, S_KEY_TYPE = "sftp_key_file", "sftp_host_key", "sftp_host_key_type"
-S_UPLOAD, S_DOWNLOAD, S_AUTH = "sftp_upload_dir", "sftp_download_dir", "sftp_auth"
-S_CLEANUP = "sftp_partial_to_remove"
 POLL_SECONDS = 2.0
 DEFAULT_FOLDERS = {"upload": ("upload", "/upload"), "download": ("download", "/download")}
 
 
-def host_key(host: str, port: int) -> dict[str, Any]:
+def host_key(host: str, port: int) -> ServerKey:
     """`convwiz host-key`: the server's host key fingerprint, as OpenSSH prints it."""
     _check_address(host, port)
     key = sftp.probe_host_key(host, port)
-    return {"host": host, "port": port, **key.as_dict()}
+    return ServerKey(host, port, key.key_type, key.fingerprint)
 
 
 def _check_address(host: str, port: int) -> None:
@@ -56,7 +71,7 @@ def _check_address(host: str, port: int) -> None:
 def connect(project: Project, *, host: str, port: int, user: str, key_file: str | None,
             secret: str | None, host_key: str | None, upload_dir: str | None,
             download_dir: str | None, progress: Progress,
-            remember_secret: bool = True) -> dict[str, Any]:
+            remember_secret: bool = True, xref_pattern: str | None = None) -> Connection:
     """`convwiz connect`: log in once to prove the settings, then save them.
 
     Nothing is saved unless the login and both folders check out. The secret goes to the
@@ -84,6 +99,7 @@ def connect(project: Project, *, host: str, port: int, user: str, key_file: str 
     if remember:
         secrets.require_usable()  # before connecting: exit 2 if it could not be saved anyway
     pinned = sftp.normalize_fingerprint(host_key) if host_key else None
+    xref_pattern = _check_pattern(xref_pattern)
 
     progress.report(0, 3, f"checking the host key of {host}:{port}")
     check(progress)
@@ -111,20 +127,34 @@ def connect(project: Project, *, host: str, port: int, user: str, key_file: str 
             S_HOST: host, S_PORT: port, S_USER: user, S_KEY_FILE: key_path,
             S_HOST_KEY: key.fingerprint, S_KEY_TYPE: key.key_type, S_UPLOAD: upload,
             S_DOWNLOAD: download, S_AUTH: "key" if key_path else "password",
+            S_XREF_PATTERN: xref_pattern,
         }.items():
             store.set_setting(setting, value)
         store.audit("connection saved", host=host, port=port, user=user, key_file=key_path,
                     host_key=key.fingerprint, key_type=key.key_type, upload_dir=upload,
-                    download_dir=download,
+                    download_dir=download, xref_pattern=xref_pattern,
                     secret_in=backend_name or ("not kept" if secret else "none needed"))
     progress.report(3, 3, "connection saved")
     _say(f"Connected to {endpoint.where} (host key {key.fingerprint}); upload folder "
          f"{upload}, download folder {download}.")
     if backend_name:
         _say(f"The {'passphrase' if key_path else 'password'} is kept in {backend_name}.")
-    return {"host": host, "port": port, "user": user, "key_file": key_path,
-            "fingerprint": key.fingerprint, "key_type": key.key_type, "upload_dir": upload,
-            "download_dir": download, "keyring": backend_name}
+    return Connection(host, port, user, key_path, key.fingerprint, key.key_type, upload,
+                      download, backend_name, xref_pattern)
+
+
+def _check_pattern(pattern: str | None) -> str | None:
+    """The `--xref-pattern` GLOB tidied, or `UsageError`; None keeps the default."""
+    if pattern is None or not pattern.strip():
+        return None
+    pattern = pattern.strip()
+    if "/" in pattern or "\\" in pattern:
+        raise UsageError(f"--xref-pattern {pattern!r} names a folder: give a file name pattern "
+                         "such as '*xref*.csv' (the folder is --download-dir)")
+    if not pattern.lower().endswith(XREF_SUFFIXES + ("*",)):
+        raise UsageError(f"--xref-pattern {pattern!r} cannot match a CSV or XLSX file: end it "
+                         "with .csv, .xlsx or *")
+    return pattern
 
 
 def _folder(session: sftp.Session, given: str | None, kind: str) -> str:
@@ -183,7 +213,7 @@ def _latest_flag_file(project: Project) -> ManifestEntry:
 
 # -- send -------------------------------------------------------------------------------------
 def send(project: Project, progress: Progress, secret: str | None = None,
-         wait: Callable[[float], None] | None = None) -> dict[str, Any]:
+         wait: Callable[[float], None] | None = None) -> Sent:
     """`convwiz send`: upload the latest flag file the safe way (see `wizard.services.sftp`)."""
     with project.writing("send"):
         entry = _latest_flag_file(project)
@@ -229,21 +259,20 @@ def send(project: Project, progress: Progress, secret: str | None = None,
                                  "name; no partial was left under it")
         store.record_file(
             "sent", "flag_file", entry.name, digest, rows=entry.rows, size=size,
-            remote_path=result["remote_path"], host=endpoint.host, port=endpoint.port,
-            user=endpoint.user, host_key=result["host_key"], outcome="uploaded",
+            remote_path=result.remote_path, host=endpoint.host, port=endpoint.port,
+            user=endpoint.user, host_key=result.host_key, outcome="uploaded",
             tries=state.tries, resumed_from=state.resumed_from, rename=state.rename,
             notes=state.notes,
         )
-        steps.mark_done(project, "send", remote_path=result["remote_path"], sha256=digest,
+        steps.mark_done(project, "send", remote_path=result.remote_path, sha256=digest,
                         bytes=size)
-    _say(f"Sent {entry.name} to {endpoint.host}:{result['remote_path']} ({size} bytes, "
+    _say(f"Sent {entry.name} to {endpoint.host}:{result.remote_path} ({size} bytes, "
          f"SHA-256 {digest}).")
     if state.refusal:
         _say("The server refuses renames: the file was written directly under its final "
              "name after a complete upload (noted in the audit log).")
-    return {"file": entry.name, "remote_path": result["remote_path"], "bytes": size,
-            "sha256": digest, "host_key": result["host_key"], "tries": state.tries,
-            "resumed_from": state.resumed_from, "rename": state.rename}
+    return Sent(entry.name, result.remote_path, size, digest, result.host_key, state.tries,
+                state.resumed_from, state.rename)
 
 
 def _remove_pending(open_session: Callable[[], sftp.Session], path: str, store: Any) -> None:
@@ -262,91 +291,163 @@ def _fetched(project: Project) -> set[str]:
             if e.direction == "received"}
 
 
+def name_matches(name: str, pattern: str | None) -> bool:
+    """Whether a file in the download folder may be the cross-reference, by its name alone:
+    a CSV or XLSX, matching the connection's pattern (any case), or by default holding
+    "xref" or "cross"."""
+    lowered = name.lower()
+    if not lowered.endswith(XREF_SUFFIXES):
+        return False
+    if pattern:
+        return fnmatch.fnmatchcase(lowered, pattern.lower())
+    return any(word in lowered for word in XREF_WORDS)
+
+
+def _name_reason(pattern: str | None) -> str:
+    if pattern:
+        return (f"its name does not match the connection's pattern {pattern!r}, or it is "
+                "not a CSV or XLSX file")
+    return "not a CSV or XLSX file whose name holds \"xref\" or \"cross\""
+
+
 def fetch_xref(project: Project, wait: float, progress: Progress,
-               secret: str | None = None) -> dict[str, Any]:
+               secret: str | None = None) -> Fetched:
     """`convwiz fetch-xref`: download the newest cross-reference not fetched before.
 
-    With `wait` > 0 the download folder is polled until one appears or the time is up.
-    Nothing new (and no time left to wait) is exit 4: the provider has not answered yet.
+    Only a CSV or XLSX whose name matches the connection's pattern and whose headers read as
+    a cross-reference's is taken; every other new file is listed in `skipped` with its
+    reason (on standard error too). With `wait` > 0 the download folder is polled until one
+    appears or the time is up. Nothing taken (and no time left to wait) is exit 4: the
+    provider has not answered yet.
     """
     if wait < 0:
         raise UsageError("--wait must be 0 or more seconds")
     with project.writing("fetch-xref"):
         endpoint, _, download_dir = _endpoint(project, "fetch the cross-reference")
+        pattern = project.store.setting(S_XREF_PATTERN) or None
         password = _secret_for(endpoint, secret)
-        seen = _fetched(project)
+        poll = _Poll(project, endpoint, password, download_dir, pattern, progress)
         deadline = time.monotonic() + wait
-        session: sftp.Session | None = None
         try:
             while True:
                 check(progress)
-                try:
-                    if session is None:
-                        session = sftp.open_session(endpoint, password)
-                    fresh = [f for f in sftp.list_files(session, download_dir)
-                             if f.identity not in seen]
-                    if fresh:
-                        return _download(project, session, fresh[0], progress)
-                except _StillWriting:
-                    pass
-                except (OSError, EOFError, paramiko.SSHException) as exc:
-                    # a dropped connection while waiting: reconnect at the next poll
-                    if not sftp.is_connection_error(exc) or time.monotonic() >= deadline:
-                        raise RemoteError(f"the connection to {endpoint.host} failed while "
-                                          f"fetching ({exc}): run `convwiz fetch-xref` "
-                                          "again") from None
-                    if session is not None:
-                        session.close()
-                    session = None
+                found = poll.once(deadline)
+                if found is not None:
+                    return found
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
-                elapsed = wait - left
-                progress.report(int(elapsed), int(wait),
+                progress.report(int(wait - left), int(wait),
                                 f"waiting for the cross-reference in {download_dir} on "
                                 f"{endpoint.host} ({int(left)} s left)")
                 time.sleep(min(POLL_SECONDS, left))
         finally:
-            if session is not None:
-                session.close()
+            poll.close()
     waited = f" after waiting {wait:g} s" if wait else ""
+    passed = (f" ({len(poll.skipped)} other file(s) skipped: "
+              f"{', '.join(s.name for s in poll.skipped)})" if poll.skipped else "")
     raise NotReady(f"no new cross-reference file in {download_dir} on {endpoint.host}"
-                   f"{waited}: the provider has not answered yet. Run `convwiz fetch-xref "
-                   f"{project.folder} --wait 600` to wait for it")
+                   f"{waited}{passed}: the provider has not answered yet. Run `convwiz "
+                   f"fetch-xref {project.folder} --wait 600` to wait for it",
+                   skipped=[asdict(s) for s in poll.skipped])
 
 
-class _StillWriting(Exception):
-    """The remote file changed while it was downloaded: the provider is still writing it."""
+class _Unrecognised(Exception):
+    """A downloaded file whose headers are not a cross-reference's."""
+
+
+class _Poll:
+    """One look at the download folder per call, reconnecting after a dropped link."""
+
+    def __init__(self, project: Project, endpoint: sftp.Endpoint, password: str | None,
+                 folder: str, pattern: str | None, progress: Progress) -> None:
+        self.project, self.endpoint, self.password = project, endpoint, password
+        self.folder, self.pattern, self.progress = folder, pattern, progress
+        self.seen = _fetched(project)
+        self.skipped: list[Skipped] = []
+        self._judged: set[str] = set()  # identities skipped already: not fetched again
+        self.session: sftp.Session | None = None
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+
+    def once(self, deadline: float) -> Fetched | None:
+        try:
+            if self.session is None:
+                self.session = sftp.open_session(self.endpoint, self.password)
+            for remote in self._candidates(self.session):
+                try:
+                    return _download(self.project, self.session, remote, self.progress,
+                                     self.skipped)
+                except _Unrecognised as exc:
+                    self._skip(remote, str(exc))
+        except sftp.StillWriting:
+            pass
+        except sftp.ConnectionLost as exc:
+            # a dropped connection while waiting: reconnect at the next poll
+            if time.monotonic() >= deadline:
+                raise RemoteError(f"the connection to {self.endpoint.host} failed while "
+                                  f"fetching ({exc.message}): run `convwiz fetch-xref` "
+                                  "again") from None
+            self.close()
+        return None
+
+    def _candidates(self, session: sftp.Session) -> list[sftp.RemoteFile]:
+        fresh = []
+        for remote in sftp.list_files(session, self.folder):
+            if remote.identity in self.seen or remote.identity in self._judged:
+                continue
+            if name_matches(remote.name, self.pattern):
+                fresh.append(remote)
+            else:
+                self._skip(remote, _name_reason(self.pattern))
+        return fresh
+
+    def _skip(self, remote: sftp.RemoteFile, reason: str) -> None:
+        self._judged.add(remote.identity)
+        self.skipped.append(Skipped(remote.name, reason))
+        _say(f"Skipped {remote.path}: {reason}.")
+
+
+def _read_as_xref(path: Path, name: str) -> int:
+    """The rows of a file whose headers read as a cross-reference's; `_Unrecognised` if not."""
+    try:
+        table = read_table(path, header_hint=set(HEADER_HINT))
+        find_columns(table)
+    except InputError as exc:
+        raise _Unrecognised("its headers are not a cross-reference's (" +
+                            exc.message.replace(str(path), name) + ")") from None
+    return table.num_rows
 
 
 def _download(project: Project, session: sftp.Session, remote: sftp.RemoteFile,
-              progress: Progress) -> dict[str, Any]:
+              progress: Progress, skipped: list[Skipped]) -> Fetched:
     target = _inbox_name(project, remote.name)
     digest = hashlib.sha256()
     label = f"downloading {remote.name}"
-    with atomic_output(target) as (handle, _tmp):
-        got = session.read_into(remote.path, handle, remote.size, progress, label, digest)
-        after = session.sftp.stat(remote.path)
-        if got != remote.size or after.st_size != remote.size or \
-                int(after.st_mtime or 0) != remote.mtime:
-            raise _StillWriting(remote.path)
+    with atomic_output(target) as (handle, tmp):
+        sftp.download(session, remote.path, handle, progress, label, digest, expected=remote)
+        handle.flush()
+        rows = _read_as_xref(tmp, remote.name)  # if not, the temporary copy goes with it
+    got = remote.size
     sha = digest.hexdigest()
     if sha256_file(target) != sha:  # the bytes on disk are the bytes received
         target.unlink()
         raise RemoteError(f"the downloaded {target.name} does not match what was received: "
                           "run `convwiz fetch-xref` again")
-    rows = _count_rows(target)
     name = project.relative(target)
     project.store.record_file(
         "received", "cross_reference", name, sha, rows=rows, size=got,
         remote_path=remote.path, remote_id=remote.identity, remote_mtime=remote.mtime,
         host=session.endpoint.host, host_key=session.host_key.fingerprint,
+        skipped=[asdict(s) for s in skipped] or None,
     )
     _say(f"Fetched {remote.path} from {session.endpoint.host} to {name} ({got} bytes, "
          f"{rows} rows, SHA-256 {sha}). Next: convwiz import-xref {project.folder}")
-    return {"file": name, "path": str(target), "remote_path": remote.path, "bytes": got,
-            "rows": rows,
-            "sha256": sha, "host_key": session.host_key.fingerprint}
+    return Fetched(name, target, remote.path, got, rows, sha, session.host_key.fingerprint,
+                   list(skipped))
 
 
 def _inbox_name(project: Project, remote_name: str) -> Path:
@@ -359,15 +460,3 @@ def _inbox_name(project: Project, remote_name: str) -> Path:
         target = project.inbox / f"{stem}-{n}{suffix}"
         n += 1
     return target
-
-
-def _count_rows(path: Path) -> int:
-    lines = 0
-    last = b"\n"
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 20):
-            lines += block.count(b"\n")
-            last = block[-1:]
-    if last != b"\n":
-        lines += 1
-    return max(0, lines - 1)

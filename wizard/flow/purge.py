@@ -28,6 +28,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from wizard.core.vocabulary import S_HOST, S_PORT, S_USER
 from wizard.errors import KeyringUnavailable, NotReady
 from wizard.flow import steps
 from wizard.flow.project import TEMP_FOLDER, Project
@@ -129,9 +130,9 @@ def plan(project: Project, today: date | None = None) -> PurgePlan:
     files.sort(key=lambda d: d.name)
     settings = project.store.settings()
     account = None
-    if settings.get("sftp_host") and settings.get("sftp_user"):
-        account = secrets.sftp_account(str(settings["sftp_user"]), str(settings["sftp_host"]),
-                                       int(settings.get("sftp_port") or 22))
+    if settings.get(S_HOST) and settings.get(S_USER):
+        account = secrets.sftp_account(str(settings[S_USER]), str(settings[S_HOST]),
+                                       int(settings.get(S_PORT) or 22))
     return PurgePlan(
         files=tuple(files), outside=tuple(outside), secret_account=account,
         verified=steps.is_done(project, "verification"),

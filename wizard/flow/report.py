@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from wizard.core.verify import ISSUES
+from wizard.core.vocabulary import S_HOST, S_HOST_KEY, S_KEY_TYPE, S_PORT
 from wizard.flow import checklist, snapshot, steps, verification
 from wizard.flow.project import Project
 from wizard.progress import NullProgress, Progress, check
@@ -267,11 +268,11 @@ def host_key_settings(project: Project) -> list[tuple[str, str]]:
     """(where, fingerprint and key type) of the pinned SFTP host key, if one is pinned
     (settings written by `flow.exchange.connect`)."""
     settings = project.store.settings()
-    fingerprint = settings.get("sftp_host_key")
+    fingerprint = settings.get(S_HOST_KEY)
     if not fingerprint:
         return []
-    host, port = settings.get("sftp_host") or "", settings.get("sftp_port") or 22
-    key_type = settings.get("sftp_host_key_type") or ""
+    host, port = settings.get(S_HOST) or "", settings.get(S_PORT) or 22
+    key_type = settings.get(S_KEY_TYPE) or ""
     where = f"{host}:{port}" if host else "the provider's SFTP server"
     return [(where + (f" ({key_type})" if key_type else ""), str(fingerprint))]
 

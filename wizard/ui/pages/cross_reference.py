@@ -5,7 +5,7 @@ and its rollback. A banner says so when today is outside the maintenance window.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -23,6 +23,9 @@ from wizard.ui import settings
 from wizard.ui.pages.base import PageContext, StepPage
 from wizard.ui.pages.flag_file import findings_view, read_findings_workbook
 from wizard.ui.widgets import Banner, DropZone, ProgressPanel, note, open_path, section, value_label
+
+if TYPE_CHECKING:
+    from wizard.flow.exchange import Fetched
 
 XREF_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods")
 
@@ -130,10 +133,8 @@ class CrossReferencePage(StepPage):
         self.banner.clear()
         self.progress.start("Waiting for the provider's cross-reference…")
 
-        def fetched(result: dict[str, Any]) -> None:
-            path = result.get("path") or result.get("output") or result.get("file")
-            if path:
-                self.use_file(Path(str(path)))
+        def fetched(result: Fetched) -> None:
+            self.use_file(result.path)
             self.banner.show_message("success", "The cross-reference arrived. Check the "
                                      "columns and press Make the IC account update.")
             self.saved.emit()

@@ -5,7 +5,7 @@ Cancel; the result with its SHA-256 and the remote path."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
@@ -26,6 +26,9 @@ from PySide6.QtWidgets import (
 from wizard.ui import settings
 from wizard.ui.pages.base import PageContext, StepPage
 from wizard.ui.widgets import ProgressPanel, note, section, value_label
+
+if TYPE_CHECKING:
+    from wizard.flow.exchange import Connection, Sent, ServerKey
 
 
 class HostKeyDialog(QDialog):
@@ -239,8 +242,8 @@ class SendPage(StepPage):
         pinned = self._connection().get("host_key") if self._connection().get(
             "host") == host else None
 
-        def got_key(result: dict[str, Any]) -> None:
-            fingerprint = str(result["fingerprint"])
+        def got_key(result: ServerKey) -> None:
+            fingerprint = result.fingerprint
             if pinned and pinned == fingerprint:
                 self._connect(fingerprint)
             elif pinned:
@@ -288,9 +291,9 @@ class SendPage(StepPage):
         self.progress.units = ""
         self.progress.start(f"Connecting to {kwargs['host']}…")
 
-        def connected(result: dict[str, Any]) -> None:
+        def connected(result: Connection) -> None:
             self.password.clear()
-            where = result.get("keyring") or result.get("secret_backend") or ""
+            where = result.keyring or ""
             self.banner.show_message(
                 "success", f"Connected to {kwargs['host']} and saved the connection"
                 f"{f'; the password is in {where}' if where else ''}. Press Send flag file.")
@@ -314,14 +317,12 @@ class SendPage(StepPage):
         self.progress.start("Sending the flag file…")
         secret = self._secret()
 
-        def sent(result: dict[str, Any]) -> None:
-            remote = result.get("remote_path") or result.get("remote") or ""
+        def sent(result: Sent) -> None:
             self.banner.show_message("success", "The flag file is on the provider's server. "
                                      "Next: fetch the cross-reference when they answer.")
             self.result_label.setText(
-                f"Sent <b>{Path(str(result.get('file') or result.get('local') or '')).name}</b>"
-                f" to <b>{remote}</b>: {result.get('bytes', 0):,} bytes, SHA-256 "
-                f"<code>{result.get('sha256', '')}</code>")
+                f"Sent <b>{Path(result.file).name}</b> to <b>{result.remote_path}</b>: "
+                f"{result.bytes:,} bytes, SHA-256 <code>{result.sha256}</code>")
             self.saved.emit()
 
         self.ctx.runner.start("send", lambda state: send(self.project, state, secret=secret),

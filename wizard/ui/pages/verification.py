@@ -20,7 +20,7 @@ from wizard.ui import settings
 from wizard.ui.pages.base import PageContext, StepPage
 from wizard.ui.pages.flag_file import EXPORT_SUFFIXES
 from wizard.ui.views import BarChart, ChecklistView, TableView
-from wizard.ui.widgets import DropZone, ProgressPanel, section, value_label
+from wizard.ui.widgets import DropZone, ProgressPanel, open_path, section, value_label
 
 ISSUE_LABELS = (
     ("Every issue", ""), ("Missing after go-live", "missing_after"),
@@ -178,14 +178,27 @@ class VerificationPage(StepPage):
             return
         self.banner.clear()
         self.progress.start(f"Comparing {self.post_path.name} with the snapshot…")
-        work = self.ctx.child_work("wizard.flow.verification", "verify", self.post_path, {})
+        work = self.ctx.child_work("wizard.flow.verification", "verify_for_window",
+                                   self.post_path, {})
         self.ctx.runner.start("verification", work, on_progress=self.progress.update_progress,
                               on_done=self._verified, on_error=self._failed,
                               on_finished=self._finished)
         self._update_buttons()
 
-    def _verified(self, result: dict[str, Any]) -> None:
-        self.show_figures(result)
+    def _verified(self, data: dict[str, Any]) -> None:
+        from wizard.flow.verification import VerifyResult
+
+        result = VerifyResult.from_json(data)
+        self.show_figures(result.to_json())
+        if result.exceptions is not None:
+            workbook = result.exceptions
+            kind, text = (("info", "Every enrolment was preserved. Warnings about the export "
+                           "are listed in the exceptions workbook.") if result.preserved else
+                          ("warning", "Not everything was preserved: this step needs "
+                           "attention. Every customer concerned is listed in the exceptions "
+                           "workbook, with what to do."))
+            self.banner.show_message(kind, text, "Open the exceptions workbook",
+                                     lambda: open_path(workbook))
         self._load_details()
         self.saved.emit()
 
