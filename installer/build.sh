@@ -6,7 +6,8 @@
 #   CONVWIZ_BUILD_VENV=0 installer/build.sh   # use the current python as it is
 #
 # Idempotent: run it again and it reuses the venv, reinstalls the project (cheap when
-# nothing changed) and rebuilds dist/convwiz from scratch. Prints the build time and size.
+# nothing changed) and rebuilds dist/convwiz from scratch, and the archive handed out,
+# dist/convwiz-VERSION-linux-ARCH.tar.gz. Prints the build time and sizes.
 # Then scripts/smoke_frozen.sh runs the result with a bare environment.
 set -euo pipefail
 
@@ -24,7 +25,7 @@ if [[ "${CONVWIZ_BUILD_VENV:-1}" != "0" ]]; then
     fi
     PY="$VENV/bin/python"
     echo "build: installing the project and PyInstaller into $VENV" >&2
-    "$PY" -m pip install --quiet --upgrade "$ROOT[installer]"
+    "$PY" -m pip install --quiet --upgrade "${ROOT}[installer]"
 else
     PY="$PYTHON"
     "$PY" -m PyInstaller --version >/dev/null 2>&1 || {
@@ -34,7 +35,7 @@ else
 fi
 
 # an icon for the window managers that want a PNG and for Windows' .ico, from the SVG
-ICONS="$ROOT/resources/icons"
+ICONS="$ROOT/wizard/resources/icons"
 if [[ -f "$ICONS/convwiz.svg" && ! -f "$ICONS/convwiz.png" ]] && command -v convert >/dev/null; then
     echo "build: note: resources/icons/convwiz.png is missing; the build uses the SVG" >&2
 fi
@@ -51,9 +52,17 @@ if [[ ! -x "$EXE" ]]; then
 fi
 cp "$ROOT/installer/convwiz.desktop" "$ROOT/dist/convwiz/" 2>/dev/null || true
 
+# what is handed out on Linux: the folder as one archive (Windows gets the Inno Setup
+# installer, macOS a disk image: both compressed too). scripts/smoke_frozen.sh checks its size.
+version="$("$EXE" --version | cut -d' ' -f2)"
+ARCHIVE="$ROOT/dist/convwiz-${version}-linux-$(uname -m).tar.gz"
+rm -f "$ROOT"/dist/convwiz-*-linux-*.tar.gz
+tar -C "$ROOT/dist" -czf "$ARCHIVE" convwiz
+
 elapsed=$(( $(date +%s) - started ))
 size=$(du -sh "$ROOT/dist/convwiz" | cut -f1)
 files=$(find "$ROOT/dist/convwiz" -type f | wc -l)
 echo "build: $EXE"
-echo "build: $("$EXE" --version)"
-echo "build: dist/convwiz is $size in $files files; built in ${elapsed} s"
+echo "build: convwiz $version"
+echo "build: dist/convwiz is $size in $files files; $(basename "$ARCHIVE") is" \
+     "$(du -sh "$ARCHIVE" | cut -f1); built in ${elapsed} s"

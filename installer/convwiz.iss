@@ -3,14 +3,21 @@
 ; Build the program first on Windows, from the repository root:
 ;     py -m venv build\venv && build\venv\Scripts\pip install .[installer]
 ;     build\venv\Scripts\pyinstaller --noconfirm --clean installer\convwiz.spec
-; which makes dist\convwiz\convwiz.exe; then compile this script:
+; which makes dist\convwiz\convwiz.exe and convwiz-gui.exe; then compile this script:
+;     set CONVWIZ_VERSION=0.1.0
 ;     "C:\Program Files (x86)\Inno Setup 6\ISCC.exe" installer\convwiz.iss
-; which writes dist\installer\ConvWizSetup-<version>.exe.
+; which writes dist\installer\ConvWizSetup-<version>.exe. .github/workflows/release.yml
+; does exactly this on windows-latest (Inno Setup from Chocolatey). Relative paths below
+; (OutputDir, Source) are relative to this script's folder, Inno Setup's SourceDir.
 ;
 ; The program is installed per user by default (no administrator rights needed on a PM's
 ; workstation); secrets go to the Windows Credential Locker through keyring, never to a file.
-; The icon: resources\icons\convwiz.ico (made from convwiz.svg / convwiz.png; see macos.md
-; for the commands); without it the shortcuts use the program's own icon.
+; The icon: wizard\resources\icons\convwiz.ico (the workflow makes it from convwiz.png with
+; Pillow; see macos.md for the commands); without it Setup uses Inno Setup's own icon.
+
+#if VER < EncodeVer(6,3,0)
+  #error Inno Setup 6.3 or later is needed (ArchitecturesAllowed=x64compatible)
+#endif
 
 #define AppName "Conversion Wizard"
 #define AppVersion GetEnv("CONVWIZ_VERSION")
@@ -38,8 +45,8 @@ Compression=lzma2/max
 SolidCompression=yes
 WizardStyle=modern
 UninstallDisplayIcon={app}\{#GuiExe}
-#if FileExists(AddBackslash(SourcePath) + "..\resources\icons\convwiz.ico")
-SetupIconFile=..\resources\icons\convwiz.ico
+#if FileExists(AddBackslash(SourcePath) + "..\wizard\resources\icons\convwiz.ico")
+SetupIconFile=..\wizard\resources\icons\convwiz.ico
 #endif
 ; put the program on PATH so `convwiz demo` works in a new terminal
 ChangesEnvironment=yes
@@ -52,6 +59,9 @@ Name: "desktopicon"; Description: "{cm:CreateDesktopIcon}"; GroupDescription: "{
 Name: "addtopath"; Description: "Add convwiz to PATH (for the command line)"; GroupDescription: "Command line:"
 
 [Files]
+#if !FileExists(AddBackslash(SourcePath) + "..\dist\convwiz\convwiz-gui.exe")
+  #error dist\convwiz\convwiz-gui.exe is missing: build installer\convwiz.spec first
+#endif
 Source: "..\dist\convwiz\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
 
 [Icons]
