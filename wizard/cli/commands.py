@@ -1,0 +1,344 @@
+"""The `convwiz` commands: each reads its arguments, calls `wizard.flow`, prints for people
+(standard error) and returns the `--json` result. Nothing more: the work is in flow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from wizard.core.shell import quote
+from wizard.core.vocabulary import FIELDS, XREF_FIELDS
+from wizard.errors import UsageError
+
+log = logging.getLogger("wizard.cli")
+
+
+def say(message: str) -> None:
+    """A message for people (standard error)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def _progress() -> Any:
+    from wizard.progress import TextProgress
+
+    return TextProgress()
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from wizard.flow import runtime
+    from wizard.flow.project import Project
+
+    project = Project.open(args.project)
+    args._log = runtime.configure_log(project.folder)
+    return project
+
+
+def _mapping(pairs: Sequence[str] | None, allowed: Sequence[str]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for pair in pairs or ():
+        field, sep, header = pair.partition("=")
+        field = field.strip().lower()
+        if not sep or not header.strip():
+            raise UsageError(f"--map {pair!r}: write it as FIELD=HEADER, e.g. account='Acct No'")
+        if field not in allowed:
+            raise UsageError(f"--map {pair!r}: FIELD must be one of {' '.join(allowed)}")
+        mapping[field] = header.strip()
+    return mapping
+
+
+# -- commands ---------------------------------------------------------------------------------
+def cmd_init(args: argparse.Namespace) -> dict[str, Any]:
+    from wizard.flow import runtime
+    from wizard.flow.project import Project
+    from wizard.flow.settings import Settings, check_date
+    from wizard.flow.status import status
+
+    settings = Settings(
+        biller=args.biller, go_live=check_date(args.go_live), production_bid=args.production_bid,
+        test_bid=args.test_bid, window_days=args.window_days, pm_name=args.pm_name or "",
+        pm_email=args.pm_email or "", pm_phone=args.pm_phone or "",
+    )
+    project = Project.create(Path(args.project), settings, allow_past=args.allow_past)
+    with project:
+        runtime.configure_log(project.folder)
+        log.info("project created")
+        result = status(project).to_json()
+        d = project.dates
+        say(f"Created the conversion project for {project.biller} in {project.folder}")
+        say(f"  go-live {d.go_live}, maintenance window {d.window_start} to {d.window_end}, "
+            f"production BID {project.production_bid}")
+        say(f"Next: convwiz export-flags {quote(args.project)} --input CUSTOMER_EXPORT.csv")
+        return result
+
+
+def cmd_settings(args: argparse.Namespace) -> dict[str, Any]:
+    from wizard.flow.settings import EDITABLE
+    from wizard.flow.settings_change import change_settings
+
+    changes = {key: getattr(args, key) for key in EDITABLE if getattr(args, key) is not None}
+    changes.update(_extra_settings(args.set))
+    with _open(args) as project:
+        result = change_settings(project, changes, allow_past=args.allow_past,
+                                 by=args.by or "convwiz settings")
+    for key, (old, new) in result.changed.items():
+        say(f"  {key}: {old or '(not set)'} -> {new or '(not set)'}")
+    for step_id in result.stale_steps:
+        say(f"  '{step_id}' used the old value: it is back to ready, run it again")
+    if not args.json:
+        for key, value in result.settings.to_json().items():
+            print(f"{key:<16} {value if value not in (None, '') else '(not set)'}")
+    return result.to_json()
+
+
+def _extra_settings(pairs: Sequence[str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs or ():
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--set {pair!r}: write it as KEY=VALUE")
+        out[key.strip()] = value
+    return out
+
+
+def cmd_status(args: argparse.Namespace) -> dict[str, Any]:
+    from wizard.flow.status import status
+
+    with _open(args) as project:
+        current = status(project)
+    if not args.json:
+        s, d = current.settings, current.dates
+        print(f"{s.biller}: go-live {d.go_live}, window {d.window_start} to {d.window_end}, "
+              f"production BID {s.production_bid}, test BID {s.test_bid or '-'}")
+        for step in current.steps:
+            print(f"  [{step.state.value:>15}] {step.title}")
+        done = len(current.checklist) - current.open_tasks
+        print(f"  checklist: {done} of {len(current.checklist)} tasks signed off")
+        print(current.headline())
+    return current.to_json()
+
+
+def cmd_export_flags(args: argparse.Namespace) -> dict[str, Any]:
+    from wizard.flow.export import export_flags
+
+    mapping = _mapping(args.map, FIELDS)
+    with _open(args) as project:
+        result = export_flags(project, Path(args.input), args.sheet, mapping, _progress())
+    say(f"Flag file: {result['output']} ({result['rows']:,} customers)")
+    if result["warnings"]:
+        say(f"{result['warnings']:,} warnings, listed in {result['exceptions']}")
+    say(f"Next: convwiz send {quote(args.project)}")
+    return result
+
+
+def cmd_host_key(args: argparse.Namespace) -> dict[str, Any]:
+    from wizard.flow.exchange import host_key
+
+    result = host_key(args.host, args.port)
+    if not args.json:
+        print(result.fingerprint)
+    return result.to_json()
+
+
+def cmd_connect(args: argparse.Namespace) -> dict[str, Any]:
+    from wizard.flow.exchange import connect
+
+    secret = None
+    if args.password_stdin:
+        secret = sys.stdin.readline().rstrip("\r\n")
+        if not secret:
+            raise UsageError("--password-stdin: standard input held no password")
+    with _open(args) as project:
+        return connect(
+            project, host=args.host, port=args.port, user=args.user, key_file=args.key,
+            secret=secret, host_key=args.host_key, upload_dir=args.upload_dir,
+            download_dir=args.download_dir, progress=_progress(),
+            xref_pattern=args.xref_pattern,
+        ).to_json()
+
+
+def cmd_send(args: argparse.Namespace) -> dict[str, Any]:
+    from wizard.flow.exchange import send
+
+    with _open(args) as project:
+        return send(project, _progress()).to_json()
+
+
+def cmd_fetch_xref(args: argparse.Namespace) -> dict[str, Any]:
+    from wizard.flow.exchange import fetch_xref
+
+    with _open(args) as project:
+        return fetch_xref(project, args.wait, _progress()).to_json()
+
+
+def cmd_import_xref(args: argparse.Namespace) -> dict[str, Any]:
+    from wizard.flow.renumber import import_xref
+
+    mapping = _mapping(args.map, XREF_FIELDS)
+    with _open(args) as project:
+        return import_xref(
+            project, Path(args.xref) if args.xref else None, mapping, args.allow_unmatched,
+            _progress(),
+        )
+
+
+def cmd_verify(args: argparse.Namespace) -> dict[str, Any]:
+    from wizard.errors import BlockingFindings
+    from wizard.flow.verification import verify
+
+    mapping = _mapping(args.map, FIELDS)
+    with _open(args) as project:
+        result = verify(project, Path(args.post), mapping, _progress())
+    if not result.preserved:  # exit 3, with the contract's figures in the --json object
+        raise BlockingFindings(
+            f"{args.post}: not every enrolment was preserved; the customers concerned are "
+            f"listed in {result.exceptions}. The verification step needs attention",
+            **result.to_json())
+    return result.to_json()
+
+
+def cmd_report(args: argparse.Namespace) -> dict[str, Any]:
+    from wizard.flow.report import write_report
+
+    with _open(args) as project:
+        return write_report(project, Path(args.out) if args.out else None, _progress())
+
+
+def cmd_outreach(args: argparse.Namespace) -> dict[str, Any]:
+    from wizard.flow.outreach import write_outreach
+
+    with _open(args) as project:
+        result = write_outreach(project, _progress())
+    for f in result.files:
+        say(f"  {f.title}: {f.rows:,} in {f.path}")
+    return result.as_json()
+
+
+def cmd_checklist(args: argparse.Namespace) -> dict[str, Any]:
+    from wizard.flow.checklist import checklist_command
+
+    if (args.by or args.note) and not args.done:
+        raise UsageError("--by and --note go with --done ID")
+    if args.done and not (args.by or "").strip():
+        raise UsageError("--done needs --by NAME: who signs the task off")
+    with _open(args) as project:
+        result = checklist_command(project, args.done, args.by, args.note)
+    if not args.json:
+        for task in result["tasks"]:
+            mark = "x" if task["done"] else " "
+            who = f"  ({task['by']}, {task['at'][:10]})" if task["done"] else ""
+            print(f"  [{mark}] {task['id']:<28} {task['owner']:<9} {task['title']}{who}")
+    return result
+
+
+def cmd_templates(args: argparse.Namespace) -> dict[str, Any]:
+    from wizard.flow.templates import write_templates
+
+    with _open(args) as project:
+        result = write_templates(project)
+    for written in result.templates:
+        say(f"  {written.draft}  ({written.title})")
+    say(f"  {result.calendar}  (the conversion calendar, to import)")
+    if result.ready:
+        say("Open each .eml draft in your mail program and send it.")
+    else:
+        say("NOT READY to send: fill these settings with `convwiz settings`, then run "
+            "`convwiz templates` again:")
+        for missing in result.unfilled:
+            say(f"  {missing.key}: {missing.label} (in {', '.join(missing.templates)})")
+    return result.as_json()
+
+
+def cmd_tokens(args: argparse.Namespace) -> dict[str, Any]:
+    from wizard.flow.renumber import tokens
+
+    with _open(args) as project:
+        return tokens(project, args.days)
+
+
+def cmd_purge(args: argparse.Namespace) -> dict[str, Any]:
+    from wizard.flow.purge import purge, size_text
+
+    def ask(question: str) -> bool:
+        if not sys.stdin or not sys.stdin.isatty():
+            raise UsageError("purge removes customer data: run it at a terminal to be asked, "
+                             "or confirm with --yes")
+        # the question goes to stderr: stdout's last line is the --json object
+        print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
+        answer = sys.stdin.readline()  # "" at end of input (Ctrl-D) is a no
+        return answer.strip().lower() in ("y", "yes")
+
+    def confirm(question: str) -> bool:
+        if args.yes:
+            say(question)
+            return True
+        return ask(question)
+
+    def remove_secret(question: str) -> bool:
+        if args.keep_secret:
+            return False
+        return True if args.yes else ask(question)
+
+    with _open(args) as project:
+        result = purge(project, confirm, force=args.force, assume_yes=args.yes,
+                       remove_secret=remove_secret)
+    if result.purged:
+        say(f"Removed {result.files} file(s), {size_text(result.bytes)}; the audit log keeps "
+            "their names and SHA-256.")
+        if result.secret_removed:
+            say("The provider's secret was removed from the keyring.")
+        if result.steps_purged:
+            say(f"Steps now marked purged: {', '.join(result.steps_purged)}")
+    else:
+        say("Nothing was removed.")
+    return result.to_json()
+
+
+def cmd_demo(args: argparse.Namespace) -> dict[str, Any]:
+    from wizard.flow.demo import run_demo
+
+    return run_demo(Path(args.project) if args.project else None, args.customers, say)
+
+
+def cmd_provider_sim(args: argparse.Namespace) -> dict[str, Any]:
+    from wizard.flow.runtime import serve_provider_simulator
+
+    return serve_provider_simulator(
+        Path(args.root), port=args.port, user=args.user, password=args.password,
+        refuse_rename=args.refuse_rename, cut_after=args.cut_after, slow=args.slow,
+        disk_full_after=args.disk_full_after, say=say,
+    )
+
+
+def cmd_gui(args: argparse.Namespace) -> dict[str, Any]:
+    if not _display_available():
+        raise UsageError("no display: run on a desktop or use the commands "
+                         "(`convwiz --help` lists them)")
+    try:
+        from wizard.ui.app import run_gui
+    except ImportError as exc:
+        raise UsageError(
+            f"the wizard's window cannot start: {exc}. Install the Qt libraries "
+            "(see the README) or use the commands"
+        ) from None
+    code = run_gui(project=args.project, demo=args.demo)
+    return {"exit": code}
+
+
+def _display_available() -> bool:
+    """Whether a window can be shown. Windows and macOS always have a desktop session for
+    a person's program; on Linux and the BSDs an X or Wayland display must be named, unless
+    Qt is told to draw elsewhere (offscreen, as the tests do)."""
+    if sys.platform in ("win32", "darwin"):
+        return True
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+# -- the parser -------------------------------------------------------------------------------
