@@ -191,7 +191,7 @@ def test_long_sheets_continue_on_numbered_sheets(tmp_path: Path,
 
 def test_cancel_leaves_no_workbook(project: Path) -> None:
     from wizard.errors import Cancelled
-    from wizard.flow.report import write_report_in
+    from wizard.flow.report import write_report
     from wizard.progress import TaskState
 
     build(project, n=60)
@@ -201,8 +201,8 @@ def test_cancel_leaves_no_workbook(project: Path) -> None:
             state.cancel()
 
     state = TaskState(on_progress)
-    with pytest.raises(Cancelled):
-        write_report_in(project, None, state)
+    with Project.open(project) as opened, pytest.raises(Cancelled):
+        write_report(opened, None, state)
     assert list((project / "reports").iterdir()) == []
     with Project.open(project) as p:
         assert p.store.latest_file("biller_workbook") is None

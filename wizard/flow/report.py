@@ -100,13 +100,6 @@ def write_report(project: Project, out: Path | None = None,
                 "sha256": digest, "notes": summary.notes}
 
 
-def write_report_in(folder: str | Path, out: str | Path | None = None,
-                    progress: Progress | None = None) -> dict[str, Any]:
-    """`write_report` from plain arguments, for a worker process (the GIL stays free)."""
-    with Project.open(folder) as project:
-        return write_report(project, Path(out) if out else None, progress)
-
-
 # -- gathering --------------------------------------------------------------------------------
 def gather(project: Project) -> tuple[Summary, list[TableSheet]]:
     joined, xref = outreach.load_joined(project)
