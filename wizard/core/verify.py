@@ -169,6 +169,26 @@ def _match_after(xi: pa.Array, xref_new: pa.Array, after_account: pa.Array) -> p
     return _positions(_sorted_lookup(keys, after_keys))
 
 
+@dataclass(frozen=True)
+class _Match:
+    """Which post-export row each customer of the snapshot matched, through the xref."""
+
+    old: Any  # the snapshot's accounts, as text
+    xi: Any  # each customer's row in the xref (null: not in it)
+    xref_new: Any
+    after_account: Any
+    b_idx: Any  # matched customers, as positions in the snapshot ...
+    a_idx: Any  # ... and in the post export
+    miss_idx: Any  # customers not found after
+    unex_idx: Any  # post rows no customer matched
+    b_rows: Any
+    a_rows: Any
+    all_matched: bool
+
+    def take_b(self, column: Any) -> Any:
+        return column if self.all_matched else pc.take(column, self.b_idx)
+
+
 def compare(before: pa.Table, xref: pa.Table, after: pa.Table,
             xi: pa.Array | None = None) -> Comparison:
     """Compare `before` (the customer snapshot) with `after` (the normalised post export)
@@ -180,8 +200,27 @@ def compare(before: pa.Table, xref: pa.Table, after: pa.Table,
     rows. A key given twice (refused earlier by import-xref and by the reading rules)
     resolves to its first row. New numbers are taken as text only for the rows listed.
     """
-    nb = before.num_rows
-    old = _text(before["account"])
+    m = _match(before, xref, after, xi)
+    figures: dict[str, Any] = {
+        "customers": before.num_rows,
+        "matched": len(m.b_idx),
+        "missing_after": len(m.miss_idx),
+        "unexpected_after": len(m.unex_idx),
+    }
+    parts = _changed(before, after, m, figures)
+    parts.append(_missing(before, m, figures))
+    parts.append(_unexpected(after, m, figures))
+    figures["preserved"] = bool(
+        figures["missing_after"] == 0
+        and all(figures[f]["lost"] == 0 and figures[f]["gained"] == 0
+                for f in ("autopay", "paperless"))
+        and figures["method_changed"] == 0
+        and figures["last4_changed"] == 0
+    )
+    return Comparison(figures, _in_order(pa.concat_tables(parts)))
+
+
+def _match(before: pa.Table, xref: pa.Table, after: pa.Table, xi: pa.Array | None) -> _Match:
     if xi is None:
         xi = xref_positions(before, xref)  # null: not in the xref
     xref_new = _text(xref["new"])
@@ -190,93 +229,86 @@ def compare(before: pa.Table, xref: pa.Table, after: pa.Table,
     matched = pc.is_valid(ai)
     b_idx = pc.indices_nonzero(matched)
     a_idx = pc.take(ai, b_idx)
-    miss_idx = pc.indices_nonzero(pc.invert(matched))
     used = np.zeros(len(after_account), dtype=bool)  # post rows some customer matched
     used[a_idx.to_numpy(zero_copy_only=False)] = True
-    unex_idx = int64_array(np.flatnonzero(~used))
+    return _Match(
+        old=_text(before["account"]), xi=xi, xref_new=xref_new, after_account=after_account,
+        b_idx=b_idx, a_idx=a_idx, miss_idx=pc.indices_nonzero(pc.invert(matched)),
+        unex_idx=int64_array(np.flatnonzero(~used)),
+        b_rows=pc.cast(before["row"], pa.int64()), a_rows=pc.cast(after["row"], pa.int64()),
+        all_matched=len(b_idx) == before.num_rows,
+    )
 
-    b_rows = pc.cast(before["row"], pa.int64())
-    a_rows = pc.cast(after["row"], pa.int64())
-    all_matched = len(b_idx) == nb
 
-    def take_b(column: Any) -> Any:
-        return column if all_matched else pc.take(column, b_idx)
-
+def _changed(before: pa.Table, after: pa.Table, m: _Match,
+             figures: dict[str, Any]) -> list[pa.Table]:
+    """Flags lost or gained, method or last 4 changed, among the matched customers."""
     # compared as small codes, not text: taking a million strings twice per field costs
     # more than the whole comparison
     def codes(column: Any, values: list[str]) -> Any:
         return pc.fill_null(pc.index_in(column, value_set=pa.array(values)), -1)
 
-    figures: dict[str, Any] = {
-        "customers": nb,
-        "matched": len(b_idx),
-        "missing_after": len(miss_idx),
-        "unexpected_after": len(unex_idx),
-    }
     changes: list[tuple[str, Any, str]] = []
     for flag in ("autopay", "paperless"):
-        yb = take_b(pc.equal(before[flag], "Y"))
-        ya = pc.take(pc.equal(after[flag], "Y"), a_idx)
+        yb = m.take_b(pc.equal(before[flag], "Y"))
+        ya = pc.take(pc.equal(after[flag], "Y"), m.a_idx)
         kept, lost = pc.and_(yb, ya), pc.and_(yb, pc.invert(ya))
         gained = pc.and_(pc.invert(yb), ya)
         figures[flag] = {"kept": _count(kept), "lost": _count(lost), "gained": _count(gained)}
         changes += [(f"{flag}_lost", lost, flag), (f"{flag}_gained", gained, flag)]
     methods = ["card", "check", ""]
-    method_changed = pc.not_equal(take_b(codes(before["method"], methods)),
-                                  pc.take(codes(after["method"], methods), a_idx))
-    last4_changed = pc.not_equal(take_b(before["last4"]), pc.take(after["last4"], a_idx))
+    method_changed = pc.not_equal(m.take_b(codes(before["method"], methods)),
+                                  pc.take(codes(after["method"], methods), m.a_idx))
+    last4_changed = pc.not_equal(m.take_b(before["last4"]), pc.take(after["last4"], m.a_idx))
     figures["method_changed"] = _count(method_changed)
     figures["last4_changed"] = _count(last4_changed)
     changes += [("method_changed", method_changed, "method"),
                 ("last4_changed", last4_changed, "last4")]
-
     parts: list[pa.Table] = []
     for issue, mask, field_ in changes:
         at = pc.indices_nonzero(pc.fill_null(mask, False))  # positions among the matched
-        bi, ai = pc.take(b_idx, at), pc.take(a_idx, at)
-        parts.append(_table(issue, pc.take(old, bi), pc.take(xref_new, pc.take(xi, bi)),
+        bi, ai = pc.take(m.b_idx, at), pc.take(m.a_idx, at)
+        parts.append(_table(issue, pc.take(m.old, bi), pc.take(m.xref_new, pc.take(m.xi, bi)),
                             pc.take(before["name"], bi), pc.take(before["email"], bi),
                             pc.take(before[field_], bi), pc.take(after[field_], ai),
-                            pc.take(b_rows, bi), pc.take(a_rows, ai), None))
+                            pc.take(m.b_rows, bi), pc.take(m.a_rows, ai), None))
+    return parts
 
-    # missing: why each one is missing
-    miss_new = pc.take(xref_new, pc.take(xi, miss_idx))
+
+def _missing(before: pa.Table, m: _Match, figures: dict[str, Any]) -> pa.Table:
+    """Customers not found after go-live, each with why."""
+    miss_new = pc.take(m.xref_new, pc.take(m.xi, m.miss_idx))
     no_new = pc.is_null(miss_new)
-    miss_reason = pc.if_else(no_new, NOT_IN_XREF, NOT_IN_EXPORT)
-    parts.append(_table("missing_after", pc.take(old, miss_idx), miss_new,
-                        pc.take(_text(before["name"]), miss_idx),
-                        pc.take(_text(before["email"]), miss_idx), None, None,
-                        pc.take(b_rows, miss_idx), None, miss_reason))
     figures["not_in_cross_reference"] = _count(no_new)
+    return _table("missing_after", pc.take(m.old, m.miss_idx), miss_new,
+                  pc.take(_text(before["name"]), m.miss_idx),
+                  pc.take(_text(before["email"]), m.miss_idx), None, None,
+                  pc.take(m.b_rows, m.miss_idx), None,
+                  pc.if_else(no_new, NOT_IN_XREF, NOT_IN_EXPORT))
 
-    # unexpected: does the row hold an old number (the portal not renumbered yet)?
-    unex_account = pc.take(after_account, unex_idx)
-    is_old = (pc.is_in(unex_account, value_set=old) if len(unex_idx)
+
+def _unexpected(after: pa.Table, m: _Match, figures: dict[str, Any]) -> pa.Table:
+    """Post rows no customer matched: does one hold an old number (not renumbered yet)?"""
+    unex_account = pc.take(m.after_account, m.unex_idx)
+    is_old = (pc.is_in(unex_account, value_set=m.old) if len(m.unex_idx)
               else pa.array([], pa.bool_()))
-    unex_reason = pc.if_else(is_old, OLD_NUMBER, NOT_IN_SNAPSHOT)
-    parts.append(_table("unexpected_after", pc.if_else(is_old, unex_account, ""),
-                        pc.if_else(is_old, "", unex_account),
-                        pc.take(_text(after["name"]), unex_idx),
-                        pc.take(_text(after["email"]), unex_idx), None, None, None,
-                        pc.take(a_rows, unex_idx), unex_reason))
     figures["old_numbers_after"] = _count(is_old)
+    return _table("unexpected_after", pc.if_else(is_old, unex_account, ""),
+                  pc.if_else(is_old, "", unex_account),
+                  pc.take(_text(after["name"]), m.unex_idx),
+                  pc.take(_text(after["email"]), m.unex_idx), None, None, None,
+                  pc.take(m.a_rows, m.unex_idx), pc.if_else(is_old, OLD_NUMBER, NOT_IN_SNAPSHOT))
 
-    figures["preserved"] = bool(
-        figures["missing_after"] == 0
-        and all(figures[f]["lost"] == 0 and figures[f]["gained"] == 0
-                for f in ("autopay", "paperless"))
-        and figures["method_changed"] == 0
-        and figures["last4_changed"] == 0
-    )
-    details = pa.concat_tables(parts)
+
+def _in_order(details: pa.Table) -> pa.Table:
+    """By issue (ISSUES' order), then by row."""
     order = {issue: i for i, issue in enumerate(ISSUES)}
     rank = pc.cast(pc.index_in(details["issue"], value_set=pa.array(list(order))), pa.int64())
     details = details.append_column("_rank", rank)
     details = details.append_column(
         "_row", pc.fill_null(pc.coalesce(details["snapshot_row"], details["post_row"]), 0))
     details = details.sort_by([("_rank", "ascending"), ("_row", "ascending")])
-    details = details.drop_columns(["_rank", "_row"])
-    return Comparison(figures, details)
+    return details.drop_columns(["_rank", "_row"])
 
 
 def _table(issue: str, old: Any, new: Any, name: Any, email: Any, before: Any, after: Any,
