@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -147,19 +147,7 @@ def verify(project: Project, post: Path, mapping: Mapping[str, str] | None = Non
         prepared = prepare(table, mapping, progress)
         findings = prepared.findings
         if findings.blocking:
-            from wizard.flow.export import write_findings
-
-            exceptions = write_findings(project, findings, post, "Verification",
-                                        "verification", progress)
-            steps.mark_failed(project, STEP, blocking=findings.blocking,
-                              exceptions=project.relative(exceptions) if exceptions else None)
-            lines = "\n".join(describe(findings))
-            raise BlockingFindings(
-                f"{post}: {plural(findings.blocking, 'blocking finding')}; nothing was "
-                f"compared. Fix the rows listed in {exceptions} and run verify again.\n{lines}",
-                blocking=findings.blocking, warnings=findings.warnings,
-                exceptions=str(exceptions) if exceptions else None,
-            )
+            _refuse(project, post, findings, progress)
         check(progress)
         progress.report(0, 0, "comparing with the pre-conversion snapshot")
         before, xref, xi = snapshots.result()
@@ -182,30 +170,57 @@ def verify(project: Project, post: Path, mapping: Mapping[str, str] | None = Non
         log.info("verified %s against %s customers: %s", post.name, figures["customers"],
                  {k: figures[k] for k in CONTRACT_KEYS})
         progress.report(1, 1, "compared")
-        result = VerifyResult(
-            customers=figures["customers"], matched=figures["matched"],
-            missing_after=figures["missing_after"],
-            unexpected_after=figures["unexpected_after"],
-            autopay=FlagCounts(**figures["autopay"]),
-            paperless=FlagCounts(**figures["paperless"]),
-            method_changed=figures["method_changed"], last4_changed=figures["last4_changed"],
-            preserved=figures["preserved"], exceptions=exceptions,
-            warnings=findings.warnings,
-            not_in_cross_reference=figures["not_in_cross_reference"],
-            old_numbers_after=figures["old_numbers_after"],
-            issues=issue_counts(comparison), details=snapshot.path(project, DETAILS))
-        say(result.summary)
-        if result.old_numbers_after:
-            say(f"  {plural(result.old_numbers_after, 'row')} of {post.name} still hold "
-                "an old account number: was the portal renumbered?")
-        if exceptions is not None:
-            listed = ("every customer concerned" if not result.preserved
-                      else plural(rows.num_rows, "warning"))
-            say(f"  {listed} is listed in {exceptions}")
-        if not result.preserved:
-            say("  the verification step needs attention: resolve the customers listed, "
-                "then verify a new post-conversion export")
+        result = _result(figures, comparison, findings, exceptions, project)
+        _tell(result, post, rows.num_rows, say)
         return result
+
+
+def _refuse(project: Project, post: Path, findings: Findings, progress: Progress) -> NoReturn:
+    """A post export that fails a blocking reading check is not compared (exit 3)."""
+    from wizard.flow.export import write_findings
+
+    exceptions = write_findings(project, findings, post, "Verification", "verification",
+                                progress)
+    steps.mark_failed(project, STEP, blocking=findings.blocking,
+                      exceptions=project.relative(exceptions) if exceptions else None)
+    lines = "\n".join(describe(findings))
+    raise BlockingFindings(
+        f"{post}: {plural(findings.blocking, 'blocking finding')}; nothing was "
+        f"compared. Fix the rows listed in {exceptions} and run verify again.\n{lines}",
+        blocking=findings.blocking, warnings=findings.warnings,
+        exceptions=str(exceptions) if exceptions else None,
+    )
+
+
+def _result(figures: dict[str, Any], comparison: Comparison, findings: Findings,
+            exceptions: Path | None, project: Project) -> VerifyResult:
+    return VerifyResult(
+        customers=figures["customers"], matched=figures["matched"],
+        missing_after=figures["missing_after"],
+        unexpected_after=figures["unexpected_after"],
+        autopay=FlagCounts(**figures["autopay"]),
+        paperless=FlagCounts(**figures["paperless"]),
+        method_changed=figures["method_changed"], last4_changed=figures["last4_changed"],
+        preserved=figures["preserved"], exceptions=exceptions,
+        warnings=findings.warnings,
+        not_in_cross_reference=figures["not_in_cross_reference"],
+        old_numbers_after=figures["old_numbers_after"],
+        issues=issue_counts(comparison), details=snapshot.path(project, DETAILS))
+
+
+def _tell(result: VerifyResult, post: Path, listed_rows: int,
+          say: Callable[[str], None]) -> None:
+    say(result.summary)
+    if result.old_numbers_after:
+        say(f"  {plural(result.old_numbers_after, 'row')} of {post.name} still hold "
+            "an old account number: was the portal renumbered?")
+    if result.exceptions is not None:
+        listed = ("every customer concerned" if not result.preserved
+                  else plural(listed_rows, "warning"))
+        say(f"  {listed} is listed in {result.exceptions}")
+    if not result.preserved:
+        say("  the verification step needs attention: resolve the customers listed, "
+            "then verify a new post-conversion export")
 
 
 def verify_for_window(project: Project, post: Path, mapping: Mapping[str, str] | None = None,
