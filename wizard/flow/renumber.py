@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import pyarrow as pa
@@ -141,17 +141,7 @@ def import_xref(
             "window_warning": warning,
         }
         if result.blocking:
-            steps.mark_failed(project, STEP, source=project.relative(source),
-                              blocking=result.blocking,
-                              exceptions=project.relative(exceptions) if exceptions else None)
-            lines = list(describe(result.findings))
-            raise BlockingFindings(
-                f"{source}: the cross-reference has "
-                f"{plural(result.blocking, 'blocking finding')}; the IC account update was not "
-                f"written. Every row is listed in {exceptions}\n" + "\n".join(lines),
-                **{k: summary[k] for k in summary if k != "blocking"},
-                blocking=result.blocking,
-            )
+            _refuse(project, source, result, exceptions, summary)
         # the snapshot is written on a second thread while the two CSV files are written,
         # and put in place only when they are
         saving = pool.submit(snapshot.Pending, project, snapshot.CROSS_REFERENCE,
@@ -172,6 +162,28 @@ def import_xref(
                         warnings=result.findings.warnings, snapshot_sha256=digest,
                         outside_window=bool(warning))
         progress.report(4, 4, "done")
+    _tell(result, source, update, rollback, exceptions, say)
+    return summary
+
+
+def _refuse(project: Project, source: Path, result: XrefCheck, exceptions: Path | None,
+            summary: dict[str, Any]) -> NoReturn:
+    """Blocking findings: no update is written (exit 3), the workbook says which rows."""
+    steps.mark_failed(project, STEP, source=project.relative(source),
+                      blocking=result.blocking,
+                      exceptions=project.relative(exceptions) if exceptions else None)
+    lines = list(describe(result.findings))
+    raise BlockingFindings(
+        f"{source}: the cross-reference has "
+        f"{plural(result.blocking, 'blocking finding')}; the IC account update was not "
+        f"written. Every row is listed in {exceptions}\n" + "\n".join(lines),
+        **{k: summary[k] for k in summary if k != "blocking"},
+        blocking=result.blocking,
+    )
+
+
+def _tell(result: XrefCheck, source: Path, update: Path, rollback: Path,
+          exceptions: Path | None, say: Callable[[str], None]) -> None:
     for line in describe(result.findings):
         say(line)
     say(f"Mapped {plural(result.mapped, 'customer')} from {source.name}: "
@@ -181,7 +193,6 @@ def import_xref(
     say(f"  rollback:          {rollback}")
     if exceptions:
         say(f"  warnings listed in {exceptions}")
-    return summary
 
 
 def _write_update(project: Project, result: XrefCheck, progress: Progress) -> tuple[Path, Path]:
