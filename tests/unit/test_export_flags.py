@@ -365,3 +365,17 @@ def test_cancel_while_writing_keeps_the_previous_export_whole(project: Path,
         assert kept.num_rows == 3
     assert sorted((project / "outbox").iterdir()) == flag_files
     assert not [f for f in project.rglob(".tmp-*")]
+
+
+def test_two_exports_in_the_same_second_never_share_a_name(project: Path, tmp_path: Path,
+                                                            monkeypatch) -> None:
+    """A second run never replaces the first run's flag file or exceptions workbook."""
+    from wizard.flow import export
+
+    monkeypatch.setattr(export, "stamp", lambda: "20261202-120000")
+    path = write_export(tmp_path / "c.csv", ['"Ann Lee",0001234567,not-an-email,Y,Y,card,0042'])
+    first = convwiz("export-flags", project, "--input", path, "--json").result
+    second = convwiz("export-flags", project, "--input", path, "--json").result
+    assert first["output"] != second["output"]
+    assert first["exceptions"] != second["exceptions"]
+    assert Path(first["output"]).is_file() and Path(second["output"]).is_file()

@@ -31,6 +31,18 @@ def stamp() -> str:
     return datetime.now().strftime("%Y%m%d-%H%M%S")
 
 
+def stamped_path(folder: Path, stem: str, suffix: str) -> Path:
+    """`folder/stem_<time>suffix`, never the name of a file already there: two runs in the
+    same second get `_2`, `_3`... and no output ever replaces an earlier one."""
+    when = stamp()
+    path = folder / f"{stem}_{when}{suffix}"
+    n = 1
+    while path.exists() or path.is_symlink():
+        n += 1
+        path = folder / f"{stem}_{when}_{n}{suffix}"
+    return path
+
+
 def write_findings(project: Project, findings: Findings, source: Path, step_title: str,
                    prefix: str, progress: Progress) -> Path | None:
     """The exceptions workbook in reports/, when there is anything to say."""
@@ -38,7 +50,7 @@ def write_findings(project: Project, findings: Findings, source: Path, step_titl
         return None
     from wizard.services.workbook import write_exceptions  # xlsxwriter: only when needed
 
-    path = project.reports / f"{prefix}_exceptions_{stamp()}.xlsx"
+    path = stamped_path(project.reports, f"{prefix}_exceptions", ".xlsx")
     write_exceptions(path, findings, str(source), step_title, progress, biller=project.biller)
     project.record_made(path, "exceptions", rows=len(findings), step=step_title,
                         blocking=findings.blocking, warnings=findings.warnings)
@@ -94,7 +106,7 @@ def export_flags(project: Project, input_path: Path, sheet: str | None = None,
                 **result,
             )
         check(progress)
-        output = project.outbox / f"flag_file_{project.slug()}_{stamp()}.csv"
+        output = stamped_path(project.outbox, f"flag_file_{project.slug()}", ".csv")
         # the snapshot is written on a second thread while the flag file is written here,
         # and put in place only once the flag file is
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="snapshot") as pool:

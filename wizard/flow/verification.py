@@ -278,14 +278,10 @@ def _column_text(column: pa.Array | pa.ChunkedArray) -> pa.Array:
 
 def _write_exceptions(project: Project, post: Path, rows: pa.Table, figures: Mapping[str, Any],
                       progress: Progress) -> Path:
-    from wizard.flow.export import stamp
+    from wizard.flow.export import stamped_path
     from wizard.services.verification_exceptions import write_verification_exceptions
 
-    path = project.reports / f"verification_exceptions_{stamp()}.xlsx"
-    n = 1
-    while path.exists():  # two runs in one second: never overwrite the earlier workbook
-        n += 1
-        path = path.with_name(f"verification_exceptions_{stamp()}_{n}.xlsx")
+    path = stamped_path(project.reports, "verification_exceptions", ".xlsx")
     counts = rows.group_by(["severity", "rule"]).aggregate([("rule", "count")]).to_pylist()
     ranked = sorted(((str(c["severity"]), str(c["rule"]), int(c["rule_count"])) for c in counts),
                     key=lambda c: (c[0] != BLOCKING, -c[2]))
