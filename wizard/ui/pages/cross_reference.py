@@ -18,10 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wizard.errors import ConvWizError
 from wizard.progress import TaskState
 from wizard.ui import settings
 from wizard.ui.pages.base import PageContext, StepPage
-from wizard.ui.pages.flag_file import findings_view, read_findings_workbook
+from wizard.ui.pages.flag_file import findings_view, with_findings
 from wizard.ui.widgets import Banner, DropZone, ProgressPanel, note, open_path, section, value_label
 
 XREF_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods")
@@ -184,8 +185,9 @@ class CrossReferencePage(StepPage):
         self.result_label.clear()
         self.findings.hide()
         self.progress.start("Checking the cross-reference…")
-        work = self.ctx.child_work("wizard.flow.renumber", "import_xref", self.xref_path,
-                                   mapping, self.allow_unmatched.isChecked())
+        work = with_findings(self.ctx.child_work("wizard.ui.jobs", "import_xref",
+                                                 self.xref_path, mapping,
+                                                 self.allow_unmatched.isChecked()))
         self.ctx.runner.start("cross_reference", work,
                               on_progress=self.progress.update_progress, on_done=self._imported,
                               on_error=self._failed, on_finished=self._finished)
@@ -203,26 +205,21 @@ class CrossReferencePage(StepPage):
         self.result_label.setText(
             f"Update: <b>{update.name}</b><br>Rollback: <b>{rollback.name}</b> (swaps old and "
             f"new, to undo){extra}")
-        if result.get("exceptions"):
-            self._load_findings(Path(str(result["exceptions"])))
+        if result.get("findings") is not None:
+            self._show_findings(result["findings"])
         self.saved.emit()
 
     def _failed(self, exc: BaseException) -> None:
         action, callback = self.exceptions_action(exc)
         self.show_error(exc, action, callback)
-        path = getattr(exc, "result", {}).get("exceptions")
-        if path:
-            self._load_findings(Path(str(path)))
+        table = exc.result.get("findings") if isinstance(exc, ConvWizError) else None
+        if table is not None:
+            self._show_findings(table)
         self.saved.emit()
 
-    def _load_findings(self, workbook: Path) -> None:
-        def shown(table: Any) -> None:
-            self.findings.set_table(table)
-            self.findings.setVisible(table.num_rows > 0)
-
-        self.ctx.runner.start("cross_reference.findings",
-                              lambda _s: read_findings_workbook(workbook), on_done=shown,
-                              on_finished=self._update_buttons)
+    def _show_findings(self, table: Any) -> None:
+        self.findings.set_table(table)
+        self.findings.setVisible(table.num_rows > 0)
 
     def _update_buttons(self) -> None:
         busy = self.busy

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wizard.errors import InputError
+from wizard.errors import ConvWizError, InputError
 from wizard.progress import TaskState, check
 from wizard.ui import settings
 from wizard.ui.pages.base import PageContext, StepPage
@@ -66,18 +66,31 @@ def findings_table(findings: Any) -> Any:
     }))
 
 
-def read_findings_workbook(path: Path) -> Any:
-    """The Findings sheet of an exceptions workbook, as the same table."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+def findings_of(value: Any) -> Any:
+    """The findings a child job sent back (`wizard.ui.jobs.FindingsData` as JSON) as the
+    findings table, or None. Runs on the worker thread: pyarrow only, no workbook read."""
+    if not value:
+        return None
+    from wizard.ui.jobs import FindingsData
 
-    from wizard.core.reader import read_table
+    return findings_table(FindingsData.from_json(value))
 
-    table = read_table(path, "Findings").data
-    columns = [table.column(i) for i in range(min(len(FINDING_COLUMNS), table.num_columns))]
-    result = pa.table(dict(zip(FINDING_COLUMNS, columns)))
-    result = result.set_column(3, "Severity", pc.utf8_lower(result.column("Severity")))
-    return readable_findings(result)
+
+def with_findings(work: Any) -> Any:
+    """Child work whose result (or error) carries findings: turn them into the table on
+    the worker thread, so the GUI thread only shows it."""
+    from wizard.errors import ConvWizError
+
+    def run(state: TaskState) -> Any:
+        try:
+            result = work(state)
+        except ConvWizError as exc:
+            exc.result["findings"] = findings_of(exc.result.get("findings"))
+            raise
+        result["findings"] = findings_of(result.get("findings"))
+        return result
+
+    return run
 
 
 def sheet_names(path: Path) -> list[str]:
@@ -362,8 +375,8 @@ class FlagFilePage(StepPage):
         path = self.input_path
         self.banner.clear()
         self.progress.start(f"Checking {path.name} and writing the flag file…")
-        work = self.ctx.child_work("wizard.flow.export", "export_flags", path, self._sheet(),
-                                   self.chosen_mapping())
+        work = with_findings(self.ctx.child_work("wizard.ui.jobs", "export_flags", path,
+                                                 self._sheet(), self.chosen_mapping()))
         self.ctx.runner.start("flag_file", work, on_progress=self.progress.update_progress,
                               on_done=self._exported, on_error=self._export_failed,
                               on_finished=self._finished)
@@ -378,21 +391,17 @@ class FlagFilePage(StepPage):
         self.banner.show_message("success", text, "Open folder",
                                  lambda: open_path(output.parent))
         self.summary.setText(f"SHA-256 {result.get('sha256', '')}")
-        if result.get("exceptions"):
-            self._load_findings(Path(result["exceptions"]))
+        if result.get("findings") is not None:
+            self._show_findings(result["findings"])
         self.saved.emit()
 
     def _export_failed(self, exc: BaseException) -> None:
         action, callback = self.exceptions_action(exc)
         self.show_error(exc, action, callback)
-        path = getattr(exc, "result", {}).get("exceptions")
-        if path:
-            self._load_findings(Path(path))
+        table = exc.result.get("findings") if isinstance(exc, ConvWizError) else None
+        if table is not None:
+            self._show_findings(table)
         self.saved.emit()
-
-    def _load_findings(self, workbook: Path) -> None:
-        self.ctx.runner.start("flag_file.findings", lambda _s: read_findings_workbook(workbook),
-                              on_done=self._show_findings, on_finished=self._update_buttons)
 
     def _show_findings(self, table: Any) -> None:
         self.findings.set_table(table)

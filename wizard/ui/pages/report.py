@@ -58,7 +58,7 @@ class ReportPage(StepPage):
     def write(self) -> None:
         self.banner.clear()
         self.progress.start("Writing the biller workbook…")
-        work = self.ctx.child_work("wizard.flow.report", "write_report", None)
+        work = self.ctx.child_work("wizard.ui.jobs", "write_report", None)
         self.ctx.runner.start("report", work, on_progress=self.progress.update_progress,
                               on_done=self._written, on_error=self.show_error,
                               on_finished=self._finished)

@@ -178,7 +178,7 @@ class VerificationPage(StepPage):
             return
         self.banner.clear()
         self.progress.start(f"Comparing {self.post_path.name} with the snapshot…")
-        work = self.ctx.child_work("wizard.flow.verification", "verify", self.post_path, {})
+        work = self.ctx.child_work("wizard.ui.jobs", "verify", self.post_path, {})
         self.ctx.runner.start("verification", work, on_progress=self.progress.update_progress,
                               on_done=self._verified, on_error=self._failed,
                               on_finished=self._finished)
