@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from functools import cache
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtGui import QCloseEvent, QColor, QIcon, QKeyEvent, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractButton,
     QFrame,
@@ -36,35 +37,77 @@ from wizard.ui.workers import Runner
 log = logging.getLogger("wizard.ui")
 STATE_ICONS = {"done": "step-done", "current": "step-current", "ready": "step-ready",
                "blocked": "step-blocked"}
-STATE_WORDS = {"done": "done", "current": "to do next", "ready": "ready",
-               "blocked": "waiting for an earlier step"}
+STATE_COLOURS = {"needs attention": "#b26a00", "purged": "#6b7280"}
+
+
+@cache
+def drawn_icon(state: str) -> QIcon:
+    """Icons for the states without an SVG: amber "!" (needs attention), grey "×" (purged)."""
+    pixmap = QPixmap(24, 24)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(QColor(STATE_COLOURS.get(state, "#6b7280")))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawEllipse(2, 2, 20, 20)
+    painter.setPen(QColor("#ffffff"))
+    font = painter.font()
+    font.setBold(True)
+    font.setPixelSize(15)
+    painter.setFont(font)
+    painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter,
+                     "!" if state == "needs attention" else "×")
+    painter.end()
+    return QIcon(pixmap)
+
+
+def state_icon(state: str) -> QIcon:
+    return drawn_icon(state) if state in STATE_COLOURS else icon(
+        STATE_ICONS.get(state, "step-ready"))
 
 
 class StepSidebar(QListWidget):
-    """The steps with their state; blocked steps cannot be chosen."""
+    """The steps with their state; blocked steps cannot be chosen.
+
+    Each item's text says its state in words (a screen reader reads it; colour alone says
+    nothing to it): "5. Verify – needs attention: 7 problems"."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setIconSize(QSize(22, 22))
         self.setFixedWidth(230)
         self.setSpacing(2)
+        self.setWordWrap(True)
         self.setObjectName("sidebar")
+        self.setAccessibleName("Steps")
+        self.setAccessibleDescription("The conversion's steps with their state; choose one to "
+                                      "open its page")
         self.setStyleSheet(
             "#sidebar { background: #f3f5f8; border: none; border-right: 1px solid #d9dee4;"
             " padding-top: 8px; font-size: 11pt; }"
             "#sidebar::item { padding: 8px 6px; border-radius: 6px; margin: 0 6px; }"
             "#sidebar::item:selected { background: #dce8f5; color: #102a43; }")
 
-    def show_states(self, steps: Any, states: dict[str, Any]) -> None:
+    def show_states(self, steps: Any, truth: Any) -> None:
         current = self.currentRow()
         self.blockSignals(True)
         self.clear()
         for n, step in enumerate(steps, start=1):
-            state = str(states[step.id])
-            item = QListWidgetItem(icon(STATE_ICONS.get(state, "step-ready")),
-                                   f"{n}. {step.title}")
+            st = truth.step(step.id)
+            state = st.state
+            text = f"{n}. {step.title}"
+            if state == "needs attention":
+                text += f"\n{st.words()}"
+            elif state == "purged":
+                text += "\npurged"
+            item = QListWidgetItem(state_icon(state), text)
             item.setData(Qt.ItemDataRole.UserRole, step.id)
-            item.setToolTip(f"{step.summary}\n({STATE_WORDS.get(state, state)})")
+            item.setData(Qt.ItemDataRole.UserRole + 1, state)
+            item.setToolTip(f"{step.summary}\n({st.words()})")
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{n}. {step.title}, {st.words()}")
+            item.setData(Qt.ItemDataRole.AccessibleDescriptionRole, step.summary)
+            if state in STATE_COLOURS:
+                item.setForeground(QColor(STATE_COLOURS[state]))
             if state == "blocked":
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled
                               & ~Qt.ItemFlag.ItemIsSelectable)
@@ -226,8 +269,10 @@ class MainWindow(QMainWindow):
     # -- state --------------------------------------------------------------------------------
     def refresh(self) -> None:
         """Redraw the sidebar, the header and the status line from the project."""
-        states = self._steps.states(self.project)
-        self.sidebar.show_states(self._steps.STEPS, states)
+        from wizard.ui.truth import conversion
+
+        self.truth = conversion(self.project)
+        self.sidebar.show_states(self._steps.STEPS, self.truth)
         d = self.project.dates
         days = d.days_to_go_live(date.today())
         when = (f"go-live in {days} days" if days > 1 else "go-live tomorrow" if days == 1
@@ -243,13 +288,13 @@ class MainWindow(QMainWindow):
 
     def set_status(self, text: str | None = None) -> None:
         if text is None:
-            nxt = self._steps.first_not_done(self.project)
+            from wizard.ui.truth import conversion
+
             d = self.project.dates
             window = f"maintenance window {d.window_start:%d %b} – {d.window_end:%d %b %Y}"
             if d.in_window(date.today()):
                 window = "inside the " + window
-            what = (f"Next: {self._steps.step(nxt).title}" if nxt
-                    else "Every step is done: the conversion is complete")
+            what = conversion(self.project).headline()
             text = f"{what}   ·   {window}   ·   {self.project.folder}"
         self.status_label.setText(text)
 

@@ -247,6 +247,17 @@ class Runner(QObject):
         if task is not None:
             task.cancel()
 
+    def drop(self, key: str) -> None:
+        """Cancel the task of `key`, if any, and never deliver its result: what it would
+        show is out of date."""
+        old = self._live.pop(key, None)
+        if old is not None:
+            old.superseded = True
+            old.cancel()
+            self._superseded.add(old)
+            if not self.busy:
+                self.busy_changed.emit(False)
+
     def cancel_all(self) -> None:
         for task in list(self._live.values()):
             task.cancel()

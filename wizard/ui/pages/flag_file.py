@@ -28,6 +28,7 @@ FIELD_LABELS = {
     "paperless": "Paperless", "autopay": "Autopay", "method": "Payment method type",
     "last4": "Last 4",
 }
+SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 EXPORT_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods")
 SEVERITIES = (("All findings", ""), ("Blocking only", "Blocking"), ("Warnings only", "Warning"))
 FINDING_COLUMNS = ("Row", "Field", "Value", "Severity", "Rule", "What to do")
@@ -208,16 +209,17 @@ class FlagFilePage(StepPage):
     def load_file(self, path: Path, sheet: str | None = None) -> None:
         """Read the export (of a workbook: `sheet`, else its first sheet) for the preview,
         list a workbook's sheets, and pre-fill the column mapping with what was found."""
-        from wizard.core.customers import ALL_HEADER_NAMES
-        from wizard.core.reader import SPREADSHEET_SUFFIXES, read_table
-
         path = Path(path)
         settings.remember_folder("export", path)
         self.input_path = path
         self.banner.clear()
         self.findings.hide()
         self.summary.clear()
-        is_sheet = path.suffix.lower() in SPREADSHEET_SUFFIXES
+        is_sheet = path.suffix.lower() in SPREADSHEETS
+        if is_sheet:
+            # the reader may use openpyxl for a workbook's number formats: its first import
+            # happens here, on the GUI thread, never on a worker while the window runs
+            import openpyxl  # noqa: F401
         self.sheet_label.setVisible(is_sheet)
         self.sheet.setVisible(is_sheet)
         if not is_sheet:
@@ -227,6 +229,10 @@ class FlagFilePage(StepPage):
         self.progress.start(f"Reading {where} for the preview…")
 
         def work(state: TaskState) -> Any:
+            # imported here, on the worker thread: the first import must not hold the window
+            from wizard.core.customers import ALL_HEADER_NAMES
+            from wizard.core.reader import read_table
+
             names = sheet_names(path) if is_sheet else []
             # no sheet asked for: the first sheet that has the customers' columns
             tries = [sheet] if sheet or len(names) < 2 else names

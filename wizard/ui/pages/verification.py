@@ -109,10 +109,15 @@ class VerificationPage(StepPage):
                 ("customers", "Customers before go-live"), ("matched", "Found after go-live"),
                 ("missing_after", "Missing after go-live"),
                 ("unexpected_after", "Unexpected after go-live"),
+                ("autopay_lost", "Autopay lost"), ("autopay_gained", "Autopay gained"),
+                ("paperless_lost", "Paperless lost"), ("paperless_gained", "Paperless gained"),
                 ("method_changed", "Payment method changed"),
                 ("last4_changed", "Last 4 changed"))):
-            grid.addWidget(QLabel(f"{text}:"), r, 0)
+            caption = QLabel(f"{text}:")
+            grid.addWidget(caption, r, 0)
             label = value_label("–")
+            label.setAccessibleName(text)
+            caption.setBuddy(label)
             self.figure_labels[key] = label
             grid.addWidget(label, r, 1)
         line.addLayout(grid)
@@ -142,9 +147,18 @@ class VerificationPage(StepPage):
 
         self.checklist.load(items(self.project))
         last = figures(self.project)
+        if not last:  # needs attention: the figures are in the step's record all the same
+            record = self.project.store.step("verification")
+            last = dict(record[2]) if record is not None and record[0] == "attention" else None
         if last:
             self.show_figures(last)
             self._load_details()
+        else:  # never verified, or its files purged: show nothing that is gone
+            self.verdict.setText("Not verified yet.")
+            for label in self.figure_labels.values():
+                label.setText("–")
+            self.chart.set_groups([])
+            self.details.hide()
         self._update_buttons()
 
     def choose_file(self) -> None:
@@ -195,19 +209,29 @@ class VerificationPage(StepPage):
         self.saved.emit()
 
     def show_figures(self, f: dict[str, Any]) -> None:
+        from wizard.ui.truth import attention_count
+
+        a, p = f.get("autopay") or {}, f.get("paperless") or {}
+        flat = dict(f)
+        for group, values in (("autopay", a), ("paperless", p)):
+            for kind in ("lost", "gained"):
+                flat[f"{group}_{kind}"] = values.get(kind, 0)
         for key, label in self.figure_labels.items():
-            label.setText(f"{int(f.get(key, 0) or 0):,}")
-        a, p = f.get("autopay", {}), f.get("paperless", {})
+            label.setText(f"{int(flat.get(key, 0) or 0):,}")
         self.chart.set_groups([("Autopay", a), ("Paperless", p)])
-        if f.get("preserved"):
+        problems = attention_count(f)
+        if f.get("preserved") and not problems:
             self.verdict.setText("<b style='color:#1d6b3b'>✔ Every autopay and paperless "
                                  "enrolment was preserved.</b>")
         else:
-            lost = int(a.get("lost", 0)) + int(p.get("lost", 0))
+            lost = int(a.get("lost", 0) or 0) + int(p.get("lost", 0) or 0)
+            gained = int(a.get("gained", 0) or 0) + int(p.get("gained", 0) or 0)
             self.verdict.setText(
-                f"<b style='color:#8a1c12'>Not everything was preserved</b>: {lost:,} "
-                f"enrolments lost, {int(f.get('missing_after', 0)):,} customers missing. The "
-                "table below lists who, with what to do; the biller workbook has them too.")
+                f"<b style='color:#b26a00'>⚠ Needs attention: {problems:,} problem"
+                f"{'s' if problems != 1 else ''}</b>: {lost:,} enrolments lost, {gained:,} "
+                f"gained, {int(f.get('missing_after', 0) or 0):,} customers missing. The table "
+                "below lists who, with what to do; resolve each and sign the QA task off with "
+                "a note. The biller workbook lists them too.")
 
     def _load_details(self) -> None:
         from wizard.flow.verification import details
@@ -218,6 +242,7 @@ class VerificationPage(StepPage):
 
         def shown(table: Any) -> None:
             if table is None:
+                self.details.hide()
                 return
             self.details.set_table(table)
             self.details.setVisible(table.num_rows > 0)
