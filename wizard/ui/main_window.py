@@ -186,6 +186,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.busy_label)
         self.runner.busy_changed.connect(self._busy_changed)
         self.sidebar.currentRowChanged.connect(self._row_chosen)
+        # a step chosen through the accessibility interface is a selection, not a current row
+        self.sidebar.itemSelectionChanged.connect(self._selection_moved)
         self.setStyleSheet(
             "QPushButton#primary { background: #1f6fb2; color: white; border: 1px solid #185a91;"
             " border-radius: 4px; padding: 6px 14px; font-weight: bold; }"
@@ -252,6 +254,11 @@ class MainWindow(QMainWindow):
     def _row_chosen(self, row: int) -> None:
         if 0 <= row < len(self.step_ids):
             self.go_to(self.step_ids[row])
+
+    def _selection_moved(self) -> None:
+        chosen = self.sidebar.selectedIndexes()
+        if chosen and chosen[0].row() != self.stack.currentIndex():
+            self._row_chosen(chosen[0].row())
 
     def _update_nav(self) -> None:
         ids = self.step_ids

@@ -15,14 +15,13 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QTableView,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -62,66 +61,89 @@ class SignOffDialog(QDialog):
 
 
 class ChecklistView(QWidget):
-    """The checklist tasks of some phases, with who signed each off and a Sign off button."""
+    """The checklist tasks of some phases, who signed each off, and a Sign off button each.
+
+    Rows of real widgets, not a table with buttons drawn in its cells: every "Sign off"
+    button is in the accessibility tree, reachable by Tab, and named with its task ("Sign
+    off: Confirm the go-live date"), so a screen reader says which task it signs off."""
 
     signed = Signal(str)  # the task id just signed off
 
     def __init__(self, phases: Sequence[str], sign_off: Callable[[str, str, str], None],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, name: str = "Checklist") -> None:
         super().__init__(parent)
         self.phases = tuple(phases)
         self._sign_off = sign_off
+        self.setAccessibleName(name)
+        self.setAccessibleDescription("Each task with its owner, its status and a button to "
+                                      "sign it off")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.summary = QLabel()
+        self.summary.setAccessibleName(f"{name}: progress")
         layout.addWidget(self.summary)
-        self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["Task", "Owner", "Status", ""])
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.setWordWrap(True)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2, 3):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        layout.addWidget(self.table)
+        self.rows = QWidget()
+        self.rows.setObjectName("checklist")
+        self.rows.setStyleSheet("#checklist QLabel[head='true'] { font-weight: bold; }")
+        self.grid = QGridLayout(self.rows)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setHorizontalSpacing(14)
+        self.grid.setVerticalSpacing(6)
+        self.grid.setColumnStretch(0, 1)
+        layout.addWidget(self.rows)
         self.buttons: dict[str, QPushButton] = {}
         self.dialog: SignOffDialog | None = None
 
     def load(self, items: list[dict[str, Any]]) -> None:
         mine = [i for i in items if i["phase"] in self.phases]
-        self.table.clearContents()  # drops the old buttons at once, none left drawn behind
-        self.table.setRowCount(0)
-        self.table.setRowCount(len(mine))
+        while self.grid.count():
+            taken = self.grid.takeAt(0)
+            widget = taken.widget() if taken is not None else None
+            if widget is not None:
+                widget.hide()
+                widget.deleteLater()
         self.buttons.clear()
-        for r, item in enumerate(mine):
-            task = QTableWidgetItem(item["title"])
-            task.setToolTip(item["title"])
-            self.table.setItem(r, 0, task)
-            self.table.setItem(r, 1, QTableWidgetItem(item["owner"]))
+        for c, text in enumerate(("Task", "Owner", "Status")):
+            head = QLabel(text)
+            head.setProperty("head", True)
+            self.grid.addWidget(head, 0, c)
+        for r, item in enumerate(mine, start=1):
+            title = str(item["title"])
+            task = QLabel(title)
+            task.setWordWrap(True)
+            self.grid.addWidget(task, r, 0)
+            owner = QLabel(str(item["owner"]))
+            self.grid.addWidget(owner, r, 1)
             if item["done"]:
                 when = (item.get("at") or "")[:10]
                 status = f"✔ {item['by']}, {when}" if not item["auto"] else f"✔ done {when}"
             else:
                 status = "ticks itself when the step is done" if item["auto"] else "open"
-            status_item = QTableWidgetItem(status)
+            status_label = QLabel(status)
+            status_label.setWordWrap(True)
+            status_label.setAccessibleName(f"{title}: status")
             if item["done"]:
-                status_item.setForeground(QColor("#1d6b3b"))
+                status_label.setStyleSheet("color: #1d6b3b;")
             if item.get("note") and not item["auto"]:
-                status_item.setToolTip(item["note"])
-            self.table.setItem(r, 2, status_item)
+                status_label.setToolTip(item["note"])
+            self.grid.addWidget(status_label, r, 2)
             if not item["auto"]:
                 button = QPushButton("Sign off…" if not item["done"] else "Sign again…")
+                verb = "Sign off" if not item["done"] else "Sign again"
+                button.setAccessibleName(f"{verb}: {title}")
+                button.setAccessibleDescription(f"Owner: {item['owner']}. Opens a form for "
+                                                "your name and a note")
+                button.setToolTip(f"{verb}: {title}")
                 button.clicked.connect(lambda _=False, it=item: self.ask(it))
-                self.table.setCellWidget(r, 3, button)
+                self.grid.addWidget(button, r, 3)
                 self.buttons[item["id"]] = button
-        self.table.resizeRowsToContents()
+        for i in range(self.grid.count()):
+            made = self.grid.itemAt(i)
+            widget = made.widget() if made is not None else None
+            if widget is not None:
+                widget.show()  # now, not on the next turn of the event loop
         done = sum(1 for i in mine if i["done"])
         self.summary.setText(f"{done} of {len(mine)} tasks done")
-        height = self.table.horizontalHeader().height() + 4 + sum(
-            self.table.rowHeight(r) for r in range(self.table.rowCount()))
-        self.table.setMinimumHeight(min(height, 520))
 
     def ask(self, item: dict[str, Any]) -> SignOffDialog:
         dialog = SignOffDialog(item, self)

@@ -40,7 +40,7 @@ SEVERITY_WORDS = {"blocking": "Blocking", "warning": "Warning"}
 def findings_view(parent: QWidget | None = None) -> TableView:
     """The findings table: no numbering beside its Row column, the Rule wide enough to
     read, long text wrapped on two lines and whole in the tooltip."""
-    return TableView("Severity", SEVERITIES, parent, row_numbers=False, lines=2,
+    return TableView("Severity", SEVERITIES, parent, row_numbers=False, lines=2, name="Findings",
                      widths={"Row": 70, "Field": 150, "Value": 200, "Severity": 90,
                              "Rule": 340})
 
@@ -145,7 +145,7 @@ class FlagFilePage(StepPage):
         self.sheet_label.hide()  # shown for a workbook; a CSV has no sheets
         self.sheet.hide()
         box.addLayout(line)
-        self.preview = TableView()
+        self.preview = TableView(name="Preview of the customer export")
         self.preview.setMinimumHeight(220)
         box.addWidget(self.preview)
         self.layout_.addWidget(frame)

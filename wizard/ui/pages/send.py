@@ -44,6 +44,8 @@ class HostKeyDialog(QDialog):
         layout.addWidget(text)
         shown = QLineEdit(fingerprint)
         shown.setReadOnly(True)
+        shown.setAccessibleName("Host key fingerprint")
+        shown.setAccessibleDescription("Compare it with the fingerprint the provider gave you")
         shown.setMinimumWidth(520)
         shown.setStyleSheet("font-family: monospace; font-size: 11pt;")
         self.shown = shown

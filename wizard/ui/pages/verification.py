@@ -126,14 +126,16 @@ class VerificationPage(StepPage):
         line.addWidget(self.chart, 1)
         box.addLayout(line)
         self.details = TableView("Issue", ISSUE_FILTER, row_numbers=False, lines=2,
-                                 max_width=300, widths=DETAIL_WIDTHS)
+                                 max_width=300, widths=DETAIL_WIDTHS,
+                                 name="Who lost or gained what")
         self.details.setMinimumHeight(320)
         self.details.hide()
         box.addWidget(self.details)
         self.layout_.addWidget(frame)
 
         frame, box = section("3. After go-live")
-        self.checklist = ChecklistView(("window", "post_go_live"), self._sign_off)
+        self.checklist = ChecklistView(("window", "post_go_live"), self._sign_off,
+                                       name="After go-live checklist")
         box.addWidget(self.checklist)
         self.layout_.addWidget(frame)
         self.layout_.addStretch(1)
