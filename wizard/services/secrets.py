@@ -35,6 +35,17 @@ _INSTALL_HINT = (
 )
 
 
+# the stores in the words a person knows them by (module prefix -> name)
+HUMAN_NAMES = (
+    ("keyring.backends.SecretService", "GNOME Keyring (Secret Service)"),
+    ("keyring.backends.libsecret", "GNOME Keyring (Secret Service)"),
+    ("keyring.backends.kwallet", "KDE Wallet"),
+    ("keyring.backends.Windows", "Windows Credential Manager"),
+    ("keyring.backends.macOS", "macOS Keychain"),
+    ("keyring.backends.chainer", "the system keyring"),
+)
+
+
 @dataclass(frozen=True)
 class Backend:
     """The keyring backend in use."""
@@ -42,6 +53,15 @@ class Backend:
     name: str  # e.g. "keyring.backends.SecretService.Keyring"
     real: bool  # a system store that keeps secrets encrypted
     usable: bool  # not a fail/null/plaintext backend
+
+    @property
+    def human_name(self) -> str:
+        """"GNOME Keyring (Secret Service)", "Windows Credential Manager", "macOS Keychain"…;
+        the class name for a store without a known name."""
+        for prefix, words in HUMAN_NAMES:
+            if self.name.startswith(prefix):
+                return words
+        return self.name
 
     @property
     def description(self) -> str:

@@ -12,8 +12,8 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QColor, QIcon, QKeyEvent, QPainter, QPixmap
+from PySide6.QtCore import QFileSystemWatcher, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QColor, QGuiApplication, QIcon, QKeyEvent, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractButton,
     QFrame,
@@ -112,6 +112,12 @@ class StepSidebar(QListWidget):
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled
                               & ~Qt.ItemFlag.ItemIsSelectable)
             self.addItem(item)
+        purge = QListWidgetItem(drawn_icon("purged"), f"{len(steps) + 1}. Purge")
+        purge.setData(Qt.ItemDataRole.UserRole, "purge")
+        purge.setToolTip("After the conversion: remove the customer files, keep the audit log")
+        purge.setData(Qt.ItemDataRole.AccessibleTextRole, f"{len(steps) + 1}. Purge, after the "
+                      "conversion")
+        self.addItem(purge)
         if current >= 0:
             self.setCurrentRow(current)
         self.blockSignals(False)
@@ -194,6 +200,15 @@ class MainWindow(QMainWindow):
             "QPushButton#primary:disabled { background: #9fb8cf; border-color: #9fb8cf; }"
             "QPushButton#primary:focus { border: 2px solid #0d3c66; }")
         self._restore_geometry()
+        # a change made elsewhere (a command, a purge, a file removed) shows at once
+        self.watcher = QFileSystemWatcher(self)
+        self._watch()
+        self._changed = QTimer(self)
+        self._changed.setSingleShot(True)
+        self._changed.setInterval(400)
+        self._changed.timeout.connect(self._reread)
+        self.watcher.directoryChanged.connect(lambda _p: self._changed.start())
+        self.watcher.fileChanged.connect(lambda _p: self._changed.start())
         self.refresh()
         self.go_to(steps.first_not_done(project) or steps.STEPS[-1].id)
 
@@ -201,17 +216,19 @@ class MainWindow(QMainWindow):
         from wizard.ui.pages.coordination import CoordinationPage
         from wizard.ui.pages.cross_reference import CrossReferencePage
         from wizard.ui.pages.flag_file import FlagFilePage
+        from wizard.ui.pages.purge import PurgePage
         from wizard.ui.pages.report import ReportPage
         from wizard.ui.pages.send import SendPage
         from wizard.ui.pages.verification import VerificationPage
 
         return [CoordinationPage(self.ctx), FlagFilePage(self.ctx), SendPage(self.ctx),
-                CrossReferencePage(self.ctx), VerificationPage(self.ctx), ReportPage(self.ctx)]
+                CrossReferencePage(self.ctx), VerificationPage(self.ctx), ReportPage(self.ctx),
+                PurgePage(self.ctx)]
 
     # -- navigation ---------------------------------------------------------------------------
     @property
     def step_ids(self) -> list[str]:
-        return [s.id for s in self._steps.STEPS]
+        return [s.id for s in self._steps.STEPS] + ["purge"]
 
     @property
     def current_step(self) -> str:
@@ -265,13 +282,35 @@ class MainWindow(QMainWindow):
         i = ids.index(self.current_step)
         states = self.states()
         self.back_button.setEnabled(i > 0)
-        following = next((s for s in ids[i + 1:] if states[s] != "blocked"), None)
+        # Next goes through the conversion's steps; Purge is chosen in the sidebar only
+        following = next((s for s in ids[i + 1:] if states.get(s, "blocked") != "blocked"),
+                         None)
         self.next_button.setEnabled(following is not None)
         if following is not None:
             title = self._steps.step(following).title
             self.next_button.setText(f"&Next: {title} ›")
         else:
             self.next_button.setText("&Next ›")
+
+    def _watch(self) -> None:
+        folder = self.project.folder
+        paths = [str(p) for p in [folder, *(folder / s for s in ("data", "inbox", "outbox",
+                                                                "reports"))] if p.exists()]
+        paths += [str(p) for p in folder.glob("convwiz.sqlite*")]
+        missing = [p for p in paths if p not in self.watcher.files() + self.watcher.directories()]
+        if missing:
+            self.watcher.addPaths(missing)
+
+    def _reread(self) -> None:
+        """The project's files changed: re-read them, unless work of ours is running."""
+        if getattr(self, "_shut", False):
+            return
+        self._watch()
+        if self.runner.busy:
+            self._changed.start()  # after our own work ends
+            return
+        self.refresh()
+        self.current_page.refresh()
 
     # -- state --------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -329,10 +368,22 @@ class MainWindow(QMainWindow):
 
     # -- geometry and closing -----------------------------------------------------------------
     def _restore_geometry(self) -> None:
+        """The last size and place, or 1180x780; always inside the screen's available area
+        (a 1366x768 laptop, or 1920x1080 at 150%: 1280x720 logical pixels)."""
         geometry = settings.store().value("main_window/geometry")
-        if geometry is not None and self.restoreGeometry(geometry):
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1180, 780)
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
             return
-        self.resize(1180, 780)
+        room = screen.availableGeometry()
+        # the frame (title bar, borders) is not in the size: leave room for it
+        width = min(self.width(), room.width() - 16)
+        height = min(self.height(), room.height() - 40)
+        self.resize(width, height)
+        x = min(max(self.x(), room.left()), room.right() - width)
+        y = min(max(self.y(), room.top()), room.bottom() - height - 30)
+        self.move(max(room.left(), x), max(room.top(), y))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         self.shutdown()

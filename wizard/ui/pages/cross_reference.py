@@ -227,7 +227,23 @@ class CrossReferencePage(StepPage):
         self.findings.setVisible(table.num_rows > 0)
 
     def _update_buttons(self) -> None:
+        from wizard.flow import steps
+
         busy = self.busy
-        self.fetch_button.setEnabled(not busy)
-        self.drop.setEnabled(not busy)
-        self.import_button.setEnabled(not busy and self.xref_path is not None)
+        why = self.missing_prerequisites()
+        ready = not why
+        connected = bool(self.project.setting("sftp_host") and self.project.setting(
+            "sftp_host_key"))
+        self.fetch_button.setEnabled(not busy and ready and connected)
+        self.fetch_button.setToolTip(why or ("" if connected else "Press Test connection on "
+                                             "the Send to Daffron page first: no connection "
+                                             "to the provider is saved yet"))
+        if not steps.is_done(self.project, "send") and connected:
+            self.fetch_button.setToolTip("The provider answers a flag file: send it first "
+                                         "(Send to Daffron page)")
+        self.drop.setEnabled(not busy and ready)
+        self.drop.setToolTip(why)
+        self.import_button.setEnabled(not busy and ready and self.xref_path is not None)
+        self.import_button.setToolTip(why or ("" if self.xref_path is not None else
+                                              "Fetch the cross-reference or choose its file "
+                                              "first"))

@@ -391,14 +391,17 @@ class FlagFilePage(StepPage):
     def _exported(self, result: dict[str, Any]) -> None:
         output = Path(result["output"])
         warnings = result.get("warnings", 0)
+        if result.get("findings") is not None:
+            self._show_findings(result["findings"])
+        if self.cancel_too_late(result, "the flag file", output.name):
+            self.saved.emit()
+            return
         text = (f"Flag file written: <b>{output.name}</b> with {result['rows']:,} customers"
                 f"{f', {warnings:,} warnings (see the findings below)' if warnings else ''}. "
                 "Next: send it to Daffron.")
         self.banner.show_message("success", text, "Open folder",
                                  lambda: open_path(output.parent))
         self.summary.setText(f"SHA-256 {result.get('sha256', '')}")
-        if result.get("findings") is not None:
-            self._show_findings(result["findings"])
         self.saved.emit()
 
     def _export_failed(self, exc: BaseException) -> None:
