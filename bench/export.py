@@ -54,7 +54,7 @@ def main() -> int:
         for i in range(args.repeat):
             project = work / f"project{i}"
             time_command(["init", project, "--biller", "Bench Co-op", "--go-live",
-                          "2026-12-14"])
+                          "2026-12-14", "--production-bid", "2806", "--allow-past"])
             seconds, rss = time_command(["export-flags", project, "--input", src])
             best, peak = min(best, seconds), max(peak, rss)
             shutil.rmtree(project)

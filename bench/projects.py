@@ -13,6 +13,7 @@ from wizard.core.arrays import row_numbers
 from wizard.core.generate import customers
 from wizard.flow import snapshot, steps
 from wizard.flow.project import Project
+from wizard.flow.settings import Settings
 
 
 def customer_snapshot(n: int, seed: int) -> pa.Table:
@@ -36,7 +37,9 @@ def customer_snapshot(n: int, seed: int) -> pa.Table:
 def exported_project(folder: Path, n: int, seed: int) -> tuple[Project, pa.Table]:
     """A new project (go-live tomorrow: inside the window, no warning noise) whose flag file
     step is done with `n` customers; returns it open, with the snapshot table."""
-    project = Project.create(folder, "Bench Electric Co-op", date.today() + timedelta(days=1))
+    project = Project.create(folder, Settings(biller="Bench Electric Co-op",
+                                             go_live=date.today() + timedelta(days=1),
+                                             production_bid="2806"))
     table = customer_snapshot(n, seed)
     with project.writing("bench"):
         snapshot.save(project, snapshot.CUSTOMERS, table)

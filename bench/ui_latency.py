@@ -108,12 +108,14 @@ def main() -> int:
 
     from wizard.core import generate
     from wizard.flow.project import Project
+    from wizard.flow.settings import Settings
 
     t = time.monotonic()
     export = generate.write_csv(generate.customers(args.customers), work / "customers.csv")
     print(f"(generated {args.customers:,} customers in {time.monotonic() - t:.1f} s)")
     folder = work / "project"
-    Project.create(folder, "Bench Co-op", date.today() + timedelta(days=20)).close()
+    Project.create(folder, Settings(biller="Bench Co-op", go_live=date.today() + timedelta(days=20),
+                                   production_bid="2806")).close()
     t = time.monotonic()
     main = wizard.open_project(folder)
     print(f"project window opened in {time.monotonic() - t:.2f} s")

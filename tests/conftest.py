@@ -23,7 +23,8 @@ def project(tmp_path: Path) -> Path:
     """A new conversion project folder (go-live 2026-12-14, production BID 2806)."""
     folder = tmp_path / "acme"
     run = convwiz("init", folder, "--biller", "Acme Electric Co-op", "--go-live",
-                  "2026-12-14", "--test-bid", "9806", "--json")
+                  "2026-12-14", "--production-bid", "2806", "--test-bid", "9806",
+                  "--allow-past", "--json")
     assert run.code == 0, run.stderr
     return folder
 
@@ -50,3 +51,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.outcome = "failed"
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.longrepr = f"skipped in CI, where it must run: {reason}"
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[object]:
+    """The in-memory keyring backend (unit tests only; CI also runs a real one)."""
+    import keyring
+
+    from tests.helpers.memkeyring import MemoryKeyring
+
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol, TextIO
 
+from wizard.core.redaction import redact  # a message may name a file, or data
 from wizard.errors import Cancelled
 
 
@@ -78,8 +79,6 @@ class TextProgress:
         self._last, self._last_message = now, message
         # a percentage only where it means something (rows, bytes), not for "step 3 of 9"
         pct = f" {100 * done // total}%" if total >= 100 else ""
-        from wizard.services.logs import redact  # a message may name a file, or data
-
         self._stream.write(f"  {redact(message)}{pct}\n")
         self._stream.flush()
 

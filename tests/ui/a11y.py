@@ -21,7 +21,7 @@ Role = QAccessible.Role
 INTERACTIVE = {Role.PushButton, Role.CheckBox, Role.RadioButton, Role.ComboBox,
                Role.EditableText, Role.SpinBox, Role.List, Role.Table, Role.Slider,
                Role.PageTab, Role.Tree}
-MAX_CHILDREN = 60  # of one node: a table's cells past the first rows are alike
+MAX_CHILDREN = 60  # of a table or list: its cells past the first rows are alike
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,10 @@ def walk(root: QWidget) -> Iterator[Node]:
         if iface.state().invisible:
             continue
         yield node
-        for i in range(min(iface.childCount(), MAX_CHILDREN)):
+        count = iface.childCount()
+        if node.role in (Role.Table, Role.List, Role.Tree):
+            count = min(count, MAX_CHILDREN)  # cells past the first rows are alike
+        for i in range(count):
             child = iface.child(i)
             if child is not None and child.isValid():
                 stack.append((child, f"{path}/{child.role().name}[{i}]"))

@@ -183,7 +183,7 @@ def ready_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project with the flag file and the cross-reference done."""
     folder = tmp_path_factory.mktemp("fuzz") / "acme"
     run = convwiz("init", folder, "--biller", "Acme Electric Co-op", "--go-live",
-                  "2026-12-14", "--json")
+                  "2026-12-14", "--production-bid", "2806", "--allow-past", "--json")
     assert run.code == 0, run.stderr
     build(folder, n=40, seed=3)
     return folder

@@ -34,7 +34,7 @@ def test_the_commands_run_without_pyside6(tmp_path) -> None:
     code = BLOCK_QT.replace('print("ok")', (
         "from wizard.cli import main\n"
         f"sys.exit(main(['init', r'{tmp_path / 'p'}', '--biller', 'B', '--go-live', "
-        "'2026-12-14']))"))
+        "'2026-12-14', '--production-bid', '2806', '--allow-past']))"))
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 0, proc.stderr

@@ -15,7 +15,7 @@ import pytest
 
 from tests.helpers.cli import convwiz
 from wizard.errors import NotReady
-from wizard.flow.project import LOCK_NAME, Project
+from wizard.flow.project import HOLDER_NAME, LOCK_NAME, Project
 
 _HOLDER = """
 import sys
@@ -85,7 +85,7 @@ def test_stale_lock_of_a_killed_process_is_not_a_problem(project: Path) -> None:
         os.kill(holder.pid, signal.SIGKILL)
         assert holder.wait(timeout=30) == -signal.SIGKILL
     # the lock file still names the dead process, but the kernel dropped its lock
-    assert "import-xref" in (project / LOCK_NAME).read_text()
+    assert "import-xref" in (project / HOLDER_NAME).read_text()
     run = convwiz("purge", project, "--yes", "--json")
     assert run.code == 0, run.stderr
     # and the half-written file the killed process left was swept, never kept as data
@@ -93,9 +93,9 @@ def test_stale_lock_of_a_killed_process_is_not_a_problem(project: Path) -> None:
     with Project.open(project) as p:
         assert p.store.integrity_ok()
         p.acquire("status")
-        assert f"pid {os.getpid()}: status" in (project / LOCK_NAME).read_text()
+        assert f"pid {os.getpid()}: status" in (project / HOLDER_NAME).read_text()
         p.release()
-        assert (project / LOCK_NAME).read_text() == ""
+        assert (project / HOLDER_NAME).read_text() == ""
 
 
 def test_lock_is_reentrant_within_one_process(project: Path) -> None:

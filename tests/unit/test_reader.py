@@ -99,7 +99,8 @@ def test_mangled_csv_never_raises_anything_else(tmp_path: Path, rows: list[list[
 def test_bad_input_through_the_command_is_exit_2(tmp_path: Path, blob: bytes) -> None:
     folder = tmp_path / "p"
     if not folder.exists():
-        assert convwiz("init", folder, "--biller", "B", "--go-live", "2026-12-14").code == 0
+        assert convwiz("init", folder, "--biller", "B", "--go-live", "2026-12-14",
+                       "--production-bid", "2806", "--allow-past").code == 0
     path = tmp_path / "in.csv"
     path.write_bytes(blob)
     run = convwiz("export-flags", folder, "--input", path, "--json")
@@ -143,3 +144,29 @@ def test_xlsx_number_format_zeros_and_used_range(tmp_path: Path) -> None:
         {"Account Number": "0007654321", "Last 4": "9", "Name": "Bob"},
     ]
     assert table.row_numbers.to_pylist() == [4, 5]
+
+
+def test_data_on_a_second_sheet_names_the_sheets_and_sheet_option(project: Path,
+                                                                   tmp_path: Path) -> None:
+    """A workbook whose first sheet is a cover page: the message names the other sheets
+    and --sheet, and --sheet reads it."""
+    import openpyxl
+
+    from tests.helpers.cli import convwiz
+
+    book = openpyxl.Workbook()
+    cover = book.active
+    assert cover is not None
+    cover.title = "Read me"
+    cover.append(["Customer export for Acme, prepared by the billing office"])
+    data = book.create_sheet("Customers")
+    data.append(["Customer Name", "Account Number", "Email", "Paperless", "AutoPay",
+                 "Payment Type", "Last Four"])
+    data.append(["Ann Lee", "0001234567", "ann@example.com", "Y", "N", "card", "0042"])
+    path = tmp_path / "export.xlsx"
+    book.save(path)
+    run = convwiz("export-flags", project, "--input", path, "--json")
+    assert run.code == 2
+    assert "'Customers'" in run.result["error"] and "--sheet" in run.result["error"]
+    run = convwiz("export-flags", project, "--input", path, "--sheet", "Customers", "--json")
+    assert run.code == 0, run.stderr

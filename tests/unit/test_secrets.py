@@ -53,7 +53,7 @@ def test_secret_service_counts_as_a_real_store(use_backend) -> None:
     use_backend(SecretService.Keyring())
     info = secrets.backend()
     assert info.real and info.usable
-    assert "system keyring" in info.description
+    assert info.description == "GNOME Keyring (Secret Service)"  # a person's words
 
 
 @pytest.mark.parametrize("backend", [fail.Keyring(), null.Keyring(), PlaintextKeyring()],

@@ -46,7 +46,7 @@ def test_tokens_for_every_customer_with_an_email(project: Path, tmp_path: Path):
     run = convwiz("tokens", project, "--days", "14", "--json")
     assert run.code == 0, run.stderr
     result = run.result
-    expires = (date.today() + timedelta(days=14)).isoformat()
+    expires = (date(2026, 12, 14) + timedelta(days=14)).isoformat()  # from go-live
     assert (result["rows"], result["skipped_no_email"], result["expires"]) == (3, 1, expires)
     output = Path(result["output"])
     assert output.parent == project / "outbox"
@@ -108,3 +108,22 @@ def test_registration_tokens_are_unique_urlsafe_and_never_start_with_a_dash():
     assert pc.count_distinct(tokens).as_py() == 20_000
     assert pc.all(pc.match_substring_regex(tokens, r"^[A-Za-z0-9_][A-Za-z0-9_-]{31}$")).as_py()
     assert len(registration_tokens(0)) == 0
+
+
+def test_links_are_valid_from_go_live_not_from_today(project: Path, tmp_path: Path):
+    """Links count from go-live (2026-12-14 here), whatever today is: a project going live
+    in weeks gets links still valid when the portal opens."""
+    converted(project, tmp_path)
+    run = convwiz("tokens", project, "--days", "30", "--json")
+    assert run.code == 0, run.stderr
+    assert run.result["expires"] == "2027-01-13"
+    rows = read_rows(project / "outbox" / "token_registration.csv")
+    assert {r[4] for r in rows[1:]} == {"2027-01-13"}
+
+
+def test_days_ending_before_go_live_plus_14_are_refused(project: Path, tmp_path: Path):
+    converted(project, tmp_path)
+    run = convwiz("tokens", project, "--days", "10", "--json")
+    assert run.code == 2
+    assert "before go-live + 14 days" in run.result["error"]
+    assert not (project / "outbox" / "token_registration.csv").exists()

@@ -49,9 +49,10 @@ def test_figures_on_known_drift(project: Path) -> None:
     post_path = generate.write_csv(post, project.parent / "post_export.csv")
 
     run = convwiz("verify", project, "--post", post_path, "--json")
-    assert run.code == 0, run.stderr
+    assert run.code == 3, run.stderr  # not preserved
     result = run.result
-    assert CONTRACT_KEYS <= set(result)
+    # the contract's object, with the exceptions workbook, and (exit 3) the error message
+    assert set(result) == CONTRACT_KEYS | {"exceptions", "error", "exit"}
     expected = drift.expected
     assert result["customers"] == 400
     assert result["matched"] == expected["matched"] == 398
@@ -87,7 +88,7 @@ def test_figures_on_known_drift(project: Path) -> None:
 
     status = convwiz("status", project, "--json").result
     verification = next(s for s in status["steps"] if s["id"] == "verification")
-    assert verification["state"] == "done"
+    assert verification["state"] == "needs attention"
     assert verification["detail"]["autopay"]["lost"] == 3
 
 
@@ -99,6 +100,8 @@ def test_an_exact_copy_is_preserved(project: Path) -> None:
     run = convwiz("verify", project, "--post", post_path, "--json")
     assert run.code == 0, run.stderr
     r = run.result
+    assert set(r) == CONTRACT_KEYS | {"exceptions"}
+    assert r["exceptions"] is None  # nothing to list
     assert (r["customers"], r["matched"], r["missing_after"], r["unexpected_after"]) == (
         250, 250, 0, 0)
     assert r["autopay"]["lost"] == r["autopay"]["gained"] == 0
@@ -114,12 +117,14 @@ def test_an_unrenumbered_portal_is_reported_not_matched(project: Path) -> None:
     post_path = generate.write_csv(built.export_table.select(range(7)),
                                    project.parent / "post_export.csv")
     run = convwiz("verify", project, "--post", post_path, "--json")
-    assert run.code == 0, run.stderr
+    assert run.code == 3, run.stderr
     r = run.result
     assert r["matched"] == 0 and r["missing_after"] == 60 and r["unexpected_after"] == 60
-    assert r["old_numbers_after"] == 60
     assert r["preserved"] is False
-    assert "old account number" in run.stderr
+    assert "60 rows of post_export.csv still hold an old account number" in run.stderr
+    status = convwiz("status", project, "--json").result
+    detail = next(s for s in status["steps"] if s["id"] == "verification")["detail"]
+    assert detail["old_numbers_after"] == 60
 
 
 def test_mapped_headers(project: Path) -> None:
@@ -136,7 +141,7 @@ def test_mapped_headers(project: Path) -> None:
                   "--map", "account=Daffron Acct", "--map", "email=E", "--map", "paperless=PL",
                   "--map", "autopay=AP", "--map", "method=PM Type", "--map", "last4=L4",
                   "--json")
-    assert run.code == 0, run.stderr
+    assert run.code == 3, run.stderr
     assert run.result["autopay"]["lost"] == 1
     assert run.result["matched"] == 80
 
@@ -233,3 +238,121 @@ def test_lost_and_gained_are_over_matched_customers_only(flag: str) -> None:
     assert f[flag] == {"kept": 0, "lost": 1, "gained": 1}
     assert f["missing_after"] == 1
     assert f["preserved"] is False
+
+
+def _sheet(path: Path, name: str) -> list[dict[str, str]]:
+    """A sheet of a workbook as dicts by header, read by an independent reader."""
+    from python_calamine import CalamineWorkbook
+
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(name).to_python()
+    header = [str(h) for h in rows[0]]
+
+    def text(v: object) -> str:  # row numbers are number cells
+        return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+    return [{h: text(v) for h, v in zip(header, r)} for r in rows[1:]]
+
+
+def _step(project: Path, step_id: str = "verification") -> dict[str, object]:
+    status = convwiz("status", project, "--json").result
+    return dict(next(s for s in status["steps"] if s["id"] == step_id))
+
+
+def _task(project: Path, task_id: str = "check_flags") -> dict[str, object]:
+    tasks = convwiz("checklist", project, "--json").result["tasks"]
+    return dict(next(t for t in tasks if t["id"] == task_id))
+
+
+def test_losses_exit_3_list_every_customer_and_need_attention(project: Path) -> None:
+    built = build(project, n=200)
+    drift = drifted_post(project, autopay_lost=2, paperless_gained=1, last4_changed=1,
+                         missing=1)
+    post_path = generate.write_csv(drift.table, project.parent / "post_export.csv")
+    run = convwiz("verify", project, "--post", post_path, "--json")
+    assert run.code == 3, run.stderr
+    r = run.result
+    assert r["preserved"] is False and r["exit"] == 3
+    assert r["autopay"]["lost"] == 2 and r["paperless"]["gained"] == 1
+    workbook = Path(r["exceptions"])
+    assert workbook.parent == project / "reports" and workbook.is_file()
+    assert workbook.stat().st_mode & 0o777 == 0o600
+
+    # every customer concerned, named: rows, accounts, customer, field, before/after, rule, fix
+    rows = _sheet(workbook, "Exceptions")
+    assert len(rows) == 2 + 1 + 1 + 1
+    export = built.export_table
+    olds = export.column("Account Number").to_pylist()
+    names = dict(zip(olds, export.column("Customer Name").to_pylist()))
+    post_olds = {new_number(o): o for o in olds}
+    post_rows = {post_olds[a]: i + 2 for i, a in
+                 enumerate(drift.table.column("Account Number").to_pylist())}
+    by_account = {(row["Old account"], row["Field"]): row for row in rows}
+    for old, field_, before, after in (
+            [(a, "Autopay", "Y", "N") for a in drift.autopay_lost]
+            + [(a, "Paperless", "N", "Y") for a in drift.paperless_gained]):
+        row = by_account[(old, field_)]
+        assert row["New account"] == new_number(old)
+        assert row["Customer name"] == names[old]
+        assert (row["Before"], row["After"]) == (before, after)
+        assert row["Row in customer export"] == str(olds.index(old) + 2)
+        assert row["Row in post export"] == str(post_rows[old])
+        assert row["Severity"] == "blocking"
+        assert row["Rule"] and row["What to do"]
+    (changed,) = drift.last4_changed
+    assert by_account[(changed, "Last 4")]["Before"] != by_account[(changed, "Last 4")]["After"]
+    (missing,) = drift.missing
+    gone = by_account[(missing, "Account number")]
+    assert gone["Rule"] == "Not in the post-conversion export"
+    assert gone["Row in post export"] == "" and gone["Customer name"] == names[missing]
+    assert "Re-enrol" in by_account[(drift.autopay_lost[0], "Autopay")]["What to do"]
+
+    # not done: the step needs attention, and the checklist task is not signed off
+    assert _step(project)["state"] == "needs attention"
+    human = convwiz("status", project)
+    assert "needs attention" in human.stdout + human.stderr
+    task = _task(project)
+    assert task["done"] is False and task["by"] is None
+
+    # a later export with nothing lost: the step is done
+    clean = drifted_post(project, autopay_lost=0, paperless_gained=0, last4_changed=0,
+                         missing=0)
+    clean_path = generate.write_csv(clean.table, project.parent / "post_export_2.csv")
+    run = convwiz("verify", project, "--post", clean_path, "--json")
+    assert run.code == 0, run.stderr
+    assert run.result["preserved"] is True and run.result["exceptions"] is None
+    assert _step(project)["state"] == "done"
+
+
+def test_a_clean_post_export_is_exit_0_and_done(project: Path) -> None:
+    build(project, n=120)
+    clean = drifted_post(project, autopay_lost=0, paperless_gained=0, last4_changed=0,
+                         missing=0)
+    post_path = generate.write_csv(clean.table, project.parent / "post_export.csv")
+    run = convwiz("verify", project, "--post", post_path, "--json")
+    assert run.code == 0, run.stderr
+    assert run.result["preserved"] is True and "error" not in run.result
+    assert _step(project)["state"] == "done"
+    assert not list((project / "reports").glob("verification_exceptions_*.xlsx"))
+
+
+def test_warnings_are_listed_without_changing_the_verdict(project: Path) -> None:
+    build(project, n=120)
+    clean = drifted_post(project, autopay_lost=0, paperless_gained=0, last4_changed=0,
+                         missing=0)
+    post = _set(clean.table, "Email Address", 5, "not-an-email")
+    post_path = generate.write_csv(post, project.parent / "post_export.csv")
+    run = convwiz("verify", project, "--post", post_path, "--json")
+    assert run.code == 0, run.stderr
+    assert run.result["preserved"] is True
+    workbook = Path(run.result["exceptions"])
+    assert workbook.parent == project / "reports" and workbook.is_file()
+    rows = _sheet(workbook, "Exceptions")
+    assert len(rows) == 1
+    (row,) = rows
+    new = post.column("Account Number")[5].as_py()
+    assert (row["Severity"], row["Field"], row["After"]) == ("warning", "Email", "not-an-email")
+    assert row["Row in post export"] == "7"  # the header is row 1
+    assert row["New account"] == new and new_number(row["Old account"]) == new
+    assert row["Customer name"] == post.column("Customer Name")[5].as_py()
+    assert row["Rule"] == "the email address is not valid" and row["What to do"]
+    assert _step(project)["state"] == "done"

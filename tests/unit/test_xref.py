@@ -393,14 +393,15 @@ def test_outside_the_maintenance_window_warns_naming_it(project: Path, tmp_path:
 def test_window_warning_in_the_result(tmp_path: Path):
     today = date.today()
     inside = tmp_path / "inside"
-    assert convwiz("init", inside, "--biller", "Acme", "--go-live", today.isoformat()).code == 0
+    assert convwiz("init", inside, "--biller", "Acme", "--go-live", today.isoformat(),
+                   "--production-bid", "2806").code == 0
     with_customers(inside, tmp_path)
     run = import_run(inside, write_xref(tmp_path / "x.csv", GOOD_XREF))
     assert run.code == 0, run.stderr
     assert run.result["window_warning"] is None
     outside = tmp_path / "outside"
     assert convwiz("init", outside, "--biller", "Acme", "--go-live",
-                   date(today.year + 1, 1, 15).isoformat()).code == 0
+                   date(today.year + 1, 1, 15).isoformat(), "--production-bid", "2806").code == 0
     with_customers(outside, tmp_path)
     run = import_run(outside, write_xref(tmp_path / "x.csv", GOOD_XREF))
     assert run.code == 0, run.stderr

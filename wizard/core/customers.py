@@ -19,64 +19,31 @@ import pyarrow.compute as pc
 
 from wizard.core.arrays import bool_array
 from wizard.core.cards import card_cells, mask_cards_in_text
-from wizard.core.findings import BLOCKING, WARNING, Findings
-from wizard.core.reader import Table, normalise_header
+from wizard.core.findings import Findings
+from wizard.core.reader import Table
+from wizard.core.vocabulary import (
+    BLOCKING,
+    CARD_WORDS,
+    CHECK_WORDS,
+    CUSTOMER_HEADERS,
+    FIELD_LABELS,
+    FIELDS,
+    FLAG_NO,
+    FLAG_YES,
+    HEADER_NAMES,
+    MANGLED_FIX,
+    MANGLED_NUMBER,
+    MANGLED_RULE,
+    SUMMARY_WORDS,
+    WARNING,
+    normalise_header,
+)
 from wizard.errors import InputError
 from wizard.progress import NullProgress, Progress, check
 
-FIELDS = ("name", "account", "email", "paperless", "autopay", "method", "last4")
-FLAG_FILE_HEADER = ("Customer Name", "UTI Account Number", "Email", "Paperless", "Autopay",
-                    "Default Payment Method Type", "Last 4")
-FIELD_LABELS = dict(zip(FIELDS, FLAG_FILE_HEADER))
-
-# usual header names, compared after `normalise_header` (lower case, letters and digits)
-HEADER_NAMES: dict[str, tuple[str, ...]] = {
-    "name": ("customername", "name", "fullname", "accountname", "customer", "payername",
-             "accountholder", "accountholdername", "customerfullname", "billingname",
-             "membername", "consumername", "payer", "client", "clientname"),
-    "account": ("utiaccountnumber", "utiaccount", "utiacct", "utiacctno", "utiacct#",
-                "utiaccount#", "utiaccountno", "utiacctnumber", "accountnumber",
-                "account", "acctno", "acctnumber", "acct", "acct#", "account#", "accountno",
-                "accountnum", "acctnum", "accountid", "customeraccount",
-                "customeraccountnumber", "billingaccount", "billingaccountnumber",
-                "icaccountnumber", "icaccount", "memberaccount", "membernumber",
-                "serviceaccount", "serviceaccountnumber", "accountnbr", "acctnbr",
-                # a post-conversion export may name the renumbered column after Daffron
-                "daffronaccountnumber", "daffronaccount", "newaccountnumber", "newaccount"),
-    "email": ("email", "emailaddress", "customeremail", "emailaddr", "mail", "ebillemail",
-              "notificationemail", "primaryemail", "contactemail"),
-    "paperless": ("paperless", "ebill", "ebilling", "paperlessbilling", "paperlessenrolled",
-                  "paperlessflag", "paperlessstatus", "gopaperless", "electronicbill",
-                  "electronicbilling", "ebillenrolled", "ebillflag", "ebillstatus",
-                  "paperlessyn", "ebillyn", "estatement", "estatements", "ebillenrollment",
-                  "paperlessenrollment", "enrolledinpaperless", "paperlessbill"),
-    "autopay": ("autopay", "autopayment", "autopayenrolled", "autopayflag", "autopaystatus",
-                "autopayyn", "recurringpayment", "recurring", "autodraft", "automaticpayment",
-                "autopayenabled", "scheduledpayment", "autopaid", "autopayenrollment",
-                "enrolledinautopay", "recurringautopay"),
-    "method": ("defaultpaymentmethodtype", "paymentmethodtype", "paymenttype", "paymentmethod",
-               "methodtype", "defaultpaymentmethod", "defaultpaymenttype", "wallettype",
-               "paytype", "accounttype", "autopaymethod", "autopaytype", "method",
-               "paymentsource", "defaultmethod", "storedpaymenttype", "paymethod",
-               "defaultpaymethod", "paymentaccounttype"),
-    "last4": ("last4", "lastfour", "last4digits", "lastfourdigits", "cardlast4", "last4ofcard",
-              "accountlast4", "paymentlast4", "methodlast4", "last4ofaccount", "lastfourofcard",
-              "maskednumber", "maskedaccount", "maskedcard", "last4number",
-              "defaultpaymentlast4", "paymentmethodlast4", "cardaccountlast4", "acctlast4",
-              "last4ofpaymentmethod", "paymentlastfour", "lastfourofaccount",
-              "last4ofdefaultpayment", "last4digitsofcard", "last4digitsofaccount"),
-}
-ALL_HEADER_NAMES = {n for names in HEADER_NAMES.values() for n in names}
-
-FLAG_YES = ("y", "yes", "true", "t", "1", "enrolled", "active", "on")
-FLAG_NO = ("n", "no", "false", "f", "0", "not enrolled", "inactive", "off", "")
-CARD_WORDS = ("card", "credit", "debit", "visa", "mastercard", "mc", "amex", "american express",
-              "discover", "credit card", "debit card", "visa card", "mastercard card",
-              "amex card", "discover card")
-CHECK_WORDS = ("check", "checking", "savings", "ach", "echeck", "e-check", "bank",
-               "checking account", "savings account", "bank account", "ach account")
+# the fields, their labels and header names, flag and method words: core/vocabulary.py
+ALL_HEADER_NAMES = CUSTOMER_HEADERS
 _EMAIL_OK = r"^[^@\s,;<>()\[\]]+@[^@\s,;<>()\[\]]+\.[A-Za-z]{2,}$"
-_MANGLED = r"^[0-9]*\.?[0-9]+[eE][+-]?[0-9]+$|^[0-9]+\.0+$"
 
 
 @dataclass
@@ -248,10 +215,29 @@ def prepare(table: Table, mapping: Mapping[str, str] | None = None,
     _add(findings, pc.equal(account, ""), rows, account, "account", BLOCKING,
          "the account number is empty",
          "Fill in the customer's UTI account number or remove the row")
-    _add(findings, pc.match_substring_regex(account, _MANGLED), rows, account, "account",
-         BLOCKING, "the account number was mangled by a spreadsheet (scientific notation or .0)",
-         "Export the accounts again as text (in Excel: format the column as Text before "
-         "pasting, or export straight to CSV)")
+    _add(findings, pc.match_substring_regex(account, MANGLED_NUMBER), rows, account, "account",
+         BLOCKING, MANGLED_RULE, MANGLED_FIX)
+
+    # 2b. rows that are not customers: a report's footer ("Total", "Count") or a row with
+    #     nothing of a customer in it (name, email and flags all empty)
+    def summary(column: pa.ChunkedArray) -> pa.ChunkedArray:
+        words = pc.replace_substring_regex(pc.utf8_lower(column), r"[\s:.]+$", "")
+        return pc.is_in(words, value_set=pa.array(SUMMARY_WORDS))
+
+    no_flags = pc.and_(pc.equal(_clean(data.column(columns["paperless"])), ""),
+                       pc.equal(_clean(data.column(columns["autopay"])), ""))
+    nothing = pc.and_(pc.and_(pc.equal(name, ""), pc.equal(email, "")), no_flags)
+    # "Total" as the account, or as the name of a row with no email and no flags
+    summary_word = pc.or_(summary(account),
+                          pc.and_(summary(name), pc.and_(pc.equal(email, ""), no_flags)))
+    not_customer = pc.and_(pc.or_(summary_word, nothing), pc.not_equal(account, ""))
+    _add(findings, not_customer, rows, account, "account", BLOCKING,
+         "not a customer row (a footer?)",
+         "Remove the totals or footer rows from the export, or fill in the customer's name, "
+         "email and flags")
+    _add(findings, pc.and_(pc.equal(name, ""), pc.invert(not_customer)), rows, name, "name",
+         WARNING, "the customer name is empty",
+         "Fill in the customer's name: the biller needs it to reach the customer")
 
     # 3. flags
     progress.report(2, steps, "reading paperless and autopay flags")
@@ -326,6 +312,11 @@ def prepare(table: Table, mapping: Mapping[str, str] | None = None,
     _add(findings, pc.and_(pc.equal(autopay, "Y"), pc.equal(method, "")), rows, method,
          "autopay", WARNING, "autopay without a payment method",
          "Check the customer's wallet: autopay needs a default card or bank account")
+    _add(findings, pc.and_(pc.and_(pc.equal(autopay, "Y"), pc.not_equal(method, "")),
+                           pc.equal(last4, "")), rows, method, "last4", WARNING,
+         "autopay with a payment method but no last 4 digits",
+         "Add the last four digits of the customer's default card or bank account, so the "
+         "customer can recognise it when re-registering")
     for field, col in (("name", name), ("account", account), ("email", email)):
         _add(findings, _starts_like_formula(col), rows, col, field,
              WARNING, "the text begins with = + - or @ (a spreadsheet may run it as a formula)",

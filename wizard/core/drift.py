@@ -99,24 +99,11 @@ def post_conversion_export(
     missing). Raises ValueError if a required column is absent.
     """
     drift = drift or Drift.for_customers(customers.num_rows)
-    for name in CUSTOMER_COLUMNS:
-        if name not in customers.column_names:
-            raise ValueError(f"the customer snapshot has no column {name!r}")
-    for name in ("old", "new"):
-        if name not in cross_reference.column_names:
-            raise ValueError(f"the cross-reference has no column {name!r}")
+    _require_columns(customers, CUSTOMER_COLUMNS, "the customer snapshot")
+    _require_columns(cross_reference, ("old", "new"), "the cross-reference")
     rng = np.random.default_rng(seed)
     cols = {name: _text(customers, name) for name in CUSTOMER_COLUMNS}
-    n = customers.num_rows
-
-    # the new number of each customer, through the cross-reference
-    old = _text(cross_reference, "old")
-    new = _text(cross_reference, "new")
-    index = pc.index_in(pa.array(cols["account"].tolist(), pa.string()),
-                        value_set=pa.array(old.tolist(), pa.string()))
-    found = np.array(pc.is_valid(index).to_pylist(), dtype=bool)
-    positions = np.array(pc.fill_null(index, 0).to_pylist(), dtype=np.int64)
-    new_account = np.where(found, new[positions] if len(new) else "", "").astype(object)
+    found, new_account = _new_numbers(cols["account"], cross_reference)
 
     autopay = cols["autopay"].copy()
     paperless = cols["paperless"].copy()
@@ -142,6 +129,41 @@ def post_conversion_export(
     table = pa.table({h: pa.array(c.tolist(), pa.string())
                       for h, c in zip(EXPORT_HEADERS[:7], columns)})
 
+    expected = _expected(cols, keep, autopay, paperless, last4)
+    accounts = cols["account"]
+    return DriftResult(
+        table=table,
+        autopay_lost=tuple(accounts[lost].tolist()),
+        paperless_gained=tuple(accounts[gained].tolist()),
+        last4_changed=tuple(accounts[changed].tolist()),
+        missing=tuple(accounts[gone].tolist()) + tuple(accounts[~found].tolist()),
+        expected=expected,
+    )
+
+
+def _require_columns(table: pa.Table, names: tuple[str, ...], what: str) -> None:
+    for name in names:
+        if name not in table.column_names:
+            raise ValueError(f"{what} has no column {name!r}")
+
+
+def _new_numbers(accounts: np.ndarray, cross_reference: pa.Table) -> tuple[np.ndarray,
+                                                                          np.ndarray]:
+    """(found mask, new account or "") of each customer, through the cross-reference."""
+    old = _text(cross_reference, "old")
+    new = _text(cross_reference, "new")
+    index = pc.index_in(pa.array(accounts.tolist(), pa.string()),
+                        value_set=pa.array(old.tolist(), pa.string()))
+    found = np.array(pc.is_valid(index).to_pylist(), dtype=bool)
+    positions = np.array(pc.fill_null(index, 0).to_pylist(), dtype=np.int64)
+    new_account = np.where(found, new[positions] if len(new) else "", "").astype(object)
+    return found, new_account
+
+
+def _expected(cols: dict[str, np.ndarray], keep: np.ndarray, autopay: np.ndarray,
+              paperless: np.ndarray, last4: np.ndarray) -> dict[str, Any]:
+    """The figures `verify` must report for this drift (the contract's shape)."""
+    n = len(keep)
     before_ap = cols["autopay"] == "Y"
     before_pl = cols["paperless"] == "Y"
     matched = int(keep.sum())
@@ -168,12 +190,4 @@ def post_conversion_export(
         or expected["autopay"]["gained"] or expected["paperless"]["lost"]
         or expected["paperless"]["gained"] or expected["last4_changed"]
     )
-    accounts = cols["account"]
-    return DriftResult(
-        table=table,
-        autopay_lost=tuple(accounts[lost].tolist()),
-        paperless_gained=tuple(accounts[gained].tolist()),
-        last4_changed=tuple(accounts[changed].tolist()),
-        missing=tuple(accounts[gone].tolist()) + tuple(accounts[~found].tolist()),
-        expected=expected,
-    )
+    return expected

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-BLOCKING = "blocking"
-WARNING = "warning"
+from wizard.core.vocabulary import BLOCKING, WARNING
+
+__all__ = ["BLOCKING", "WARNING", "Finding", "Findings", "describe", "plural"]
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import math
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,9 +22,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from wizard.core.arrays import row_numbers
+from wizard.core.vocabulary import SPREADSHEET_SUFFIXES, normalise_header
 from wizard.errors import InputError
 
-SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 DELIMITERS = [",", ";", "\t", "|"]
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
@@ -41,6 +42,15 @@ class Table:
     encoding: str  # "utf-8", "utf-8-sig", "cp1252" or "xlsx"
     delimiter: str | None
     sheet: str | None = None
+    sheets: tuple[str, ...] = ()  # every sheet of a workbook, to name when the first is wrong
+
+    def other_sheets_hint(self) -> str:
+        """" The workbook's other sheets are ...: give --sheet NAME" or ""."""
+        others = [name for name in self.sheets if name != self.sheet]
+        if not others:
+            return ""
+        return (f" This was sheet {self.sheet!r}; the workbook's other sheets are "
+                + ", ".join(repr(n) for n in others) + ": give --sheet NAME to read another")
 
     @property
     def num_rows(self) -> int:
@@ -52,7 +62,7 @@ class Table:
 
 
 def read_table(
-    path: Path | str, sheet: str | None = None, header_hint: set[str] | None = None
+    path: Path | str, sheet: str | None = None, header_hint: AbstractSet[str] | None = None
 ) -> Table:
     """Read `path` into all-text columns.
 
@@ -132,7 +142,7 @@ def _sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
-def _read_csv(path: Path, header_hint: set[str] | None) -> Table:
+def _read_csv(path: Path, header_hint: AbstractSet[str] | None) -> Table:
     with open(path, "rb") as handle:
         head = handle.read(SAMPLE_BYTES + 1)
     whole = len(head) <= SAMPLE_BYTES
@@ -261,12 +271,7 @@ def _unique_names(header: list[str]) -> list[str]:
     return names
 
 
-def normalise_header(text: str) -> str:
-    """Header text as compared with known names: lower case, letters and digits only."""
-    return re.sub(r"[^a-z0-9#]", "", str(text).lower())
-
-
-def _header_index(rows: list[list[str]], hint: set[str] | None) -> int:
+def _header_index(rows: list[list[str]], hint: AbstractSet[str] | None) -> int:
     """Which of the first rows is the header: the first non-blank one, or with `hint` the
     one naming the most expected columns."""
     first = next((i for i, r in enumerate(rows) if any(c.strip() for c in r)), 0)
@@ -322,7 +327,7 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def _read_spreadsheet(path: Path, sheet: str | None, header_hint: set[str] | None) -> Table:
+def _read_spreadsheet(path: Path, sheet: str | None, header_hint: AbstractSet[str] | None) -> Table:
     try:
         from python_calamine import CalamineWorkbook
     except ImportError as exc:  # pragma: no cover - a broken install
@@ -348,7 +353,10 @@ def _read_spreadsheet(path: Path, sheet: str | None, header_hint: set[str] | Non
     # leading fully-empty rows: calamine may trim them; we search for the header anyway
     text_rows_head = [[cell_text(c) for c in r] for r in rows[: HEADER_SEARCH_ROWS + 1]]
     if not any(any(c.strip() for c in r) for r in text_rows_head):
-        raise InputError(f"{path}: sheet {sheet!r} is empty")
+        others = [n for n in names if n != sheet]
+        hint = (f"; its other sheets are {', '.join(repr(n) for n in others)}: give "
+                "--sheet NAME" if others else "")
+        raise InputError(f"{path}: sheet {sheet!r} is empty{hint}")
     skip = _header_index(text_rows_head, header_hint)
     header = text_rows_head[skip]
     # drop trailing empty header cells (formatting spill), keep interior ones named
@@ -376,7 +384,7 @@ def _read_spreadsheet(path: Path, sheet: str | None, header_hint: set[str] | Non
         _apply_zero_formats(path, sheet, header_row, start_col, numeric, columns)
     table = pa.table({name: pa.array(col, pa.string()) for name, col in zip(names_unique, columns)})
     table, numbers = _drop_blank_rows(table, header_row + 1)
-    return Table(path, table, numbers, header, "xlsx", None, sheet)
+    return Table(path, table, numbers, header, "xlsx", None, sheet, tuple(names))
 
 
 def _sheet_start(book: object, sheet: str) -> tuple[int, int]:

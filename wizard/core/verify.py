@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from wizard.core.arrays import int64_array
+from wizard.core.findings import BLOCKING, WARNING
 
 # issue ids, in the order the workbook lists them, with what the person should do
 ISSUES: dict[str, str] = {
@@ -50,6 +51,19 @@ NOT_IN_XREF = "not in the cross-reference, so it has no new account number to lo
 OLD_NUMBER = "holds an old account number: the portal may not have been renumbered yet"
 NOT_IN_SNAPSHOT = "not in the pre-conversion snapshot"
 FIELDS = ("name", "email", "paperless", "autopay", "method", "last4")
+# the field each issue is about
+ISSUE_FIELDS: dict[str, str] = {
+    "missing_after": "account", "unexpected_after": "account",
+    "autopay_lost": "autopay", "autopay_gained": "autopay",
+    "paperless_lost": "paperless", "paperless_gained": "paperless",
+    "method_changed": "method", "last4_changed": "last4",
+}
+# issues that leave `preserved` as it is: listed for the person as warnings
+WARNING_ISSUES = ("unexpected_after",)
+# the rows of a verification exceptions workbook, in the contract's words: the source row,
+# the account and the customer, the field, its values before and after, the rule and the fix
+EXCEPTION_COLUMNS = ("post_row", "snapshot_row", "old_account", "new_account", "name",
+                     "field", "before", "after", "severity", "rule", "fix")
 
 
 @dataclass
@@ -71,29 +85,108 @@ def _count(mask: pa.ChunkedArray | pa.Array) -> int:
     return int(pc.sum(pc.cast(pc.fill_null(mask, False), pa.int64())).as_py() or 0)
 
 
-def new_numbers(before: pa.Table, xref: pa.Table) -> pa.Array:
-    """Each snapshot customer's new account number through the cross-reference (null where
-    the cross-reference has none). Needs no post export, so it can run while that is read."""
-    xi = pc.index_in(_text(before["account"]), value_set=_text(xref["old"]), skip_nulls=True)
-    return pc.take(_text(xref["new"]), xi)
+def _account_keys(column: pa.Array) -> np.ndarray | None:
+    """Account numbers as int64 keys, or None unless every one is 0 to 18 ASCII digits.
+
+    The key is the number written after a leading 1 ("0042" -> 10042, "42" -> 142), so
+    numbers that differ only in leading zeros stay apart and no key is 0 (a null, which
+    matches nothing, becomes 0). Sorting and searching int64 keys is several times faster
+    than hashing a million strings."""
+    try:
+        keys = pc.cast(pc.binary_join_element_wise("1", column, ""), pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None  # a letter, a sign, a space, or more than 18 digits: look up the text
+    return np.asarray(pc.fill_null(keys, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _positions(found: np.ndarray) -> pa.Array:
+    """int64 positions, null where `found` is negative (not found)."""
+    valid = found >= 0
+    if valid.all():
+        return int64_array(found)
+    bits = np.packbits(valid, bitorder="little")
+    data = np.ascontiguousarray(np.where(valid, found, 0), dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(data),
+                                 [pa.py_buffer(bits), pa.py_buffer(data)])
+
+
+def lookup(values: pa.Array, value_set: pa.Array) -> pa.Array:
+    """For each of `values`, its position in `value_set` (the first, if given twice), null
+    where absent or null: what `pc.index_in(values, value_set, skip_nulls=True)` gives, but
+    through int64 keys when both hold plain account numbers (digits only)."""
+    keys, set_keys = _account_keys(values), _account_keys(value_set)
+    if keys is None or set_keys is None:
+        return pc.index_in(values, value_set=value_set, skip_nulls=True)
+    if len(set_keys) == 0 or len(keys) == 0:
+        return pa.nulls(len(keys), pa.int64())
+    return _positions(_sorted_lookup(keys, set_keys))
+
+
+def _sorted(keys: np.ndarray, shift: int) -> tuple[np.ndarray, np.ndarray]:
+    """(keys in order, their positions), equal keys by position. With `shift`, each key and
+    its position are packed in one int64 so a plain sort (several times faster than an
+    argsort) does it; without, an argsort."""
+    if shift:
+        packed = np.sort((keys << shift) | np.arange(len(keys), dtype=np.int64))
+        return packed >> shift, packed & ((1 << shift) - 1)
+    order = np.argsort(keys, kind="stable")
+    return keys[order], order
+
+
+def _sorted_lookup(keys: np.ndarray, set_keys: np.ndarray) -> np.ndarray:
+    """Positions in `set_keys` of each of `keys` (-1: absent, or 0, the null key).
+
+    Both sides are sorted and the sorted keys searched in the sorted set: searching in
+    order walks memory forwards, where a million searches in random order (or a hash
+    table) miss the cache on nearly every probe."""
+    shift = max(len(keys), len(set_keys)).bit_length()
+    top = max(int(keys.max()), int(set_keys.max()))
+    if top >= 1 << (63 - shift):
+        shift = 0  # long account numbers: no room to pack the position beside the key
+    ordered, order = _sorted(set_keys, shift)
+    queries, query_order = _sorted(keys, shift)
+    at = np.minimum(np.searchsorted(ordered, queries), len(ordered) - 1)
+    hit = (ordered[at] == queries) & (queries != 0)
+    found = np.empty(len(keys), dtype=np.int64)
+    found[query_order] = np.where(hit, order[at], -1)
+    return found
+
+
+def xref_positions(before: pa.Table, xref: pa.Table) -> pa.Array:
+    """For each snapshot customer, its row in the cross-reference (null where it has none).
+    Needs no post export, so it can run while that is read."""
+    return lookup(_text(before["account"]), _text(xref["old"]))
+
+
+def _match_after(xi: pa.Array, xref_new: pa.Array, after_account: pa.Array) -> pa.Array:
+    """For each snapshot customer, its row in the post export: found by the new number of
+    its cross-reference row `xi` (null where it has none, or where the export lacks it)."""
+    new_keys, after_keys = _account_keys(xref_new), _account_keys(after_account)
+    if new_keys is None or after_keys is None or not len(after_keys) or not len(new_keys):
+        return pc.index_in(pc.take(xref_new, xi), value_set=after_account, skip_nulls=True)
+    at = np.asarray(pc.fill_null(xi, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    keys = np.where(at >= 0, new_keys[np.maximum(at, 0)], 0)  # 0: the null key
+    return _positions(_sorted_lookup(keys, after_keys))
 
 
 def compare(before: pa.Table, xref: pa.Table, after: pa.Table,
-            new: pa.Array | None = None) -> Comparison:
+            xi: pa.Array | None = None) -> Comparison:
     """Compare `before` (the customer snapshot) with `after` (the normalised post export)
-    through `xref` (columns old, new); `new` is `new_numbers(before, xref)` if already known.
+    through `xref` (columns old, new); `xi` is `xref_positions(before, xref)` if already
+    known.
 
-    The lookups are hash lookups over whole columns (`index_in`), not table joins: a join
-    would carry every text column through its hash table, several times slower at a
-    million rows. A key given twice (refused earlier by import-xref and by the reading
-    rules) resolves to its first row.
+    The lookups are over whole columns of keys (`lookup`), not table joins: a join would
+    carry every text column through its hash table, several times slower at a million
+    rows. A key given twice (refused earlier by import-xref and by the reading rules)
+    resolves to its first row. New numbers are taken as text only for the rows listed.
     """
     nb = before.num_rows
     old = _text(before["account"])
-    if new is None:
-        new = new_numbers(before, xref)  # null: not in the xref
+    if xi is None:
+        xi = xref_positions(before, xref)  # null: not in the xref
+    xref_new = _text(xref["new"])
     after_account = _text(after["account"])
-    ai = pc.index_in(new, value_set=after_account, skip_nulls=True)
+    ai = _match_after(_flat(xi), xref_new, after_account)
     matched = pc.is_valid(ai)
     b_idx = pc.indices_nonzero(matched)
     a_idx = pc.take(ai, b_idx)
@@ -141,13 +234,13 @@ def compare(before: pa.Table, xref: pa.Table, after: pa.Table,
     for issue, mask, field_ in changes:
         at = pc.indices_nonzero(pc.fill_null(mask, False))  # positions among the matched
         bi, ai = pc.take(b_idx, at), pc.take(a_idx, at)
-        parts.append(_table(issue, pc.take(old, bi), pc.take(new, bi),
+        parts.append(_table(issue, pc.take(old, bi), pc.take(xref_new, pc.take(xi, bi)),
                             pc.take(before["name"], bi), pc.take(before["email"], bi),
                             pc.take(before[field_], bi), pc.take(after[field_], ai),
                             pc.take(b_rows, bi), pc.take(a_rows, ai), None))
 
     # missing: why each one is missing
-    miss_new = pc.take(new, miss_idx)
+    miss_new = pc.take(xref_new, pc.take(xi, miss_idx))
     no_new = pc.is_null(miss_new)
     miss_reason = pc.if_else(no_new, NOT_IN_XREF, NOT_IN_EXPORT)
     parts.append(_table("missing_after", pc.take(old, miss_idx), miss_new,
@@ -207,6 +300,42 @@ def _table(issue: str, old: Any, new: Any, name: Any, email: Any, before: Any, a
         "snapshot_row": rows(snapshot_row),
         "post_row": rows(post_row),
         "reason": text(reason),
+    })
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def exception_rows(details: pa.Table) -> pa.Table:
+    """The comparison's details as exceptions workbook rows (EXCEPTION_COLUMNS): what was
+    lost, gained, changed or missing is blocking, a row the snapshot lacks a warning. The
+    rule is the detail's reason where it has one, else the issue's own words; the fix is
+    what ISSUES says to do."""
+    issue = details["issue"]
+    codes = pa.array(list(ISSUES), pa.string())
+    at = pc.index_in(issue, value_set=codes)
+    rules = pa.array([text.split(": ", 1)[0] for text in ISSUES.values()], pa.string())
+    fixes = pa.array([_sentence(text.split(": ", 1)[1]) for text in ISSUES.values()],
+                     pa.string())
+    fields = pa.array([ISSUE_FIELDS[code] for code in ISSUES], pa.string())
+    reason = _text(details["reason"])
+    warning = pc.is_in(issue, value_set=pa.array(WARNING_ISSUES, pa.string()))
+    return pa.table({
+        "post_row": pc.cast(details["post_row"], pa.int64()),
+        "snapshot_row": pc.cast(details["snapshot_row"], pa.int64()),
+        "old_account": _text(details["old_account"]),
+        "new_account": _text(details["new_account"]),
+        "name": _text(details["name"]),
+        "field": _text(pc.take(fields, at)),
+        "before": _text(details["before"]),
+        "after": _text(details["after"]),
+        "severity": pc.if_else(warning, WARNING, BLOCKING),
+        "rule": pc.if_else(pc.equal(reason, ""), _text(pc.take(rules, at)),
+                           pc.binary_join_element_wise(
+                               pc.utf8_upper(pc.utf8_slice_codeunits(reason, 0, 1)),
+                               pc.utf8_slice_codeunits(reason, 1), "")),
+        "fix": _text(pc.take(fixes, at)),
     })
 
 

@@ -24,34 +24,31 @@ import pyarrow.compute as pc
 
 from wizard.core.arrays import bool_array, int64_array
 from wizard.core.cards import mask_cards_in_text
-from wizard.core.findings import BLOCKING, WARNING, Findings
-from wizard.core.reader import Table, normalise_header
+from wizard.core.findings import Findings
+from wizard.core.reader import Table
+from wizard.core.vocabulary import (
+    BLOCKING,
+    GENERIC_ACCOUNT,
+    MANGLED_NUMBER,
+    MANGLED_RULE,
+    NEW_ACCOUNT,
+    OLD_ACCOUNT,
+    WARNING,
+    XREF_HEADERS,
+    normalise_header,
+)
 from wizard.errors import InputError
 
-_NUMBER_WORDS = ("account", "accountnumber", "accountno", "account#", "accountnum",
-                 "accountnbr", "acct", "acctno", "acctnumber", "acct#", "acctnum", "acctnbr",
-                 "accountid", "accountcode", "number", "no", "nbr", "#")
-_OLD_PREFIXES = ("old", "uti", "legacy", "previous", "prior", "current", "ic", "from",
-                 "existing", "original", "portal", "source")
-_NEW_PREFIXES = ("new", "daffron", "milsoft", "to", "target", "converted", "cis",
-                 "destination", "replacement")
-
-OLD_NAMES: frozenset[str] = frozenset(
-    {p + w for p in _OLD_PREFIXES for w in _NUMBER_WORDS} | {"old", "oldacct", "utiaccount"})
-NEW_NAMES: frozenset[str] = frozenset(
-    {p + w for p in _NEW_PREFIXES for w in _NUMBER_WORDS} | {"new"})
+# the header names of each side, and the mangled-number rule: core/vocabulary.py
+OLD_NAMES: frozenset[str] = frozenset(OLD_ACCOUNT)
+NEW_NAMES: frozenset[str] = frozenset(NEW_ACCOUNT)
 # a plain "Account Number" is the old side when the other column is clearly new (and the
 # reverse): a file `Account Number,New Account Number` needs no --map
-GENERIC_NAMES: frozenset[str] = frozenset(
-    {w for w in _NUMBER_WORDS if w.startswith("acc")}
-    | {"customer" + w for w in _NUMBER_WORDS} | {"custno", "cust#", "custnumber"})
-HEADER_HINT: frozenset[str] = OLD_NAMES | NEW_NAMES | GENERIC_NAMES
-
-# what a spreadsheet does to a long number: 1.23457E+09, 1234567890.0
-_MANGLED = r"^[+-]?[0-9]*\.?[0-9]+[eE][+-]?[0-9]+$|^[0-9]+\.0+$"
+GENERIC_NAMES: frozenset[str] = frozenset(GENERIC_ACCOUNT)
+HEADER_HINT: frozenset[str] = XREF_HEADERS
 
 RULE_EMPTY = "account number empty"
-RULE_MANGLED = "account number mangled by a spreadsheet"
+RULE_MANGLED = MANGLED_RULE
 RULE_LOST_ZEROS = "account number lost its leading zeros"
 RULE_OLD_TWICE = "old account mapped to two different new accounts"
 RULE_NEW_TWICE = "new account given to two different old accounts"
@@ -60,7 +57,7 @@ RULE_DUPLICATE = "identical row repeated (collapsed to one)"
 RULE_EXTRA = "account not in the customer snapshot"
 RULE_CHAIN = "new account is another customer's old account"
 
-FIX_MANGLED = ("ask the provider for the file again as CSV (or format the column as Text "
+FIX_MANGLED = ("Ask the provider for the file again as CSV (or format the column as Text "
                "before saving): account numbers must keep every digit")
 FIX_EMPTY = "fill in the account number or remove the row, then import again"
 FIX_OLD_TWICE = "one old account gets exactly one new account: ask the provider which is right"
@@ -96,7 +93,7 @@ def find_columns(table: Table, mapping: Mapping[str, str] | None = None) -> tupl
         if len(matches) != 1:
             raise InputError(f"{table.path}: --map {side}={wanted!r} names no column of the "
                              f"file; its headers are {found}")
-        return matches[0]
+        return str(matches[0])
 
     def by_name(side: str, known: frozenset[str]) -> str | None:
         hits = [n for n in names if norm[n] in known]
@@ -178,122 +175,177 @@ def check_cross_reference(
     numpy operation on the codes instead of another hash table over a million strings.
     """
     findings = Findings()
-    old = _as_array(pc.utf8_trim_whitespace(table.data.column(old_col)))
-    new = _as_array(pc.utf8_trim_whitespace(table.data.column(new_col)))
-    rows = _as_array(table.row_numbers)
-    accounts = _as_array(pc.fill_null(accounts, "")).cast(pa.string())
-    account_rows = _as_array(account_rows)
-    n, na = len(old), len(accounts)
+    c = _Columns(
+        old=_as_array(pc.utf8_trim_whitespace(table.data.column(old_col))),
+        new=_as_array(pc.utf8_trim_whitespace(table.data.column(new_col))),
+        rows=_as_array(table.row_numbers),
+        accounts=_as_array(pc.fill_null(accounts, "")).cast(pa.string()),
+        account_rows=_as_array(account_rows),
+    )
+    old_ok, usable = _check_cells(c, findings)
+    codes = _Codes.of(c)
+    keep, duplicates = _collapse_repeats(c, codes, usable, findings)
+    clean = keep & ~_conflicts(c, codes, usable, keep, findings)
+    unmatched, extra = _against_snapshot(c, codes, old_ok, keep, allow_unmatched, findings)
+    _chains(c, codes, clean, findings)
+    update, mapping = _update(c, codes, clean)
+    return XrefCheck(update, mapping, findings, unmatched, extra, duplicates)
 
-    # -- each cell on its own ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Columns:
+    """The file's columns and the snapshot's, as plain arrays."""
+
+    old: pa.Array
+    new: pa.Array
+    rows: pa.Array
+    accounts: pa.Array
+    account_rows: pa.Array
+
+
+@dataclass(frozen=True)
+class _Codes:
+    """Integer codes: one dictionary for the accounts and old numbers, one for new ones."""
+
+    ca: np.ndarray  # the snapshot's accounts
+    co: np.ndarray  # the file's old numbers
+    cn: np.ndarray  # the file's new numbers
+    k: int  # a size every code is below
+    dictionary: pa.Array  # the accounts' and old numbers' dictionary
+
+    @classmethod
+    def of(cls, c: _Columns) -> _Codes:
+        na = len(c.accounts)
+        encoded = pc.dictionary_encode(pa.concat_arrays([c.accounts, c.old]))
+        codes = encoded.indices.to_numpy(zero_copy_only=False)  # int32
+        new_encoded = pc.dictionary_encode(c.new)
+        cn = new_encoded.indices.to_numpy(zero_copy_only=False)
+        k = max(len(encoded.dictionary), len(new_encoded.dictionary))
+        return cls(codes[:na], codes[na:], cn, k, encoded.dictionary)
+
+
+def _check_cells(c: _Columns, findings: Findings) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell on its own: empty or mangled numbers block. (old usable, row usable)."""
     bad_side: dict[str, np.ndarray] = {}
-    for side, col in (("old", old), ("new", new)):
+    for side, col in (("old", c.old), ("new", c.new)):
         empty = pc.equal(pc.utf8_length(col), 0)
-        mangled = pc.match_substring_regex(col, _MANGLED)
+        mangled = pc.match_substring_regex(col, MANGLED_NUMBER)
         for mask, rule, fix in ((empty, RULE_EMPTY, FIX_EMPTY),
                                 (mangled, RULE_MANGLED, FIX_MANGLED)):
             if pc.any(mask).as_py():
-                findings.add_many(_rows(rows.filter(mask)), side, _shown(col.filter(mask)),
+                findings.add_many(_rows(c.rows.filter(mask)), side, _shown(col.filter(mask)),
                                   BLOCKING, f"{side} {rule}", fix)
         bad_side[side] = _np_bool(pc.or_(empty, mangled))
     old_ok = ~bad_side["old"]
-    usable = old_ok & ~bad_side["new"]
+    return old_ok, old_ok & ~bad_side["new"]
 
-    # -- integer codes: one dictionary for the accounts and old numbers, one for new ones ----
-    encoded = pc.dictionary_encode(pa.concat_arrays([accounts, old]))
-    codes = encoded.indices.to_numpy(zero_copy_only=False)  # int32
-    ca, co = codes[:na], codes[na:]
-    new_encoded = pc.dictionary_encode(new)
-    cn = new_encoded.indices.to_numpy(zero_copy_only=False)
-    k = max(len(encoded.dictionary), len(new_encoded.dictionary))
 
-    # -- the same pair repeated: a warning, collapsed to its first row -----------------------
+def _collapse_repeats(c: _Columns, codes: _Codes, usable: np.ndarray,
+                      findings: Findings) -> tuple[np.ndarray, int]:
+    """The same pair repeated: a warning, collapsed to its first row. (rows kept, count)."""
+    co, cn, k = codes.co, codes.cn, codes.k
     keep = usable.copy()
     old_count = np.bincount(co[usable], minlength=k)
     new_count = np.bincount(cn[usable], minlength=k)
     maybe = usable & (old_count[co] > 1) & (new_count[cn] > 1)
-    duplicates = 0
-    if maybe.any():
-        at = np.flatnonzero(maybe)
-        _, first = np.unique(co[at].astype(np.int64) * k + cn[at], return_index=True)
-        repeat = np.setdiff1d(at, at[first], assume_unique=True)
-        if len(repeat):
-            keep[repeat] = False
-            duplicates = len(repeat)
-            findings.add_many(_rows(_take_np(rows, repeat)), "old", _shown(_take_np(old, repeat)),
-                              WARNING, RULE_DUPLICATE, FIX_DUPLICATE)
-            old_count = np.bincount(co[keep], minlength=k)
-            new_count = np.bincount(cn[keep], minlength=k)
+    if not maybe.any():
+        return keep, 0
+    at = np.flatnonzero(maybe)
+    _, first = np.unique(co[at].astype(np.int64) * k + cn[at], return_index=True)
+    repeat = np.setdiff1d(at, at[first], assume_unique=True)
+    if len(repeat):
+        keep[repeat] = False
+        findings.add_many(_rows(_take_np(c.rows, repeat)), "old",
+                          _shown(_take_np(c.old, repeat)), WARNING, RULE_DUPLICATE,
+                          FIX_DUPLICATE)
+    return keep, len(repeat)
 
-    # -- one old to two news, one new to two olds: blocking, every row involved --------------
-    conflict = np.zeros(n, dtype=bool)
-    for side, count, mine, rule, fix in (("old", old_count, co, RULE_OLD_TWICE, FIX_OLD_TWICE),
-                                         ("new", new_count, cn, RULE_NEW_TWICE, FIX_NEW_TWICE)):
+
+def _conflicts(c: _Columns, codes: _Codes, usable: np.ndarray, keep: np.ndarray,
+               findings: Findings) -> np.ndarray:
+    """One old to two news, one new to two olds: blocking, every row involved."""
+    old_count = np.bincount(codes.co[keep], minlength=codes.k)
+    new_count = np.bincount(codes.cn[keep], minlength=codes.k)
+    conflict = np.zeros(len(c.old), dtype=bool)
+    for side, count, mine, rule, fix in (
+            ("old", old_count, codes.co, RULE_OLD_TWICE, FIX_OLD_TWICE),
+            ("new", new_count, codes.cn, RULE_NEW_TWICE, FIX_NEW_TWICE)):
         hit = usable & (count[mine] > 1)
         if hit.any():
             at = np.flatnonzero(hit)
-            olds, news = _shown(_take_np(old, at)), _shown(_take_np(new, at))
-            findings.add_many(_rows(_take_np(rows, at)), side,
+            olds, news = _shown(_take_np(c.old, at)), _shown(_take_np(c.new, at))
+            findings.add_many(_rows(_take_np(c.rows, at)), side,
                               [f"{a} -> {b}" for a, b in zip(olds, news)], BLOCKING, rule, fix)
             conflict |= hit
-    clean = keep & ~conflict
+    return conflict
 
-    # -- against the snapshot ---------------------------------------------------------------
-    in_file = np.zeros(k, dtype=bool)
-    in_file[co[old_ok]] = True  # a customer whose row has a bad new number is reported there
-    missing_np = ~in_file[ca]
+
+def _against_snapshot(c: _Columns, codes: _Codes, old_ok: np.ndarray, keep: np.ndarray,
+                      allow_unmatched: bool, findings: Findings) -> tuple[int, int]:
+    """Customers the file does not map, and accounts it has that the snapshot does not.
+    (unmatched, extra)."""
+    in_file = np.zeros(codes.k, dtype=bool)
+    in_file[codes.co[old_ok]] = True  # a customer whose row has a bad new number: reported
+    missing_np = ~in_file[codes.ca]
     unmatched = int(missing_np.sum())
-    in_snapshot = np.zeros(k, dtype=bool)
-    in_snapshot[ca] = True
-    extra_rows = np.flatnonzero(keep & ~in_snapshot[co])
-    extra = int(len(np.unique(co[extra_rows])))
+    in_snapshot = np.zeros(codes.k, dtype=bool)
+    in_snapshot[codes.ca] = True
+    extra_rows = np.flatnonzero(keep & ~in_snapshot[codes.co])
+    extra = int(len(np.unique(codes.co[extra_rows])))
     if unmatched:
         missing = bool_array(missing_np)
-        lost = _lost_zeros(accounts.filter(missing), _take_np(old, extra_rows))
+        lost = _lost_zeros(c.accounts.filter(missing), _take_np(c.old, extra_rows))
         if len(lost):
-            extra_old = _take_np(old, extra_rows)
+            extra_old = _take_np(c.old, extra_rows)
             at = extra_rows[_np_bool(pc.is_in(extra_old, value_set=lost))]
             findings.add_many(
-                _rows(_take_np(rows, at)), "old", _shown(_take_np(old, at)), BLOCKING,
+                _rows(_take_np(c.rows, at)), "old", _shown(_take_np(c.old, at)), BLOCKING,
                 f"old {RULE_LOST_ZEROS}",
                 "a customer's account has this number with leading zeros: the spreadsheet "
                 "saved it as a number. " + FIX_MANGLED)
         findings.add_many(
-            _rows(account_rows.filter(missing)), "account (customer export)",
-            _shown(accounts.filter(missing)),
+            _rows(c.account_rows.filter(missing)), "account (customer export)",
+            _shown(c.accounts.filter(missing)),
             WARNING if allow_unmatched else BLOCKING, RULE_UNMATCHED,
             FIX_UNMATCHED_ALLOWED if allow_unmatched else FIX_UNMATCHED)
     if extra:
-        findings.add_many(_rows(_take_np(rows, extra_rows)), "old",
-                          _shown(_take_np(old, extra_rows)), WARNING, RULE_EXTRA, FIX_EXTRA)
+        findings.add_many(_rows(_take_np(c.rows, extra_rows)), "old",
+                          _shown(_take_np(c.old, extra_rows)), WARNING, RULE_EXTRA, FIX_EXTRA)
+    return unmatched, extra
 
-    # a new number that is also another row's old number: renaming row by row would collide
-    # (looked up only when the new numbers' range overlaps the old numbers')
-    chain = np.zeros(0, dtype=np.int64)
-    if _ranges_overlap(old, new):
-        new_as_old = pc.index_in(new, value_set=encoded.dictionary)
-        as_old = pc.fill_null(new_as_old, -1).to_numpy(zero_copy_only=False)
-        is_old = np.zeros(len(encoded.dictionary) + 1, dtype=bool)
-        is_old[co[clean]] = True
-        is_old[-1] = False  # index -1: not an old number at all
-        chain = np.flatnonzero(clean & is_old[as_old] & (as_old != co))
+
+def _chains(c: _Columns, codes: _Codes, clean: np.ndarray, findings: Findings) -> None:
+    """A new number that is also another row's old number: renaming row by row would
+    collide (looked up only when the new numbers' range overlaps the old numbers')."""
+    if not _ranges_overlap(c.old, c.new):
+        return
+    new_as_old = pc.index_in(c.new, value_set=codes.dictionary)
+    as_old = pc.fill_null(new_as_old, -1).to_numpy(zero_copy_only=False)
+    is_old = np.zeros(len(codes.dictionary) + 1, dtype=bool)
+    is_old[codes.co[clean]] = True
+    is_old[-1] = False  # index -1: not an old number at all
+    chain = np.flatnonzero(clean & is_old[as_old] & (as_old != codes.co))
     if len(chain):
-        findings.add_many(_rows(_take_np(rows, chain)), "new", _shown(_take_np(new, chain)),
-                          WARNING, RULE_CHAIN, FIX_CHAIN)
+        findings.add_many(_rows(_take_np(c.rows, chain)), "new",
+                          _shown(_take_np(c.new, chain)), WARNING, RULE_CHAIN, FIX_CHAIN)
 
-    # -- the update: every snapshot customer with a clean mapping, in snapshot order ---------
-    position = np.full(k, -1, dtype=np.int64)
-    position[ca] = np.arange(na, dtype=np.int64)
+
+def _update(c: _Columns, codes: _Codes, clean: np.ndarray) -> tuple[pa.Table, pa.Table]:
+    """Every snapshot customer with a clean mapping, in snapshot order; and every clean pair
+    of the file (the customers', then the extra accounts)."""
+    na = len(c.accounts)
+    position = np.full(codes.k, -1, dtype=np.int64)
+    position[codes.ca] = np.arange(na, dtype=np.int64)
     at = np.flatnonzero(clean)
-    where = position[co[at]]
+    where = position[codes.co[at]]
     matched = where >= 0
     # snapshot accounts are unique and so are clean old numbers: scatter, no sort needed
     by_customer = np.full(na, -1, dtype=np.int64)
     by_customer[where[matched]] = at[matched]
     in_order = by_customer[by_customer >= 0]
-    update = _pairs(rows, old, new, in_order)
-    mapping = pa.concat_tables([update, _pairs(rows, old, new, at[~matched])])
-    return XrefCheck(update, mapping, findings, unmatched, extra, duplicates)
+    update = _pairs(c.rows, c.old, c.new, in_order)
+    mapping = pa.concat_tables([update, _pairs(c.rows, c.old, c.new, at[~matched])])
+    return update, mapping
 
 
 def _ranges_overlap(a: pa.Array, b: pa.Array) -> bool:

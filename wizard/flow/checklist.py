@@ -1,26 +1,61 @@
-"""The conversion checklist as data: every task of the procedure, who owns it, when it
-happens, and whether it is done.
+"""The conversion checklist as data: every task of the procedure, who owns it, when it is
+due, and whether it is done.
+
+The tasks, their wording and their owners follow the conversion procedure this program
+follows (the PMs' "Things to Know when converting to Daffron/Milsoft"): its Procedure
+sections say who does what, its Key Responsibilities and Quality Assurance add what the
+biller does. Where the procedure names the provider (Milsoft, Daffron) the task is theirs;
+the PM signs their tasks off once they confirm them.
+
+Due dates are relative to the maintenance window and the go-live date, as the procedure
+implies them: what comes before the data can be renumbered is due the day before the window
+opens; what happens "during maintenance" is due when the window ends; what must work when
+customers come back is due on the go-live date; the post-go-live checks start on the go-live
+date. They feed the conversion calendar (`flow.conversion_calendar`).
 
 Tasks the program performs itself (`auto`: the flag file, sending it, the cross-reference,
-the post-go-live check of the flags, the biller workbook) tick themselves when their step
-is done; they cannot be signed off by hand, because a tick there must mean the program did
-the work and kept its record. Every other task is signed off by a person
-(`convwiz checklist PROJECT --done ID --by NAME`); each sign-off goes to the audit log.
-Signing off a task again replaces the earlier sign-off (the audit log keeps both). When
+the biller workbook) tick themselves only when their step is done: a step that needs
+attention, failed or was purged does not tick its task. The program never signs off a check
+a person must make: validating that autopay and paperless were preserved is signed off by
+the PM, who sees the verification step's state beside it. Every other task is signed off by
+a person (`convwiz checklist PROJECT --done ID --by NAME`); each sign-off goes to the audit
+log. Signing off a task again replaces the earlier sign-off (the audit log keeps both). When
 every coordination task is signed off, the coordination step is done.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from typing import Any, Literal
 
 from wizard.errors import UsageError
 from wizard.flow import steps
-from wizard.flow.project import Project
+from wizard.flow.project import Dates, Project
 
-BILLER, PM, PROVIDER = "Biller", "PM", "Provider"
-PHASES = ("coordination", "exchange", "window", "post_go_live")
+BILLER, PM, DAFFRON, MILSOFT = "Biller", "PM", "Daffron", "Milsoft"
+OWNERS = (PM, BILLER, DAFFRON, MILSOFT)
+
+Anchor = Literal["window_start", "window_end", "go_live"]
+
+
+@dataclass(frozen=True)
+class Due:
+    """When a task is due: `days` after (or before, when negative) a date of the project."""
+
+    anchor: Anchor
+    days: int
+    meaning: str  # in words, for the list and the calendar
+
+    def on(self, dates: Dates) -> date:
+        base: date = getattr(dates, self.anchor)
+        return base + timedelta(days=self.days)
+
+
+BEFORE_WINDOW = Due("window_start", -1, "before the maintenance window opens")
+DURING_WINDOW = Due("window_end", 0, "during the maintenance window (by its last day)")
+BY_GO_LIVE = Due("go_live", 0, "in place by the go-live date")
+AFTER_GO_LIVE = Due("go_live", 0, "post go-live, from the go-live date")
 
 
 @dataclass(frozen=True)
@@ -29,55 +64,87 @@ class Task:
     title: str
     owner: str
     phase: str
+    due: Due
     step: str | None = None  # the program's step that ticks this task, if any
+    evidence: str | None = None  # the step whose result a person checks before signing
 
 
 TASKS: tuple[Task, ...] = (
-    # -- coordination, before anything is exchanged
-    Task("confirm_go_live", "Confirm the go-live date and the 3-day maintenance window with "
-         "the biller and the provider", PM, "coordination"),
-    Task("notify_customers", "Notify customers that they must re-register after go-live "
-         "(the re-registration notice)", BILLER, "coordination"),
-    Task("test_bid", "Set up the test BID", PROVIDER, "coordination"),
-    Task("production_bid", "Set up the production BID", PROVIDER, "coordination"),
-    Task("platform_conversion_request", "Send the Platform Conversion request with the two "
-         "Data Pump threads", PM, "coordination"),
-    Task("cloudpay_v2", "Set up CloudPay V2 for the biller", PROVIDER, "coordination"),
-    Task("emv_readers", "Order and set up EMV readers for the Cash Drawer", BILLER,
-         "coordination"),
-    Task("dbr_ticket", "Open the DBR ticket for the CRM change: Profile > Misc Settings: "
-         "Username with Password", PM, "coordination"),
-    # -- the data exchange
-    Task("account_mapping", "Receive the account mapping file from the biller", BILLER,
-         "exchange"),
-    Task("flag_file", "Make the flag file of paperless and autopay flags", PM, "exchange",
-         "flag_file"),
-    Task("send", "Send the flag file to the provider over SFTP", PM, "exchange", "send"),
-    Task("cross_reference", "Import the cross-reference of old to new account numbers and "
-         "make the IC account update", PM, "exchange", "cross_reference"),
-    # -- the maintenance window
-    Task("unregister_payers", "Unregister payers during the maintenance window", PROVIDER,
-         "window"),
-    Task("renumber_accounts", "Renumber the accounts with the IC account update during the "
-         "maintenance window", PROVIDER, "window"),
-    Task("no_password_transfer", "Confirm passwords are not transferred and send the token "
-         "registration file", PM, "window"),
-    Task("reconfigure_production_bid", "Reconfigure the production BID from the test BID",
-         PROVIDER, "window"),
-    Task("milsoft_import", "Run the Milsoft import into eBusiness", PROVIDER, "window"),
-    Task("crm_username_password", "Apply the CRM change by the DBR ticket: Profile > Misc "
-         "Settings: Username with Password", PROVIDER, "window"),
-    # -- after go-live
-    Task("check_flags", "Verify the paperless and autopay flags after go-live", PM,
-         "post_go_live", "verification"),
-    Task("check_access_payments", "Check that customers can sign in, re-register and pay",
-         BILLER, "post_go_live"),
-    Task("check_crm", "Check the CRM shows Profile > Misc Settings: Username with Password",
-         PM, "post_go_live"),
+    # -- Initial Coordination (who: Project Manager); the biller confirms go-live
+    Task("confirm_go_live", "Confirm the go-live date and the maintenance window (3 days in "
+         "the procedure)", PM, "coordination", BEFORE_WINDOW),
+    Task("biller_confirms_go_live", "Confirm the go-live date", BILLER, "coordination",
+         BEFORE_WINDOW),
+    Task("notify_biller", "Notify the biller that customers will need to re-register", PM,
+         "coordination", BEFORE_WINDOW),
+    Task("notify_customers", "Notify customers about re-registration", BILLER,
+         "coordination", BEFORE_WINDOW),
+    Task("test_bid", "Coordinate with Daffron regarding the test BID", PM, "coordination",
+         BEFORE_WINDOW),
+    Task("production_bid", "Prepare the production BID", PM, "coordination", BEFORE_WINDOW),
+    Task("platform_conversion_request", "Request two Data Pump threads (reference Biller or "
+         "CDE Lightband) in the Platform Conversion request", PM, "coordination",
+         BEFORE_WINDOW),
+    Task("dbr_ticket", "Update CRM: Profile > Misc Settings -> Username with Password (via "
+         "DBR ticket)", PM, "coordination", BEFORE_WINDOW),
+    # -- Autopay & Paperless Data Handling (who: Project Manager); the biller's mapping file
+    Task("account_mapping", "Provide Daffron with the account mapping file", BILLER,
+         "exchange", BEFORE_WINDOW),
+    Task("flag_file", "Prepare the file of name, UTI account number, email, paperless and "
+         "autopay flags, default payment method type and last 4", PM, "exchange",
+         BEFORE_WINDOW, step="flag_file"),
+    Task("send", "Send the file to Daffron for the system update", PM, "exchange",
+         BEFORE_WINDOW, step="send"),
+    Task("cross_reference", "Receive the cross-reference file with the new Daffron account "
+         "numbers (and make the IC account update)", PM, "exchange", BEFORE_WINDOW,
+         step="cross_reference"),
+    # -- the maintenance window (System Configuration; Customer Registration)
+    Task("unregister_payers", "Unregister payers from the production BID during "
+         "maintenance", PM, "window", DURING_WINDOW),
+    Task("renumber_accounts", "Update the account numbers in IC with the cross-reference "
+         "during the maintenance window", PM, "window", DURING_WINDOW),
+    Task("reconfigure_production_bid", "Reconfigure the production BID using the setup from "
+         "the test BID", PM, "window", BY_GO_LIVE),
+    Task("no_password_transfer", "Do not transfer passwords: customers must re-register "
+         "(use token-based registration if needed)", PM, "window", BY_GO_LIVE),
+    # -- Milsoft Integration & Technical Setup (who: Provider (Milsoft))
+    Task("milsoft_import", "Import the data into eBusiness", MILSOFT, "window", BY_GO_LIVE),
+    Task("emv_readers", "Configure EMV readers for Daffron's Cash Drawer", MILSOFT, "window",
+         BY_GO_LIVE),
+    Task("cloudpay_v2", "Code to CloudPay V2", MILSOFT, "window", BY_GO_LIVE),
+    # -- Post-Go Live Validation and Quality Assurance (who: Project Manager, Biller)
+    Task("check_flags", "Validate that autopay and paperless flags are preserved", PM,
+         "post_go_live", AFTER_GO_LIVE, evidence="verification"),
+    Task("check_payment_methods", "Confirm that customers can manage payment methods post "
+         "go-live", PM, "post_go_live", AFTER_GO_LIVE),
+    Task("check_portal_authentication", "Ensure customer portal authentication is "
+         "functioning post-conversion", PM, "post_go_live", AFTER_GO_LIVE),
+    Task("check_crm", "Ensure the CRM reflects the updated account numbers and "
+         "authentication settings", PM, "post_go_live", AFTER_GO_LIVE),
+    Task("check_access_payments", "Confirm customer access and payment functionality post "
+         "go-live", BILLER, "post_go_live", AFTER_GO_LIVE),
     Task("biller_workbook", "Hand the biller the conversion workbook", PM, "post_go_live",
-         "report"),
+         AFTER_GO_LIVE, step="report"),
 )
 TASK_IDS = tuple(t.id for t in TASKS)
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    """One task of the checklist as it stands in a project."""
+
+    id: str
+    title: str
+    owner: str
+    phase: str
+    due: str  # YYYY-MM-DD
+    due_meaning: str
+    done: bool
+    by: str | None
+    at: str | None
+    note: str
+    auto: bool
+    evidence: str | None  # the evidence step's state ("done", "needs attention", ...)
 
 
 def task(task_id: str) -> Task:
@@ -89,27 +156,47 @@ def task(task_id: str) -> Task:
     )
 
 
-def items(project: Project) -> list[dict[str, Any]]:
-    """Every task, in order, with whether it is done, by whom, when and with what note."""
+def _state_words(record: tuple[str, str, dict[str, Any]] | None) -> str:
+    if record is None:
+        return "not run"
+    return {"attention": "needs attention"}.get(record[0], record[0])
+
+
+def entries(project: Project) -> list[ChecklistItem]:
+    """Every task, in order, with its due date and whether it is done, by whom and when."""
     sign_offs = project.store.sign_offs()
     records = project.store.steps()
-    out: list[dict[str, Any]] = []
+    dates = project.dates
+    out: list[ChecklistItem] = []
     for t in TASKS:
-        item: dict[str, Any] = {
-            "id": t.id, "title": t.title, "owner": t.owner, "phase": t.phase,
-            "done": False, "by": None, "at": None, "note": "", "auto": t.step is not None,
-        }
+        done, by, at, note = False, None, None, ""
+        evidence = None
         if t.step is not None:
             record = records.get(t.step)
+            title = steps.step(t.step).title
             if record is not None and record[0] == "done":
-                item.update(done=True, by="convwiz", at=record[1],
-                            note=f"done by the program ({steps.step(t.step).title})")
+                done, by, at = True, "convwiz", record[1]
+                note = f"done by the program ({title})"
+            elif record is not None:
+                note = f"'{title}': {_state_words(record)}, not done"
         else:
             signed = sign_offs.get(t.id)
             if signed is not None:
-                item.update(done=True, by=signed["by"], at=signed["at"], note=signed["note"])
-        out.append(item)
+                done, by, at, note = True, signed["by"], signed["at"], signed["note"]
+        if t.evidence is not None:
+            evidence = _state_words(records.get(t.evidence))
+        out.append(ChecklistItem(
+            id=t.id, title=t.title, owner=t.owner, phase=t.phase,
+            due=t.due.on(dates).isoformat(), due_meaning=t.due.meaning, done=done, by=by,
+            at=at, note=note, auto=t.step is not None, evidence=evidence,
+        ))
     return out
+
+
+def items(project: Project) -> list[dict[str, Any]]:
+    """`entries` as plain mappings: the `--json` shape, and what the pages and the workbook
+    read."""
+    return [asdict(e) for e in entries(project)]
 
 
 def sign_off(project: Project, task_id: str, by: str, note: str = "") -> dict[str, Any]:
@@ -126,13 +213,15 @@ def sign_off(project: Project, task_id: str, by: str, note: str = "") -> dict[st
     note = (note or "").strip()
     with project.writing("checklist"):
         project.store.sign_off(t.id, by, note)
-        project.store.audit("checklist signed off", actor=by, task=t.id, title=t.title,
-                            note=note)
-        current = items(project)
-        coordination = [i for i in current if i["phase"] == "coordination"]
-        if all(i["done"] for i in coordination) and not steps.is_done(project, "coordination"):
+        detail: dict[str, Any] = {"task": t.id, "title": t.title, "note": note}
+        if t.evidence is not None:
+            detail["evidence"] = _state_words(project.store.step(t.evidence))
+        project.store.audit("checklist signed off", actor=by, **detail)
+        current = entries(project)
+        coordination = [i for i in current if i.phase == "coordination"]
+        if all(i.done for i in coordination) and not steps.is_done(project, "coordination"):
             steps.mark_done(project, "coordination", tasks=len(coordination), last_by=by)
-    return next(i for i in current if i["id"] == t.id)
+    return asdict(next(i for i in current if i.id == t.id))
 
 
 def checklist_command(project: Project, done: str | None = None, by: str | None = None,

@@ -53,9 +53,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -67,11 +65,13 @@ import pyarrow as pa
 
 from wizard.core import generate
 from wizard.core.drift import Drift, post_conversion_export
+from wizard.core.shell import quote
 from wizard.errors import ConvWizError, UsageError
 from wizard.flow.project import Project
+from wizard.flow.settings import Settings
 from wizard.progress import NullProgress, Progress
-from wizard.services import logs
-from wizard.services.files import atomic_path
+from wizard.services import logs, places
+from wizard.services.files import atomic_path, private_dir
 
 log = logging.getLogger("wizard.demo")
 
@@ -82,6 +82,7 @@ SEED = 2806
 DEMO_PM = "Demo PM"
 PORTAL_EXPORT = "demo_portal_export.csv"
 POST_EXPORT = "demo_post_go_live_export.csv"
+SIMULATOR_FOLDER = "demo-provider"  # the simulated provider's side, removed when it stops
 MAX_CUSTOMERS = 2_000_000
 
 
@@ -98,11 +99,14 @@ class Simulator(Protocol):
 
 
 def default_folder(now: datetime | None = None) -> Path:
-    """`./convwiz-demo-<timestamp>`, or the same under the home folder if `.` is read-only."""
+    """A new folder under the user's documents: `Documents/Conversion Wizard/demo-<time>`.
+
+    Never the current directory: a double-clicked program on Windows starts in a folder the
+    person cannot write or does not know (see `places.documents_dir`).
+    """
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-    name = f"convwiz-demo-{stamp}"
-    here = Path.cwd()
-    base = here if os.access(here, os.W_OK) else Path.home()
+    base = places.documents_dir()
+    name = f"demo-{stamp}"
     folder = base / name
     suffix = 2
     while folder.exists():
@@ -202,7 +206,10 @@ def _check_customers(customers: int) -> None:
 def _create_project(folder: Path | None, today: date) -> Project:
     folder = Path(folder).expanduser() if folder is not None else default_folder()
     go_live = today + timedelta(days=2)
-    return Project.create(folder, BILLER, go_live, PRODUCTION_BID, TEST_BID, 3)
+    settings = Settings(biller=BILLER, go_live=go_live, production_bid=PRODUCTION_BID,
+                        test_bid=TEST_BID, window_days=3, pm_name=DEMO_PM,
+                        pm_email="demo.pm@example.com", pm_phone="555-0100")
+    return Project.create(folder, settings, today=today)
 
 
 def prepare_demo(folder: Path | None = None, customers: int = 5000,
@@ -219,7 +226,9 @@ def prepare_demo(folder: Path | None = None, customers: int = 5000,
         export = _write_csv(portal_export(customers), project.data / PORTAL_EXPORT)
         tell(f"Created the demo project {project.folder}")
         tell(f"  the portal's customer export: {export}")
-        simulator_root = Path(tempfile.mkdtemp(prefix="convwiz-provider-"))
+        # the simulated provider's folder holds customer data (the flag file it receives):
+        # inside the project, owner-only, never in the system's temporary folder
+        simulator_root = private_dir(project.folder / SIMULATOR_FOLDER)
         try:
             simulator = _start_simulator(simulator_root)
         except BaseException:
@@ -295,7 +304,8 @@ def run_demo(project: Path | None, customers: int, say: Callable[[str], None]) -
     seconds = time.monotonic() - started
     result["seconds"] = round(seconds, 1)
     say(f"The demo finished in {seconds:.0f} s. The biller workbook: {result['workbook']}")
-    say(f"Look around: convwiz status {setup.project}   or   convwiz gui {setup.project}")
+    say(f"Look around: convwiz status {quote(setup.project)}   or   "
+        f"convwiz gui {quote(setup.project)}")
     return result
 
 
@@ -360,7 +370,7 @@ def _run_steps(project: Project, setup: DemoSetup, say: Callable[[str], None]) -
             f"{expected['missing_after']} missing)")
 
     with _step(steps, "verify", say) as record:
-        figures = verification.verify(project, post_path, {}, progress)
+        figures = verification.verify(project, post_path, {}, progress).to_json()
         record.update(figures)
         say(f"  {figures['matched']:,} of {figures['customers']:,} customers found; autopay "
             f"lost {figures['autopay']['lost']}, paperless gained "
@@ -372,7 +382,7 @@ def _run_steps(project: Project, setup: DemoSetup, say: Callable[[str], None]) -
         say(f"  {len(signed)} tasks signed off by {DEMO_PM}")
 
     with _step(steps, "templates", say) as record:
-        record.update(templates.write_templates(project))
+        record.update(templates.write_templates(project).as_json())
         say(f"  the notices and tickets: {_paths_of(record) or project.outbox}")
 
     with _step(steps, "tokens", say) as record:
@@ -402,9 +412,15 @@ def _paths_of(result: dict[str, Any]) -> str:
 
 def _sign_off_open_tasks(project: Project, checklist: Any) -> list[str]:
     """Sign off, as the demo's PM, every open task a person signs (the program ticks the
-    others itself when their step is done)."""
+    others itself when their step is done). Never the flags check while verification found
+    losses: a person who signed that off would be claiming what is not so."""
+    from wizard.flow import steps as step_states
+
+    verified = step_states.is_done(project, "verification")
     signed = []
     for task in checklist.items(project):
+        if task["id"] == "check_flags" and not verified:
+            continue
         if not task["done"] and not task["auto"]:
             checklist.sign_off(project, task["id"], DEMO_PM, "signed off by the demo")
             signed.append(str(task["id"]))

@@ -13,15 +13,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from wizard.core.customers import (
-    ALL_HEADER_NAMES,
-    FIELDS,
-    FLAG_FILE_HEADER,
-    Prepared,
-    prepare,
-)
+from wizard.core.customers import Prepared, prepare
 from wizard.core.findings import Findings, describe, plural
 from wizard.core.reader import read_table
+from wizard.core.vocabulary import CUSTOMER_HEADERS, FIELDS, FLAG_FILE_HEADER
 from wizard.errors import BlockingFindings, InputError
 from wizard.flow import snapshot, steps
 from wizard.flow.project import Project
@@ -55,11 +50,17 @@ def check_input(input_path: Path, sheet: str | None, mapping: Mapping[str, str] 
     """Read and check a customer export without writing anything (the GUI's Validate)."""
     progress = progress or NullProgress()
     progress.report(0, 0, f"reading {input_path.name}")
-    table = read_table(input_path, sheet, header_hint=ALL_HEADER_NAMES)
+    table = read_table(input_path, sheet, header_hint=CUSTOMER_HEADERS)
+    hint = "" if sheet else table.other_sheets_hint()
     if table.num_rows == 0:
-        raise InputError(f"{input_path} has a header row but no customers")
+        raise InputError(f"{input_path} has a header row but no customers.{hint}")
     check(progress)
-    return prepare(table, mapping, progress)
+    try:
+        return prepare(table, mapping, progress)
+    except InputError as exc:
+        if not hint:
+            raise
+        raise InputError(exc.message + "." + hint, **exc.result) from None
 
 
 def export_flags(project: Project, input_path: Path, sheet: str | None = None,

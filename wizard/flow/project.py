@@ -1,20 +1,19 @@
 """A conversion project: one folder, its store, its sub-folders, its dates and its lock.
 
 `Project.create` makes the folder (`convwiz init`), `Project.open` opens one. Work that
-writes runs inside `project.writing(command)`, which holds an exclusive `flock` on the
-project's lock file: a second process gets a clear exit 4 instead of interleaving writes,
-and a lock left by a killed process vanishes with it (the kernel drops `flock`s of dead
-processes), so a stale lock is never a problem; its pid is reported for the message.
+writes runs inside `project.writing(command)`, which holds an exclusive lock on the
+project's lock file through `filelock` (`flock` on Linux and macOS, `msvcrt.locking` on
+Windows): a second process gets a clear exit 4 instead of interleaving writes, and a lock
+left by a killed process vanishes with it (both systems drop the locks of dead processes),
+so a stale lock is never a problem. Who holds it (pid and command) is written beside it,
+in a separate file, since Windows forbids reading a locked byte range.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import logging
 import os
-import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,12 +21,19 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import filelock
+
+from wizard.core.vocabulary import DEFAULT_WINDOW_DAYS, file_name_part
 from wizard.errors import NotReady, UsageError
+from wizard.flow.settings import EXTRA_SETTINGS, Settings, check_date, validate
 from wizard.services import logs
-from wizard.services.files import private_dir, sha256_file, sweep_temporaries
+from wizard.services.files import clear_folder, private_dir, sha256_file, sweep_temporaries
+from wizard.services.places import PRIVATE_DIR, restrict_fd, restrict_path
 from wizard.services.store import STORE_NAME, Store
 
 LOCK_NAME = ".convwiz.lock"
+HOLDER_NAME = ".convwiz.lock.holder"
+TEMP_FOLDER = ".tmp"
 SUBFOLDERS = ("data", "outbox", "inbox", "reports")
 log = logging.getLogger("wizard.project")
 
@@ -61,19 +67,7 @@ def maintenance_window(go_live: date, window_days: int) -> tuple[date, date]:
 
 
 def parse_date(text: str, what: str = "date") -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except (ValueError, AttributeError):
-        raise UsageError(f"{what} {text!r} is not a date: write it as YYYY-MM-DD") from None
-
-
-def _check_bid(value: str | None, what: str) -> str | None:
-    if value is None:
-        return None
-    value = str(value).strip()
-    if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", value):
-        raise UsageError(f"{what} {value!r} is not a BID: use the biller ID, e.g. 2806")
-    return value
+    return check_date(text, what)
 
 
 class Project:
@@ -82,7 +76,7 @@ class Project:
     def __init__(self, folder: Path, store: Store) -> None:
         self.folder = folder
         self.store = store
-        self._lock_fd: int | None = None
+        self._lock: filelock.BaseFileLock | None = None
         self._lock_depth = 0
         self._lock_guard = threading.RLock()
 
@@ -92,53 +86,43 @@ class Project:
         return (Path(folder) / STORE_NAME).is_file()
 
     @classmethod
-    def create(
-        cls,
-        folder: Path,
-        biller: str,
-        go_live: date,
-        production_bid: str = "2806",
-        test_bid: str | None = None,
-        window_days: int = 3,
-    ) -> Project:
+    def create(cls, folder: Path, settings: Settings, *, allow_past: bool = False,
+               today: date | None = None) -> Project:
+        """Make a new project in `folder` (new, or an empty folder). UsageError (exit 2) for
+        a folder that holds a project or any other file, and for a bad setting."""
         folder = Path(folder).expanduser().absolute()
         if cls.is_project(folder):
             raise UsageError(f"{folder} already holds a conversion project; open it instead")
         if folder.exists() and not folder.is_dir():
             raise UsageError(f"{folder} is a file, not a folder: choose a folder for the project")
-        biller = (biller or "").strip()
-        if not biller:
-            raise UsageError("the biller's name is empty: give --biller NAME")
-        if not 1 <= window_days <= 14:
-            raise UsageError(f"a maintenance window of {window_days} days? Use 1 to 14 days")
-        production_bid = _check_bid(production_bid, "production BID") or "2806"
-        test_bid = _check_bid(test_bid, "test BID")
+        if folder.is_dir() and any(folder.iterdir()):
+            raise UsageError(
+                f"{folder} already holds files: choose a new or empty folder for the project "
+                "(purge removes only what the program made, so it must not share a folder)")
+        settings = validate(settings, today or date.today(), allow_past)
         try:
             private_dir(folder)
             # the project folder is the project's, even when the person made it first
-            os.chmod(folder, 0o700)
+            restrict_path(folder, PRIVATE_DIR)
             for sub in SUBFOLDERS:
                 private_dir(folder / sub)
         except OSError as exc:
-            raise UsageError(f"cannot create the project folder {folder}: {exc.strerror}") from None
+            raise UsageError(f"cannot create the project folder {folder}: {exc.strerror}. "
+                             "Choose a folder you can write") from None
         store = Store(folder / STORE_NAME)
-        start, end = maintenance_window(go_live, window_days)
         project = cls(folder, store)
         with project.writing("init"):
-            for key, value in {
-                "biller": biller,
-                "go_live": go_live.isoformat(),
-                "window_days": window_days,
-                "window_start": start.isoformat(),
-                "window_end": end.isoformat(),
-                "production_bid": production_bid,
-                "test_bid": test_bid,
-            }.items():
-                store.set_setting(key, value)
-            store.audit("project created", biller=biller, go_live=go_live.isoformat(),
-                        production_bid=production_bid, test_bid=test_bid,
-                        window_days=window_days)
+            project.save_settings(settings)
+            store.audit("project created", **settings.to_json())
         return project
+
+    def save_settings(self, settings: Settings) -> None:
+        """Store every setting (checked by the caller), with the window's dates."""
+        start, end = maintenance_window(settings.go_live, settings.window_days)
+        values = {**settings.to_json(), "window_start": start.isoformat(),
+                  "window_end": end.isoformat()}
+        for key, value in values.items():
+            self.store.set_setting(key, value)
 
     @classmethod
     def open(cls, folder: Path | str) -> Project:
@@ -148,9 +132,10 @@ class Project:
                 f"{folder} is not a conversion project (no {STORE_NAME}); "
                 "create one with `convwiz init`"
             )
-        for sub in SUBFOLDERS:
-            private_dir(folder / sub)
         store = Store(folder / STORE_NAME)
+        if not store.read_only:
+            for sub in SUBFOLDERS:
+                private_dir(folder / sub)
         return cls(folder, store)
 
     def close(self) -> None:
@@ -170,38 +155,32 @@ class Project:
             if self._lock_depth:
                 self._lock_depth += 1
                 return
-            path = self.folder / LOCK_NAME
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            lock = filelock.FileLock(self.folder / LOCK_NAME, mode=0o600, is_singleton=False,
+                                     thread_local=False)
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError as exc:
-                holder = _read_holder(fd)
-                os.close(fd)
-                if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                    raise NotReady(
-                        f"another process is working on {self.folder} ({holder}); "
-                        "wait for it to finish or close it, then try again"
-                    ) from None
-                raise
-            os.ftruncate(fd, 0)
-            os.write(fd, f"pid {os.getpid()}: {command}\n".encode())
-            self._lock_fd = fd
+                lock.acquire(timeout=0)
+            except filelock.Timeout:
+                raise NotReady(
+                    f"another process is working on {self.folder} ({_read_holder(self.folder)}); "
+                    "wait for it to finish or close it, then try again"
+                ) from None
+            _write_holder(self.folder, f"pid {os.getpid()}: {command}\n")
+            self._lock = lock
             self._lock_depth = 1
             # a crash while writing may have left temporary files: they are never data
             for sub in SUBFOLDERS:
                 sweep_temporaries(self.folder / sub)
+            clear_folder(self.folder / TEMP_FOLDER)
 
     def release(self) -> None:
         with self._lock_guard:
             if not self._lock_depth:
                 return
             self._lock_depth -= 1
-            if self._lock_depth == 0 and self._lock_fd is not None:
-                with contextlib.suppress(OSError):
-                    os.ftruncate(self._lock_fd, 0)
-                    fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
-                os.close(self._lock_fd)
-                self._lock_fd = None
+            if self._lock_depth == 0 and self._lock is not None:
+                _write_holder(self.folder, "")
+                self._lock.release()
+                self._lock = None
 
     @contextlib.contextmanager
     def writing(self, command: str = "convwiz") -> Iterator[Project]:
@@ -229,6 +208,13 @@ class Project:
         return self.folder / "reports"
 
     @property
+    def temp_dir(self) -> Path:
+        """The project's own temporary folder (owner-only) for work files holding customer
+        data, e.g. a workbook writer's spool files; emptied whenever a step takes the lock.
+        Never the system's temporary folder: purge could not reach it."""
+        return private_dir(self.folder / TEMP_FOLDER)
+
+    @property
     def log_path(self) -> Path:
         return logs.log_path_for(self.folder)
 
@@ -237,12 +223,29 @@ class Project:
         return self.store.setting(key, default)
 
     @property
+    def settings(self) -> Settings:
+        """The project's settings, typed (see flow/settings.py)."""
+        stored = self.store.settings()
+        return Settings(
+            biller=str(stored.get("biller", "")),
+            go_live=date.fromisoformat(str(stored["go_live"])),
+            production_bid=str(stored.get("production_bid", "")),
+            test_bid=None if stored.get("test_bid") in (None, "") else str(stored["test_bid"]),
+            window_days=int(stored.get("window_days", DEFAULT_WINDOW_DAYS)),
+            pm_name=str(stored.get("pm_name") or ""),
+            pm_email=str(stored.get("pm_email") or ""),
+            pm_phone=str(stored.get("pm_phone") or ""),
+            extra={k: str(stored[k]) for k in EXTRA_SETTINGS
+                   if stored.get(k) not in (None, "")},
+        )
+
+    @property
     def biller(self) -> str:
         return str(self.setting("biller", ""))
 
     @property
     def production_bid(self) -> str:
-        return str(self.setting("production_bid", "2806"))
+        return str(self.setting("production_bid", ""))
 
     @property
     def test_bid(self) -> str | None:
@@ -260,8 +263,9 @@ class Project:
         return Dates(go_live, s, e)
 
     def slug(self) -> str:
-        """The biller's name made safe for file names."""
-        return re.sub(r"[^A-Za-z0-9]+", "_", self.biller).strip("_")[:40] or "biller"
+        """The biller's name made safe for file names on every system (letters of any
+        alphabet kept; only what Windows forbids is replaced)."""
+        return file_name_part(self.biller, limit=40)
 
     # -- files ------------------------------------------------------------------------------
     def relative(self, path: Path) -> str:
@@ -283,10 +287,17 @@ class Project:
         return digest
 
 
-def _read_holder(fd: int) -> str:
+def _write_holder(folder: Path, text: str) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder / HOLDER_NAME, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        restrict_fd(fd)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+
+
+def _read_holder(folder: Path) -> str:
     try:
-        os.lseek(fd, 0, os.SEEK_SET)
-        text = os.read(fd, 200).decode(errors="replace").strip()
+        text = (folder / HOLDER_NAME).read_text(encoding="utf-8", errors="replace")[:200]
     except OSError:
         text = ""
-    return text or "a process that has not said who it is"
+    return text.strip() or "a process that has not said who it is"

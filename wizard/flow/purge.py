@@ -1,38 +1,41 @@
-"""`convwiz purge`: remove the customer data once the conversion is over; keep the record.
+"""`convwiz purge` and the window's Purge page: remove the customer data, keep the record.
 
-What goes: every file under `data/`, `inbox/`, `outbox/` and `reports/` (snapshots, files
-received, the flag file and IC update/rollback, biller and exceptions workbooks, token
-files, filled templates: the templates carry customer counts and go too, the program can
-write them again), the project's log files (redacted, but they may name accounts), and
-workbooks the program wrote outside the project (`report --out`) when they are still exactly
-what it wrote (their SHA-256 matches the manifest; a file changed since is someone else's).
+What goes: exactly the files in the project's manifest (every file the program made or
+received: snapshots, the flag file, the IC update and rollback, files received from the
+provider, workbooks, templates, outreach lists, token files) that lie inside the project,
+the project's own temporary folder, and the demo provider's folder. Nothing else: a file the
+PM put in `reports/` is the PM's, and a workbook written with `report --out` outside the
+project is where the PM chose to keep it (the question names it, so the PM can decide).
 
-What stays: `convwiz.sqlite` (settings, steps, checklist, the append-only audit log and
-the manifest of every file with its SHA-256) and the empty folders, so the project still
-opens and `status` and the audit say what was done, when, and which files existed.
+What stays: `convwiz.sqlite` (settings, steps, checklist, the append-only audit log and the
+manifest with every file's SHA-256), the log, and the folders, so the project still opens and
+says what was done, when, and which files existed. The steps whose files were removed say
+"purged", never "done".
 
 Before anything is removed, an audit entry lists every file with its SHA-256 and size, so a
 crash halfway still leaves the record; a second entry says how it ended. Declining the
-question removes nothing and is not an error (exit 0, `"purged": false`): the person chose.
+question removes nothing and is not an error (exit 0, `"purged": false`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import os
+import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from wizard.errors import NotReady
-from wizard.flow.project import SUBFOLDERS, Project
-from wizard.services import logs
+from wizard.errors import KeyringUnavailable, NotReady
+from wizard.flow import steps
+from wizard.flow.project import TEMP_FOLDER, Project
+from wizard.services import secrets
 from wizard.services.files import sha256_file
-from wizard.services.store import now_iso
 
 log = logging.getLogger("wizard.purge")
+DEMO_PROVIDER_FOLDER = "demo-provider"  # flow/demo.py's simulated provider, inside the project
 
 
 @dataclass(frozen=True)
@@ -40,152 +43,211 @@ class Doomed:
     """A file purge will remove."""
 
     path: Path
-    name: str  # as the audit shows it: relative to the project, or absolute outside it
-    sha256: str | None  # None for a symbolic link (removed, never followed)
+    name: str  # relative to the project, as the manifest and the audit name it
     size: int
+    changed: bool = False  # its content differs from what the program recorded
 
 
-def purge(project: Project, confirm: Callable[[str], bool]) -> dict[str, Any]:
-    """Remove the project's customer data after asking `confirm`; return what was removed."""
-    with project.writing("purge"):
-        doomed = customer_files(project)
-        total = sum(d.size for d in doomed)
-        if not doomed:
-            project.store.audit("purge: no customer data to remove")
-            return {"purged": True, "files": 0, "bytes": 0, "removed": []}
-        if not confirm(_question(project, doomed, total)):
-            project.store.audit("purge declined", files=len(doomed))
-            log.info("purge declined: %s files kept", len(doomed))
-            return {"purged": False, "files": 0, "bytes": 0, "removed": []}
+@dataclass(frozen=True)
+class PurgePlan:
+    """What a purge would remove, and why the person might hesitate."""
 
-        project.store.audit(
-            "purging customer data",
-            files=[{"name": d.name, "sha256": d.sha256, "bytes": d.size} for d in doomed],
-            bytes=total,
-        )
-        removed: list[Doomed] = []
-        failed: list[tuple[Doomed, str]] = []
-        closing_log = _close_log_handler(project)
-        for d in doomed:
-            try:
-                d.path.unlink()
-                removed.append(d)
-            except FileNotFoundError:
-                removed.append(d)  # gone already: nothing of it remains
-            except OSError as exc:
-                failed.append((d, exc.strerror or str(exc)))
-        _remove_empty_subfolders(project)
-        if closing_log:
-            logs.configure(project.folder)
-        removed_bytes = sum(d.size for d in removed)
-        project.store.audit(
-            "customer data purged" if not failed else "customer data partly purged",
-            files=len(removed), bytes=removed_bytes,
-            failed=[{"name": d.name, "error": why} for d, why in failed],
-        )
-        project.store.set_setting("purged_at", now_iso())
-        log.info("purged %s files (%s bytes)", len(removed), removed_bytes)
-        if failed:
-            names = "; ".join(f"{d.name} ({why})" for d, why in failed[:5])
-            raise NotReady(
-                f"{len(failed)} file(s) could not be removed: {names}. Close the program "
-                "that has them open or fix their permissions, then run purge again",
-                purged=False, files=len(removed), bytes=removed_bytes,
-            )
-        return {
-            "purged": True,
-            "files": len(removed),
-            "bytes": removed_bytes,
-            "removed": [d.name for d in removed],
-        }
+    files: tuple[Doomed, ...]
+    outside: tuple[str, ...]  # files the program wrote outside the project: kept, named
+    secret_account: str | None  # the SFTP secret's keyring entry, if a connection is saved
+    verified: bool
+    before_go_live: bool
+
+    @property
+    def total(self) -> int:
+        return sum(d.size for d in self.files)
+
+    def warnings(self) -> list[str]:
+        out = []
+        if not self.verified:
+            out.append("The conversion has not been verified yet: the later steps need these "
+                       "files and would have to start over.")
+        if self.before_go_live:
+            out.append("Go-live has not happened yet.")
+        return out
+
+    def question(self, folder: Path) -> str:
+        lines = [f"Remove {len(self.files)} file(s) the program made or received "
+                 f"({size_text(self.total)}) from {folder}?"]
+        lines += [f"  {d.name}  ({size_text(d.size)})" for d in self.files[:50]]
+        if len(self.files) > 50:
+            lines.append(f"  ... and {len(self.files) - 50} more")
+        lines.append("Files you put in the project yourself are kept, and so is the audit "
+                     "log with each removed file's SHA-256.")
+        if self.outside:
+            lines.append("Kept, because you chose where they went (remove them yourself if "
+                         "they hold customer data): " + ", ".join(self.outside))
+        return "\n".join(lines + self.warnings())
 
 
-def customer_files(project: Project) -> list[Doomed]:
-    """Every file purge removes, in a stable order."""
-    found: dict[Path, Doomed] = {}
-    for sub in SUBFOLDERS:
-        folder = project.folder / sub
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*")):
-            if path.is_symlink() or path.is_file():
-                found[path] = _doomed(project, path)
-    for path in _made_outside(project):
-        found.setdefault(path, _doomed(project, path))
-    if not found:
-        return []  # the log alone is no reason to ask: it goes along with the data
-    for path in sorted(project.folder.glob(logs.LOG_NAME + "*")):
-        if path.is_file() and not path.is_symlink():
-            found[path] = _doomed(project, path)
-    return list(found.values())
+@dataclass(frozen=True)
+class PurgeResult:
+    purged: bool
+    files: int = 0
+    bytes: int = 0
+    removed: tuple[str, ...] = ()
+    kept_outside: tuple[str, ...] = ()
+    secret_removed: bool = False
+    steps_purged: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        return {"purged": self.purged, "files": self.files, "bytes": self.bytes,
+                "removed": list(self.removed), "kept_outside": list(self.kept_outside),
+                "secret_removed": self.secret_removed, "steps_purged": list(self.steps_purged)}
 
 
-def _doomed(project: Project, path: Path) -> Doomed:
-    if path.is_symlink():
-        return Doomed(path, project.relative(path), None, 0)
-    return Doomed(path, project.relative(path), sha256_file(path), path.stat().st_size)
-
-
-def _made_outside(project: Project) -> list[Path]:
-    """Files the program made outside the project that are still exactly as it made them."""
+def plan(project: Project, today: date | None = None) -> PurgePlan:
+    """What `purge` would remove now (reads the manifest and the files' sizes)."""
     latest: dict[str, str] = {}
+    outside: dict[str, None] = {}
     for entry in project.store.manifest():
-        if entry.direction == "made" and os.path.isabs(entry.name):
-            latest[entry.name] = entry.sha256
-    paths = []
+        if entry.direction not in ("made", "received"):
+            continue  # "sent" names the same local file as "made", or a remote one
+        path = Path(entry.name)
+        if path.is_absolute():
+            try:
+                path.relative_to(project.folder)
+            except ValueError:
+                if path.is_file():
+                    outside[entry.name] = None
+                continue
+        latest[entry.name] = entry.sha256
+    files = []
     for name, digest in latest.items():
-        path = Path(name)
+        path = project.folder / name
         with contextlib.suppress(OSError):
-            if path.is_file() and not path.is_symlink() and sha256_file(path) == digest:
-                paths.append(path)
-    return paths
+            if path.is_symlink():
+                files.append(Doomed(path, name, 0))
+            elif path.is_file():
+                size = path.stat().st_size
+                files.append(Doomed(path, name, size, changed=_changed(path, digest, size)))
+    files.sort(key=lambda d: d.name)
+    settings = project.store.settings()
+    account = None
+    if settings.get("sftp_host") and settings.get("sftp_user"):
+        account = secrets.sftp_account(str(settings["sftp_user"]), str(settings["sftp_host"]),
+                                       int(settings.get("sftp_port") or 22))
+    return PurgePlan(
+        files=tuple(files), outside=tuple(outside), secret_account=account,
+        verified=steps.is_done(project, "verification"),
+        before_go_live=(today or date.today()) < project.dates.go_live,
+    )
 
 
-def _question(project: Project, doomed: list[Doomed], total: int) -> str:
-    from wizard.flow.steps import is_done
-
-    outside = [d.name for d in doomed if os.path.isabs(d.name)]
-    lines = [
-        f"Remove {len(doomed)} file(s) of customer data ({_size(total)}) from "
-        f"{project.folder} (data/, inbox/, outbox/, reports/ and the log)?",
-        "The audit log keeps what was done, when, and each file's SHA-256.",
-    ]
-    if outside:
-        lines.append("Also, made by this program outside the project: " + ", ".join(outside))
-    if not is_done(project, "verification"):
-        lines.append("The conversion has not been verified yet: the later steps need these "
-                     "files and would have to start over.")
-    return "\n".join(lines)
+def _changed(path: Path, digest: str, size: int) -> bool:
+    # hashing a multi-GB snapshot only to say "changed" is not worth the wait
+    return size < 200_000_000 and sha256_file(path) != digest
 
 
-def _size(n: int) -> str:
+def purge(project: Project, confirm: Callable[[str], bool], *, force: bool = False,
+          assume_yes: bool = False, remove_secret: Callable[[str], bool] | None = None,
+          today: date | None = None) -> PurgeResult:
+    """Remove the project's customer data after asking `confirm` (the whole plan as text).
+
+    `assume_yes` (the command's `--yes`) before verification is done is refused unless
+    `force`. `remove_secret` is asked whether to remove the SFTP secret from the keyring.
+    """
+    with project.writing("purge"):
+        doomed = plan(project, today)
+        if assume_yes and not doomed.verified and not force and doomed.files:
+            raise NotReady("the conversion has not been verified yet: purge now and the "
+                           "later steps must start over. Give --force with --yes to purge "
+                           "anyway, or run purge without --yes to be asked")
+        if not doomed.files and doomed.secret_account is None:
+            project.store.audit("purge: no customer data to remove")
+            _clear_temporaries(project)
+            return PurgeResult(True, kept_outside=doomed.outside)
+        if not confirm(doomed.question(project.folder)):
+            project.store.audit("purge declined", files=len(doomed.files))
+            log.info("purge declined: %s files kept", len(doomed.files))
+            return PurgeResult(False, kept_outside=doomed.outside)
+        return _remove(project, doomed, remove_secret)
+
+
+def _remove(project: Project, doomed: PurgePlan,
+            remove_secret: Callable[[str], bool] | None) -> PurgeResult:
+    project.store.audit(
+        "purging customer data",
+        files=[{"name": d.name, "bytes": d.size, "changed_since_made": d.changed}
+               for d in doomed.files],
+        bytes=doomed.total,
+    )
+    removed: list[Doomed] = []
+    failed: list[tuple[Doomed, str]] = []
+    for d in doomed.files:
+        try:
+            d.path.unlink()
+            removed.append(d)
+        except FileNotFoundError:
+            removed.append(d)  # gone already: nothing of it remains
+        except OSError as exc:
+            failed.append((d, exc.strerror or str(exc)))
+    _clear_temporaries(project)
+    purged_steps = _mark_steps_purged(project)
+    secret_removed = _remove_secret(project, doomed.secret_account, remove_secret)
+    removed_bytes = sum(d.size for d in removed)
+    project.store.audit(
+        "customer data purged" if not failed else "customer data partly purged",
+        files=len(removed), bytes=removed_bytes, secret_removed=secret_removed,
+        failed=[{"name": d.name, "error": why} for d, why in failed],
+    )
+    log.info("purged %s files (%s bytes)", len(removed), removed_bytes)
+    if failed:
+        names = "; ".join(f"{d.name} ({why})" for d, why in failed[:5])
+        raise NotReady(
+            f"{len(failed)} file(s) could not be removed: {names}. Close the program that has "
+            "them open or fix their permissions, then run purge again",
+            purged=False, files=len(removed), bytes=removed_bytes,
+        )
+    return PurgeResult(True, len(removed), removed_bytes, tuple(d.name for d in removed),
+                       doomed.outside, secret_removed, purged_steps)
+
+
+def _clear_temporaries(project: Project) -> None:
+    for folder in (project.folder / TEMP_FOLDER, project.folder / DEMO_PROVIDER_FOLDER):
+        if folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _mark_steps_purged(project: Project) -> tuple[str, ...]:
+    """Every step that had produced files no longer has them: it is purged, not done."""
+    records = project.store.steps()
+    marked = []
+    for s in steps.STEPS:
+        if s.id == "coordination":
+            continue  # sign-offs, no files
+        if records.get(s.id, ("",))[0] in ("done", "attention", "failed", "stale"):
+            steps.mark_purged(project, s.id)
+            marked.append(s.id)
+    return tuple(marked)
+
+
+def _remove_secret(project: Project, account: str | None,
+                   ask: Callable[[str], bool] | None) -> bool:
+    if account is None or ask is None:
+        return False
+    if not ask(f"Also remove the provider's password or key passphrase ({account}) from the "
+               "system keyring? The connection can be saved again with connect."):
+        return False
+    try:
+        removed = secrets.delete_secret(account)
+    except KeyringUnavailable as exc:
+        project.store.audit("keyring secret not removed", account=account, reason=exc.message)
+        return False
+    project.store.audit("keyring secret removed" if removed else "no keyring secret to remove",
+                        account=account)
+    return removed
+
+
+def size_text(n: int) -> str:
     value = float(n)
     for unit in ("bytes", "KB", "MB", "GB"):
         if value < 1024 or unit == "GB":
             return f"{n} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{n} bytes"  # pragma: no cover
-
-
-def _close_log_handler(project: Project) -> bool:
-    """Close our handler on the project's log so its file can go; True if there was one."""
-    target = str(logs.log_path_for(project.folder))
-    logger = logging.getLogger("wizard")
-    closed = False
-    for handler in list(logger.handlers):
-        if getattr(handler, "baseFilename", None) == target:
-            logger.removeHandler(handler)
-            handler.close()
-            closed = True
-    return closed
-
-
-def _remove_empty_subfolders(project: Project) -> None:
-    for sub in SUBFOLDERS:
-        folder = project.folder / sub
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-            if path.is_dir() and not path.is_symlink():
-                with contextlib.suppress(OSError):
-                    path.rmdir()

@@ -28,8 +28,9 @@ import pyarrow.compute as pc
 
 from wizard.core.findings import describe, plural
 from wizard.core.reader import read_table
+from wizard.core.vocabulary import MIN_TOKEN_VALIDITY, TOKEN_DAYS_RANGE
 from wizard.core.xref import HEADER_HINT, XrefCheck, check_cross_reference, find_columns
-from wizard.errors import BlockingFindings, InputError, NotReady
+from wizard.errors import BlockingFindings, InputError, NotReady, UsageError
 from wizard.flow import snapshot, steps
 from wizard.flow.project import Project
 from wizard.progress import NullProgress, Progress, check
@@ -221,12 +222,29 @@ def registration_tokens(n: int) -> pa.Array:
     return tokens
 
 
+def token_expiry(go_live: date, days: int) -> date:
+    """The links are valid from go-live for `days` days; a validity ending before go-live +
+    14 days is refused (customers need two weeks after the portal opens to re-register)."""
+    low, high = TOKEN_DAYS_RANGE
+    if not low <= days <= high:
+        raise UsageError(f"--days {days}: give {low} to {high} days")
+    expires = go_live + timedelta(days=days)
+    earliest = go_live + MIN_TOKEN_VALIDITY
+    if expires < earliest:
+        raise UsageError(
+            f"--days {days}: the links would expire {expires}, before go-live + "
+            f"{MIN_TOKEN_VALIDITY.days} days ({earliest}); customers need at least two weeks "
+            f"after the portal opens on {go_live}. Give --days {MIN_TOKEN_VALIDITY.days} or more")
+    return expires
+
+
 def tokens(project: Project, days: int, progress: Progress | None = None,
            say: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Write the token registration file: one row per customer with an email and a new
     account. The tokens are secrets of the customers: they go to this file only."""
     progress = progress or NullProgress()
     say = say or _stderr
+    expires = token_expiry(project.dates.go_live, days)
     with project.writing("tokens"):
         customers = snapshot.load(project, snapshot.CUSTOMERS, ["account", "email"])
         xref = snapshot.load(project, snapshot.CROSS_REFERENCE, ["old", "new"])
@@ -236,7 +254,6 @@ def tokens(project: Project, days: int, progress: Progress | None = None,
         mapped = pc.is_valid(position)
         keep = pc.and_(has_email, mapped)
         n = int(pc.sum(keep).as_py() or 0)
-        expires = date.today() + timedelta(days=days)
         new = xref.column("new").take(position.filter(keep))
         table = pa.table({
             "BID": pa.repeat(project.production_bid, n) if n else pa.array([], pa.string()),

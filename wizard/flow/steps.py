@@ -26,27 +26,39 @@ class State(StrEnum):
 
 @dataclass(frozen=True)
 class Step:
+    """One step, under one name everywhere: `id` in the store and the code, `title` on the
+    screen, `command` on the command line, `module` the flow module that does the work."""
+
     id: str
     title: str
     requires: tuple[str, ...]
     summary: str
+    command: str
+    module: str
 
 
 STEPS: tuple[Step, ...] = (
     Step("coordination", "Coordinate", (),
-         "Confirm go-live and the maintenance window, the BIDs and who does what."),
+         "Confirm go-live and the maintenance window, the BIDs and who does what.",
+         "checklist", "wizard.flow.checklist"),
     Step("flag_file", "Flag file", (),
-         "Export every customer's paperless and autopay flags for Daffron."),
+         "Export every customer's paperless and autopay flags for Daffron.",
+         "export-flags", "wizard.flow.export"),
     Step("send", "Send to Daffron", ("flag_file",),
-         "Upload the flag file to the provider over SFTP."),
+         "Upload the flag file to the provider over SFTP.",
+         "send", "wizard.flow.exchange"),
+    # the cross-reference may reach the PM another way than our SFTP (e-mail, the
+    # provider's portal): it needs the flag file's snapshot, not our upload
     Step("cross_reference", "Cross-reference", ("flag_file",),
-         "Import the old-to-new account map and make the IC account update."),
+         "Import the old-to-new account map and make the IC account update.",
+         "import-xref", "wizard.flow.renumber"),
     Step("verification", "Verify", ("cross_reference",),
-         "Prove every autopay and paperless enrolment survived go-live."),
+         "Prove every autopay and paperless enrolment survived go-live.",
+         "verify", "wizard.flow.verification"),
     Step("report", "Biller workbook", ("flag_file",),
-         "Hand the biller the workbook of it all."),
+         "Hand the biller the workbook of it all.",
+         "report", "wizard.flow.report"),
 )
-STEP_IDS = tuple(s.id for s in STEPS)
 
 
 def step(step_id: str) -> Step:
@@ -124,33 +136,3 @@ def first_not_done(project: Project) -> str | None:
         if state is not State.DONE:
             return step_id
     return None
-
-
-def status(project: Project) -> dict[str, Any]:
-    """The `convwiz status` result."""
-    from wizard.flow.checklist import items  # lazily: checklist imports this module
-
-    d = project.dates
-    records = project.store.steps()
-    return {
-        "checklist": items(project),
-        "project": str(project.folder),
-        "biller": project.biller,
-        "go_live": d.go_live.isoformat(),
-        "window_start": d.window_start.isoformat(),
-        "window_end": d.window_end.isoformat(),
-        "window_days": d.window_days,
-        "production_bid": project.production_bid,
-        "test_bid": project.test_bid,
-        "next_step": first_not_done(project),
-        "steps": [
-            {
-                "id": s.id,
-                "title": s.title,
-                "state": st.value,
-                "updated": records.get(s.id, (None, None, {}))[1],
-                "detail": records.get(s.id, (None, None, {}))[2],
-            }
-            for s, st in zip(STEPS, states(project).values())
-        ],
-    }

@@ -1,32 +1,136 @@
-"""The texts the PM sends, filled from the project: the customer re-registration notice,
-the Platform Conversion request (with the two Data Pump threads) and the DBR ticket for
-the CRM change. The texts live under `resources/templates/` as `string.Template` files,
-so a PM's wording change needs no code change; every placeholder must be known here
+"""The texts the PM sends, filled from the project, ready to send: the letter to the biller,
+the customer re-registration notice (which the biller sends its customers), the Platform
+Conversion request and the DBR ticket for the CRM change.
+
+Every sentence comes from the conversion procedure or from a project setting
+(docs/templates-sources.md lists each with its source). What the procedure leaves to the
+biller or the PM (the customer service phone, when customers can re-register, who receives
+each mail, ...) is a setting of `TEMPLATE_SETTINGS`. Until it is filled, the text carries an
+unmistakable marker in its place, `[[FILL IN: label (setting key)]]`, and the draft is held
+back from sending: its Subject starts with `[NOT READY: ...]` and it has no `To:`, so no mail
+program sends it. `convwiz templates` still writes every file, says which settings are
+missing, and lists them under `"unfilled"` in its `--json` result (`"ready"` is false); run it
+again after `convwiz settings` to get drafts ready to send.
+
+The texts live under `resources/templates/` as `string.Template` files whose first line is
+the Subject, so a wording change needs no code change; every placeholder must be known here
 (`Template.substitute` fails loudly on a typo rather than sending "$biler" to a customer).
 """
 
 from __future__ import annotations
 
 import string
-from datetime import date
-from pathlib import Path
+from dataclasses import asdict, dataclass, field
 from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 
-import pyarrow.compute as pc
-
+from wizard.core.vocabulary import SIGNATURE_SETTINGS, TEMPLATE_SETTINGS, TemplateSetting
 from wizard.errors import UsageError
-from wizard.flow import snapshot
+from wizard.flow import conversion_calendar
 from wizard.flow.project import Project
 from wizard.resources import resource
+from wizard.services.email_draft import draft
 from wizard.services.files import atomic_output
 
-TEMPLATES: dict[str, str] = {
-    "reregistration_notice": "Customer re-registration notice",
-    "platform_conversion_request": "Platform Conversion request",
-    "dbr_ticket": "DBR ticket: CRM Username with Password",
-}
-NOT_KNOWN = "(not known yet: run export-flags)"
+WORKBOOK_KIND = "biller_workbook"  # the manifest kind flow.report records the workbook as
+
+
+# project settings `init` writes; only the test BID may be missing
+_PROJECT_SETTINGS: tuple[TemplateSetting, ...] = (
+    TemplateSetting("test_bid", "Test BID", "9806", "PM"),
+)
+_ALL_SETTINGS = {s.key: s for s in TEMPLATE_SETTINGS + SIGNATURE_SETTINGS + _PROJECT_SETTINGS}
+
+
+@dataclass(frozen=True)
+class TemplateSpec:
+    name: str
+    title: str
+    to: str  # the setting holding the recipient's address
+    attach_workbook: bool = False
+
+
+SPECS: tuple[TemplateSpec, ...] = (
+    TemplateSpec("biller_letter", "Letter to the biller", "biller_email", attach_workbook=True),
+    # the biller sends the notice to its customers (in Bcc); the PM's draft goes to the biller
+    TemplateSpec("reregistration_notice", "Customer re-registration notice", "biller_email"),
+    TemplateSpec("platform_conversion_request", "Platform Conversion request",
+                 "platform_conversion_email"),
+    TemplateSpec("dbr_ticket", "DBR ticket: CRM Username with Password", "dbr_email"),
+)
+TEMPLATES: dict[str, str] = {s.name: s.title for s in SPECS}
+
+
+@dataclass(frozen=True)
+class Filled:
+    """One template filled from the project."""
+
+    name: str
+    title: str
+    to: str | None  # None while the recipient's setting is empty
+    subject: str  # with the NOT READY mark while a placeholder is unfilled
+    body: str
+    unfilled: tuple[str, ...]  # setting keys still to fill, in order of first use
+
+    @property
+    def ready(self) -> bool:
+        return not self.unfilled
+
+    def text(self) -> str:
+        """What the `.txt` file holds: the headers of the mail, then its body."""
+        to = self.to or marker(_spec(self.name).to)
+        if self.to and not self.ready:
+            to = f"{self.to} (held back until the placeholders are filled)"
+        return f"To: {to}\nSubject: {self.subject}\n\n{self.body}"
+
+
+@dataclass(frozen=True)
+class WrittenTemplate:
+    name: str
+    title: str
+    text: str  # path of the .txt
+    draft: str  # path of the .eml
+    to: str | None
+    subject: str
+    attachments: list[str]
+    unfilled: list[str]
+
+
+@dataclass(frozen=True)
+class UnfilledSetting:
+    key: str
+    label: str
+    templates: list[str]
+
+
+@dataclass
+class TemplatesResult:
+    """What `convwiz templates` wrote, and what still blocks sending."""
+
+    templates: list[WrittenTemplate]
+    calendar: str
+    unfilled: list[UnfilledSetting] = field(default_factory=list)
+
+    @property
+    def ready(self) -> bool:
+        return not self.unfilled
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "files": [t.text for t in self.templates],
+            "drafts": [t.draft for t in self.templates],
+            "calendar": self.calendar,
+            "ready": self.ready,
+            "unfilled": [asdict(u) for u in self.unfilled],
+            "templates": [asdict(t) for t in self.templates],
+        }
+
+
+def marker(key: str) -> str:
+    """The unmistakable stand-in for an unfilled setting."""
+    s = _ALL_SETTINGS[key]
+    return f"[[FILL IN: {s.label} (setting {s.key})]]"
 
 
 def template_path(name: str) -> Traversable:
@@ -35,58 +139,115 @@ def template_path(name: str) -> Traversable:
     return resource("templates", f"{name}.txt")
 
 
+def _spec(name: str) -> TemplateSpec:
+    template_path(name)  # the error naming the templates
+    return next(s for s in SPECS if s.name == name)
+
+
+def workbook(project: Project) -> Path | None:
+    """The biller workbook last written under reports/, if it is still there."""
+    for entry in reversed(project.store.manifest(WORKBOOK_KIND)):
+        path = project.folder / entry.name
+        if path.is_file() and path.parent == project.reports:
+            return path
+    return None
+
+
 def values(project: Project) -> dict[str, str]:
-    """The placeholders' values for this project."""
+    """The placeholders' values for this project; an unfilled setting gives its marker."""
     d = project.dates
-    counts = {"customers": NOT_KNOWN, "autopay_customers": NOT_KNOWN,
-              "paperless_customers": NOT_KNOWN}
-    if snapshot.exists(project, snapshot.CUSTOMERS):
-        customers = snapshot.load(project, snapshot.CUSTOMERS)
-        counts = {
-            "customers": f"{customers.num_rows:,}",
-            "autopay_customers": f"{_count_y(customers, 'autopay'):,}",
-            "paperless_customers": f"{_count_y(customers, 'paperless'):,}",
-        }
-    return {
+    found = workbook(project)
+    known = {
         "biller": project.biller,
         "go_live": d.go_live.isoformat(),
         "window_start": d.window_start.isoformat(),
         "window_end": d.window_end.isoformat(),
         "window_days": str(d.window_days),
         "production_bid": project.production_bid,
-        "test_bid": project.test_bid or "(not set yet)",
-        "today": date.today().isoformat(),
-        "pm_signature": str(project.setting("pm_name") or "the conversion project manager"),
-        **counts,
+        "workbook_sentence": (f"\nThe conversion workbook is attached: {found.name}.\n"
+                              if found is not None else ""),
     }
+    for key in _ALL_SETTINGS:
+        value = project.setting(key)
+        text = "" if value is None else str(value).strip()
+        known[key] = text or marker(key)
+    return known
 
 
-def _count_y(table: Any, column: str) -> int:
-    return int(pc.sum(pc.cast(pc.equal(table[column], "Y"), "int64")).as_py() or 0)
+def _unfilled(text: str) -> list[str]:
+    return [key for key in _ALL_SETTINGS if marker(key) in text]
 
 
-def render(project: Project, name: str, known: dict[str, str] | None = None) -> str:
-    """One template filled from the project (the GUI's Copy button)."""
+def fill(project: Project, name: str, known: dict[str, str] | None = None) -> Filled:
+    """One template filled from the project."""
+    spec = _spec(name)
     path = template_path(name)
     try:
-        text = path.read_text(encoding="utf-8")
+        source = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"the template {path} cannot be read ({exc.strerror}); "
                          "reinstall the wizard") from None
-    return string.Template(text).substitute(known if known is not None else values(project))
+    first, _, body_source = source.partition("\n")
+    if not first.startswith("Subject: "):
+        raise UsageError(f"the template {path} does not start with a 'Subject: ' line; "
+                         "reinstall the wizard")
+    known = known if known is not None else values(project)
+    subject = string.Template(first.removeprefix("Subject: ")).substitute(known)
+    body = string.Template(body_source.lstrip("\n")).substitute(known)
+    to = known[spec.to]
+    unfilled = list(dict.fromkeys(_unfilled(to) + _unfilled(subject + "\n" + body)))
+    if unfilled:
+        subject = f"[NOT READY: fill {len(unfilled)} placeholder(s)] {subject}"
+    return Filled(name, spec.title, None if to == marker(spec.to) else to, subject, body,
+                  tuple(unfilled))
 
 
-def write_templates(project: Project) -> dict[str, Any]:
-    """`convwiz templates`: every text written to reports/templates/ (0600) and recorded."""
+def render(project: Project, name: str, known: dict[str, str] | None = None) -> str:
+    """One template filled from the project, as its `.txt` holds it (the GUI's Copy)."""
+    return fill(project, name, known).text()
+
+
+def write_templates(project: Project) -> TemplatesResult:
+    """`convwiz templates`: every text written to reports/templates/ as `.txt` and as an
+    `.eml` draft, and the conversion calendar to reports/; all 0600, atomic, recorded."""
     known = values(project)
-    files: list[str] = []
+    found = workbook(project)
+    sender = project.setting("pm_email") or None
+    written: list[WrittenTemplate] = []
     with project.writing("templates"):
         folder = project.reports / "templates"
-        for name in TEMPLATES:
-            text = render(project, name, known)
-            target = folder / f"{name}.txt"
-            with atomic_output(target) as (handle, _tmp):
-                handle.write(text.encode("utf-8"))
-            project.record_made(target, f"template:{name}")
-            files.append(str(target))
-    return {"files": files, "templates": dict(TEMPLATES)}
+        for spec in SPECS:
+            filled = fill(project, spec.name, known)
+            attachments = [found] if spec.attach_workbook and found is not None else []
+            text_path = folder / f"{spec.name}.txt"
+            _write(text_path, filled.text().encode("utf-8"))
+            project.record_made(text_path, f"template:{spec.name}")
+            eml = draft(filled.subject, filled.body,
+                        to=[filled.to] if filled.to and filled.ready else [],
+                        sender=str(sender) if sender else None, attachments=attachments)
+            eml_path = folder / f"{spec.name}.eml"
+            _write(eml_path, eml)
+            project.record_made(eml_path, f"draft:{spec.name}")
+            written.append(WrittenTemplate(
+                spec.name, spec.title, str(text_path), str(eml_path),
+                filled.to if filled.ready else None, filled.subject,
+                [str(a) for a in attachments], list(filled.unfilled)))
+        calendar_path = project.reports / conversion_calendar.CALENDAR_NAME
+        _write(calendar_path, conversion_calendar.calendar_bytes(project))
+        project.record_made(calendar_path, "calendar")
+    missing: dict[str, list[str]] = {}
+    for w in written:
+        for key in w.unfilled:
+            missing.setdefault(key, []).append(w.name)
+    unfilled = [UnfilledSetting(key, _ALL_SETTINGS[key].label, names)
+                for key, names in sorted(missing.items(), key=lambda kv: _order(kv[0]))]
+    return TemplatesResult(written, str(calendar_path), unfilled)
+
+
+def _order(key: str) -> int:
+    return list(_ALL_SETTINGS).index(key)
+
+
+def _write(path: Path, data: bytes) -> None:
+    with atomic_output(path) as (handle, _tmp):
+        handle.write(data)

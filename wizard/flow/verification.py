@@ -2,8 +2,15 @@
 header names and reading rules as the customer export), follow every snapshot customer
 through the cross-reference to it, and count what survived (`wizard.core.verify`).
 
-The customers behind each figure (who lost autopay, who is missing, ...) are kept in the
-project as `data/verification.parquet` (0600, hashed in the manifest) for the biller
+Every enrolment preserved: the step is done. Anything lost, gained, changed or missing: the
+exceptions workbook in `reports/` lists every customer concerned (source row, account,
+customer, field, before and after, rule and fix), the step "needs attention" and is not
+done, and the command line exits 3. Warnings about the post export (an invalid email, a row
+the snapshot lacks) are listed there too, without changing the verdict. The program never
+signs a checklist task off on its own account here.
+
+The customers behind each figure (who lost autopay, who is missing, ...) are also kept in
+the project as `data/verification.parquet` (0600, hashed in the manifest) for the biller
 workbook. A post export that fails a blocking reading check (an unrecognised flag, a full
 card number, one account with two different rows, ...) writes only an exceptions workbook
 to `reports/` (exit 3): figures from data that cannot be read right would be wrong.
@@ -15,15 +22,25 @@ import logging
 import sys
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from wizard.core.customers import ALL_HEADER_NAMES, prepare
-from wizard.core.findings import describe, plural
-from wizard.core.reader import read_table
-from wizard.core.verify import ISSUES, Comparison, compare, empty_details, new_numbers
+from wizard.core.findings import BLOCKING, Findings, describe, plural
+from wizard.core.reader import Table, read_table
+from wizard.core.verify import (
+    ISSUES,
+    Comparison,
+    compare,
+    empty_details,
+    exception_rows,
+    lookup,
+    xref_positions,
+)
 from wizard.errors import BlockingFindings, InputError
 from wizard.flow import snapshot, steps
 from wizard.flow.project import Project
@@ -40,17 +57,86 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+@dataclass(frozen=True)
+class FlagCounts:
+    """One flag's fate across go-live: Y before and after, Y then N, N then Y."""
+
+    kept: int
+    lost: int
+    gained: int
+
+    def to_json(self) -> dict[str, int]:
+        return {"kept": self.kept, "lost": self.lost, "gained": self.gained}
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """What `convwiz verify` found. `to_json()` is the contract's object (and the exceptions
+    workbook's path); the rest is for the person and the window."""
+
+    customers: int
+    matched: int
+    missing_after: int
+    unexpected_after: int
+    autopay: FlagCounts
+    paperless: FlagCounts
+    method_changed: int
+    last4_changed: int
+    preserved: bool
+    exceptions: Path | None  # the exceptions workbook, when anything is listed
+    warnings: int = 0  # rows of the post export with a warning (they do not clear preserved)
+    not_in_cross_reference: int = 0
+    old_numbers_after: int = 0
+    issues: dict[str, int] = field(default_factory=dict)  # rows behind each issue
+    details: Path | None = None  # data/verification.parquet
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "customers": self.customers, "matched": self.matched,
+            "missing_after": self.missing_after, "unexpected_after": self.unexpected_after,
+            "autopay": self.autopay.to_json(), "paperless": self.paperless.to_json(),
+            "method_changed": self.method_changed, "last4_changed": self.last4_changed,
+            "preserved": self.preserved,
+            "exceptions": str(self.exceptions) if self.exceptions else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> VerifyResult:
+        """The result back from `to_json()` (the window gets it from its worker process)."""
+        exceptions = data.get("exceptions")
+        return cls(
+            customers=int(data["customers"]), matched=int(data["matched"]),
+            missing_after=int(data["missing_after"]),
+            unexpected_after=int(data["unexpected_after"]),
+            autopay=FlagCounts(**data["autopay"]), paperless=FlagCounts(**data["paperless"]),
+            method_changed=int(data["method_changed"]),
+            last4_changed=int(data["last4_changed"]), preserved=bool(data["preserved"]),
+            exceptions=Path(exceptions) if exceptions else None,
+        )
+
+    @property
+    def summary(self) -> str:
+        return summary_line(self.to_json())
+
+
 def verify(project: Project, post: Path, mapping: Mapping[str, str] | None = None,
            progress: Progress | None = None,
-           say: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """`convwiz verify`: the contract's figures (and a few more), or exit 2/3/4."""
+           say: Callable[[str], None] | None = None) -> VerifyResult:
+    """`convwiz verify`: compare, and record the outcome.
+
+    Preserved: the step is done. Not preserved (anything lost, gained, changed or missing):
+    the exceptions workbook lists every customer concerned and the step needs attention;
+    it is never marked done, and no checklist task is signed off. Warnings about the post
+    export (and rows the snapshot lacks) go to the exceptions workbook either way. A post
+    export failing a blocking reading check raises BlockingFindings (exit 3); unreadable,
+    exit 2; not ready, exit 4."""
     progress = progress or NullProgress()
     say = say or _stderr
     post = Path(post)
     with project.writing("verify"), ThreadPoolExecutor(max_workers=1) as pool:
         steps.require(project, STEP)
-        # the snapshots load, and the new numbers are looked up, on a second thread while
-        # the post export is read and checked on this one
+        # the snapshots load, and the customers are looked up in the cross-reference, on a
+        # second thread while the post export is read and checked on this one
         snapshots = pool.submit(_snapshots, project)
         progress.report(0, 0, f"reading {post.name}")
         table = read_table(post, header_hint=ALL_HEADER_NAMES)
@@ -76,34 +162,134 @@ def verify(project: Project, post: Path, mapping: Mapping[str, str] | None = Non
             )
         check(progress)
         progress.report(0, 0, "comparing with the pre-conversion snapshot")
-        before, xref, new = snapshots.result()
-        comparison = compare(before, xref, prepared.customers, new)
+        before, xref, xi = snapshots.result()
+        comparison = compare(before, xref, prepared.customers, xi)
+        check(progress)
+        figures = comparison.figures
+        rows = _exception_rows(comparison, findings, table, prepared.columns, xref)
+        exceptions = None
+        if rows.num_rows:
+            progress.report(0, rows.num_rows, "writing the exceptions workbook")
+            exceptions = _write_exceptions(project, post, rows, figures, progress)
         check(progress)
         snapshot.save(project, DETAILS, comparison.details, source=post.name)
-        figures = comparison.figures
-        steps.mark_done(project, STEP, source=post.name, **figures)
+        outcome = {**figures, "warnings": findings.warnings,
+                   "exceptions": project.relative(exceptions) if exceptions else None}
+        if figures["preserved"]:
+            steps.mark_done(project, STEP, source=post.name, **outcome)
+        else:
+            steps.mark_attention(project, STEP, source=post.name, **outcome)
         log.info("verified %s against %s customers: %s", post.name, figures["customers"],
                  {k: figures[k] for k in CONTRACT_KEYS})
         progress.report(1, 1, "compared")
-        say(summary_line(figures))
-        if figures["old_numbers_after"]:
-            say(f"  {plural(figures['old_numbers_after'], 'row')} of {post.name} still hold "
+        result = VerifyResult(
+            customers=figures["customers"], matched=figures["matched"],
+            missing_after=figures["missing_after"],
+            unexpected_after=figures["unexpected_after"],
+            autopay=FlagCounts(**figures["autopay"]),
+            paperless=FlagCounts(**figures["paperless"]),
+            method_changed=figures["method_changed"], last4_changed=figures["last4_changed"],
+            preserved=figures["preserved"], exceptions=exceptions,
+            warnings=findings.warnings,
+            not_in_cross_reference=figures["not_in_cross_reference"],
+            old_numbers_after=figures["old_numbers_after"],
+            issues=issue_counts(comparison), details=snapshot.path(project, DETAILS))
+        say(result.summary)
+        if result.old_numbers_after:
+            say(f"  {plural(result.old_numbers_after, 'row')} of {post.name} still hold "
                 "an old account number: was the portal renumbered?")
-        if not figures["preserved"]:
-            say("  the customers behind each figure are on the Exceptions sheet of "
-                "`convwiz report`")
-        return {
-            **figures,
-            "warnings": findings.warnings,
-            "issues": issue_counts(comparison),
-            "details": str(snapshot.path(project, DETAILS)),
-        }
+        if exceptions is not None:
+            listed = ("every customer concerned" if not result.preserved
+                      else plural(rows.num_rows, "warning"))
+            say(f"  {listed} is listed in {exceptions}")
+        if not result.preserved:
+            say("  the verification step needs attention: resolve the customers listed, "
+                "then verify a new post-conversion export")
+        return result
+
+
+def verify_for_window(project: Project, post: Path, mapping: Mapping[str, str] | None = None,
+                      progress: Progress | None = None) -> dict[str, Any]:
+    """`verify` for the window's worker process, whose answer travels as JSON: the window
+    turns it back into a `VerifyResult` with `VerifyResult.from_json`."""
+    return verify(project, post, mapping, progress, say=lambda _message: None).to_json()
+
+
+def _exception_rows(comparison: Comparison, findings: Findings, table: Table,
+                    columns: Mapping[str, str], xref: pa.Table) -> pa.Table:
+    """The exceptions workbook's rows: the comparison's (blocking first, as ISSUES orders
+    them), then each warning about the post export with its account and customer."""
+    parts = [exception_rows(comparison.details)]
+    if len(findings):
+        parts.append(_warning_rows(findings, table, columns, xref))
+    rows = pa.concat_tables(parts)
+    severity_rank = pc.cast(pc.not_equal(rows["severity"], BLOCKING), pa.int8())
+    order = pc.sort_indices(pa.table({"s": severity_rank}), [("s", "ascending")])
+    return rows.take(order)  # a stable sort: within a severity, the order they came in
+
+
+def _warning_rows(findings: Findings, table: Table, columns: Mapping[str, str],
+                  xref: pa.Table) -> pa.Table:
+    """Findings about the post export (warnings only: a blocking one stops verify) as
+    exceptions rows. Each names its row, its account (the new number, and the old one
+    through the cross-reference) and its customer, read from the post export."""
+    ordered = findings.sorted()
+    source_rows = pa.array(ordered.rows, pa.int64())
+    at = pc.index_in(source_rows, value_set=table.row_numbers)
+    new_account = pc.utf8_trim_whitespace(pc.take(table.data[columns["account"]], at))
+    name = pc.utf8_trim_whitespace(pc.take(table.data[columns["name"]], at))
+    old_account = pc.take(_column_text(xref["old"]),
+                          lookup(_column_text(new_account), _column_text(xref["new"])))
+    n = len(ordered)
+    return pa.table({
+        "post_row": source_rows,
+        "snapshot_row": pa.nulls(n, pa.int64()),
+        "old_account": _column_text(old_account),
+        "new_account": _column_text(new_account),
+        "name": _column_text(name),
+        "field": pa.array(ordered.fields, pa.string()),
+        "before": pa.array([""] * n, pa.string()),
+        "after": pa.array(ordered.values, pa.string()),
+        "severity": pa.array(ordered.severities, pa.string()),
+        "rule": pa.array(ordered.rules, pa.string()),
+        "fix": pa.array(ordered.fixes, pa.string()),
+    })
+
+
+def _column_text(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    column = pc.fill_null(pc.cast(column, pa.string()), "")
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
+def _write_exceptions(project: Project, post: Path, rows: pa.Table, figures: Mapping[str, Any],
+                      progress: Progress) -> Path:
+    from wizard.flow.export import stamp
+    from wizard.services.verification_exceptions import write_verification_exceptions
+
+    path = project.reports / f"verification_exceptions_{stamp()}.xlsx"
+    n = 1
+    while path.exists():  # two runs in one second: never overwrite the earlier workbook
+        n += 1
+        path = path.with_name(f"verification_exceptions_{stamp()}_{n}.xlsx")
+    counts = rows.group_by(["severity", "rule"]).aggregate([("rule", "count")]).to_pylist()
+    ranked = sorted(((str(c["severity"]), str(c["rule"]), int(c["rule_count"])) for c in counts),
+                    key=lambda c: (c[0] != BLOCKING, -c[2]))
+    summary = [
+        ("Post-conversion export", str(post)),
+        ("Step", "Verification"),
+        ("Verdict", summary_line(figures)),
+    ]
+    write_verification_exceptions(path, rows, str(post), summary, ranked, progress)
+    blocking = sum(c for s, _, c in ranked if s == BLOCKING)
+    project.record_made(path, "exceptions", rows=rows.num_rows, step="Verification",
+                        blocking=blocking, warnings=rows.num_rows - blocking)
+    return path
 
 
 def _snapshots(project: Project) -> tuple[pa.Table, pa.Table, pa.Array]:
     before = snapshot.load(project, snapshot.CUSTOMERS)
     xref = snapshot.load(project, snapshot.CROSS_REFERENCE)
-    return before, xref, new_numbers(before, xref)
+    return before, xref, xref_positions(before, xref)
 
 
 def summary_line(figures: Mapping[str, Any]) -> str:
@@ -130,11 +316,12 @@ def details(project: Project) -> pa.Table | None:
 
 
 def figures(project: Project) -> dict[str, Any] | None:
-    """The last verification's figures, or None before verify ran."""
+    """The last verification's figures (preserved or not), or None before verify ran."""
     record = project.store.step(STEP)
-    if record is None or record[0] != "done":
+    if record is None or record[0] not in ("done", "attention"):
         return None
     return dict(record[2])
 
 
-__all__ = ["verify", "details", "figures", "empty_details", "summary_line"]
+__all__ = ["FlagCounts", "VerifyResult", "verify", "verify_for_window", "details", "figures",
+           "empty_details", "summary_line"]

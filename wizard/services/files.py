@@ -11,13 +11,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-PRIVATE_FILE = 0o600
-PRIVATE_DIR = 0o700
+from wizard.services.places import PRIVATE_DIR, PRIVATE_FILE, fsync_dir, restrict_fd, restrict_path
+
 TEMP_PREFIX = ".tmp-"
 
 
@@ -31,8 +32,7 @@ def private_dir(path: Path) -> Path:
     if path.is_dir():
         return path
     path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
-    with contextlib.suppress(OSError):
-        os.chmod(path, PRIVATE_DIR)  # mkdir's mode is filtered by the umask
+    restrict_path(path, PRIVATE_DIR)  # mkdir's mode is filtered by the umask
     return path
 
 
@@ -48,13 +48,13 @@ def atomic_output(final: Path, mode: str = "wb") -> Iterator[tuple[IO[bytes], Pa
     fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX + final.name + ".", dir=final.parent)
     tmp = Path(tmp_name)
     try:
-        os.fchmod(fd, PRIVATE_FILE)
+        restrict_fd(fd, PRIVATE_FILE)
         with os.fdopen(fd, mode) as handle:
             yield handle, tmp
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, final)
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
@@ -71,24 +71,15 @@ def atomic_path(final: Path) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
-        os.chmod(tmp, PRIVATE_FILE)
+        restrict_path(tmp, PRIVATE_FILE)
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, final)
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -109,3 +100,15 @@ def sweep_temporaries(folder: Path) -> list[Path]:
                 leftover.unlink()
                 removed.append(leftover)
     return removed
+
+
+def clear_folder(folder: Path) -> None:
+    """Empty `folder` (a temporary folder of ours) without removing it; missing is fine."""
+    if not folder.is_dir():
+        return
+    for entry in folder.iterdir():
+        with contextlib.suppress(OSError):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink()

@@ -20,84 +20,21 @@ logging module would otherwise print them, unredacted, to standard error.
 
 from __future__ import annotations
 
-import datetime as dt
-import enum
 import logging
 import logging.handlers
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from wizard.core.cards import mask_cards_in_text
+from wizard.core.redaction import REDACTED as REDACTED  # re-exported for the log's users
+from wizard.core.redaction import SAFE_KEYS as SAFE_KEYS
+from wizard.core.redaction import redact as redact
+from wizard.core.redaction import register_secret as register_secret
+from wizard.core.redaction import sanitize
+from wizard.services.places import restrict_fd, restrict_path, user_log_dir
 
-_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
-_secrets: set[str] = set()
 LOG_NAME = "convwiz.log"
-
-# arguments of these kinds carry no customer data and are logged as they are
-_SAFE_TYPES: tuple[type, ...] = (bool, int, float, type(None), dt.date, dt.time,
-                                 dt.timedelta, enum.Enum)
-_SHA256 = re.compile(r"[0-9a-f]{64}")
-# the time stamp the program puts in the names of files it makes (20261126-170822): 14
-# digits that pass the Luhn check one time in ten, and no card is written this way
-_STAMP = re.compile(
-    r"(?<![0-9 -])20[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
-    r"-(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9](?![0-9 -])"
-)
-# keys of a mapping argument whose values are the program's own, never customer data
-SAFE_KEYS = frozenset({
-    "action", "attempt", "blocking", "bytes", "columns", "command", "direction", "duplicates",
-    "exceptions", "exit", "extra", "files", "fingerprint", "host", "host_key", "kind",
-    "mapped", "outcome", "output", "path", "port", "remote", "rollback", "rows",
-    "seconds", "sha256", "size", "state", "status", "step", "unmatched", "update", "user",
-    "warnings",
-})
-REDACTED = "<redacted>"
-
-
-def register_secret(value: str) -> None:
-    """Never let `value` reach a log (a password or passphrase typed this session)."""
-    if value and len(value) >= 3:
-        _secrets.add(value)
-
-
-def _secret_forms(secret: str) -> set[str]:
-    """The secret as text may show it: itself, and escaped as `repr` or a traceback does."""
-    forms = {secret, repr(secret)[1:-1], secret.encode("unicode_escape").decode("ascii")}
-    return {f for f in forms if f}
-
-
-def redact(text: str) -> str:
-    """The text with card numbers, emails and registered secrets removed."""
-    text = str(text)
-    for secret in sorted(_secrets, key=len, reverse=True):
-        for form in sorted(_secret_forms(secret), key=len, reverse=True):
-            text = text.replace(form, "<secret>")
-    pieces = _STAMP.split(text)
-    stamps = _STAMP.findall(text)
-    text = "".join(
-        mask_cards_in_text(piece) + (stamps[i] if i < len(stamps) else "")
-        for i, piece in enumerate(pieces)
-    )
-    return _EMAIL.sub("<email>", text)
-
-
-def sanitize(value: Any) -> Any:
-    """A log argument as it may be written: kept if of a known-safe kind, else redacted."""
-    if isinstance(value, _SAFE_TYPES):
-        return value
-    if isinstance(value, str) and _SHA256.fullmatch(value):
-        return value
-    if isinstance(value, Mapping):
-        return {
-            redact(str(k)): (sanitize(v) if str(k) in SAFE_KEYS else REDACTED)
-            for k, v in value.items()
-        }
-    if isinstance(value, list | tuple | set | frozenset):
-        return [sanitize(v) for v in value]
-    return redact(str(value))
 
 
 def _safe_message(record: logging.LogRecord) -> str:
@@ -132,13 +69,8 @@ class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
 
     def _open(self) -> Any:
         fd = os.open(self.baseFilename, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
-        os.fchmod(fd, 0o600)
+        restrict_fd(fd)
         return open(fd, "a", encoding=self.encoding, errors=self.errors)
-
-
-def user_log_dir() -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "convwiz"
 
 
 def log_path_for(project_folder: Path | None) -> Path:
@@ -157,7 +89,7 @@ def configure(project_folder: Path | None = None) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
         os.close(fd)
-        os.chmod(path, 0o600)
+        restrict_path(path)
         handler: logging.Handler = _PrivateRotatingFileHandler(
             path, maxBytes=5_000_000, backupCount=3, encoding="utf-8"
         )

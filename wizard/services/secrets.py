@@ -35,17 +35,6 @@ _INSTALL_HINT = (
 )
 
 
-# the stores in the words a person knows them by (module prefix -> name)
-HUMAN_NAMES = (
-    ("keyring.backends.SecretService", "GNOME Keyring (Secret Service)"),
-    ("keyring.backends.libsecret", "GNOME Keyring (Secret Service)"),
-    ("keyring.backends.kwallet", "KDE Wallet"),
-    ("keyring.backends.Windows", "Windows Credential Manager"),
-    ("keyring.backends.macOS", "macOS Keychain"),
-    ("keyring.backends.chainer", "the system keyring"),
-)
-
-
 @dataclass(frozen=True)
 class Backend:
     """The keyring backend in use."""
@@ -55,10 +44,10 @@ class Backend:
     usable: bool  # not a fail/null/plaintext backend
 
     @property
-    def human_name(self) -> str:
-        """"GNOME Keyring (Secret Service)", "Windows Credential Manager", "macOS Keychain"…;
-        the class name for a store without a known name."""
-        for prefix, words in HUMAN_NAMES:
+    def person_name(self) -> str:
+        """The store as the person knows it: "Windows Credential Manager", "macOS Keychain",
+        "GNOME Keyring"; the class name only for a backend we do not know."""
+        for prefix, words in _PERSON_NAMES:
             if self.name.startswith(prefix):
                 return words
         return self.name
@@ -66,10 +55,20 @@ class Backend:
     @property
     def description(self) -> str:
         if self.real:
-            return f"the system keyring ({self.name})"
+            return self.person_name
         if self.usable:
-            return f"a keyring that is not a system store ({self.name})"
-        return f"no usable keyring ({self.name})"
+            return f"a keyring that is not a system store ({self.person_name})"
+        return f"no usable keyring ({self.person_name})"
+
+
+# where each system keeps secrets, in its own words (the keyring backends' module names)
+_PERSON_NAMES: tuple[tuple[str, str], ...] = (
+    ("keyring.backends.Windows", "Windows Credential Manager"),
+    ("keyring.backends.macOS", "macOS Keychain"),
+    ("keyring.backends.SecretService", "GNOME Keyring (Secret Service)"),
+    ("keyring.backends.libsecret", "GNOME Keyring (libsecret)"),
+    ("keyring.backends.kwallet", "KDE Wallet"),
+)
 
 
 def _classify(backend: Any) -> tuple[bool, bool]:
@@ -95,6 +94,9 @@ def backend() -> Backend:
 
     chosen = keyring.get_keyring()
     real, usable = _classify(chosen)
+    children = getattr(chosen, "backends", None)
+    if children:  # the chainer: name the first store that really keeps secrets
+        chosen = next((c for c in children if _classify(c)[0]), children[0])
     cls = type(chosen)
     return Backend(f"{cls.__module__}.{cls.__name__}", real, usable)
 

@@ -8,6 +8,7 @@ stored here; `set_setting` refuses keys that look like one.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sqlite3
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from wizard.services.places import restrict_path
 
 STORE_NAME = "convwiz.sqlite"
 
@@ -94,6 +97,13 @@ class AuditEntry:
     detail: dict[str, Any]
 
 
+class ReadOnlyProject(OSError):
+    """A write to a project whose folder cannot be written."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(errno.EROFS, "the project is on a read-only medium", str(folder))
+
+
 class Store:
     """The project's SQLite store. Cheap to open; every write is its own transaction."""
 
@@ -101,6 +111,16 @@ class Store:
         self.path = Path(path)
         # one connection shared by the GUI thread and its workers, serialised by _lock
         self._lock = threading.RLock()
+        # a project on a read-only medium (a CD, a write-protected share, a folder whose
+        # permissions say so) can still be read: `status`, `checklist`. SQLite cannot open a
+        # WAL database read-only without writing its -shm file unless told it is immutable.
+        self.read_only = not _writable(self.path)
+        if self.read_only:
+            uri = self.path.absolute().as_uri() + "?mode=ro&immutable=1"
+            self._db = sqlite3.connect(uri, uri=True, timeout=10, isolation_level=None,
+                                       check_same_thread=False)
+            self._db.row_factory = sqlite3.Row
+            return
         self._db = sqlite3.connect(
             self.path, timeout=10, isolation_level=None, check_same_thread=False
         )
@@ -112,7 +132,7 @@ class Store:
         for suffix in ("", "-wal", "-shm"):
             p = Path(str(self.path) + suffix)
             if p.exists():
-                os.chmod(p, 0o600)
+                restrict_path(p)
 
     # -- plumbing ---------------------------------------------------------------------------
     def close(self) -> None:
@@ -126,6 +146,8 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        if self.read_only:
+            raise ReadOnlyProject(self.path.parent)
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -205,10 +227,6 @@ class Store:
                 "done_at = excluded.done_at, note = excluded.note",
                 (task_id, by, now_iso(), note),
             )
-
-    def reopen(self, task_id: str) -> None:
-        with self.transaction() as db:
-            db.execute("DELETE FROM checklist WHERE id = ?", (task_id,))
 
     def sign_offs(self) -> dict[str, dict[str, str]]:
         rows = self._query("SELECT id, done_by, done_at, note FROM checklist")
@@ -294,6 +312,14 @@ def _split_sql(script: str) -> list[str]:
     if "\n".join(current).strip():
         statements.append("\n".join(current).strip())
     return statements
+
+
+def _writable(path: Path) -> bool:
+    """Whether the store (and its folder, for the WAL files) can be written."""
+    folder = path.parent
+    if not os.access(folder, os.W_OK):
+        return False
+    return not path.exists() or os.access(path, os.W_OK)
 
 
 def _first(rows: list[sqlite3.Row]) -> sqlite3.Row | None:

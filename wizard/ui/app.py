@@ -117,12 +117,17 @@ class Wizard(QObject):
 
     def create_project(self, values: dict[str, Any]) -> Any:
         from wizard.flow.project import Project
+        from wizard.flow.settings import Settings
 
         try:
             project = Project.create(
-                values["folder"], str(values["biller"]), values["go_live"],
-                str(values.get("production_bid") or "2806"), values.get("test_bid"),
-                int(values.get("window_days") or 3))
+                values["folder"],
+                Settings(biller=str(values["biller"]), go_live=values["go_live"],
+                         production_bid=str(values.get("production_bid") or ""),
+                         test_bid=values.get("test_bid") or None,
+                         window_days=int(values.get("window_days") or 3),
+                         pm_name=str(values.get("pm_name") or "")),
+                allow_past=bool(values.get("allow_past")))
             folder = project.folder
             project.close()
         except Exception as exc:  # noqa: BLE001 - shown on the start screen

@@ -130,11 +130,11 @@ def import_xref(project: Any, xref: Path | None, mapping: Mapping[str, str],
 
 def verify(project: Any, post: Path, mapping: Mapping[str, str] | None,
            progress: Any) -> dict[str, Any]:
-    """`wizard.flow.verification.verify`, a Cancel audited."""
+    """`wizard.flow.verification.verify_for_window` (its result as JSON), a Cancel audited."""
     from wizard.flow import verification
 
     return _audited(project, "verification", progress,
-                    lambda: verification.verify(project, post, mapping, progress))
+                    lambda: verification.verify_for_window(project, post, mapping, progress))
 
 
 def write_report(project: Any, out: Path | None, progress: Any) -> dict[str, Any]:

@@ -89,9 +89,13 @@ class StepSidebar(QListWidget):
             "#sidebar::item:selected { background: #dce8f5; color: #102a43; }")
 
     def show_states(self, steps: Any, truth: Any) -> None:
-        current = self.currentRow()
+        """Update the items in place: a list cleared and filled again leaves a screen
+        reader's view of it empty (Qt's accessibility cache of its items is not rebuilt)."""
         self.blockSignals(True)
-        self.clear()
+        if self.count() != len(steps) + 1:
+            self.clear()
+            for _ in range(len(steps) + 1):
+                self.addItem(QListWidgetItem())
         for n, step in enumerate(steps, start=1):
             st = truth.step(step.id)
             state = st.state
@@ -100,26 +104,24 @@ class StepSidebar(QListWidget):
                 text += f"\n{st.words()}"
             elif state == "purged":
                 text += "\npurged"
-            item = QListWidgetItem(state_icon(state), text)
+            item = self.item(n - 1)
+            item.setIcon(state_icon(state))
+            item.setText(text)
             item.setData(Qt.ItemDataRole.UserRole, step.id)
             item.setData(Qt.ItemDataRole.UserRole + 1, state)
             item.setToolTip(f"{step.summary}\n({st.words()})")
             item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{n}. {step.title}, {st.words()}")
             item.setData(Qt.ItemDataRole.AccessibleDescriptionRole, step.summary)
-            if state in STATE_COLOURS:
-                item.setForeground(QColor(STATE_COLOURS[state]))
-            if state == "blocked":
-                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled
-                              & ~Qt.ItemFlag.ItemIsSelectable)
-            self.addItem(item)
-        purge = QListWidgetItem(drawn_icon("purged"), f"{len(steps) + 1}. Purge")
+            item.setForeground(QColor(STATE_COLOURS.get(state, "#102a43")))
+            flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+            item.setFlags(item.flags() & ~flags if state == "blocked" else item.flags() | flags)
+        purge = self.item(len(steps))
+        purge.setIcon(drawn_icon("purged"))
+        purge.setText(f"{len(steps) + 1}. Purge")
         purge.setData(Qt.ItemDataRole.UserRole, "purge")
         purge.setToolTip("After the conversion: remove the customer files, keep the audit log")
         purge.setData(Qt.ItemDataRole.AccessibleTextRole, f"{len(steps) + 1}. Purge, after the "
                       "conversion")
-        self.addItem(purge)
-        if current >= 0:
-            self.setCurrentRow(current)
         self.blockSignals(False)
 
 

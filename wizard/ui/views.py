@@ -93,9 +93,13 @@ class ChecklistView(QWidget):
         layout.addWidget(self.rows)
         self.buttons: dict[str, QPushButton] = {}
         self.dialog: SignOffDialog | None = None
+        self._shown: list[dict[str, Any]] | None = None
 
     def load(self, items: list[dict[str, Any]]) -> None:
         mine = [i for i in items if i["phase"] in self.phases]
+        if mine == self._shown:
+            return  # unchanged: keep the widgets (and the keyboard focus) where they are
+        self._shown = mine
         while self.grid.count():
             taken = self.grid.takeAt(0)
             widget = taken.widget() if taken is not None else None

@@ -1,8 +1,8 @@
 """Purge: after the conversion, remove the customer files the program made or received,
 listed with their sizes, once the PM has typed PURGE; the audit log stays.
 
-Built on `wizard.flow.purge` as it is today: `customer_files(project)` for the plan and
-`purge(project, confirm)` for the work (the window asks before, so `confirm` says yes).
+Built on `wizard.flow.purge`: `plan(project)` for what goes, `purge(project, confirm,
+remove_secret=...)` for the work (the window has asked before, so `confirm` says yes).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -65,6 +66,10 @@ class PurgePage(StepPage):
         self.purge_button = self.make_primary(QPushButton("&Remove these files"))
         self.purge_button.clicked.connect(self.purge)
         self.confirm.textChanged.connect(lambda _t: self._update_buttons())
+        self.secret_box = QCheckBox("Also remove the provider's &password from the system "
+                                    "keyring")
+        self.secret_box.setChecked(True)
+        box.addWidget(self.secret_box)
         row.addWidget(caption)
         row.addWidget(self.confirm)
         row.addWidget(self.purge_button)
@@ -78,24 +83,32 @@ class PurgePage(StepPage):
         self.layout_.addWidget(frame)
         self.layout_.addStretch(1)
         self._count = 0
+        self._secret: str | None = None
 
     def refresh(self) -> None:
-        from wizard.flow import steps
-        from wizard.flow.purge import customer_files
+        from wizard.flow.purge import plan
 
-        doomed = customer_files(self.project)
+        planned = plan(self.project)
+        doomed = list(planned.files)
         self._count = len(doomed)
+        self._secret = planned.secret_account
+        self.secret_box.setVisible(planned.secret_account is not None)
         self.files.setRowCount(len(doomed))
         for r, d in enumerate(doomed):
-            self.files.setItem(r, 0, QTableWidgetItem(d.name))
+            self.files.setItem(r, 0, QTableWidgetItem(
+                d.name + ("  (changed since the wizard wrote it)" if d.changed else "")))
             size = QTableWidgetItem(human_bytes(d.size))
             self.files.setItem(r, 1, size)
         total = sum(d.size for d in doomed)
         self.plan_label.setText(
             f"{len(doomed):,} file{'s' if len(doomed) != 1 else ''}, {human_bytes(total)} in "
             "all." if doomed else "No customer files are left: nothing to remove.")
+        if planned.outside:
+            self.plan_label.setText(self.plan_label.text() + " Kept (outside the project, "
+                                    "remove them yourself if you wish): "
+                                    + ", ".join(planned.outside))
         self.files.setVisible(bool(doomed))
-        verified = steps.is_done(self.project, "verification")
+        verified = planned.verified
         self.warning.setText("" if verified else
                              "⚠ Verification is not done: once purged, the pre-conversion "
                              "snapshot is gone and nothing can be verified. Purge now only if "
@@ -111,16 +124,19 @@ class PurgePage(StepPage):
         self.banner.clear()
         self.progress.start("Removing the customer files…")
 
+        remove_secret = self.secret_box.isChecked()
+
         def work(_state: TaskState) -> Any:
-            return purge(self.project, lambda _question: True)
+            return purge(self.project, lambda _question: True,
+                         remove_secret=lambda _account: remove_secret)
 
         self.ctx.runner.start("purge", work, on_done=self._purged, on_error=self.show_error,
                               on_finished=self._finished)
         self._update_buttons()
 
-    def _purged(self, result: dict[str, Any]) -> None:
+    def _purged(self, result: Any) -> None:
         self.confirm.clear()
-        files, size = int(result.get("files", 0) or 0), int(result.get("bytes", 0) or 0)
+        files, size = int(result.files), int(result.bytes)
         self.banner.show_message("success", f"Purged: {files:,} files removed "
                                  f"({human_bytes(size)}). The audit log keeps the record of "
                                  "what was done and which files existed.")

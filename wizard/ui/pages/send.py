@@ -185,9 +185,9 @@ class SendPage(StepPage):
 
             info = backend()
             if info.real:
-                text = f"Passwords are kept in {info.human_name}."
+                text = f"Passwords are kept in {info.person_name}."
             elif info.usable:
-                text = (f"⚠ Passwords would be kept in {info.human_name}, not the system "
+                text = (f"⚠ Passwords would be kept in {info.person_name}, not the system "
                         "keyring: prefer a key file, or install a system keyring.")
             else:
                 text = ("⚠ No usable keyring on this computer: use a key file, or install and "

@@ -200,8 +200,20 @@ class VerificationPage(StepPage):
                               on_finished=self._finished)
         self._update_buttons()
 
-    def _verified(self, result: dict[str, Any]) -> None:
-        self.show_figures(result)
+    def _verified(self, data: dict[str, Any]) -> None:
+        from wizard.flow.verification import VerifyResult
+
+        result = VerifyResult.from_json(data)
+        self.show_figures(result.to_json())
+        if result.exceptions is not None:
+            workbook = result.exceptions
+            kind, text = (("info", "Every enrolment was preserved. Warnings about the export "
+                           "are listed in the exceptions workbook.") if result.preserved else
+                          ("warning", "Not everything was preserved: this step needs "
+                           "attention. Every customer concerned is listed in the exceptions "
+                           "workbook, with what to do."))
+            self.banner.show_message(kind, text, "Open the exceptions workbook",
+                                     lambda: self.open_file(Path(workbook)))
         self._load_details()
         self.saved.emit()
 

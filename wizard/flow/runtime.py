@@ -1,0 +1,38 @@
+"""What the program's faces (the command line, the window, its worker process) need from
+the outside world, through the flow layer: the log, redaction, the keyring's name, the
+provider simulator. The faces never import `wizard.services` themselves (checked by
+import-linter), so every way in goes through one layer that can be tested without them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from wizard.core.redaction import redact as redact
+from wizard.core.redaction import register_secret as register_secret
+from wizard.services import logs, secrets
+
+
+def configure_log(project_folder: Path | None) -> Path:
+    """Send the program's log to the project's `convwiz.log` (or the user's log folder)."""
+    return logs.configure(project_folder)
+
+
+def log_path_for(project_folder: Path | None) -> Path:
+    return logs.log_path_for(project_folder)
+
+
+def keyring_description() -> str:
+    """Where secrets are kept, in the person's words ("Windows Credential Manager")."""
+    return secrets.backend().description
+
+
+def serve_provider_simulator(root: Path, *, port: int, say: Callable[[str], None],
+                             **faults: Any) -> dict[str, Any]:
+    """Run the simulated provider on loopback until interrupted (`convwiz provider-sim`)."""
+    from wizard.services.simulator import serve_forever
+
+    result: dict[str, Any] = serve_forever(root, port=port, say=say, **faults)
+    return result

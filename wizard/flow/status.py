@@ -1,0 +1,92 @@
+"""Where a conversion stands (`convwiz status`, the window's sidebar and status line).
+
+One rule for every face of the program: a step is done only when its outcome is good; the
+conversion is complete only when every step is done AND every checklist task is signed off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wizard.flow import checklist, steps
+from wizard.flow.project import Dates, Project
+from wizard.flow.settings import Settings
+from wizard.flow.steps import State
+
+
+@dataclass(frozen=True)
+class StepStatus:
+    id: str
+    title: str
+    state: State
+    updated: str | None
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ProjectStatus:
+    folder: Path
+    settings: Settings
+    dates: Dates
+    steps: tuple[StepStatus, ...]
+    checklist: list[dict[str, Any]]
+    next_step: str | None
+
+    @property
+    def open_tasks(self) -> int:
+        return sum(1 for t in self.checklist if not t["done"])
+
+    @property
+    def steps_done(self) -> bool:
+        return all(s.state is State.DONE for s in self.steps)
+
+    @property
+    def complete(self) -> bool:
+        return self.steps_done and self.open_tasks == 0
+
+    def headline(self) -> str:
+        """One sentence that never claims more than is known."""
+        attention = [s for s in self.steps if s.state is State.ATTENTION]
+        if attention:
+            return f"'{attention[0].title}' needs attention: see its findings"
+        if self.complete:
+            return "Every step is done and every checklist task signed off: complete"
+        if self.steps_done:
+            return (f"Every step is done; {self.open_tasks} checklist task"
+                    f"{'' if self.open_tasks == 1 else 's'} still to sign off")
+        title = next((s.title for s in self.steps if s.id == self.next_step), self.next_step)
+        return f"Next step: {title}"
+
+    def to_json(self) -> dict[str, Any]:
+        d = self.dates
+        return {
+            "project": str(self.folder),
+            **self.settings.to_json(),
+            "window_start": d.window_start.isoformat(),
+            "window_end": d.window_end.isoformat(),
+            "next_step": self.next_step,
+            "complete": self.complete,
+            "open_tasks": self.open_tasks,
+            "steps": [{"id": s.id, "title": s.title, "state": s.state.value,
+                       "updated": s.updated, "detail": s.detail} for s in self.steps],
+            "checklist": self.checklist,
+        }
+
+
+def status(project: Project) -> ProjectStatus:
+    records = project.store.steps()
+    states = steps.states(project)
+    return ProjectStatus(
+        folder=project.folder,
+        settings=project.settings,
+        dates=project.dates,
+        steps=tuple(
+            StepStatus(s.id, s.title, states[s.id], records.get(s.id, (None, None, {}))[1],
+                       records.get(s.id, (None, None, {}))[2])
+            for s in steps.STEPS
+        ),
+        checklist=checklist.items(project),
+        next_step=steps.first_not_done(project),
+    )
