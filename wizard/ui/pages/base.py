@@ -154,6 +154,20 @@ class StepPage(QWidget):
         missing = [steps.step(r).title for r in needed if not steps.is_done(self.project, r)]
         return (f"Finish '{missing[0]}' first (its page in the sidebar)" if missing else "")
 
+    def reveal(self, widget: QWidget) -> None:
+        """Scroll the page so `widget` (an action's result) is in view, with the banner if
+        it fits; called once the result is shown."""
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QScrollArea
+
+        area = self.parent()
+        while area is not None and not isinstance(area, QScrollArea):
+            area = area.parent()
+        if isinstance(area, QScrollArea):
+            scroll = area
+            # after the layout has placed the new content
+            QTimer.singleShot(0, lambda: scroll.ensureWidgetVisible(widget, 0, 24))
+
     def cancel(self) -> None:
         """Cancel this page's background work (its flows leave nothing half-written)."""
         for key in self.task_keys():

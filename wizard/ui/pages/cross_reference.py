@@ -210,6 +210,7 @@ class CrossReferencePage(StepPage):
         self.result_label.setText(
             f"Update: <b>{update.name}</b><br>Rollback: <b>{rollback.name}</b> (swaps old and "
             f"new, to undo){extra}")
+        self.reveal(self.result_label)
         if result.get("findings") is not None:
             self._show_findings(result["findings"])
         self.saved.emit()

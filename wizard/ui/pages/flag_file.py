@@ -368,6 +368,7 @@ class FlagFilePage(StepPage):
                     "success", f"{path.name}: {rows:,} customers, no blocking findings"
                     f"{f', {findings.warnings:,} warnings' if findings.warnings else ''}. "
                     "Press Export flag file.")
+            self.reveal(self.findings if self.findings.isVisibleTo(self) else self.summary)
 
         self.ctx.runner.start("flag_file", work, on_progress=self.progress.update_progress,
                               on_done=done, on_error=self.show_error,
@@ -402,6 +403,7 @@ class FlagFilePage(StepPage):
         self.banner.show_message("success", text, "Open folder",
                                  lambda: open_path(output.parent))
         self.summary.setText(f"SHA-256 {result.get('sha256', '')}")
+        self.reveal(self.findings if self.findings.isVisibleTo(self) else self.summary)
         self.saved.emit()
 
     def _export_failed(self, exc: BaseException) -> None:

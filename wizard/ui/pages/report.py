@@ -87,6 +87,7 @@ class ReportPage(StepPage):
                                  self.open_workbook)
         self.result_label.setText(f"<b>{self.output}</b><br>SHA-256 "
                                   f"<code>{result.get('sha256', '')}</code>")
+        self.reveal(self.result_label)
         self.saved.emit()
 
     def open_workbook(self) -> None:

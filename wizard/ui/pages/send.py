@@ -350,6 +350,7 @@ class SendPage(StepPage):
                 f"Sent <b>{Path(str(result.get('file') or result.get('local') or '')).name}</b>"
                 f" to <b>{remote}</b>: {result.get('bytes', 0):,} bytes, SHA-256 "
                 f"<code>{result.get('sha256', '')}</code>")
+            self.reveal(self.result_label)
             self.saved.emit()
 
         self.ctx.runner.start("send", lambda state: send(self.project, state, secret=secret),

@@ -215,6 +215,7 @@ class VerificationPage(StepPage):
             self.banner.show_message(kind, text, "Open the exceptions workbook",
                                      lambda: self.open_file(Path(workbook)))
         self._load_details()
+        self.reveal(self.chart)
         self.saved.emit()
 
     def _failed(self, exc: BaseException) -> None:
