@@ -1,6 +1,6 @@
 """One screenshot per step of the wizard, made from the demo project, into docs/screenshots/.
 
-    xvfb-run -a -s "-screen 0 1280x800x24" /work/venv/bin/python scripts/screenshots.py
+    xvfb-run -a -s "-screen 0 1280x720x24" python scripts/screenshots.py
 
 It runs the demo through the window exactly as a PM would (the same buttons), and grabs the
 window after each step's work is done. Also `--out DIR` and `--customers N`.
@@ -64,14 +64,14 @@ def main() -> int:
     app = application()
     wizard = Wizard()
     start = wizard.show_start()
-    start.resize(1180, 700)
+    start.resize(1280, 720)
     start.biller.setText("Prairie Valley Electric Co-op")
     shoot(start, out / "0-start.png")
 
     wizard.start_demo(work / "demo", args.customers)
     wait_until(lambda: wizard.main is not None)
     main = wizard.main
-    main.resize(1240, 800)
+    main.resize(1280, 720)
     idle = lambda: not main.runner.busy  # noqa: E731
 
     coordination = main.pages["coordination"]
@@ -88,10 +88,9 @@ def main() -> int:
     wait_until(lambda: flag.preview.model.rowCount() > 0 and idle())
     flag.export_button.click()
     wait_until(lambda: "Flag file written" in flag.banner.text() and idle())
+    shoot(main, out / "2b-flag-file-findings.png")  # the page shows the result itself
     main.scrolls["flag_file"].verticalScrollBar().setValue(0)
     shoot(main, out / "2-flag-file.png")
-    main.scrolls["flag_file"].verticalScrollBar().setValue(10_000)
-    shoot(main, out / "2b-flag-file-findings.png")
 
     main.go_to("send")
     send = main.pages["send"]
@@ -128,6 +127,9 @@ def main() -> int:
     report.write_button.click()
     wait_until(lambda: report.banner.kind != "" and idle())
     shoot(main, out / "6-report.png")
+
+    main.go_to("purge")
+    shoot(main, out / "7-purge.png")
 
     # the flag file page when one column is not found by its usual names
     main.go_to("flag_file")

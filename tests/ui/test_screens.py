@@ -76,7 +76,10 @@ def test_enter_tests_the_connection_from_the_connection_form(qtbot: Any, wizard:
     main = wizard.open_project(project)
     main.go_to("send")
     page: Any = main.pages["send"]
-    assert main.current_page is page and page.send_button.isEnabled()
+    # no connection yet: Send cannot work, and says why; Enter tests the connection
+    assert main.current_page is page and not page.send_button.isEnabled()
+    assert "Test connection" in page.send_button.toolTip()
+    assert page.default_button() is page.test_button
     page.host.clear()
     page.host.setFocus()
     QTest.keyClick(page.host, Qt.Key.Key_Return)

@@ -12,7 +12,7 @@ from typing import Any
 
 from wizard.core.redaction import redact as redact
 from wizard.core.redaction import register_secret as register_secret
-from wizard.services import logs, secrets
+from wizard.services import logs, places, secrets
 
 
 def configure_log(project_folder: Path | None) -> Path:
@@ -22,6 +22,11 @@ def configure_log(project_folder: Path | None) -> Path:
 
 def log_path_for(project_folder: Path | None) -> Path:
     return logs.log_path_for(project_folder)
+
+
+def projects_folder() -> Path:
+    """Where new projects go by default: Documents/Conversion Wizard on every system."""
+    return places.documents_dir()
 
 
 def keyring_description() -> str:

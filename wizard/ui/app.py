@@ -1,17 +1,20 @@
 """The wizard's entry: `convwiz`, `convwiz gui [PROJECT] [--demo]` and the `convwiz-gui` script.
 
 Start-up stays light: only Qt is imported before the first window shows; the flows (pyarrow,
-pandas, openpyxl, paramiko) load when a project opens or a step needs them.
+openpyxl, xlsxwriter, paramiko) load when a project opens or a step needs them.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from wizard.errors import ConvWizError
@@ -46,6 +49,7 @@ class Wizard(QObject):
         self.runner = Runner(self)  # the start screen's own work (the demo's set-up)
         self.start: StartWindow | None = None
         self.main: Any = None  # MainWindow, imported when a project opens
+        self.demos: list[Any] = []  # every demo set up: stopped (its folder removed) at exit
 
     # -- the start screen ---------------------------------------------------------------------
     def show_start(self, message: str | None = None) -> StartWindow:
@@ -74,7 +78,7 @@ class Wizard(QObject):
     def open_project(self, folder: Path, demo: Any = None) -> Any:
         """Open `folder`, take its lock, and show its main window; None on failure."""
         from wizard.flow.project import Project
-        from wizard.services import logs
+        from wizard.flow.runtime import configure_log
 
         try:
             project = Project.open(Path(folder))
@@ -87,7 +91,7 @@ class Wizard(QObject):
             project.close()
             self._fail(exc)
             return None
-        logs.configure(project.folder)
+        configure_log(project.folder)
         return self._show_main(project, demo)
 
     def _show_main(self, project: Any, demo: Any) -> Any:
@@ -145,6 +149,7 @@ class Wizard(QObject):
             return prepare_demo(folder, customers, connect=False)
 
         def ready(setup: Any) -> None:
+            self.demos.append(setup)
             if self.open_project(setup.project, setup) is None:
                 setup.stop()
 
@@ -159,9 +164,17 @@ class Wizard(QObject):
         return [w for w in (self.start, self.main) if w is not None]
 
     def shutdown(self) -> None:
+        """Close the project, await the work, and stop every demo simulator: its temporary
+        folder (with a private host key) is removed on every way out."""
         if self.main is not None:
             self.main.close()
         self.runner.shutdown()
+        for setup in self.demos:
+            try:
+                setup.stop()
+            except Exception:  # noqa: BLE001 - the others must stop all the same
+                log.exception("stopping a demo simulator failed")
+        self.demos.clear()
 
 
 def run_gui(project: str | None = None, demo: bool = False) -> int:
@@ -176,6 +189,16 @@ def run_gui(project: str | None = None, demo: bool = False) -> int:
     else:
         wizard.show_start()
     app.aboutToQuit.connect(wizard.shutdown)
+    atexit.register(wizard.shutdown)  # also when Python exits another way
+    # Ctrl-C or a polite kill ends the event loop, so the shutdown above runs
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            with contextlib.suppress(ValueError, OSError):
+                signal.signal(number, lambda *_args: app.quit())
+    wake = QTimer()  # lets Python see a signal while Qt's loop runs
+    wake.start(250)
+    wake.timeout.connect(lambda: None)
     code = int(app.exec())
     wizard.shutdown()
     return code

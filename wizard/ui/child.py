@@ -11,7 +11,6 @@ No Qt here: the child starts fast and never draws. Messages pass through the red
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import os
@@ -21,7 +20,7 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from wizard.errors import ConvWizError
+from wizard.errors import ConvWizError, UsageError
 
 log = logging.getLogger("wizard.ui.child")
 PATH_KEY = "__path__"
@@ -83,12 +82,15 @@ def _listen_for_cancel(progress: _PipeProgress) -> None:
 def run_job(job: dict[str, Any], progress: Any) -> dict[str, Any]:
     """Open the project, call the flow function, return its result."""
     from wizard.flow.project import Project
-    from wizard.services import logs
+    from wizard.flow.runtime import configure_log
+    from wizard.ui.jobs import JOBS
 
+    function = JOBS.get(str(job.get("job")))
+    if function is None:
+        raise UsageError(f"the worker process runs no job named {job.get('job')!r}")
     project = Project.open(job["folder"])
-    logs.configure(project.folder)
+    configure_log(project.folder)
     with project:
-        function = getattr(importlib.import_module(job["module"]), job["function"])
         args = [decode_arg(a) for a in job.get("args", [])]
         result: dict[str, Any] = function(project, *args, progress)
         return result
@@ -111,16 +113,16 @@ def main() -> int:
     try:
         result = run_job(job, progress)
     except ConvWizError as exc:
-        from wizard.services.logs import redact
+        from wizard.flow.runtime import redact
 
         _send(out, lock, {"error": {"kind": type(exc).__name__, "message": redact(exc.message),
                                     "exit_code": exc.exit_code, "result": exc.result}})
         return exc.exit_code
     except Exception as exc:  # noqa: BLE001 - report it to the window, never a traceback
-        from wizard.services import logs
+        from wizard.flow.runtime import log_path_for
 
-        log.exception("internal error in %s.%s", job.get("module"), job.get("function"))
-        where = logs.log_path_for(Path(job["folder"]) if job.get("folder") else None)
+        log.exception("internal error in job %s", job.get("job"))
+        where = log_path_for(Path(job["folder"]) if job.get("folder") else None)
         _send(out, lock, {"error": {
             "kind": "ConvWizError", "exit_code": 1, "result": {"log": str(where)},
             "message": f"internal error ({type(exc).__name__}); details are in {where}. "

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from functools import cache
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtCore import QFileSystemWatcher, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QColor, QGuiApplication, QIcon, QKeyEvent, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractButton,
     QFrame,
@@ -36,41 +37,91 @@ from wizard.ui.workers import Runner
 log = logging.getLogger("wizard.ui")
 STATE_ICONS = {"done": "step-done", "current": "step-current", "ready": "step-ready",
                "blocked": "step-blocked"}
-STATE_WORDS = {"done": "done", "current": "to do next", "ready": "ready",
-               "blocked": "waiting for an earlier step"}
+STATE_COLOURS = {"needs attention": "#b26a00", "purged": "#6b7280"}
+
+
+@cache
+def drawn_icon(state: str) -> QIcon:
+    """Icons for the states without an SVG: amber "!" (needs attention), grey "×" (purged)."""
+    pixmap = QPixmap(24, 24)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(QColor(STATE_COLOURS.get(state, "#6b7280")))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawEllipse(2, 2, 20, 20)
+    painter.setPen(QColor("#ffffff"))
+    font = painter.font()
+    font.setBold(True)
+    font.setPixelSize(15)
+    painter.setFont(font)
+    painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter,
+                     "!" if state == "needs attention" else "×")
+    painter.end()
+    return QIcon(pixmap)
+
+
+def state_icon(state: str) -> QIcon:
+    return drawn_icon(state) if state in STATE_COLOURS else icon(
+        STATE_ICONS.get(state, "step-ready"))
 
 
 class StepSidebar(QListWidget):
-    """The steps with their state; blocked steps cannot be chosen."""
+    """The steps with their state; blocked steps cannot be chosen.
+
+    Each item's text says its state in words (a screen reader reads it; colour alone says
+    nothing to it): "5. Verify – needs attention: 7 problems"."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setIconSize(QSize(22, 22))
         self.setFixedWidth(230)
         self.setSpacing(2)
+        self.setWordWrap(True)
         self.setObjectName("sidebar")
+        self.setAccessibleName("Steps")
+        self.setAccessibleDescription("The conversion's steps with their state; choose one to "
+                                      "open its page")
         self.setStyleSheet(
             "#sidebar { background: #f3f5f8; border: none; border-right: 1px solid #d9dee4;"
             " padding-top: 8px; font-size: 11pt; }"
             "#sidebar::item { padding: 8px 6px; border-radius: 6px; margin: 0 6px; }"
             "#sidebar::item:selected { background: #dce8f5; color: #102a43; }")
 
-    def show_states(self, steps: Any, states: dict[str, Any]) -> None:
-        current = self.currentRow()
+    def show_states(self, steps: Any, truth: Any) -> None:
+        """Update the items in place: a list cleared and filled again leaves a screen
+        reader's view of it empty (Qt's accessibility cache of its items is not rebuilt)."""
         self.blockSignals(True)
-        self.clear()
+        if self.count() != len(steps) + 1:
+            self.clear()
+            for _ in range(len(steps) + 1):
+                self.addItem(QListWidgetItem())
         for n, step in enumerate(steps, start=1):
-            state = str(states[step.id])
-            item = QListWidgetItem(icon(STATE_ICONS.get(state, "step-ready")),
-                                   f"{n}. {step.title}")
+            st = truth.step(step.id)
+            state = st.state
+            text = f"{n}. {step.title}"
+            if state == "needs attention":
+                text += f"\n{st.words()}"
+            elif state == "purged":
+                text += "\npurged"
+            item = self.item(n - 1)
+            item.setIcon(state_icon(state))
+            item.setText(text)
             item.setData(Qt.ItemDataRole.UserRole, step.id)
-            item.setToolTip(f"{step.summary}\n({STATE_WORDS.get(state, state)})")
-            if state == "blocked":
-                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled
-                              & ~Qt.ItemFlag.ItemIsSelectable)
-            self.addItem(item)
-        if current >= 0:
-            self.setCurrentRow(current)
+            item.setData(Qt.ItemDataRole.UserRole + 1, state)
+            item.setToolTip(f"{step.summary}\n({st.words()})")
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{n}. {step.title}, {st.words()}")
+            item.setData(Qt.ItemDataRole.AccessibleDescriptionRole, step.summary)
+            item.setForeground(QColor(STATE_COLOURS.get(state, "#102a43")))
+            flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+            item.setFlags(item.flags() & ~flags if state == "blocked" else item.flags() | flags)
+        purge = self.item(len(steps))
+        purge.setIcon(drawn_icon("purged"))
+        purge.setText(f"{len(steps) + 1}. Purge")
+        purge.setData(Qt.ItemDataRole.UserRole, "purge")
+        purge.setToolTip("After the conversion: remove the customer files, keep the audit log")
+        purge.setData(Qt.ItemDataRole.AccessibleTextRole, f"{len(steps) + 1}. Purge, after the "
+                      "conversion")
         self.blockSignals(False)
 
 
@@ -143,12 +194,23 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.busy_label)
         self.runner.busy_changed.connect(self._busy_changed)
         self.sidebar.currentRowChanged.connect(self._row_chosen)
+        # a step chosen through the accessibility interface is a selection, not a current row
+        self.sidebar.itemSelectionChanged.connect(self._selection_moved)
         self.setStyleSheet(
             "QPushButton#primary { background: #1f6fb2; color: white; border: 1px solid #185a91;"
             " border-radius: 4px; padding: 6px 14px; font-weight: bold; }"
             "QPushButton#primary:disabled { background: #9fb8cf; border-color: #9fb8cf; }"
             "QPushButton#primary:focus { border: 2px solid #0d3c66; }")
         self._restore_geometry()
+        # a change made elsewhere (a command, a purge, a file removed) shows at once
+        self.watcher = QFileSystemWatcher(self)
+        self._watch()
+        self._changed = QTimer(self)
+        self._changed.setSingleShot(True)
+        self._changed.setInterval(400)
+        self._changed.timeout.connect(self._reread)
+        self.watcher.directoryChanged.connect(lambda _p: self._changed.start())
+        self.watcher.fileChanged.connect(lambda _p: self._changed.start())
         self.refresh()
         self.go_to(steps.first_not_done(project) or steps.STEPS[-1].id)
 
@@ -156,17 +218,19 @@ class MainWindow(QMainWindow):
         from wizard.ui.pages.coordination import CoordinationPage
         from wizard.ui.pages.cross_reference import CrossReferencePage
         from wizard.ui.pages.flag_file import FlagFilePage
+        from wizard.ui.pages.purge import PurgePage
         from wizard.ui.pages.report import ReportPage
         from wizard.ui.pages.send import SendPage
         from wizard.ui.pages.verification import VerificationPage
 
         return [CoordinationPage(self.ctx), FlagFilePage(self.ctx), SendPage(self.ctx),
-                CrossReferencePage(self.ctx), VerificationPage(self.ctx), ReportPage(self.ctx)]
+                CrossReferencePage(self.ctx), VerificationPage(self.ctx), ReportPage(self.ctx),
+                PurgePage(self.ctx)]
 
     # -- navigation ---------------------------------------------------------------------------
     @property
     def step_ids(self) -> list[str]:
-        return [s.id for s in self._steps.STEPS]
+        return [s.id for s in self._steps.STEPS] + ["purge"]
 
     @property
     def current_step(self) -> str:
@@ -210,12 +274,19 @@ class MainWindow(QMainWindow):
         if 0 <= row < len(self.step_ids):
             self.go_to(self.step_ids[row])
 
+    def _selection_moved(self) -> None:
+        chosen = self.sidebar.selectedIndexes()
+        if chosen and chosen[0].row() != self.stack.currentIndex():
+            self._row_chosen(chosen[0].row())
+
     def _update_nav(self) -> None:
         ids = self.step_ids
         i = ids.index(self.current_step)
         states = self.states()
         self.back_button.setEnabled(i > 0)
-        following = next((s for s in ids[i + 1:] if states[s] != "blocked"), None)
+        # Next goes through the conversion's steps; Purge is chosen in the sidebar only
+        following = next((s for s in ids[i + 1:] if states.get(s, "blocked") != "blocked"),
+                         None)
         self.next_button.setEnabled(following is not None)
         if following is not None:
             title = self._steps.step(following).title
@@ -223,11 +294,33 @@ class MainWindow(QMainWindow):
         else:
             self.next_button.setText("&Next ›")
 
+    def _watch(self) -> None:
+        folder = self.project.folder
+        paths = [str(p) for p in [folder, *(folder / s for s in ("data", "inbox", "outbox",
+                                                                "reports"))] if p.exists()]
+        paths += [str(p) for p in folder.glob("convwiz.sqlite*")]
+        missing = [p for p in paths if p not in self.watcher.files() + self.watcher.directories()]
+        if missing:
+            self.watcher.addPaths(missing)
+
+    def _reread(self) -> None:
+        """The project's files changed: re-read them, unless work of ours is running."""
+        if getattr(self, "_shut", False):
+            return
+        self._watch()
+        if self.runner.busy:
+            self._changed.start()  # after our own work ends
+            return
+        self.refresh()
+        self.current_page.refresh()
+
     # -- state --------------------------------------------------------------------------------
     def refresh(self) -> None:
         """Redraw the sidebar, the header and the status line from the project."""
-        states = self._steps.states(self.project)
-        self.sidebar.show_states(self._steps.STEPS, states)
+        from wizard.ui.truth import conversion
+
+        self.truth = conversion(self.project)
+        self.sidebar.show_states(self._steps.STEPS, self.truth)
         d = self.project.dates
         days = d.days_to_go_live(date.today())
         when = (f"go-live in {days} days" if days > 1 else "go-live tomorrow" if days == 1
@@ -243,13 +336,13 @@ class MainWindow(QMainWindow):
 
     def set_status(self, text: str | None = None) -> None:
         if text is None:
-            nxt = self._steps.first_not_done(self.project)
+            from wizard.ui.truth import conversion
+
             d = self.project.dates
             window = f"maintenance window {d.window_start:%d %b} – {d.window_end:%d %b %Y}"
             if d.in_window(date.today()):
                 window = "inside the " + window
-            what = (f"Next: {self._steps.step(nxt).title}" if nxt
-                    else "Every step is done: the conversion is complete")
+            what = conversion(self.project).headline()
             text = f"{what}   ·   {window}   ·   {self.project.folder}"
         self.status_label.setText(text)
 
@@ -277,10 +370,22 @@ class MainWindow(QMainWindow):
 
     # -- geometry and closing -----------------------------------------------------------------
     def _restore_geometry(self) -> None:
+        """The last size and place, or 1180x780; always inside the screen's available area
+        (a 1366x768 laptop, or 1920x1080 at 150%: 1280x720 logical pixels)."""
         geometry = settings.store().value("main_window/geometry")
-        if geometry is not None and self.restoreGeometry(geometry):
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1180, 780)
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
             return
-        self.resize(1180, 780)
+        room = screen.availableGeometry()
+        # the frame (title bar, borders) is not in the size: leave room for it
+        width = min(self.width(), room.width() - 16)
+        height = min(self.height(), room.height() - 40)
+        self.resize(width, height)
+        x = min(max(self.x(), room.left()), room.right() - width)
+        y = min(max(self.y(), room.top()), room.bottom() - height - 30)
+        self.move(max(room.left(), x), max(room.top(), y))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         self.shutdown()

@@ -30,13 +30,12 @@ class ArrowTableModel(QAbstractTableModel):
 
     # -- data -------------------------------------------------------------------------------
     def set_table(self, table: pa.Table, row_labels: pa.Array | None = None) -> None:
+        self.set_prepared(prepare(table, row_labels))
+
+    def set_prepared(self, prepared: Prepared) -> None:
+        """Show a table made ready by `prepare` (on any thread); on the GUI thread only."""
         self.beginResetModel()
-        self._table = table
-        self._columns = [c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c
-                         for c in table.columns]
-        if isinstance(row_labels, pa.ChunkedArray):
-            row_labels = row_labels.combine_chunks()
-        self._labels = row_labels
+        self._table, self._columns, self._labels = prepared
         self._rows = None
         self.endResetModel()
 
@@ -48,29 +47,28 @@ class ArrowTableModel(QAbstractTableModel):
         return int(self._table.num_rows)
 
     def set_filter(self, text: str = "", column_equals: dict[str, str] | None = None) -> None:
-        """Show the rows where any column contains `text` (any case) and where each column
-        named in `column_equals` holds that value (an empty value means any)."""
+        """Filter at once, on this thread (small tables; tests)."""
+        self.set_rows(filter_rows(self._table, text, column_equals))
+
+    def set_rows(self, rows: pa.Array | None) -> None:
+        """Show only `rows` (indices from `filter_rows`, None for all); on the GUI thread."""
         self.beginResetModel()
-        mask: pa.Array | None = None
-        conditions = {k: v for k, v in (column_equals or {}).items() if v}
-        if text or conditions:
-            n = self._table.num_rows
-            mask = pa.array([True] * n, pa.bool_()) if n else pa.array([], pa.bool_())
-            for name, value in conditions.items():
-                if name in self._table.column_names:
-                    mask = pc.and_(mask, pc.equal(self._table.column(name), value))
-            if text:
-                hit = pa.array([False] * n, pa.bool_()) if n else pa.array([], pa.bool_())
-                for column in self._table.columns:
-                    found = pc.fill_null(
-                        pc.match_substring(column, text, ignore_case=True), False)
-                    hit = pc.or_(hit, found)
-                mask = pc.and_(mask, hit)
-        if mask is None:
-            self._rows = None
-        else:
-            self._rows = pc.indices_nonzero(mask)
+        self._rows = rows
         self.endResetModel()
+
+    def shown_rows(self) -> int:
+        """The rows the filter lets through (all of them once `grow` is done)."""
+        return len(self._rows) if self._rows is not None else int(self._table.num_rows)
+
+    def column_sample(self, column: int, rows: int) -> list[str]:
+        """The text of the first `rows` rows shown in `column` (for column widths)."""
+        n = min(rows, self.rowCount())
+        if n <= 0 or not 0 <= column < len(self._columns):
+            return []
+        values = self._columns[column]
+        taken = (values.slice(0, n) if self._rows is None
+                 else pc.take(values, self._rows.slice(0, n)))
+        return ["" if v is None else str(v) for v in taken.to_pylist()]
 
     def source_row(self, row: int) -> int:
         if self._rows is None:
@@ -81,7 +79,7 @@ class ArrowTableModel(QAbstractTableModel):
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
         if parent.isValid():
             return 0
-        return len(self._rows) if self._rows is not None else int(self._table.num_rows)
+        return self.shown_rows()
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
         return 0 if parent.isValid() else len(self._columns)
@@ -103,6 +101,48 @@ class ArrowTableModel(QAbstractTableModel):
         if self._labels is not None:
             return str(self._labels[self.source_row(section)].as_py())
         return str(self.source_row(section) + 1)
+
+
+Prepared = tuple[pa.Table, list[pa.Array], "pa.Array | None"]
+
+
+def prepare(table: pa.Table, row_labels: pa.Array | pa.ChunkedArray | None = None) -> Prepared:
+    """The table with each column in one chunk (so a cell is one lookup): pure pyarrow, run
+    on a worker thread for a big table."""
+    columns = [c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c
+               for c in table.columns]
+    if isinstance(row_labels, pa.ChunkedArray):
+        row_labels = row_labels.combine_chunks()
+    return table, columns, row_labels
+
+
+def filter_rows(table: pa.Table, text: str = "",
+                column_equals: dict[str, str] | None = None) -> pa.Array | None:
+    """The indices of the rows where any column contains `text` (any case) and each column
+    named in `column_equals` holds its value (empty: any); None when nothing filters.
+
+    Vectorised (pyarrow compute releases the GIL), never a Python loop per row: a worker
+    thread runs it for a big table while the window stays free."""
+    conditions = {k: v for k, v in (column_equals or {}).items()
+                  if v and k in table.column_names}
+    if not text and not conditions:
+        return None
+    mask: pa.Array | pa.ChunkedArray | None = None
+    for name, value in conditions.items():
+        equal = pc.fill_null(pc.equal(table.column(name), value), False)
+        mask = equal if mask is None else pc.and_(mask, equal)
+    if text:
+        hit: pa.Array | pa.ChunkedArray | None = None
+        for column in table.columns:
+            found = pc.fill_null(pc.match_substring(column, text, ignore_case=True), False)
+            hit = found if hit is None else pc.or_(hit, found)
+        if hit is not None:
+            mask = hit if mask is None else pc.and_(mask, hit)
+    if mask is None:
+        return pa.array([], pa.uint64()) if table.num_columns == 0 and text else None
+    if isinstance(mask, pa.ChunkedArray):
+        mask = mask.combine_chunks() if mask.num_chunks else pa.array([], pa.bool_())
+    return pc.indices_nonzero(mask)
 
 
 def relabel(column: pa.Array | pa.ChunkedArray, labels: dict[str, str],

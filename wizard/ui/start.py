@@ -31,7 +31,9 @@ from wizard.ui.widgets import Banner, ProgressPanel, heading, note, section
 
 def default_project_folder(biller: str) -> Path:
     slug = re.sub(r"[^A-Za-z0-9]+", "-", biller).strip("-").lower() or "conversion"
-    base = Path(settings.last_folder("project", Path.home() / "Conversions"))
+    from wizard.flow.runtime import projects_folder
+
+    base = Path(settings.last_folder("project", projects_folder()))
     return base / slug
 
 

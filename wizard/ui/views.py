@@ -3,10 +3,11 @@ filter, a data preview, and a small bar chart of the verification figures."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -14,14 +15,13 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QTableView,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -61,66 +61,93 @@ class SignOffDialog(QDialog):
 
 
 class ChecklistView(QWidget):
-    """The checklist tasks of some phases, with who signed each off and a Sign off button."""
+    """The checklist tasks of some phases, who signed each off, and a Sign off button each.
+
+    Rows of real widgets, not a table with buttons drawn in its cells: every "Sign off"
+    button is in the accessibility tree, reachable by Tab, and named with its task ("Sign
+    off: Confirm the go-live date"), so a screen reader says which task it signs off."""
 
     signed = Signal(str)  # the task id just signed off
 
     def __init__(self, phases: Sequence[str], sign_off: Callable[[str, str, str], None],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, name: str = "Checklist") -> None:
         super().__init__(parent)
         self.phases = tuple(phases)
         self._sign_off = sign_off
+        self.setAccessibleName(name)
+        self.setAccessibleDescription("Each task with its owner, its status and a button to "
+                                      "sign it off")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.summary = QLabel()
+        self.summary.setAccessibleName(f"{name}: progress")
         layout.addWidget(self.summary)
-        self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["Task", "Owner", "Status", ""])
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.setWordWrap(True)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2, 3):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        layout.addWidget(self.table)
+        self.rows = QWidget()
+        self.rows.setObjectName("checklist")
+        self.rows.setStyleSheet("#checklist QLabel[head='true'] { font-weight: bold; }")
+        self.grid = QGridLayout(self.rows)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setHorizontalSpacing(14)
+        self.grid.setVerticalSpacing(6)
+        self.grid.setColumnStretch(0, 1)
+        layout.addWidget(self.rows)
         self.buttons: dict[str, QPushButton] = {}
         self.dialog: SignOffDialog | None = None
+        self._shown: list[dict[str, Any]] | None = None
 
     def load(self, items: list[dict[str, Any]]) -> None:
         mine = [i for i in items if i["phase"] in self.phases]
-        self.table.clearContents()  # drops the old buttons at once, none left drawn behind
-        self.table.setRowCount(0)
-        self.table.setRowCount(len(mine))
+        if mine == self._shown:
+            return  # unchanged: keep the widgets (and the keyboard focus) where they are
+        self._shown = mine
+        while self.grid.count():
+            taken = self.grid.takeAt(0)
+            widget = taken.widget() if taken is not None else None
+            if widget is not None:
+                widget.hide()
+                widget.deleteLater()
         self.buttons.clear()
-        for r, item in enumerate(mine):
-            task = QTableWidgetItem(item["title"])
-            task.setToolTip(item["title"])
-            self.table.setItem(r, 0, task)
-            self.table.setItem(r, 1, QTableWidgetItem(item["owner"]))
+        for c, text in enumerate(("Task", "Owner", "Status")):
+            head = QLabel(text)
+            head.setProperty("head", True)
+            self.grid.addWidget(head, 0, c)
+        for r, item in enumerate(mine, start=1):
+            title = str(item["title"])
+            task = QLabel(title)
+            task.setWordWrap(True)
+            self.grid.addWidget(task, r, 0)
+            owner = QLabel(str(item["owner"]))
+            self.grid.addWidget(owner, r, 1)
             if item["done"]:
                 when = (item.get("at") or "")[:10]
                 status = f"✔ {item['by']}, {when}" if not item["auto"] else f"✔ done {when}"
             else:
                 status = "ticks itself when the step is done" if item["auto"] else "open"
-            status_item = QTableWidgetItem(status)
+            status_label = QLabel(status)
+            status_label.setWordWrap(True)
+            status_label.setAccessibleName(f"{title}: status")
             if item["done"]:
-                status_item.setForeground(QColor("#1d6b3b"))
+                status_label.setStyleSheet("color: #1d6b3b;")
             if item.get("note") and not item["auto"]:
-                status_item.setToolTip(item["note"])
-            self.table.setItem(r, 2, status_item)
+                status_label.setToolTip(item["note"])
+            self.grid.addWidget(status_label, r, 2)
             if not item["auto"]:
                 button = QPushButton("Sign off…" if not item["done"] else "Sign again…")
+                verb = "Sign off" if not item["done"] else "Sign again"
+                button.setAccessibleName(f"{verb}: {title}")
+                button.setAccessibleDescription(f"Owner: {item['owner']}. Opens a form for "
+                                                "your name and a note")
+                button.setToolTip(f"{verb}: {title}")
                 button.clicked.connect(lambda _=False, it=item: self.ask(it))
-                self.table.setCellWidget(r, 3, button)
+                self.grid.addWidget(button, r, 3)
                 self.buttons[item["id"]] = button
-        self.table.resizeRowsToContents()
+        for i in range(self.grid.count()):
+            made = self.grid.itemAt(i)
+            widget = made.widget() if made is not None else None
+            if widget is not None:
+                widget.show()  # now, not on the next turn of the event loop
         done = sum(1 for i in mine if i["done"])
         self.summary.setText(f"{done} of {len(mine)} tasks done")
-        height = self.table.horizontalHeader().height() + 4 + sum(
-            self.table.rowHeight(r) for r in range(self.table.rowCount()))
-        self.table.setMinimumHeight(min(height, 520))
 
     def ask(self, item: dict[str, Any]) -> SignOffDialog:
         dialog = SignOffDialog(item, self)
@@ -148,17 +175,26 @@ class TableView(QWidget):
     first rows' text, up to `max_width` (or `widths[name]`), and stay resizable by hand; the
     last column takes the rest. With `lines` > 1 long text wraps within each row. A cut text
     is elided with "…" and shown whole in the cell's tooltip.
+
+    A big table (over `BACKGROUND_ROWS`) is made ready and filtered on a worker thread
+    (pyarrow, which lets go of the GIL): the window never waits for it. The model is reset
+    on the GUI thread only, when the result arrives. `name` is what a screen reader calls
+    the table; its filter box and choice are named after it.
     """
 
     SAMPLE_ROWS = 200  # rows measured for the column widths (never the whole table)
+    BACKGROUND_ROWS = 20_000
+    TYPING_PAUSE_MS = 150  # filter once typing pauses, not at every key
 
     def __init__(self, filter_column: str | None = None,
                  filter_choices: Sequence[tuple[str, str]] = (), parent: QWidget | None = None,
                  *, row_numbers: bool = True, lines: int = 1, max_width: int = 260,
-                 widths: Mapping[str, int] | None = None) -> None:
+                 widths: Mapping[str, int] | None = None, name: str = "Table") -> None:
         super().__init__(parent)
         from wizard.ui.models import ArrowTableModel
+        from wizard.ui.workers import Runner
 
+        self.runner = Runner(self)
         self.max_width = max_width
         self.widths = dict(widths or {})
         layout = QVBoxLayout(self)
@@ -167,19 +203,29 @@ class TableView(QWidget):
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter: type any text (a row, an account, a rule)…")
         self.filter.setClearButtonEnabled(True)
+        self.filter.setAccessibleName(f"Filter the {name.lower()}")
+        self.filter.setAccessibleDescription("Shows only the rows that contain this text, in "
+                                             "any column, in any case")
         bar.addWidget(self.filter, 1)
         self.filter_column = filter_column
         self.choice = QComboBox()
         for label, value in filter_choices:
             self.choice.addItem(label, value)
         self.choice.setVisible(bool(filter_choices))
+        self.choice.setAccessibleName(f"Which rows of the {name.lower()} to show")
+        self.choice.setAccessibleDescription(f"Shows only the rows whose {filter_column} is "
+                                             "the one chosen" if filter_column else "")
         bar.addWidget(self.choice)
         self.count = QLabel()
+        self.count.setAccessibleName(f"Rows shown in the {name.lower()}")
         bar.addWidget(self.count)
         layout.addLayout(bar)
         self.model = ArrowTableModel()
         self.view = QTableView()
         self.view.setModel(self.model)
+        self.view.setAccessibleName(name)
+        self.view.setAccessibleDescription(f"{name}: one row per line; the filter above it "
+                                           "narrows the rows")
         self.view.setAlternatingRowColors(True)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -195,11 +241,37 @@ class TableView(QWidget):
         rows.setVisible(row_numbers)
         self.view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         layout.addWidget(self.view)
-        self.filter.textChanged.connect(self._apply)
+        self._pause = QTimer(self)
+        self._pause.setSingleShot(True)
+        self._pause.setInterval(self.TYPING_PAUSE_MS)
+        self._pause.timeout.connect(self._apply)
+        self.filter.textChanged.connect(self._typed)
         self.choice.currentIndexChanged.connect(self._apply)
+        self.filtering = False  # a filter is being computed in the background
+        self.loading = False
+
+    @property
+    def busy(self) -> bool:
+        """Still preparing or filtering."""
+        return self.loading or self.filtering or self._pause.isActive()
 
     def set_table(self, table: Any, row_labels: Any = None) -> None:
-        self.model.set_table(table, row_labels)
+        from wizard.ui.models import prepare
+
+        if table.num_rows <= self.BACKGROUND_ROWS:
+            self.runner.drop("prepare")
+            self._prepared(prepare(table, row_labels))
+            return
+        self.loading = True
+        self.count.setText(f"preparing {table.num_rows:,} rows…")
+        self.runner.start("prepare", lambda _s: prepare(table, row_labels),
+                          on_done=self._prepared, on_finished=self._loaded)
+
+    def _loaded(self) -> None:
+        self.loading = False
+
+    def _prepared(self, prepared: Any) -> None:
+        self.model.set_prepared(prepared)
         self._apply()
         self.fit_columns()
 
@@ -208,38 +280,87 @@ class TableView(QWidget):
         header = self.view.horizontalHeader()
         text_metrics = self.view.fontMetrics()
         head_metrics = header.fontMetrics()
-        sample = min(self.model.rowCount(), self.SAMPLE_ROWS)
         columns = self.model.columnCount()
         for c in range(columns):
             name = str(self.model.headerData(c, Qt.Orientation.Horizontal) or "")
             widest = head_metrics.horizontalAdvance(name) + 24
-            for r in range(sample):
-                text = self.model.data(self.model.index(r, c)) or ""
+            for text in set(self.model.column_sample(c, self.SAMPLE_ROWS)):
                 widest = max(widest, text_metrics.horizontalAdvance(text) + 14)
             header.resizeSection(c, max(48, min(widest, self.widths.get(name, self.max_width))))
 
+    def _typed(self) -> None:
+        if self.model.total_rows() <= self.BACKGROUND_ROWS:
+            self._apply()
+        else:
+            self._pause.start()
+
     def _apply(self) -> None:
+        from wizard.ui.models import filter_rows
+
         equals = {}
         if self.filter_column and self.choice.isVisible():
             equals[self.filter_column] = str(self.choice.currentData() or "")
-        self.model.set_filter(self.filter.text().strip(), equals)
-        shown, total = self.model.rowCount(), self.model.total_rows()
+        text = self.filter.text().strip()
+        table = self.model.table
+        if table.num_rows <= self.BACKGROUND_ROWS:
+            self.runner.drop("filter")
+            self._filtered(filter_rows(table, text, equals))
+            return
+        self.filtering = True
+        self.count.setText("filtering…")
+        self.runner.start("filter", lambda _s: filter_rows(table, text, equals),
+                          on_done=self._filtered, on_finished=self._filter_ended)
+
+    def _filter_ended(self) -> None:
+        self.filtering = self.runner.running("filter")
+
+    def _filtered(self, rows: Any) -> None:
+        self.model.set_rows(rows)
+        shown, total = self.model.shown_rows(), self.model.total_rows()
         self.count.setText(f"{shown:,} of {total:,}" if shown != total else f"{total:,} rows")
 
 
 class BarChart(QWidget):
-    """Grouped bars: for each group (Autopay, Paperless) kept, lost and gained."""
+    """Grouped bars: for each group (Autopay, Paperless) kept, lost and gained.
+
+    Every bar has its count written above it, and a bar that is not zero is never thinner
+    than a few pixels. When the counts differ by more than 50 times (7 lost beside 1,821
+    kept) the scale is logarithmic, and the chart says so: a small loss stays visible.
+    """
 
     SERIES = (("kept", "#2e8b57"), ("lost", "#c0392b"), ("gained", "#1f6fb2"))
+    LOG_RATIO = 50
+    MIN_BAR = 4.0
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.groups: list[tuple[str, dict[str, int]]] = []
-        self.setMinimumHeight(190)
+        self.setMinimumHeight(200)
+        self.setAccessibleName("Chart of kept, lost and gained enrolments")
+        self.setAccessibleDescription("No figures yet")
 
     def set_groups(self, groups: list[tuple[str, dict[str, int]]]) -> None:
         self.groups = groups
+        self.setAccessibleDescription("; ".join(
+            f"{label}: " + ", ".join(f"{int(values.get(k, 0) or 0):,} {k}"
+                                     for k, _ in self.SERIES)
+            for label, values in groups) or "No figures yet")
         self.update()
+
+    @property
+    def logarithmic(self) -> bool:
+        values = [int(v.get(k, 0) or 0) for _, v in self.groups for k, _ in self.SERIES]
+        nonzero = [v for v in values if v > 0]
+        return bool(nonzero) and max(nonzero) > self.LOG_RATIO * min(nonzero)
+
+    def bar_height(self, value: int, peak: int, room: float) -> float:
+        if value <= 0:
+            return 0.0
+        if self.logarithmic:
+            share = math.log10(1 + value) / math.log10(1 + peak)
+        else:
+            share = value / peak
+        return max(self.MIN_BAR, room * share)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)
@@ -248,9 +369,9 @@ class BarChart(QWidget):
         if not self.groups:
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No figures yet")
             return
-        top, bottom, left = 28.0, float(self.height() - 26), 12.0
+        top, bottom, left = 30.0, float(self.height() - 26), 12.0
         width = float(self.width()) - 2 * left
-        peak = max(1, *(v.get(k, 0) for _, v in self.groups for k, _ in self.SERIES))
+        peak = max(1, *(int(v.get(k, 0) or 0) for _, v in self.groups for k, _ in self.SERIES))
         group_w = width / len(self.groups)
         bar_w = min(56.0, group_w / (len(self.SERIES) + 1.5))
         # legend
@@ -259,17 +380,24 @@ class BarChart(QWidget):
             painter.fillRect(QRectF(x, 6, 12, 12), QColor(colour))
             painter.setPen(QColor("#333"))
             painter.drawText(QRectF(x + 16, 2, 80, 20), Qt.AlignmentFlag.AlignVCenter, name)
-            x += 90
+            x += 80
+        if self.logarithmic:
+            painter.setPen(QColor("#555"))
+            painter.drawText(QRectF(x, 2, max(0.0, width - x), 20),
+                             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+                             "log scale: small counts stay visible")
+        room = bottom - top - 18
         for g, (label, values) in enumerate(self.groups):
             x0 = left + g * group_w + (group_w - bar_w * len(self.SERIES)) / 2
             for s, (name, colour) in enumerate(self.SERIES):
-                value = int(values.get(name, 0))
-                h = (bottom - top - 16) * value / peak
+                value = int(values.get(name, 0) or 0)
+                h = self.bar_height(value, peak, room)
                 rect = QRectF(x0 + s * bar_w + 2, bottom - h, bar_w - 4, h)
                 painter.fillRect(rect, QColor(colour))
-                painter.setPen(QColor("#333"))
-                painter.drawText(QRectF(rect.left() - 10, rect.top() - 16, rect.width() + 20,
-                                        14), Qt.AlignmentFlag.AlignCenter, f"{value:,}")
+                painter.setPen(QColor("#8a1c12" if name == "lost" and value else "#333"))
+                painter.drawText(QRectF(rect.left() - 14, rect.top() - 17, rect.width() + 28,
+                                        15), Qt.AlignmentFlag.AlignCenter, f"{value:,}")
+            painter.setPen(QColor("#333"))
             painter.drawText(QRectF(left + g * group_w, bottom + 4, group_w, 20),
                              Qt.AlignmentFlag.AlignCenter, label)
         painter.setPen(QColor("#aab4bf"))

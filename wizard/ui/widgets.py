@@ -59,15 +59,6 @@ def section(title: str) -> tuple[QFrame, QVBoxLayout]:
     return frame, layout
 
 
-def row(*widgets: QWidget, stretch: bool = True) -> QHBoxLayout:
-    layout = QHBoxLayout()
-    for w in widgets:
-        layout.addWidget(w)
-    if stretch:
-        layout.addStretch(1)
-    return layout
-
-
 def open_path(path: Path) -> bool:
     """Open a file or folder with the desktop's own program."""
     return bool(QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))))

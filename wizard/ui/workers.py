@@ -16,6 +16,7 @@ starved, whatever the work does.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import logging
 import os
@@ -27,6 +28,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
 from wizard import errors
@@ -39,6 +41,50 @@ PROGRESS_INTERVAL = 0.05  # seconds between progress signals: 20 a second is smo
 CANCEL_GRACE = 15.0  # seconds a child gets to stop cleanly after Cancel before it is killed
 
 
+class _Relay(QObject):
+    """Carries progress and results from worker threads to the GUI thread.
+
+    A worker thread never touches a task's own QObject: the GUI thread may delete a task as
+    soon as its result is delivered, and a signal emitted on an object another thread is
+    deleting is undefined behaviour (a crash, now and then). The relay lives as long as the
+    application, so a worker's emit always has a live sender; its queued slots run on the
+    GUI thread and hand the values to the task, if it is still there.
+    """
+
+    raw_progress = Signal(int, int, int, str)  # task serial, done, total, message
+    raw_result = Signal(int, bool, object)  # task serial, ok, result or exception
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tasks: dict[int, Task] = {}
+        self.raw_progress.connect(self._progress, Qt.ConnectionType.QueuedConnection)
+        self.raw_result.connect(self._result, Qt.ConnectionType.QueuedConnection)
+
+    @Slot(int, int, int, str)
+    def _progress(self, serial: int, done: int, total: int, message: str) -> None:
+        task = self.tasks.get(serial)
+        if task is not None and shiboken6.isValid(task):
+            task._deliver_progress(done, total, message)
+
+    @Slot(int, bool, object)
+    def _result(self, serial: int, ok: bool, value: object) -> None:
+        task = self.tasks.pop(serial, None)
+        if task is not None and shiboken6.isValid(task):
+            task._deliver_result(ok, value)
+
+
+_relay: _Relay | None = None
+_serials = itertools.count(1)
+
+
+def relay() -> _Relay:
+    """The one relay, made on the GUI thread the first time a runner is made."""
+    global _relay
+    if _relay is None:
+        _relay = _Relay()
+    return _relay
+
+
 class Task(QObject):
     """One run of a work function. Signals arrive on the GUI thread."""
 
@@ -47,21 +93,18 @@ class Task(QObject):
     failed = Signal(object)  # a ConvWizError (Cancelled included) or another Exception
     finished = Signal()  # always, last
 
-    # emitted from the worker thread, delivered queued to this object on the GUI thread
-    _raw_progress = Signal(int, int, str)
-    _raw_result = Signal(bool, object)
-
     def __init__(self, key: str, work: Work, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.key = key
-        self._work = work
-        self._last = 0.0
-        self.state = TaskState(self._report)
+        self.serial = next(_serials)
+        self._relay = relay()
+        self._relay.tasks[self.serial] = self
+        self.state = TaskState(_Reporter(self.serial, self._relay))
         self.running = True
         self.superseded = False  # a newer task of the same kind took over: stay silent
         self.on_end: Callable[[Task], None] | None = None
-        self._raw_progress.connect(self._deliver_progress, Qt.ConnectionType.QueuedConnection)
-        self._raw_result.connect(self._deliver_result, Qt.ConnectionType.QueuedConnection)
+        # the worker thread holds these plain objects only, never the task itself
+        self.job = _Job(self.serial, work, self.state, self._relay, key)
 
     def cancel(self) -> None:
         self.state.cancel()
@@ -70,31 +113,11 @@ class Task(QObject):
     def cancelled(self) -> bool:
         return self.state.cancelled
 
-    # -- on the worker thread ---------------------------------------------------------------
-    def _report(self, done: int, total: int, message: str) -> None:
-        now = time.monotonic()
-        if now - self._last < PROGRESS_INTERVAL and done < total:
-            return
-        self._last = now
-        self._raw_progress.emit(int(done), int(total), message)
-
-    def run(self) -> None:
-        try:
-            result = self._work(self.state)
-        except Exception as exc:  # noqa: BLE001 - every failure goes back to the window
-            if not isinstance(exc, ConvWizError):
-                log.exception("task %s failed", self.key)
-            self._raw_result.emit(False, exc)
-        else:
-            self._raw_result.emit(True, result)
-
     # -- on the GUI thread ------------------------------------------------------------------
-    @Slot(int, int, str)
     def _deliver_progress(self, done: int, total: int, message: str) -> None:
         if self.running and not self.superseded:
             self.progress.emit(done, total, message)
 
-    @Slot(bool, object)
     def _deliver_result(self, ok: bool, value: object) -> None:
         self.running = False
         if not self.superseded:
@@ -107,13 +130,51 @@ class Task(QObject):
             self.on_end(self)
 
 
-class _Runnable(QRunnable):
-    def __init__(self, task: Task) -> None:
-        super().__init__()
-        self._task = task
+class _Reporter:
+    """A task's progress callback on the worker thread: at most 20 signals a second."""
+
+    def __init__(self, serial: int, relay_: _Relay) -> None:
+        self._serial = serial
+        self._relay = relay_
+        self._last = 0.0
+
+    def __call__(self, done: int, total: int, message: str) -> None:
+        now = time.monotonic()
+        if now - self._last < PROGRESS_INTERVAL and done < total:
+            return
+        self._last = now
+        self._relay.raw_progress.emit(self._serial, int(done), int(total), message)
+
+
+class _Job:
+    """What a worker thread runs: the work function, its state, and where to report."""
+
+    def __init__(self, serial: int, work: Work, state: TaskState, relay_: _Relay,
+                 key: str) -> None:
+        self.serial = serial
+        self.work = work
+        self.state = state
+        self.relay = relay_
+        self.key = key
 
     def run(self) -> None:
-        self._task.run()
+        try:
+            result = self.work(self.state)
+        except Exception as exc:  # noqa: BLE001 - every failure goes back to the window
+            if not isinstance(exc, ConvWizError):
+                log.exception("task %s failed", self.key)
+            self.relay.raw_result.emit(self.serial, False, exc)
+        else:
+            self.relay.raw_result.emit(self.serial, True, result)
+
+
+class _Runnable(QRunnable):
+    def __init__(self, job: _Job) -> None:
+        super().__init__()
+        self._job = job
+
+    def run(self) -> None:
+        self._job.run()
 
 
 class Runner(QObject):
@@ -160,7 +221,7 @@ class Runner(QObject):
             task.finished.connect(on_finished)
         was_busy = self.busy
         self._live[key] = task
-        self._pool.start(_Runnable(task))
+        self._pool.start(_Runnable(task.job))
         if not was_busy:
             self.busy_changed.emit(True)
         return task
@@ -185,6 +246,17 @@ class Runner(QObject):
         task = self._live.get(key)
         if task is not None:
             task.cancel()
+
+    def drop(self, key: str) -> None:
+        """Cancel the task of `key`, if any, and never deliver its result: what it would
+        show is out of date."""
+        old = self._live.pop(key, None)
+        if old is not None:
+            old.superseded = True
+            old.cancel()
+            self._superseded.add(old)
+            if not self.busy:
+                self.busy_changed.emit(False)
 
     def cancel_all(self) -> None:
         for task in list(self._live.values()):
@@ -217,17 +289,21 @@ def child_command() -> list[str]:
     return [sys.executable, "-m", "wizard.ui.child"]
 
 
-def in_child(folder: os.PathLike[str] | str, module: str, function: str, *args: Any,
+def in_child(folder: os.PathLike[str] | str, function: Callable[..., Any], *args: Any,
              around: Callable[[], contextlib.AbstractContextManager[Any]] | None = None) -> Work:
-    """Work that runs `module.function(project, *args, progress)` in a child process.
+    """Work that runs `function(project, *args, progress)` in a child process; `function`
+    must be one of `wizard.ui.jobs.JOBS`, the allow-list the child also checks.
 
     `around` is entered on the worker thread while the child runs: the window uses it to
     hand the project's write lock to the child and take it back afterwards.
     """
     from wizard.ui.child import encode_arg
+    from wizard.ui.jobs import JOBS
 
-    job = {"folder": str(folder), "module": module, "function": function,
-           "args": [encode_arg(a) for a in args]}
+    name = getattr(function, "__name__", "")
+    if JOBS.get(name) is not function:
+        raise ValueError(f"{name or function!r} is not a job the worker process runs")
+    job = {"folder": str(folder), "job": name, "args": [encode_arg(a) for a in args]}
 
     def work(state: TaskState) -> Any:
         with around() if around is not None else contextlib.nullcontext():

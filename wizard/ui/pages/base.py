@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,12 +16,37 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFileDialog, QPushButton, QVBoxLayout, QWidget
 
+from wizard.core.vocabulary import TABLE_SUFFIXES
 from wizard.errors import Cancelled, ConvWizError, NotReady
 from wizard.ui import settings
 from wizard.ui.widgets import Banner, heading, note
 from wizard.ui.workers import Runner, Work, in_child
 
 log = logging.getLogger("wizard.ui")
+# where in the window each command's work is done, for messages the flows word for the CLI
+WINDOW_PLACES = {
+    "init": "the start screen", "settings": "the Coordinate page",
+    "export-flags": "Export flag file on the Flag file page",
+    "connect": "Test connection on the Send to Daffron page",
+    "host-key": "Test connection on the Send to Daffron page",
+    "send": "Send flag file on the Send to Daffron page",
+    "fetch-xref": "Fetch from the provider on the Cross-reference page",
+    "import-xref": "Make the IC account update on the Cross-reference page",
+    "verify": "Verify on the Verify page", "report": "Write the workbook on the Biller "
+    "workbook page", "checklist": "the Sign off buttons", "purge": "the Purge page",
+    "templates": "the Coordinate page", "tokens": "the Coordinate page",
+}
+_COMMAND = re.compile(r"(?:run |use |with )?`?convwiz ([a-z-]+)[^`\n)]*`?|\(run ([a-z-]+)\)")
+
+
+def window_words(message: str) -> str:
+    """A flow's message with its command lines replaced by what to press in the window."""
+    def place(match: re.Match[str]) -> str:
+        command = match.group(1) or match.group(2) or ""
+        where = WINDOW_PLACES.get(command, "its page in the window")
+        return f"({where})" if match.group(2) else f"use {where}"
+
+    return _COMMAND.sub(place, message)
 
 
 @dataclass
@@ -50,12 +76,13 @@ class PageContext:
             return None
         return str(self.demo.password)
 
-    def child_work(self, module: str, function: str, *args: Any) -> Work:
-        return in_child(self.project.folder, module, function, *args,
+    def child_work(self, function: Any, *args: Any) -> Work:
+        """`function` (one of `wizard.ui.jobs.JOBS`) run in the worker process."""
+        return in_child(self.project.folder, function, *args,
                         around=self.lock_handed_to_child)
 
 
-TABLE_PATTERNS = "*.csv *.txt *.tsv *.xlsx *.xlsm *.xls *.ods"
+TABLE_PATTERNS = " ".join(f"*{suffix}" for suffix in TABLE_SUFFIXES)
 
 
 class StepPage(QWidget):
@@ -99,7 +126,11 @@ class StepPage(QWidget):
                       start: Path | None = None) -> Path | None:
         """A file dialog for a CSV or spreadsheet, opening where the last one of its kind was
         chosen (`folder_key`); None if the person cancelled."""
-        path, _ = QFileDialog.getOpenFileName(self, title, settings.last_folder(folder_key, start),
+        if self.ctx.demo is not None:  # the demo's own files, not the home folder
+            folder = str(start or Path(self.ctx.demo.customer_export).parent)
+        else:
+            folder = settings.last_folder(folder_key, start)
+        path, _ = QFileDialog.getOpenFileName(self, title, folder,
                                               f"{kind} ({TABLE_PATTERNS});;All files (*)")
         return Path(path) if path else None
 
@@ -113,6 +144,31 @@ class StepPage(QWidget):
             self.show_error(exc)
             return False
         return True
+
+    def missing_prerequisites(self) -> str:
+        """"" when every step this one needs is done, else what to do first (a tooltip)."""
+        from wizard.flow import steps
+
+        try:
+            needed = steps.step(self.step_id).requires
+        except KeyError:
+            return ""
+        missing = [steps.step(r).title for r in needed if not steps.is_done(self.project, r)]
+        return (f"Finish '{missing[0]}' first (its page in the sidebar)" if missing else "")
+
+    def reveal(self, widget: QWidget) -> None:
+        """Scroll the page so `widget` (an action's result) is in view, with the banner if
+        it fits; called once the result is shown."""
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QScrollArea
+
+        area = self.parent()
+        while area is not None and not isinstance(area, QScrollArea):
+            area = area.parent()
+        if isinstance(area, QScrollArea):
+            scroll = area
+            # after the layout has placed the new content
+            QTimer.singleShot(0, lambda: scroll.ensureWidgetVisible(widget, 0, 24))
 
     def cancel(self) -> None:
         """Cancel this page's background work (its flows leave nothing half-written)."""
@@ -142,21 +198,39 @@ class StepPage(QWidget):
         if isinstance(exc, Cancelled):
             self.banner.show_message("info", "Cancelled. Nothing was written.")
         elif isinstance(exc, ConvWizError):
-            self.banner.show_message("error", exc.message, action, callback)
+            self.banner.show_message("error", window_words(exc.message), action, callback)
         else:
             log.error("unexpected error on the %s page: %r", self.step_id, exc)
             self.banner.show_message(
                 "error", f"Something went wrong ({type(exc).__name__}); details are in "
                 f"{self.project.log_path}. Nothing was changed by the failed step.")
 
+    def open_file(self, path: Path) -> None:
+        """Open a file with the desktop's program for it, or say why not and where it is."""
+        from wizard.ui.widgets import open_path
+
+        if not path.exists():
+            self.banner.show_message("warning", f"{path.name} is no longer there (removed or "
+                                     "purged); make it again on this page.")
+        elif not open_path(path):
+            self.banner.show_message(
+                "warning", f"No program on this computer opens {path.suffix} files. The file is "
+                f"{path}; copy it to a computer with Excel or LibreOffice, or install one.")
+
+    def cancel_too_late(self, result: dict[str, Any], what: str, name: str) -> bool:
+        """Say so when Cancel came after the work had finished (its file is then kept)."""
+        if not result.get("cancel_too_late"):
+            return False
+        self.banner.show_message("info", f"Cancel came after {what} was finished: {name} is "
+                                 "written and kept. Nothing else was changed.")
+        return True
+
     def exceptions_action(self, exc: BaseException
                           ) -> tuple[str | None, Callable[[], object] | None]:
         """'Open exceptions' for an error that carries an exceptions workbook."""
-        from wizard.ui.widgets import open_path
-
         path = getattr(exc, "result", {}).get("exceptions") if isinstance(
             exc, ConvWizError) else None
         if path:
             workbook = Path(path)
-            return "Open the exceptions workbook", lambda: open_path(workbook)
+            return "Open the exceptions workbook", lambda: self.open_file(workbook)
         return None, None

@@ -71,7 +71,8 @@ class CoordinationPage(StepPage):
         self.layout_.addWidget(frame)
         # checklist
         frame, box = section("Coordination checklist")
-        self.checklist = ChecklistView(("coordination",), self._sign_off)
+        self.checklist = ChecklistView(("coordination",), self._sign_off,
+                                       name="Coordination checklist")
         box.addWidget(self.checklist)
         self.layout_.addWidget(frame)
         # templates
@@ -79,14 +80,20 @@ class CoordinationPage(StepPage):
         row = QHBoxLayout()
         self.template_list = QListWidget()
         self.template_list.setMaximumWidth(280)
-        self.template_list.setMaximumHeight(120)
+        self.template_list.setMaximumHeight(160)
+        self.template_list.setAccessibleName("Notices and tickets")
+        self.template_list.setAccessibleDescription("Choose one to show its text beside")
         row.addWidget(self.template_list, 0, Qt.AlignmentFlag.AlignTop)
         right = QVBoxLayout()
         self.template_text = QPlainTextEdit()
         self.template_text.setReadOnly(True)
+        self.template_text.setAccessibleName("Text of the chosen notice or ticket")
+        self.template_text.setAccessibleDescription("Filled from the project; Copy text puts "
+                                                    "it on the clipboard")
         self.template_text.setMinimumHeight(160)
         # the texts are laid out for an e-mail: shown as they will be pasted, not re-wrapped
-        self.template_text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        # wrapped on screen only: Copy text gives the lines exactly as written
+        self.template_text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         right.addWidget(self.template_text)
         buttons = QHBoxLayout()
         self.copy_button = QPushButton("&Copy text")
@@ -102,6 +109,8 @@ class CoordinationPage(StepPage):
         self.layout_.addWidget(frame)
         self.layout_.addStretch(1)
         self.template_list.currentRowChanged.connect(self._show_template)
+        # chosen through the accessibility interface (a selection, not a current row)
+        self.template_list.itemSelectionChanged.connect(self._selection_moved)
         self._templates: list[str] = []
 
     def refresh(self) -> None:
@@ -122,11 +131,20 @@ class CoordinationPage(StepPage):
             from wizard.flow.templates import TEMPLATES
         except ImportError:
             return
-        current = max(0, self.template_list.currentRow())
-        self._templates = list(TEMPLATES)
-        self.template_list.clear()
-        self.template_list.addItems(list(TEMPLATES.values()))
-        self.template_list.setCurrentRow(min(current, len(self._templates) - 1))
+        if self._templates != list(TEMPLATES):
+            # filled once: clearing a list on every visit leaves a screen reader's view of it
+            # empty (Qt's accessibility cache of its items is not rebuilt)
+            self._templates = list(TEMPLATES)
+            self.template_list.clear()
+            self.template_list.addItems(list(TEMPLATES.values()))
+            self.template_list.setCurrentRow(0)
+        else:  # the settings may have changed: the text is filled again
+            self._show_template(self.template_list.currentRow())
+
+    def _selection_moved(self) -> None:
+        chosen = self.template_list.selectedIndexes()
+        if chosen and chosen[0].row() != self.template_list.currentRow():
+            self.template_list.setCurrentRow(chosen[0].row())
 
     def _show_template(self, index: int) -> None:
         from wizard.flow.templates import render

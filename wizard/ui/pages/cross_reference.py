@@ -18,16 +18,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wizard.core.vocabulary import TABLE_SUFFIXES
+from wizard.errors import ConvWizError
 from wizard.progress import TaskState
-from wizard.ui import settings
+from wizard.ui import jobs, settings
 from wizard.ui.pages.base import PageContext, StepPage
-from wizard.ui.pages.flag_file import findings_view, read_findings_workbook
+from wizard.ui.pages.flag_file import findings_view, with_findings
 from wizard.ui.widgets import Banner, DropZone, ProgressPanel, note, open_path, section, value_label
 
 if TYPE_CHECKING:
     from wizard.flow.exchange import Fetched
 
-XREF_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods")
+XREF_SUFFIXES = TABLE_SUFFIXES  # core/vocabulary.py: one list of the tables we read
 
 
 class CrossReferencePage(StepPage):
@@ -45,8 +47,13 @@ class CrossReferencePage(StepPage):
         self.fetch_button = QPushButton("&Fetch from the provider")
         self.fetch_button.clicked.connect(self.fetch)
         row.addWidget(self.fetch_button)
-        row.addWidget(QLabel("waiting up to"))
+        waiting = QLabel("&waiting up to")
+        row.addWidget(waiting)
         self.wait = QSpinBox()
+        waiting.setBuddy(self.wait)
+        self.wait.setAccessibleName("Wait for the cross-reference up to (minutes)")
+        self.wait.setAccessibleDescription("How long Fetch keeps asking the provider's server "
+                                           "for the file")
         self.wait.setRange(0, 240)
         self.wait.setValue(10)
         self.wait.setSuffix(" min")
@@ -185,8 +192,9 @@ class CrossReferencePage(StepPage):
         self.result_label.clear()
         self.findings.hide()
         self.progress.start("Checking the cross-reference…")
-        work = self.ctx.child_work("wizard.flow.renumber", "import_xref", self.xref_path,
-                                   mapping, self.allow_unmatched.isChecked())
+        work = with_findings(self.ctx.child_work(jobs.import_xref,
+                                                 self.xref_path, mapping,
+                                                 self.allow_unmatched.isChecked()))
         self.ctx.runner.start("cross_reference", work,
                               on_progress=self.progress.update_progress, on_done=self._imported,
                               on_error=self._failed, on_finished=self._finished)
@@ -204,29 +212,41 @@ class CrossReferencePage(StepPage):
         self.result_label.setText(
             f"Update: <b>{update.name}</b><br>Rollback: <b>{rollback.name}</b> (swaps old and "
             f"new, to undo){extra}")
-        if result.get("exceptions"):
-            self._load_findings(Path(str(result["exceptions"])))
+        self.reveal(self.result_label)
+        if result.get("findings") is not None:
+            self._show_findings(result["findings"])
         self.saved.emit()
 
     def _failed(self, exc: BaseException) -> None:
         action, callback = self.exceptions_action(exc)
         self.show_error(exc, action, callback)
-        path = getattr(exc, "result", {}).get("exceptions")
-        if path:
-            self._load_findings(Path(str(path)))
+        table = exc.result.get("findings") if isinstance(exc, ConvWizError) else None
+        if table is not None:
+            self._show_findings(table)
         self.saved.emit()
 
-    def _load_findings(self, workbook: Path) -> None:
-        def shown(table: Any) -> None:
-            self.findings.set_table(table)
-            self.findings.setVisible(table.num_rows > 0)
-
-        self.ctx.runner.start("cross_reference.findings",
-                              lambda _s: read_findings_workbook(workbook), on_done=shown,
-                              on_finished=self._update_buttons)
+    def _show_findings(self, table: Any) -> None:
+        self.findings.set_table(table)
+        self.findings.setVisible(table.num_rows > 0)
 
     def _update_buttons(self) -> None:
+        from wizard.flow import steps
+
         busy = self.busy
-        self.fetch_button.setEnabled(not busy)
-        self.drop.setEnabled(not busy)
-        self.import_button.setEnabled(not busy and self.xref_path is not None)
+        why = self.missing_prerequisites()
+        ready = not why
+        connected = bool(self.project.setting("sftp_host") and self.project.setting(
+            "sftp_host_key"))
+        self.fetch_button.setEnabled(not busy and ready and connected)
+        self.fetch_button.setToolTip(why or ("" if connected else "Press Test connection on "
+                                             "the Send to Daffron page first: no connection "
+                                             "to the provider is saved yet"))
+        if not steps.is_done(self.project, "send") and connected:
+            self.fetch_button.setToolTip("The provider answers a flag file: send it first "
+                                         "(Send to Daffron page)")
+        self.drop.setEnabled(not busy and ready)
+        self.drop.setToolTip(why)
+        self.import_button.setEnabled(not busy and ready and self.xref_path is not None)
+        self.import_button.setToolTip(why or ("" if self.xref_path is not None else
+                                              "Fetch the cross-reference or choose its file "
+                                              "first"))

@@ -16,9 +16,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wizard.errors import InputError
+from wizard.core.vocabulary import TABLE_SUFFIXES
+from wizard.errors import ConvWizError, InputError
 from wizard.progress import TaskState, check
-from wizard.ui import settings
+from wizard.ui import jobs, settings
 from wizard.ui.pages.base import PageContext, StepPage
 from wizard.ui.views import TableView
 from wizard.ui.widgets import DropZone, ProgressPanel, note, open_path, section
@@ -28,7 +29,8 @@ FIELD_LABELS = {
     "paperless": "Paperless", "autopay": "Autopay", "method": "Payment method type",
     "last4": "Last 4",
 }
-EXPORT_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods")
+SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+EXPORT_SUFFIXES = TABLE_SUFFIXES  # core/vocabulary.py: one list of the tables we read
 SEVERITIES = (("All findings", ""), ("Blocking only", "Blocking"), ("Warnings only", "Warning"))
 FINDING_COLUMNS = ("Row", "Field", "Value", "Severity", "Rule", "What to do")
 # the findings' field codes in words (the flag file's fields and the cross-reference's sides)
@@ -39,7 +41,7 @@ SEVERITY_WORDS = {"blocking": "Blocking", "warning": "Warning"}
 def findings_view(parent: QWidget | None = None) -> TableView:
     """The findings table: no numbering beside its Row column, the Rule wide enough to
     read, long text wrapped on two lines and whole in the tooltip."""
-    return TableView("Severity", SEVERITIES, parent, row_numbers=False, lines=2,
+    return TableView("Severity", SEVERITIES, parent, row_numbers=False, lines=2, name="Findings",
                      widths={"Row": 70, "Field": 150, "Value": 200, "Severity": 90,
                              "Rule": 340})
 
@@ -66,18 +68,31 @@ def findings_table(findings: Any) -> Any:
     }))
 
 
-def read_findings_workbook(path: Path) -> Any:
-    """The Findings sheet of an exceptions workbook, as the same table."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+def findings_of(value: Any) -> Any:
+    """The findings a child job sent back (`wizard.ui.jobs.FindingsData` as JSON) as the
+    findings table, or None. Runs on the worker thread: pyarrow only, no workbook read."""
+    if not value:
+        return None
+    from wizard.ui.jobs import FindingsData
 
-    from wizard.core.reader import read_table
+    return findings_table(FindingsData.from_json(value))
 
-    table = read_table(path, "Findings").data
-    # by header: the sheet also names the account and the customer between Row and Field
-    result = pa.table({name: table.column(name) for name in FINDING_COLUMNS})
-    result = result.set_column(3, "Severity", pc.utf8_lower(result.column("Severity")))
-    return readable_findings(result)
+
+def with_findings(work: Any) -> Any:
+    """Child work whose result (or error) carries findings: turn them into the table on
+    the worker thread, so the GUI thread only shows it."""
+    from wizard.errors import ConvWizError
+
+    def run(state: TaskState) -> Any:
+        try:
+            result = work(state)
+        except ConvWizError as exc:
+            exc.result["findings"] = findings_of(exc.result.get("findings"))
+            raise
+        result["findings"] = findings_of(result.get("findings"))
+        return result
+
+    return run
 
 
 def sheet_names(path: Path) -> list[str]:
@@ -131,7 +146,7 @@ class FlagFilePage(StepPage):
         self.sheet_label.hide()  # shown for a workbook; a CSV has no sheets
         self.sheet.hide()
         box.addLayout(line)
-        self.preview = TableView()
+        self.preview = TableView(name="Preview of the customer export")
         self.preview.setMinimumHeight(220)
         box.addWidget(self.preview)
         self.layout_.addWidget(frame)
@@ -195,16 +210,17 @@ class FlagFilePage(StepPage):
     def load_file(self, path: Path, sheet: str | None = None) -> None:
         """Read the export (of a workbook: `sheet`, else its first sheet) for the preview,
         list a workbook's sheets, and pre-fill the column mapping with what was found."""
-        from wizard.core.customers import ALL_HEADER_NAMES
-        from wizard.core.reader import SPREADSHEET_SUFFIXES, read_table
-
         path = Path(path)
         settings.remember_folder("export", path)
         self.input_path = path
         self.banner.clear()
         self.findings.hide()
         self.summary.clear()
-        is_sheet = path.suffix.lower() in SPREADSHEET_SUFFIXES
+        is_sheet = path.suffix.lower() in SPREADSHEETS
+        if is_sheet:
+            # the reader may use openpyxl for a workbook's number formats: its first import
+            # happens here, on the GUI thread, never on a worker while the window runs
+            import openpyxl  # noqa: F401
         self.sheet_label.setVisible(is_sheet)
         self.sheet.setVisible(is_sheet)
         if not is_sheet:
@@ -214,6 +230,10 @@ class FlagFilePage(StepPage):
         self.progress.start(f"Reading {where} for the preview…")
 
         def work(state: TaskState) -> Any:
+            # imported here, on the worker thread: the first import must not hold the window
+            from wizard.core.customers import ALL_HEADER_NAMES
+            from wizard.core.reader import read_table
+
             names = sheet_names(path) if is_sheet else []
             # no sheet asked for: the first sheet that has the customers' columns
             tries = [sheet] if sheet or len(names) < 2 else names
@@ -349,6 +369,7 @@ class FlagFilePage(StepPage):
                     "success", f"{path.name}: {rows:,} customers, no blocking findings"
                     f"{f', {findings.warnings:,} warnings' if findings.warnings else ''}. "
                     "Press Export flag file.")
+            self.reveal(self.findings if self.findings.isVisibleTo(self) else self.summary)
 
         self.ctx.runner.start("flag_file", work, on_progress=self.progress.update_progress,
                               on_done=done, on_error=self.show_error,
@@ -362,8 +383,8 @@ class FlagFilePage(StepPage):
         path = self.input_path
         self.banner.clear()
         self.progress.start(f"Checking {path.name} and writing the flag file…")
-        work = self.ctx.child_work("wizard.flow.export", "export_flags", path, self._sheet(),
-                                   self.chosen_mapping())
+        work = with_findings(self.ctx.child_work(jobs.export_flags, path,
+                                                 self._sheet(), self.chosen_mapping()))
         self.ctx.runner.start("flag_file", work, on_progress=self.progress.update_progress,
                               on_done=self._exported, on_error=self._export_failed,
                               on_finished=self._finished)
@@ -372,27 +393,27 @@ class FlagFilePage(StepPage):
     def _exported(self, result: dict[str, Any]) -> None:
         output = Path(result["output"])
         warnings = result.get("warnings", 0)
+        if result.get("findings") is not None:
+            self._show_findings(result["findings"])
+        if self.cancel_too_late(result, "the flag file", output.name):
+            self.saved.emit()
+            return
         text = (f"Flag file written: <b>{output.name}</b> with {result['rows']:,} customers"
                 f"{f', {warnings:,} warnings (see the findings below)' if warnings else ''}. "
                 "Next: send it to Daffron.")
         self.banner.show_message("success", text, "Open folder",
                                  lambda: open_path(output.parent))
         self.summary.setText(f"SHA-256 {result.get('sha256', '')}")
-        if result.get("exceptions"):
-            self._load_findings(Path(result["exceptions"]))
+        self.reveal(self.findings if self.findings.isVisibleTo(self) else self.summary)
         self.saved.emit()
 
     def _export_failed(self, exc: BaseException) -> None:
         action, callback = self.exceptions_action(exc)
         self.show_error(exc, action, callback)
-        path = getattr(exc, "result", {}).get("exceptions")
-        if path:
-            self._load_findings(Path(path))
+        table = exc.result.get("findings") if isinstance(exc, ConvWizError) else None
+        if table is not None:
+            self._show_findings(table)
         self.saved.emit()
-
-    def _load_findings(self, workbook: Path) -> None:
-        self.ctx.runner.start("flag_file.findings", lambda _s: read_findings_workbook(workbook),
-                              on_done=self._show_findings, on_finished=self._update_buttons)
 
     def _show_findings(self, table: Any) -> None:
         self.findings.set_table(table)

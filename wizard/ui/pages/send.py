@@ -47,6 +47,8 @@ class HostKeyDialog(QDialog):
         layout.addWidget(text)
         shown = QLineEdit(fingerprint)
         shown.setReadOnly(True)
+        shown.setAccessibleName("Host key fingerprint")
+        shown.setAccessibleDescription("Compare it with the fingerprint the provider gave you")
         shown.setMinimumWidth(520)
         shown.setStyleSheet("font-family: monospace; font-size: 11pt;")
         self.shown = shown
@@ -67,6 +69,25 @@ class HostKeyDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    def provider_says(self, fingerprint: str) -> None:
+        """Show the fingerprint the provider gave (the demo's simulator gives its own)."""
+        given = QLineEdit(fingerprint)
+        given.setReadOnly(True)
+        given.setStyleSheet("font-family: monospace; font-size: 11pt;")
+        given.setAccessibleName("Fingerprint the provider gave")
+        given.setAccessibleDescription("In the demo, the simulated provider's own fingerprint")
+        layout = self.layout()
+        assert layout is not None
+        at = layout.indexOf(self.shown) + 1
+        caption = QLabel("The fingerprint the provider gave you (in the demo, the simulated "
+                         "provider's own):")
+        caption.setWordWrap(True)
+        box = layout
+        if isinstance(box, QVBoxLayout):
+            box.insertWidget(at, caption)
+            box.insertWidget(at + 1, given)
+        self.given = given
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
@@ -167,13 +188,13 @@ class SendPage(StepPage):
 
             info = backend()
             if info.real:
-                text = f"Passwords are kept in {info.description}."
+                text = f"Passwords are kept in {info.person_name}."
             elif info.usable:
-                text = (f"⚠ Passwords would be kept in {info.description}, not the system "
+                text = (f"⚠ Passwords would be kept in {info.person_name}, not the system "
                         "keyring: prefer a key file, or install a system keyring.")
             else:
-                text = (f"⚠ No usable keyring ({info.name}): use a key file, or install and "
-                        "unlock a system keyring (GNOME Keyring, KWallet).")
+                text = ("⚠ No usable keyring on this computer: use a key file, or install and "
+                        "unlock a system keyring (GNOME Keyring, KDE Wallet).")
         except Exception as exc:  # noqa: BLE001 - a broken keyring must not break the page
             text = f"⚠ The keyring cannot be asked ({type(exc).__name__})."
         if self.ctx.demo is not None:
@@ -182,15 +203,19 @@ class SendPage(StepPage):
                      " The demo logs in with its own key file: no password is needed.")
         self.keyring_label.setText(text)
         latest = self.project.store.latest_file("flag_file")
-        if latest is None:
+        if latest is not None and not (self.project.folder / latest.name).exists() and not (
+                Path(latest.name).exists()):
+            self.flag_file_label.setText(f"The flag file {Path(latest.name).name} is no longer "
+                                         "there (purged or removed): make it again on the Flag "
+                                         "file page.")
+        elif latest is None:
             self.flag_file_label.setText("No flag file yet: make it in the Flag file step.")
         else:
             self.flag_file_label.setText(
                 f"The flag file to send: <b>{Path(latest.name).name}</b>, {latest.rows or 0:,} "
                 f"customers, SHA-256 {latest.sha256[:16]}…")
-        sent = self.project.store.latest_file("flag_file")
-        self.send_button.setEnabled(sent is not None and not self.busy)
         self._show_connection()
+        self._update_buttons()
 
     def _connection(self) -> dict[str, Any]:
         return {key: self.project.setting(f"sftp_{key}") for key in
@@ -262,6 +287,9 @@ class SendPage(StepPage):
 
     def ask_host_key(self, host: str, port: int, fingerprint: str) -> HostKeyDialog:
         dialog = HostKeyDialog(host, port, fingerprint, self)
+        demo = self.ctx.demo
+        if demo is not None:  # the demo's "provider" gives its fingerprint here
+            dialog.provider_says(str(demo.simulator.fingerprint))
         self.dialog = dialog
 
         def answered(result: int) -> None:
@@ -323,6 +351,7 @@ class SendPage(StepPage):
             self.result_label.setText(
                 f"Sent <b>{Path(result.file).name}</b> to <b>{result.remote_path}</b>: "
                 f"{result.bytes:,} bytes, SHA-256 <code>{result.sha256}</code>")
+            self.reveal(self.result_label)
             self.saved.emit()
 
         self.ctx.runner.start("send", lambda state: send(self.project, state, secret=secret),
@@ -335,8 +364,24 @@ class SendPage(StepPage):
         self.show_error(exc)
         self.saved.emit()
 
+    def connected(self) -> bool:
+        saved = self._connection()
+        return bool(saved.get("host") and saved.get("host_key"))
+
     def _update_buttons(self) -> None:
         busy = self.busy
         self.test_button.setEnabled(not busy)
-        self.send_button.setEnabled(not busy and self.project.store.latest_file(
-            "flag_file") is not None)
+        has_file = self.project.store.latest_file("flag_file") is not None
+        connected = self.connected()
+        self.send_button.setEnabled(not busy and has_file and connected)
+        self.send_button.setToolTip(
+            "" if has_file and connected else
+            "Make the flag file on the Flag file page first" if not has_file else
+            "Press Test connection first: no connection to the provider is saved yet")
+        # Enter presses what can work now: Test connection until a connection exists
+        self.primary = self.send_button if connected else self.test_button
+        self.send_button.setObjectName("primary" if connected else "")
+        self.test_button.setObjectName("" if connected else "primary")
+        for b in (self.send_button, self.test_button):
+            b.style().unpolish(b)
+            b.style().polish(b)

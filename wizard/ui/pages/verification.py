@@ -16,11 +16,11 @@ from PySide6.QtWidgets import (
 )
 
 from wizard.progress import TaskState
-from wizard.ui import settings
+from wizard.ui import jobs, settings
 from wizard.ui.pages.base import PageContext, StepPage
 from wizard.ui.pages.flag_file import EXPORT_SUFFIXES
 from wizard.ui.views import BarChart, ChecklistView, TableView
-from wizard.ui.widgets import DropZone, ProgressPanel, open_path, section, value_label
+from wizard.ui.widgets import DropZone, ProgressPanel, section, value_label
 
 ISSUE_LABELS = (
     ("Every issue", ""), ("Missing after go-live", "missing_after"),
@@ -109,10 +109,15 @@ class VerificationPage(StepPage):
                 ("customers", "Customers before go-live"), ("matched", "Found after go-live"),
                 ("missing_after", "Missing after go-live"),
                 ("unexpected_after", "Unexpected after go-live"),
+                ("autopay_lost", "Autopay lost"), ("autopay_gained", "Autopay gained"),
+                ("paperless_lost", "Paperless lost"), ("paperless_gained", "Paperless gained"),
                 ("method_changed", "Payment method changed"),
                 ("last4_changed", "Last 4 changed"))):
-            grid.addWidget(QLabel(f"{text}:"), r, 0)
+            caption = QLabel(f"{text}:")
+            grid.addWidget(caption, r, 0)
             label = value_label("–")
+            label.setAccessibleName(text)
+            caption.setBuddy(label)
             self.figure_labels[key] = label
             grid.addWidget(label, r, 1)
         line.addLayout(grid)
@@ -121,14 +126,16 @@ class VerificationPage(StepPage):
         line.addWidget(self.chart, 1)
         box.addLayout(line)
         self.details = TableView("Issue", ISSUE_FILTER, row_numbers=False, lines=2,
-                                 max_width=300, widths=DETAIL_WIDTHS)
+                                 max_width=300, widths=DETAIL_WIDTHS,
+                                 name="Who lost or gained what")
         self.details.setMinimumHeight(320)
         self.details.hide()
         box.addWidget(self.details)
         self.layout_.addWidget(frame)
 
         frame, box = section("3. After go-live")
-        self.checklist = ChecklistView(("window", "post_go_live"), self._sign_off)
+        self.checklist = ChecklistView(("window", "post_go_live"), self._sign_off,
+                                       name="After go-live checklist")
         box.addWidget(self.checklist)
         self.layout_.addWidget(frame)
         self.layout_.addStretch(1)
@@ -142,9 +149,18 @@ class VerificationPage(StepPage):
 
         self.checklist.load(items(self.project))
         last = figures(self.project)
+        if not last:  # needs attention: the figures are in the step's record all the same
+            record = self.project.store.step("verification")
+            last = dict(record[2]) if record is not None and record[0] == "attention" else None
         if last:
             self.show_figures(last)
             self._load_details()
+        else:  # never verified, or its files purged: show nothing that is gone
+            self.verdict.setText("Not verified yet.")
+            for label in self.figure_labels.values():
+                label.setText("–")
+            self.chart.set_groups([])
+            self.details.hide()
         self._update_buttons()
 
     def choose_file(self) -> None:
@@ -178,8 +194,7 @@ class VerificationPage(StepPage):
             return
         self.banner.clear()
         self.progress.start(f"Comparing {self.post_path.name} with the snapshot…")
-        work = self.ctx.child_work("wizard.flow.verification", "verify_for_window",
-                                   self.post_path, {})
+        work = self.ctx.child_work(jobs.verify, self.post_path, {})
         self.ctx.runner.start("verification", work, on_progress=self.progress.update_progress,
                               on_done=self._verified, on_error=self._failed,
                               on_finished=self._finished)
@@ -198,8 +213,9 @@ class VerificationPage(StepPage):
                            "attention. Every customer concerned is listed in the exceptions "
                            "workbook, with what to do."))
             self.banner.show_message(kind, text, "Open the exceptions workbook",
-                                     lambda: open_path(workbook))
+                                     lambda: self.open_file(Path(workbook)))
         self._load_details()
+        self.reveal(self.chart)
         self.saved.emit()
 
     def _failed(self, exc: BaseException) -> None:
@@ -208,19 +224,29 @@ class VerificationPage(StepPage):
         self.saved.emit()
 
     def show_figures(self, f: dict[str, Any]) -> None:
+        from wizard.ui.truth import attention_count
+
+        a, p = f.get("autopay") or {}, f.get("paperless") or {}
+        flat = dict(f)
+        for group, values in (("autopay", a), ("paperless", p)):
+            for kind in ("lost", "gained"):
+                flat[f"{group}_{kind}"] = values.get(kind, 0)
         for key, label in self.figure_labels.items():
-            label.setText(f"{int(f.get(key, 0) or 0):,}")
-        a, p = f.get("autopay", {}), f.get("paperless", {})
+            label.setText(f"{int(flat.get(key, 0) or 0):,}")
         self.chart.set_groups([("Autopay", a), ("Paperless", p)])
-        if f.get("preserved"):
+        problems = attention_count(f)
+        if f.get("preserved") and not problems:
             self.verdict.setText("<b style='color:#1d6b3b'>✔ Every autopay and paperless "
                                  "enrolment was preserved.</b>")
         else:
-            lost = int(a.get("lost", 0)) + int(p.get("lost", 0))
+            lost = int(a.get("lost", 0) or 0) + int(p.get("lost", 0) or 0)
+            gained = int(a.get("gained", 0) or 0) + int(p.get("gained", 0) or 0)
             self.verdict.setText(
-                f"<b style='color:#8a1c12'>Not everything was preserved</b>: {lost:,} "
-                f"enrolments lost, {int(f.get('missing_after', 0)):,} customers missing. The "
-                "table below lists who, with what to do; the biller workbook has them too.")
+                f"<b style='color:#b26a00'>⚠ Needs attention: {problems:,} problem"
+                f"{'s' if problems != 1 else ''}</b>: {lost:,} enrolments lost, {gained:,} "
+                f"gained, {int(f.get('missing_after', 0) or 0):,} customers missing. The table "
+                "below lists who, with what to do; resolve each and sign the QA task off with "
+                "a note. The biller workbook lists them too.")
 
     def _load_details(self) -> None:
         from wizard.flow.verification import details
@@ -231,6 +257,7 @@ class VerificationPage(StepPage):
 
         def shown(table: Any) -> None:
             if table is None:
+                self.details.hide()
                 return
             self.details.set_table(table)
             self.details.setVisible(table.num_rows > 0)

@@ -1,0 +1,150 @@
+"""The steps the window runs in a child process, with their findings sent back as data.
+
+The window never reads back a workbook it has just written: reading one means importing
+openpyxl on a worker thread while the window runs (the crash of issue 16), and it reads a
+file only to learn what the step already knew. These functions run in the child
+(`wizard.ui.child`), call the flow, and add the findings themselves to the result, as
+columns (`FindingsData`): the window builds its table from them.
+
+No Qt here: this module runs in the child process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from wizard.errors import Cancelled, ConvWizError
+
+# findings sent back to the window at most: the exceptions workbook holds every one, and a
+# table a person reads in a window does not need more (nor does the pipe)
+MAX_FINDINGS = 50_000
+
+
+@dataclass(frozen=True)
+class FindingsData:
+    """Findings as columns, as the window's findings table shows them."""
+
+    rows: list[int | None]
+    fields: list[str]
+    values: list[str]
+    severities: list[str]
+    rules: list[str]
+    fixes: list[str]
+    total: int  # how many there were (the columns hold at most MAX_FINDINGS)
+
+    @classmethod
+    def of(cls, findings: Any) -> FindingsData:
+        n = MAX_FINDINGS
+        return cls(list(findings.rows[:n]), list(findings.fields[:n]),
+                   list(findings.values[:n]), list(findings.severities[:n]),
+                   list(findings.rules[:n]), list(findings.fixes[:n]), len(findings))
+
+    @classmethod
+    def from_json(cls, value: Mapping[str, Any]) -> FindingsData:
+        return cls(**{k: value[k] for k in ("rows", "fields", "values", "severities", "rules",
+                                            "fixes", "total")})
+
+
+@contextmanager
+def _findings_kept(kept: list[Any]) -> Iterator[None]:
+    """Keep the findings the flow hands to its exceptions workbook writer.
+
+    Today's flows return the workbook's path only; this keeps the findings object they
+    write (one child process, one job: patching the module attribute touches nothing else).
+    """
+    from wizard.flow import export
+
+    original = export.write_findings
+
+    def keeping(project: Any, findings: Any, *args: Any, **kwargs: Any) -> Any:
+        kept.append(findings)
+        return original(project, findings, *args, **kwargs)
+
+    export.write_findings = keeping
+    try:
+        yield
+    finally:
+        export.write_findings = original
+
+
+def audit_cancelled(project: Any, step: str) -> None:
+    """A cancelled run leaves its line in the audit log (nothing else: it wrote nothing).
+
+    An adapter until the flow has its own function for it."""
+    try:
+        project.store.audit("step cancelled", step=step, by="window")
+    except Exception:  # noqa: BLE001, S110 - the audit line must not hide the Cancel
+        pass
+
+
+def _audited(project: Any, step: str, progress: Any, call: Any) -> dict[str, Any]:
+    """Run `call`; a Cancel is audited; a Cancel that came after the step had finished is
+    said in the result (`cancel_too_late`), since the file is then written and kept."""
+    try:
+        value = call()
+    except Cancelled:
+        audit_cancelled(project, step)
+        raise
+    # a typed result crosses the pipe as its fields
+    result: dict[str, Any] = (asdict(value) if is_dataclass(value) and not isinstance(value, type)
+                              else dict(value))
+    if getattr(progress, "cancelled", False):
+        result["cancel_too_late"] = True
+    return result
+
+
+def _with_findings(project: Any, step: str, progress: Any, call: Any) -> dict[str, Any]:
+    kept: list[Any] = []
+    with _findings_kept(kept):
+        try:
+            result = _audited(project, step, progress, call)
+        except ConvWizError as exc:
+            if kept:
+                exc.result["findings"] = asdict(FindingsData.of(kept[-1]))
+            raise
+    result["findings"] = asdict(FindingsData.of(kept[-1])) if kept else None
+    return result
+
+
+def export_flags(project: Any, input_path: Path, sheet: str | None,
+                 mapping: Mapping[str, str] | None, progress: Any) -> dict[str, Any]:
+    """`wizard.flow.export.export_flags`, its findings in the result."""
+    from wizard.flow import export
+
+    return _with_findings(project, "flag_file", progress, lambda: export.export_flags(
+        project, input_path, sheet, mapping, progress))
+
+
+def import_xref(project: Any, xref: Path | None, mapping: Mapping[str, str],
+                allow_unmatched: bool, progress: Any) -> dict[str, Any]:
+    """`wizard.flow.renumber.import_xref`, its findings in the result."""
+    from wizard.flow import renumber
+
+    return _with_findings(project, "cross_reference", progress, lambda: renumber.import_xref(
+        project, xref, mapping, allow_unmatched, progress, say=lambda _text: None))
+
+
+def verify(project: Any, post: Path, mapping: Mapping[str, str] | None,
+           progress: Any) -> dict[str, Any]:
+    """`wizard.flow.verification.verify_for_window` (its result as JSON), a Cancel audited."""
+    from wizard.flow import verification
+
+    return _audited(project, "verification", progress,
+                    lambda: verification.verify_for_window(project, post, mapping, progress))
+
+
+def write_report(project: Any, out: Path | None, progress: Any) -> dict[str, Any]:
+    """`wizard.flow.report.write_report`, a Cancel audited."""
+    from wizard.flow import report
+
+    return _audited(project, "report", progress,
+                    lambda: report.write_report(project, out, progress))
+
+
+# The only functions the window's worker process will run: a job names one of these, never a
+# module and function of its choosing.
+JOBS: dict[str, Any] = {f.__name__: f for f in (export_flags, import_xref, verify, write_report)}

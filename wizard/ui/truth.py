@@ -1,0 +1,101 @@
+"""One rule for "done" and "complete", as every part of the window says it.
+
+A step is done only when the flow says DONE (its outcome was good). A step that ran and
+found problems "needs attention", with the count; a purged step's files are gone. The
+conversion is complete only when every step is done and every checklist task is signed
+off. The sidebar, the status line and the pages all read this, never their own guess.
+
+No Qt here: the same words are tested without a window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+ATTENTION = "needs attention"
+PURGED = "purged"
+
+
+def attention_count(detail: dict[str, Any] | None) -> int:
+    """How many problems a step that needs attention recorded (0 when it does not say)."""
+    if not detail:
+        return 0
+    for key in ("problems", "issues", "count"):
+        if isinstance(detail.get(key), int):
+            return int(detail[key])
+    total = 0
+    for group in ("autopay", "paperless"):
+        values = detail.get(group)
+        if isinstance(values, dict):
+            total += int(values.get("lost", 0) or 0) + int(values.get("gained", 0) or 0)
+    for key in ("missing_after", "unexpected_after", "method_changed", "last4_changed"):
+        total += int(detail.get(key, 0) or 0)
+    return total
+
+
+@dataclass(frozen=True)
+class StepTruth:
+    id: str
+    title: str
+    state: str  # the flow's State value: done, needs attention, purged, current, ...
+    problems: int  # for "needs attention": how many
+
+    @property
+    def done(self) -> bool:
+        return self.state == "done"
+
+    def words(self) -> str:
+        if self.state == ATTENTION:
+            return (f"needs attention: {self.problems:,} problem"
+                    f"{'s' if self.problems != 1 else ''}" if self.problems else ATTENTION)
+        return {"done": "done", "current": "to do next", "ready": "ready",
+                "blocked": "waiting for an earlier step",
+                PURGED: "purged: its files were removed"}.get(self.state, self.state)
+
+
+@dataclass(frozen=True)
+class Conversion:
+    steps: list[StepTruth]
+    tasks_open: list[str]  # titles of checklist tasks not signed off
+
+    @property
+    def complete(self) -> bool:
+        return all(s.done for s in self.steps) and not self.tasks_open
+
+    def step(self, step_id: str) -> StepTruth:
+        return next(s for s in self.steps if s.id == step_id)
+
+    def headline(self) -> str:
+        """What the status line says first."""
+        if self.complete:
+            return "Every step is done and every task signed off: the conversion is complete"
+        attention = [s for s in self.steps if s.state == ATTENTION]
+        if attention:
+            s = attention[0]
+            return f"{s.title} {s.words()}: open the {s.title} page"
+        purged = [s for s in self.steps if s.state == PURGED]
+        if purged and all(s.done or s.state == PURGED for s in self.steps):
+            return "The customer files were purged; the audit log is kept"
+        nxt = next((s for s in self.steps if not s.done), None)
+        if nxt is not None:
+            return f"Next: {nxt.title}"
+        n = len(self.tasks_open)
+        return (f"Every step is done; {n} checklist task{'s' if n != 1 else ''} still to sign "
+                "off on the Coordinate and Verify pages")
+
+
+def conversion(project: Any) -> Conversion:
+    """The steps' states and the open tasks of `project`, read now."""
+    from wizard.flow import steps
+    from wizard.flow.checklist import items
+
+    records = project.store.steps()
+    found = []
+    for s, state in zip(steps.STEPS, steps.states(project).values(), strict=True):
+        detail = records.get(s.id, (None, None, {}))[2]
+        value = str(getattr(state, "value", state))
+        found.append(StepTruth(s.id, s.title, value,
+                               attention_count(detail) if value == ATTENTION else 0))
+    open_tasks = [str(i["title"]) for i in items(project) if not i["done"]]
+    return Conversion(found, open_tasks)
