@@ -80,10 +80,23 @@ def mask_cards_in_text(text: str) -> str:
 def card_cells(column: pa.ChunkedArray | pa.Array) -> list[int]:
     """Indexes of the cells of a string column that hold a full card number.
 
-    The regex runs vectorised over the whole column; Luhn runs only on the few candidates.
+    Only cells of 13 characters or more can hold one: the regex runs vectorised on those
+    alone (a column of account numbers or flags is skipped whole), and Luhn runs only on the
+    few candidates.
     """
-    candidates = pc.match_substring_regex(column, r"[0-9](?:[ -]?[0-9]){12}")
-    idx = pc.indices_nonzero(pc.fill_null(candidates, False)).to_pylist()
+    long_enough = pc.greater_equal(pc.binary_length(column), 13)
+    if not pc.any(long_enough).as_py():
+        return []
+    if pc.all(pc.fill_null(long_enough, False)).as_py():
+        where, values_at = None, column
+    else:
+        where = pc.indices_nonzero(pc.fill_null(long_enough, False))
+        values_at = pc.take(column, where)
+    candidates = pc.match_substring_regex(values_at, r"[0-9](?:[ -]?[0-9]){12}")
+    hits = pc.indices_nonzero(pc.fill_null(candidates, False))
+    if where is not None:
+        hits = pc.take(where, hits)
+    idx = hits.to_pylist()
     if not idx:
         return []
     values = pc.take(column, pa.array(idx)).to_pylist()

@@ -8,7 +8,7 @@ number anywhere in the file is blocking and is only ever shown masked to its las
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +34,7 @@ from wizard.core.vocabulary import (
     MANGLED_FIX,
     MANGLED_NUMBER,
     MANGLED_RULE,
-    SUMMARY_WORDS,
+    SUMMARY_ROW,
     WARNING,
     normalise_header,
 )
@@ -134,8 +134,31 @@ def _add(findings: Findings, mask: pa.ChunkedArray | pa.Array, rows: pa.Array,
     findings.add_many(hit_rows, field, hit_values, severity, rule, fix)
 
 
+def _by_distinct_value(
+    column: pa.ChunkedArray,
+    normalise: Callable[[pa.ChunkedArray], tuple[pa.ChunkedArray, pa.ChunkedArray]],
+) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+    """`normalise` applied to the column's few distinct values, then spread back to every
+    row: a flag or method column of a million cells holds a handful of values."""
+    encoded = pc.dictionary_encode(pc.fill_null(column, ""))
+    chunks = encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]
+    if len(chunks) == 0:
+        return normalise(column)
+    dictionary = chunks[0].dictionary
+    if any(not c.dictionary.equals(dictionary) for c in chunks[1:]):
+        return normalise(column)  # chunks encoded apart: no shared dictionary
+    values, bad = normalise(pa.chunked_array([dictionary]))
+    indices = pa.chunked_array([c.indices for c in chunks], type=chunks[0].indices.type)
+    return (pc.take(values.combine_chunks(), indices),
+            pc.take(bad.combine_chunks(), indices))
+
+
 def normalise_flag(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
     """(Y/N column, mask of unrecognised values)."""
+    return _by_distinct_value(column, _normalise_flag)
+
+
+def _normalise_flag(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
     low = _lower(column, FLAG_YES + FLAG_NO)
     yes = pc.is_in(low, value_set=pa.array(FLAG_YES))
     no = pc.is_in(low, value_set=pa.array(FLAG_NO))
@@ -155,6 +178,10 @@ _KNOWN_WORDS = (r"^(?:(?:card|credit|debit|visa|mastercard|mc|amex|american|expr
 
 def normalise_method(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
     """(card/check/'' column, mask of unrecognised values)."""
+    return _by_distinct_value(column, _normalise_method)
+
+
+def _normalise_method(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
     low = _lower(column, CARD_WORDS + CHECK_WORDS + ("",))
     card = pc.is_in(low, value_set=pa.array(CARD_WORDS))
     check_ = pc.is_in(low, value_set=pa.array(CHECK_WORDS))
@@ -263,22 +290,23 @@ def _check_accounts(export: _Export, findings: Findings) -> None:
     customers: a report's footer ("Total", "Count") or a row with nothing of a customer in
     it (name, email and flags all empty)."""
     rows, name, account, email = export.rows, export.name, export.account, export.email
+    # the regular expressions run only on the few cells that are not plain digits: a
+    # million account numbers are almost all digits, and so never mangled nor "Total"
+    not_digits = pc.invert(pc.utf8_is_digit(account))
     _add(findings, pc.equal(account, ""), rows, account, "account", BLOCKING,
          "the account number is empty",
          "Fill in the customer's UTI account number or remove the row")
-    _add(findings, pc.match_substring_regex(account, MANGLED_NUMBER), rows, account, "account",
+    _add(findings, _where(account, not_digits, MANGLED_NUMBER), rows, account, "account",
          BLOCKING, MANGLED_RULE, MANGLED_FIX)
-
-    def summary(column: pa.ChunkedArray) -> pa.ChunkedArray:
-        words = pc.replace_substring_regex(pc.utf8_lower(column), r"[\s:.]+$", "")
-        return pc.is_in(words, value_set=pa.array(SUMMARY_WORDS))
 
     no_flags = pc.and_(pc.equal(_clean(export.raw("paperless")), ""),
                        pc.equal(_clean(export.raw("autopay")), ""))
-    nothing = pc.and_(pc.and_(pc.equal(name, ""), pc.equal(email, "")), no_flags)
+    no_email = pc.equal(email, "")
+    nothing = pc.and_(pc.and_(pc.equal(name, ""), no_email), no_flags)
     # "Total" as the account, or as the name of a row with no email and no flags
-    summary_word = pc.or_(summary(account),
-                          pc.and_(summary(name), pc.and_(pc.equal(email, ""), no_flags)))
+    summary_word = pc.or_(_where(account, not_digits, SUMMARY_ROW, ignore_case=True),
+                          _where(name, pc.and_(no_email, no_flags), SUMMARY_ROW,
+                                 ignore_case=True))
     not_customer = pc.and_(pc.or_(summary_word, nothing), pc.not_equal(account, ""))
     _add(findings, not_customer, rows, account, "account", BLOCKING,
          "not a customer row (a footer?)",
@@ -287,6 +315,18 @@ def _check_accounts(export: _Export, findings: Findings) -> None:
     _add(findings, pc.and_(pc.equal(name, ""), pc.invert(not_customer)), rows, name, "name",
          WARNING, "the customer name is empty",
          "Fill in the customer's name: the biller needs it to reach the customer")
+
+
+def _where(column: pa.ChunkedArray, candidates: pa.ChunkedArray | pa.Array, pattern: str,
+           ignore_case: bool = False) -> pa.Array:
+    """`pattern` matched on the `candidates` cells only (false elsewhere): a regular
+    expression over a handful of cells instead of a million."""
+    at = _indices(candidates)
+    mask = np.zeros(len(column), dtype=bool)
+    if len(at):
+        hits = pc.match_substring_regex(pc.take(column, at), pattern, ignore_case=ignore_case)
+        mask[at.filter(pc.fill_null(hits, False)).to_numpy(zero_copy_only=False)] = True
+    return bool_array(mask)
 
 
 def _read_flags(export: _Export, findings: Findings) -> tuple[pa.ChunkedArray,
@@ -335,13 +375,22 @@ def _read_last4(export: _Export, card_mask: pa.Array, findings: Findings) -> pa.
     (spreadsheets drop leading zeros); more than 4 digits is blocking."""
     rows = export.rows
     raw_last4 = _clean(export.raw("last4"))
-    digits = raw_last4
-    if not pc.all(pc.match_substring_regex(raw_last4, r"^[0-9]*$")).as_py():
-        digits = pc.replace_substring_regex(raw_last4, r"^[*xX#•.\s-]+", "")
-    is_digits = pc.match_substring_regex(digits, r"^[0-9]+$")
-    length = pc.utf8_length(digits)
+    # the text work runs on the distinct values only (at most 10,000 four-digit ones),
+    # then each row takes its value's answer
+    encoded = pc.dictionary_encode(raw_last4).combine_chunks()
+    values, at = encoded.dictionary, encoded.indices
+    digits = values
+    if not pc.all(pc.match_substring_regex(values, r"^[0-9]*$")).as_py():
+        digits = pc.replace_substring_regex(values, r"^[*xX#•.\s-]+", "")
+    v_is_digits = pc.match_substring_regex(digits, r"^[0-9]+$")
+    v_length = pc.utf8_length(digits)
+    v_short = pc.and_(v_is_digits, pc.less(v_length, 4))
+    v_last4 = pc.if_else(v_is_digits, pc.if_else(v_short, pc.utf8_lpad(digits, 4, "0"), digits),
+                         "")
+    is_digits = pc.take(v_is_digits, at)
+    length = pc.take(v_length, at)
     too_long = pc.and_(pc.and_(is_digits, pc.greater(length, 4)), pc.invert(card_mask))
-    short = pc.and_(is_digits, pc.less(length, 4))
+    short = pc.take(v_short, at)
     not_digits = pc.and_(pc.invert(is_digits), pc.not_equal(raw_last4, ""))
     not_digits = pc.and_(not_digits, pc.invert(card_mask))
     _add(findings, too_long, rows, raw_last4, "last4", BLOCKING,
@@ -353,8 +402,7 @@ def _read_last4(export: _Export, card_mask: pa.Array, findings: Findings) -> pa.
     _add(findings, short, rows, raw_last4, "last4", WARNING,
          "Last 4 has fewer than four digits; padded with leading zeros",
          "Check the value: spreadsheets drop leading zeros (42 becomes 0042)")
-    last4 = pc.if_else(short, pc.utf8_lpad(digits, 4, "0"), digits)
-    return pc.if_else(is_digits, last4, "")
+    return pc.take(v_last4, at)
 
 
 def _content_warnings(export: _Export, paperless: pa.ChunkedArray, autopay: pa.ChunkedArray,

@@ -109,6 +109,9 @@ SUMMARY_WORDS: Final = ("total", "totals", "subtotal", "sub total", "sub-total",
                         "grand total", "count", "sum", "end of report", "end of file",
                         "report total", "total customers", "total accounts", "records",
                         "record count", "row count")
+# a cell that is one of them, any case, maybe followed by a colon or a full stop
+SUMMARY_ROW: Final = ("^(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+")
+                                        for w in SUMMARY_WORDS) + r")\s*[:.]*$")
 
 # What a spreadsheet does to a long number: 1.23457E+09, +1.2E+09, -1.23457E+09, 1.2e9,
 # 1,23457E+09 (a decimal comma), 1234567890.0. One rule for every file that holds accounts.
