@@ -4,6 +4,7 @@ coordination checklist with owners and sign-off, and the texts to send with Copy
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (
 from wizard.errors import ConvWizError
 from wizard.ui.pages.base import PageContext, StepPage
 from wizard.ui.views import ChecklistView
-from wizard.ui.widgets import section, value_label
+from wizard.ui.widgets import open_path, section, value_label
 
 
 def describe_dates(dates: object, today: date) -> str:
@@ -68,6 +69,14 @@ class CoordinationPage(StepPage):
             grid.addWidget(label, r, 1)
         grid.setColumnStretch(1, 1)
         box.addLayout(grid)
+        self.settings_button = QPushButton("&Edit settings…")
+        self.settings_button.setAccessibleDescription(
+            "Change the biller, go-live, window, BIDs, your name and what the biller decided")
+        self.settings_button.clicked.connect(self.edit_settings)
+        edit_row = QHBoxLayout()
+        edit_row.addWidget(self.settings_button)
+        edit_row.addStretch(1)
+        box.addLayout(edit_row)
         self.layout_.addWidget(frame)
         # checklist
         frame, box = section("Coordination checklist")
@@ -99,6 +108,11 @@ class CoordinationPage(StepPage):
         self.copy_button = QPushButton("&Copy text")
         self.copy_button.clicked.connect(self.copy_template)
         buttons.addWidget(self.copy_button)
+        self.email_button = QPushButton("Open as &e-mail")
+        self.email_button.setAccessibleDescription(
+            "Write the e-mail draft and open it in your mail program as a new message")
+        self.email_button.clicked.connect(self.open_as_email)
+        buttons.addWidget(self.email_button)
         self.copied = QLabel()
         self.copied.setStyleSheet("color: #1d6b3b;")
         buttons.addWidget(self.copied)
@@ -164,6 +178,39 @@ class CoordinationPage(StepPage):
         item = self.template_list.currentItem()
         self.copied.setText(f"Copied '{item.text() if item else 'the text'}'; paste it "
                             "into your email or ticket.")
+
+    def edit_settings(self) -> None:
+        from wizard.ui.settings_dialog import ProjectSettingsDialog
+
+        dialog = ProjectSettingsDialog(self.project, self)
+        if dialog.exec():
+            self.banner.show_message("success", f"Settings saved: {dialog.result_text}.")
+            self.refresh()
+            self.saved.emit()
+
+    def open_as_email(self) -> None:
+        """Write every draft (filled from the project now) and open the chosen one."""
+        from wizard.flow.templates import write_templates
+
+        index = self.template_list.currentRow()
+        if not 0 <= index < len(self._templates):
+            return
+        try:
+            with self.project.writing("templates"):
+                written = write_templates(self.project)
+        except ConvWizError as exc:
+            self.show_error(exc)
+            return
+        chosen = next(t for t in written.templates if t.name == self._templates[index])
+        draft = Path(chosen.draft)
+        if chosen.unfilled:
+            self.banner.show_message(
+                "warning", "This draft is held back until the settings it needs are filled "
+                "(Edit settings…): it has no recipient and its subject says NOT READY.")
+        if not open_path(draft):
+            self.banner.show_message("warning", f"No mail program opened {draft.name}; it "
+                                     f"is in {draft.parent}.")
+        self.saved.emit()
 
     def _sign_off(self, task_id: str, by: str, note: str) -> None:
         if self.sign_off_task(task_id, by, note):
