@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -80,9 +81,12 @@ class StartWindow(QWidget):
         self.window_days.setRange(1, 14)
         self.window_days.setValue(3)
         self.window_days.setSuffix(" days, ending on go-live")
-        self.production_bid = QLineEdit("2806")
+        self.production_bid = QLineEdit()
+        self.production_bid.setPlaceholderText("required: the biller's BID, e.g. 2806")
         self.test_bid = QLineEdit()
-        self.test_bid.setPlaceholderText("optional, can be set later")
+        self.test_bid.setPlaceholderText("optional, can be set later (Edit settings)")
+        self.pm_name = QLineEdit()
+        self.pm_name.setPlaceholderText("your name, to sign the notices")
         self.folder = QLineEdit()
         browse = QPushButton("Brow&se…")
         browse.clicked.connect(self._choose_new_folder)
@@ -94,6 +98,7 @@ class StartWindow(QWidget):
         form.addRow("Maintenance &window:", self.window_days)
         form.addRow("&Production BID:", self.production_bid)
         form.addRow("&Test BID:", self.test_bid)
+        form.addRow("Your na&me:", self.pm_name)
         folder_label = QLabel("Project &folder:")  # a row of widgets: the label needs a buddy
         folder_label.setBuddy(self.folder)
         form.addRow(folder_label, folder_row)
@@ -111,6 +116,7 @@ class StartWindow(QWidget):
         columns.addWidget(frame, 3)
         self.biller.textChanged.connect(self._biller_changed)
         self._folder_edited = False
+        self._allow_past = False
         self.folder.textEdited.connect(lambda _t: setattr(self, "_folder_edited", True))
 
         # open, recent, demo
@@ -183,9 +189,11 @@ class StartWindow(QWidget):
             "folder": Path(self.folder.text().strip()).expanduser(),
             "biller": self.biller.text().strip(),
             "go_live": date(d.year(), d.month(), d.day()),
-            "production_bid": self.production_bid.text().strip() or "2806",
+            "production_bid": self.production_bid.text().strip(),
             "test_bid": self.test_bid.text().strip() or None,
             "window_days": self.window_days.value(),
+            "pm_name": self.pm_name.text().strip(),
+            "allow_past": self._allow_past,
         }
 
     def _create(self) -> None:
@@ -193,9 +201,24 @@ class StartWindow(QWidget):
             self.banner.show_message("warning", "Give the biller's name first.")
             self.biller.setFocus()
             return
+        if not self.production_bid.text().strip():
+            self.banner.show_message("warning", "Give the biller's production BID: each "
+                                     "biller has its own, there is no default.")
+            self.production_bid.setFocus()
+            return
         if not self.folder.text().strip():
             self.banner.show_message("warning", "Choose where the project folder goes.")
             return
+        d = self.go_live.date()
+        self._allow_past = False
+        if date(d.year(), d.month(), d.day()) < date.today():
+            answer = QMessageBox.question(
+                self, "Go-live in the past",
+                f"The go-live date, {d.toString('d MMMM yyyy')}, is in the past. Create the "
+                "project anyway (a conversion that already went live)?")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+            self._allow_past = True
         self.create_requested.emit(self.values())
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name

@@ -115,6 +115,34 @@ def detect_some_columns(headers: list[str]) -> tuple[dict[str, str], list[str]]:
     return found, [f for f in FIELDS if f not in found]
 
 
+def _read_for_preview(path: Path, sheet: str | None, is_sheet: bool,
+                      state: TaskState) -> Any:
+    """On a worker thread: the workbook's sheets, and the first sheet (or `sheet`) read
+    with the columns found; the first problem when nothing could be read."""
+    # imported here, on the worker thread: the first import must not hold the window
+    from wizard.core.customers import ALL_HEADER_NAMES
+    from wizard.core.reader import read_table
+
+    names = sheet_names(path) if is_sheet else []
+    # no sheet asked for: the first sheet that has the customers' columns
+    tries = [sheet] if sheet or len(names) < 2 else names
+    first: tuple[str | None, Any, dict[str, str], list[str]] | None = None
+    problem: BaseException | None = None
+    for name in tries:
+        check(state)
+        try:
+            table = read_table(path, name, header_hint=ALL_HEADER_NAMES)
+        except InputError as exc:
+            problem = problem or exc
+            continue
+        detected, missing = detect_some_columns(list(table.headers))
+        if first is None:
+            first = (name, table, detected, missing)
+        if "account" in detected:
+            return names, (name, table, detected, missing), None
+    return names, first, problem
+
+
 class FlagFilePage(StepPage):
     step_id = "flag_file"
 
@@ -229,87 +257,65 @@ class FlagFilePage(StepPage):
         self.file_label.setText(f"Reading {where}…")
         self.progress.start(f"Reading {where} for the preview…")
 
-        def work(state: TaskState) -> Any:
-            # imported here, on the worker thread: the first import must not hold the window
-            from wizard.core.customers import ALL_HEADER_NAMES
-            from wizard.core.reader import read_table
+        self.ctx.runner.start(
+            "flag_file.preview", lambda state: _read_for_preview(path, sheet, is_sheet, state),
+            on_done=lambda value: self._preview_loaded(path, sheet, value),
+            on_error=self._preview_failed, on_finished=self.progress.finish)
+        self._update_buttons()
 
-            names = sheet_names(path) if is_sheet else []
-            # no sheet asked for: the first sheet that has the customers' columns
-            tries = [sheet] if sheet or len(names) < 2 else names
-            first: tuple[str | None, Any, dict[str, str], list[str]] | None = None
-            problem: BaseException | None = None
-            for name in tries:
-                check(state)
-                try:
-                    table = read_table(path, name, header_hint=ALL_HEADER_NAMES)
-                except InputError as exc:
-                    problem = problem or exc
-                    continue
-                detected, missing = detect_some_columns(list(table.headers))
-                if first is None:
-                    first = (name, table, detected, missing)
-                if "account" in detected:
-                    return names, (name, table, detected, missing), None
-            return names, first, problem
-
-        def done(value: Any) -> None:
-            names, read, problem = value
-            self.sheet.blockSignals(True)
-            self.sheet.clear()
-            self.sheet.addItems(names)
-            chosen = read[0] if read is not None else sheet
-            if names:
-                self.sheet.setCurrentIndex(max(0, self.sheet.findText(chosen or names[0])))
-            self.sheet.blockSignals(False)
-            if read is None:  # no readable sheet (or file): the PM may pick another sheet
-                self.headers = []
-                self.preview.set_table(pa_empty())
-                self.file_label.setText(f"<b>{escape(path.name)}</b> cannot be used as it is.")
-                for combo in self.mapping.values():
-                    combo.clear()
-                self._mapping_changed()
-                if problem is not None:
-                    self.show_error(problem)
-                self._update_buttons()
-                return
-            _name, table, detected, missing = read
-            self.headers = list(table.data.column_names)
-            self.preview.set_table(table.data, table.row_numbers)
-            shown = f"<b>{escape(path.name)}</b>"
-            if self._sheet():
-                shown += f", sheet <b>{escape(str(self._sheet()))}</b>"
-            self.file_label.setText(
-                f"{shown}: {table.num_rows:,} rows, {len(self.headers)} columns "
-                f"({escape(str(path.parent))})")
-            for field, combo in self.mapping.items():
-                combo.blockSignals(True)
-                combo.clear()
-                combo.addItem("(choose a column)", "")
-                for h in self.headers:
-                    combo.addItem(h, h)
-                chosen = detected.get(field, "")
-                combo.setCurrentIndex(max(0, combo.findData(chosen)) if chosen else 0)
-                combo.blockSignals(False)
-            self._mapping_changed()
-            if missing:
-                words = _join([FIELD_LABELS[f] for f in missing])
-                self.banner.show_message(
-                    "warning", f"{path.name}: no column found for {words}. The other columns "
-                    f"are filled in; choose the column that holds {words} under '2. Which "
-                    "column holds what'.")
-                self.mapping[missing[0]].setFocus()
-            self._update_buttons()
-
-        def failed(exc: BaseException) -> None:
-            self.input_path = None
+    def _preview_loaded(self, path: Path, sheet: str | None, value: Any) -> None:
+        names, read, problem = value
+        self.sheet.blockSignals(True)
+        self.sheet.clear()
+        self.sheet.addItems(names)
+        chosen = read[0] if read is not None else sheet
+        if names:
+            self.sheet.setCurrentIndex(max(0, self.sheet.findText(chosen or names[0])))
+        self.sheet.blockSignals(False)
+        if read is None:  # no readable sheet (or file): the PM may pick another sheet
             self.headers = []
-            self.file_label.setText("No file chosen yet.")
-            self.show_error(exc)
+            self.preview.set_table(pa_empty())
+            self.file_label.setText(f"<b>{escape(path.name)}</b> cannot be used as it is.")
+            for combo in self.mapping.values():
+                combo.clear()
+            self._mapping_changed()
+            if problem is not None:
+                self.show_error(problem)
             self._update_buttons()
+            return
+        _name, table, detected, missing = read
+        self.headers = list(table.data.column_names)
+        self.preview.set_table(table.data, table.row_numbers)
+        shown = f"<b>{escape(path.name)}</b>"
+        if self._sheet():
+            shown += f", sheet <b>{escape(str(self._sheet()))}</b>"
+        self.file_label.setText(
+            f"{shown}: {table.num_rows:,} rows, {len(self.headers)} columns "
+            f"({escape(str(path.parent))})")
+        for field, combo in self.mapping.items():
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem("(choose a column)", "")
+            for h in self.headers:
+                combo.addItem(h, h)
+            chosen = detected.get(field, "")
+            combo.setCurrentIndex(max(0, combo.findData(chosen)) if chosen else 0)
+            combo.blockSignals(False)
+        self._mapping_changed()
+        if missing:
+            words = _join([FIELD_LABELS[f] for f in missing])
+            self.banner.show_message(
+                "warning", f"{path.name}: no column found for {words}. The other columns "
+                f"are filled in; choose the column that holds {words} under '2. Which "
+                "column holds what'.")
+            self.mapping[missing[0]].setFocus()
+        self._update_buttons()
 
-        self.ctx.runner.start("flag_file.preview", work, on_done=done, on_error=failed,
-                              on_finished=self.progress.finish)
+    def _preview_failed(self, exc: BaseException) -> None:
+        self.input_path = None
+        self.headers = []
+        self.file_label.setText("No file chosen yet.")
+        self.show_error(exc)
         self._update_buttons()
 
     def _sheet_chosen(self, _index: int) -> None:
