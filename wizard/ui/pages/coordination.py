@@ -108,7 +108,7 @@ class CoordinationPage(StepPage):
         self.copy_button = QPushButton("&Copy text")
         self.copy_button.clicked.connect(self.copy_template)
         buttons.addWidget(self.copy_button)
-        self.email_button = QPushButton("Open as e-QPushButton("Open as &e-mail")mail")
+        self.email_button = QPushButton("Open as e-&mail")
         self.email_button.setAccessibleDescription(
             "Write the e-mail draft and open it in your mail program as a new message")
         self.email_button.clicked.connect(self.open_as_email)
