@@ -37,9 +37,11 @@ class KeyringUnavailable(UsageError):
 
 
 class BlockingFindings(ConvWizError):
-    """The data failed a blocking check; the exceptions workbook says which rows (exit 3)."""
+    """The data failed a blocking check; the exceptions workbook says which rows (exit 3).
+    `findings`, when the step sets it, holds the same rows as data for the window."""
 
     exit_code = 3
+    findings: Any = None
 
 
 class NotReady(ConvWizError):

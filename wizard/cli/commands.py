@@ -129,11 +129,11 @@ def cmd_export_flags(args: argparse.Namespace) -> dict[str, Any]:
     mapping = _mapping(args.map, FIELDS)
     with _open(args) as project:
         result = export_flags(project, Path(args.input), args.sheet, mapping, _progress())
-    say(f"Flag file: {result['output']} ({result['rows']:,} customers)")
-    if result["warnings"]:
-        say(f"{result['warnings']:,} warnings, listed in {result['exceptions']}")
+    say(f"Flag file: {result.output} ({result.rows:,} customers)")
+    if result.warnings:
+        say(f"{result.warnings:,} warnings, listed in {result.exceptions}")
     say(f"Next: convwiz send {quote(args.project)}")
-    return result
+    return result.to_json()
 
 
 def cmd_host_key(args: argparse.Namespace) -> dict[str, Any]:
@@ -184,7 +184,7 @@ def cmd_import_xref(args: argparse.Namespace) -> dict[str, Any]:
         return import_xref(
             project, Path(args.xref) if args.xref else None, mapping, args.allow_unmatched,
             _progress(),
-        )
+        ).to_json()
 
 
 def cmd_verify(args: argparse.Namespace) -> dict[str, Any]:
@@ -206,7 +206,8 @@ def cmd_report(args: argparse.Namespace) -> dict[str, Any]:
     from wizard.flow.report import write_report
 
     with _open(args) as project:
-        return write_report(project, Path(args.out) if args.out else None, _progress())
+        return write_report(project, Path(args.out) if args.out else None,
+                            _progress()).to_json()
 
 
 def cmd_outreach(args: argparse.Namespace) -> dict[str, Any]:
@@ -258,7 +259,7 @@ def cmd_tokens(args: argparse.Namespace) -> dict[str, Any]:
     from wizard.flow.renumber import tokens
 
     with _open(args) as project:
-        return tokens(project, args.days)
+        return tokens(project, args.days).to_json()
 
 
 def cmd_purge(args: argparse.Namespace) -> dict[str, Any]:

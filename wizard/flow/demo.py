@@ -338,7 +338,7 @@ def _run_steps(project: Project, setup: DemoSetup, say: Callable[[str], None]) -
         say(f"  {message}")
 
     with _step(steps, "export-flags", say) as record:
-        flags = export_flags(project, setup.customer_export, None, {}, progress)
+        flags = export_flags(project, setup.customer_export, None, {}, progress).to_json()
         record.update(flags)
         say(f"  flag file: {flags['output']} ({flags['rows']:,} rows, "
             f"{flags['warnings']} warnings)")
@@ -360,7 +360,8 @@ def _run_steps(project: Project, setup: DemoSetup, say: Callable[[str], None]) -
         say(f"  the provider's cross-reference: {record.get('output') or record['file']}")
 
     with _step(steps, "import-xref", say) as record:
-        record.update(renumber.import_xref(project, None, {}, False, progress, indented))
+        record.update(renumber.import_xref(project, None, {}, False, progress,
+                                           indented).to_json())
 
     with _step(steps, "post-go-live export", say) as record:
         post_path, expected = write_post_export(project, setup.seed)
@@ -387,10 +388,10 @@ def _run_steps(project: Project, setup: DemoSetup, say: Callable[[str], None]) -
         say(f"  the notices and tickets: {_paths_of(record) or project.outbox}")
 
     with _step(steps, "tokens", say) as record:
-        record.update(renumber.tokens(project, 30, progress, indented))
+        record.update(renumber.tokens(project, 30, progress, indented).to_json())
 
     with _step(steps, "report", say) as record:
-        workbook = report.write_report(project, None, progress)
+        workbook = report.write_report(project, None, progress).to_json()
         record.update(workbook)
         say(f"  the biller workbook: {workbook['output']}")
 

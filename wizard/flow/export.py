@@ -9,6 +9,7 @@ import contextlib
 import logging
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -75,10 +76,32 @@ def check_input(input_path: Path, sheet: str | None, mapping: Mapping[str, str] 
         raise InputError(exc.message + "." + hint, **exc.result) from None
 
 
+@dataclass(frozen=True)
+class FlagFileResult:
+    """What `export-flags` did. `findings` travel as data (the exceptions workbook holds the
+    same rows); `to_json` is the contract's `--json` object."""
+
+    output: Path | None
+    rows: int
+    blocking: int
+    warnings: int
+    exceptions: Path | None
+    findings: Findings = field(repr=False)
+    sha256: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"output": str(self.output) if self.output else None, "rows": self.rows,
+                "blocking": self.blocking, "warnings": self.warnings,
+                "exceptions": str(self.exceptions) if self.exceptions else None,
+                "sha256": self.sha256, "columns": self.columns}
+
+
 def export_flags(project: Project, input_path: Path, sheet: str | None = None,
                  mapping: Mapping[str, str] | None = None,
-                 progress: Progress | None = None) -> dict[str, Any]:
-    """`convwiz export-flags`: the result for --json, or BlockingFindings (exit 3)."""
+                 progress: Progress | None = None) -> FlagFileResult:
+    """`convwiz export-flags`: the flag file written, or BlockingFindings (exit 3) with the
+    exceptions workbook and no flag file."""
     progress = progress or NullProgress()
     input_path = Path(input_path)
     with project.writing("export-flags"):
@@ -90,44 +113,51 @@ def export_flags(project: Project, input_path: Path, sheet: str | None = None,
                  findings.blocking, findings.warnings)
         exceptions = write_findings(project, findings, input_path, "Flag file", "flag_file",
                                     progress)
-        result: dict[str, Any] = {
-            "output": None, "rows": customers.num_rows, "blocking": findings.blocking,
-            "warnings": findings.warnings,
-            "exceptions": str(exceptions) if exceptions else None,
-        }
+        result = FlagFileResult(None, customers.num_rows, findings.blocking,
+                                findings.warnings, exceptions, findings)
         if findings.blocking:
             steps.mark_failed(project, STEP, blocking=findings.blocking,
                               exceptions=project.relative(exceptions) if exceptions else None)
             lines = "\n".join(describe(findings))
-            raise BlockingFindings(
+            error = BlockingFindings(
                 f"{input_path}: {plural(findings.blocking, 'blocking finding')}; the flag "
                 f"file was not written. Fix the rows listed in {exceptions} and export "
                 f"again.\n{lines}",
-                **result,
+                **result.to_json(),
             )
+            error.findings = findings
+            raise error
         check(progress)
-        output = stamped_path(project.outbox, f"flag_file_{project.slug()}", ".csv")
-        # the snapshot is written on a second thread while the flag file is written here,
-        # and put in place only once the flag file is
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="snapshot") as pool:
-            snap = pool.submit(snapshot.Pending, project, snapshot.CUSTOMERS, customers)
-            try:
-                written = write_csv(output, FLAG_FILE_HEADER, customers.select(list(FIELDS)),
-                                    progress, "writing the flag file",
-                                    plain=(False, False, False, True, True, True, True))
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    snap.result().discard()
-                raise
-            pending = snap.result()
-        digest = project.record_made(output, "flag_file", rows=customers.num_rows,
-                                     sha256=written, source=input_path.name)
-        pending.publish(source=input_path.name)
+        output, digest = _write_flag_file(project, prepared, input_path, progress)
         steps.mark_done(project, STEP, output=project.relative(output),
                         rows=customers.num_rows, sha256=digest, warnings=findings.warnings,
                         duplicates_removed=prepared.duplicates_removed)
-        result["output"] = str(output)
-        result["sha256"] = digest
-        result["columns"] = prepared.columns
         progress.report(1, 1, f"wrote {plural(customers.num_rows, 'customer')} to {output}")
-        return result
+        return replace(result, output=output, sha256=digest, columns=prepared.columns)
+
+
+def _write_flag_file(project: Project, prepared: Prepared, source: Path,
+                     progress: Progress) -> tuple[Path, str]:
+    """The flag file in outbox/, and the customer snapshot published only once the flag
+    file is whole; a Cancel up to the last moment leaves neither."""
+    customers = prepared.customers
+    output = stamped_path(project.outbox, f"flag_file_{project.slug()}", ".csv")
+    # the snapshot is written on a second thread while the flag file is written here
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="snapshot") as pool:
+        snap = pool.submit(snapshot.Pending, project, snapshot.CUSTOMERS, customers)
+        try:
+            written = write_csv(output, FLAG_FILE_HEADER, customers.select(list(FIELDS)),
+                                progress, "writing the flag file",
+                                plain=(False, False, False, True, True, True, True))
+            check(progress)  # a Cancel pressed while the last rows went out still counts
+        except BaseException:
+            with contextlib.suppress(Exception):
+                snap.result().discard()
+            with contextlib.suppress(OSError):
+                output.unlink()
+            raise
+        pending = snap.result()
+    digest = project.record_made(output, "flag_file", rows=customers.num_rows,
+                                 sha256=written, source=source.name)
+    pending.publish(source=source.name)
+    return output, digest

@@ -18,6 +18,7 @@ import secrets
 import sys
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
@@ -26,7 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wizard.core.findings import describe, plural
+from wizard.core.findings import Findings, describe, plural
 from wizard.core.reader import read_table
 from wizard.core.vocabulary import MIN_TOKEN_VALIDITY, TOKEN_DAYS_RANGE
 from wizard.core.xref import HEADER_HINT, XrefCheck, check_cross_reference, find_columns
@@ -85,6 +86,31 @@ def window_warning(project: Project, today: date | None = None) -> str | None:
 
 
 # -- import-xref ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class XrefImport:
+    """What `import-xref` did; `to_json` is the contract's `--json` object."""
+
+    mapped: int
+    unmatched: int
+    extra: int
+    blocking: int
+    warnings: int
+    update: Path | None
+    rollback: Path | None
+    exceptions: Path | None
+    window_warning: str | None
+    findings: Findings = field(repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        def text(path: Path | None) -> str | None:
+            return str(path) if path else None
+
+        return {"mapped": self.mapped, "unmatched": self.unmatched, "extra": self.extra,
+                "blocking": self.blocking, "warnings": self.warnings,
+                "update": text(self.update), "rollback": text(self.rollback),
+                "exceptions": text(self.exceptions), "window_warning": self.window_warning}
+
+
 def import_xref(
     project: Project,
     xref: Path | None,
@@ -92,7 +118,7 @@ def import_xref(
     allow_unmatched: bool,
     progress: Progress | None = None,
     say: Callable[[str], None] | None = None,
-) -> dict[str, Any]:
+) -> XrefImport:
     """Check the cross-reference and write the IC account update and rollback (exit 3, with
     the exceptions workbook and no update, on a blocking finding)."""
     progress = progress or NullProgress()
@@ -129,17 +155,9 @@ def import_xref(
 
             exceptions = write_findings(project, result.findings, source, "Cross-reference",
                                         "cross_reference", progress)
-        summary: dict[str, Any] = {
-            "mapped": result.mapped,
-            "unmatched": result.unmatched,
-            "extra": result.extra,
-            "blocking": result.blocking,
-            "warnings": result.findings.warnings,
-            "update": None,
-            "rollback": None,
-            "exceptions": str(exceptions) if exceptions else None,
-            "window_warning": warning,
-        }
+        summary = XrefImport(result.mapped, result.unmatched, result.extra, result.blocking,
+                             result.findings.warnings, None, None, exceptions, warning,
+                             result.findings)
         if result.blocking:
             _refuse(project, source, result, exceptions, summary)
         # the snapshot is written on a second thread while the two CSV files are written,
@@ -152,7 +170,7 @@ def import_xref(
             with contextlib.suppress(Exception):
                 saving.result().discard()
             raise
-        summary["update"], summary["rollback"] = str(update), str(rollback)
+        summary = replace(summary, update=update, rollback=rollback)
         progress.report(3, 4, "saving the cross-reference snapshot")
         digest = saving.result().publish(source=source.name)
         steps.mark_done(project, STEP, source=project.relative(source),
@@ -167,19 +185,20 @@ def import_xref(
 
 
 def _refuse(project: Project, source: Path, result: XrefCheck, exceptions: Path | None,
-            summary: dict[str, Any]) -> NoReturn:
+            summary: XrefImport) -> NoReturn:
     """Blocking findings: no update is written (exit 3), the workbook says which rows."""
     steps.mark_failed(project, STEP, source=project.relative(source),
                       blocking=result.blocking,
                       exceptions=project.relative(exceptions) if exceptions else None)
     lines = list(describe(result.findings))
-    raise BlockingFindings(
+    error = BlockingFindings(
         f"{source}: the cross-reference has "
         f"{plural(result.blocking, 'blocking finding')}; the IC account update was not "
         f"written. Every row is listed in {exceptions}\n" + "\n".join(lines),
-        **{k: summary[k] for k in summary if k != "blocking"},
-        blocking=result.blocking,
+        **summary.to_json(),
     )
+    error.findings = result.findings
+    raise error
 
 
 def _tell(result: XrefCheck, source: Path, update: Path, rollback: Path,
@@ -254,8 +273,22 @@ def token_expiry(go_live: date, days: int) -> date:
     return expires
 
 
+@dataclass(frozen=True)
+class TokensWritten:
+    output: Path
+    rows: int
+    expires: date
+    skipped_no_email: int
+    skipped_unmapped: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"output": str(self.output), "rows": self.rows,
+                "expires": self.expires.isoformat(), "skipped_no_email": self.skipped_no_email,
+                "skipped_unmapped": self.skipped_unmapped}
+
+
 def tokens(project: Project, days: int, progress: Progress | None = None,
-           say: Callable[[str], None] | None = None) -> dict[str, Any]:
+           say: Callable[[str], None] | None = None) -> TokensWritten:
     """Write the token registration file: one row per customer with an email and a new
     account. The tokens are secrets of the customers: they go to this file only."""
     progress = progress or NullProgress()
@@ -290,5 +323,4 @@ def tokens(project: Project, days: int, progress: Progress | None = None,
     if skipped_unmapped:
         say(f"  {plural(skipped_unmapped, 'customer')} with an email but no new account "
             "(not in the cross-reference) left out")
-    return {"output": str(output), "rows": n, "expires": expires.isoformat(),
-            "skipped_no_email": skipped_no_email, "skipped_unmapped": skipped_unmapped}
+    return TokensWritten(output, n, expires, skipped_no_email, skipped_unmapped)

@@ -11,6 +11,7 @@ which command fills it. Written to `reports/<biller>_conversion_workbook.xlsx` u
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -80,9 +81,22 @@ def default_path(project: Project) -> Path:
     return project.reports / f"{project.slug()}_conversion_workbook.xlsx"
 
 
+@dataclass(frozen=True)
+class WorkbookWritten:
+    output: Path
+    sheets: list[str]
+    rows: dict[str, int]
+    sha256: str
+    notes: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"output": str(self.output), "sheets": self.sheets, "rows": self.rows,
+                "sha256": self.sha256, "notes": self.notes}
+
+
 def write_report(project: Project, out: Path | None = None,
-                 progress: Progress | None = None) -> dict[str, Any]:
-    """`convwiz report`: write the workbook; {"output", "sheets", "rows", "sha256"}."""
+                 progress: Progress | None = None) -> WorkbookWritten:
+    """`convwiz report`: write the biller workbook."""
     progress = progress or NullProgress()
     with project.writing("report"):
         steps.require(project, STEP)
@@ -96,8 +110,8 @@ def write_report(project: Project, out: Path | None = None,
         steps.mark_done(project, STEP, output=project.relative(target), sha256=digest)
         log.info("wrote the biller workbook %s", project.relative(target))
         progress.report(1, 1, f"wrote {target}")
-        return {"output": str(target), "sheets": written.sheets, "rows": written.rows,
-                "sha256": digest, "notes": summary.notes}
+        return WorkbookWritten(target, list(written.sheets), dict(written.rows), digest,
+                               list(summary.notes))
 
 
 # -- gathering --------------------------------------------------------------------------------

@@ -11,13 +11,12 @@ No Qt here: this module runs in the child process.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, is_dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from wizard.errors import Cancelled, ConvWizError
+from wizard.errors import BlockingFindings, Cancelled
 
 # findings sent back to the window at most: the exceptions workbook holds every one, and a
 # table a person reads in a window does not need more (nor does the pipe)
@@ -49,28 +48,6 @@ class FindingsData:
                                             "fixes", "total")})
 
 
-@contextmanager
-def _findings_kept(kept: list[Any]) -> Iterator[None]:
-    """Keep the findings the flow hands to its exceptions workbook writer.
-
-    Today's flows return the workbook's path only; this keeps the findings object they
-    write (one child process, one job: patching the module attribute touches nothing else).
-    """
-    from wizard.flow import export
-
-    original = export.write_findings
-
-    def keeping(project: Any, findings: Any, *args: Any, **kwargs: Any) -> Any:
-        kept.append(findings)
-        return original(project, findings, *args, **kwargs)
-
-    export.write_findings = keeping
-    try:
-        yield
-    finally:
-        export.write_findings = original
-
-
 def audit_cancelled(project: Any, step: str) -> None:
     """A cancelled run leaves its line in the audit log (nothing else: it wrote nothing).
 
@@ -89,24 +66,32 @@ def _audited(project: Any, step: str, progress: Any, call: Any) -> dict[str, Any
     except Cancelled:
         audit_cancelled(project, step)
         raise
-    # a typed result crosses the pipe as its fields
-    result: dict[str, Any] = (asdict(value) if is_dataclass(value) and not isinstance(value, type)
-                              else dict(value))
+    # a typed result crosses the pipe as its JSON fields
+    to_json = getattr(value, "to_json", None)
+    result: dict[str, Any] = to_json() if to_json is not None else dict(value)
     if getattr(progress, "cancelled", False):
         result["cancel_too_late"] = True
     return result
 
 
 def _with_findings(project: Any, step: str, progress: Any, call: Any) -> dict[str, Any]:
+    """Run `call` (a step returning its findings as data), the findings in the result, or
+    in the error when the step refused the file."""
     kept: list[Any] = []
-    with _findings_kept(kept):
-        try:
-            result = _audited(project, step, progress, call)
-        except ConvWizError as exc:
-            if kept:
-                exc.result["findings"] = asdict(FindingsData.of(kept[-1]))
-            raise
-    result["findings"] = asdict(FindingsData.of(kept[-1])) if kept else None
+
+    def run() -> Any:
+        value = call()
+        kept.append(getattr(value, "findings", None))
+        return value
+
+    try:
+        result = _audited(project, step, progress, run)
+    except BlockingFindings as exc:
+        if exc.findings is not None:
+            exc.result["findings"] = asdict(FindingsData.of(exc.findings))
+        raise
+    found = kept[-1] if kept else None
+    result["findings"] = asdict(FindingsData.of(found)) if found is not None else None
     return result
 
 
