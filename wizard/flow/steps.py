@@ -91,6 +91,12 @@ def mark_purged(project: Project, step_id: str, **detail: Any) -> None:
     project.store.audit("step purged", step=step_id, **detail)
 
 
+def record_cancelled(project: Project, step_id: str, by: str = "convwiz") -> None:
+    """A run the person cancelled: it wrote nothing and leaves the step as it was; the audit
+    log keeps the line."""
+    project.store.audit("step cancelled", actor=by, step=step_id)
+
+
 def mark_failed(project: Project, step_id: str, **detail: Any) -> None:
     """Record a failed attempt, without undoing an earlier success of the step."""
     if not is_done(project, step_id):

@@ -49,11 +49,11 @@ class FindingsData:
 
 
 def audit_cancelled(project: Any, step: str) -> None:
-    """A cancelled run leaves its line in the audit log (nothing else: it wrote nothing).
+    """A cancelled run leaves its line in the audit log (nothing else: it wrote nothing)."""
+    from wizard.flow.steps import record_cancelled
 
-    An adapter until the flow has its own function for it."""
     try:
-        project.store.audit("step cancelled", step=step, by="window")
+        record_cancelled(project, step, by="window")
     except Exception:  # noqa: BLE001, S110 - the audit line must not hide the Cancel
         pass
 
