@@ -73,7 +73,7 @@ def test_connect_then_send_with_the_password_from_the_secret_service(
                   "--download-dir", simulator.download_dir, "--json",
                   stdin=simulator.password + "\n")
     assert run.code == 0, run.stderr
-    assert "system keyring" in run.result["keyring"]
+    assert run.result["keyring"] == "GNOME Keyring (Secret Service)"  # in a person's words
     account = secrets.sftp_account(simulator.user, simulator.host, simulator.port)
     try:
         sent = convwiz("send", flag_project, "--json")  # reads the password back
