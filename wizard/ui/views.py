@@ -189,7 +189,8 @@ class TableView(QWidget):
     def __init__(self, filter_column: str | None = None,
                  filter_choices: Sequence[tuple[str, str]] = (), parent: QWidget | None = None,
                  *, row_numbers: bool = True, lines: int = 1, max_width: int = 260,
-                 widths: Mapping[str, int] | None = None, name: str = "Table") -> None:
+                 widths: Mapping[str, int] | None = None, name: str = "Table",
+                 fill_last: bool = False) -> None:
         super().__init__(parent)
         from wizard.ui.models import ArrowTableModel
         from wizard.ui.workers import Runner
@@ -197,6 +198,8 @@ class TableView(QWidget):
         self.runner = Runner(self)
         self.max_width = max_width
         self.widths = dict(widths or {})
+        # the last column takes exactly the room left and wraps: no sideways scrolling
+        self.fill_last = fill_last
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         bar = QHBoxLayout()
@@ -287,6 +290,10 @@ class TableView(QWidget):
             for text in set(self.model.column_sample(c, self.SAMPLE_ROWS)):
                 widest = max(widest, text_metrics.horizontalAdvance(text) + 14)
             header.resizeSection(c, max(48, min(widest, self.widths.get(name, self.max_width))))
+        if self.fill_last and columns:
+            header.setSectionResizeMode(columns - 1, QHeaderView.ResizeMode.Stretch)
+            header.setStretchLastSection(False)  # the Stretch mode does it, also to shrink
+            header.resizeSections()
 
     def _typed(self) -> None:
         if self.model.total_rows() <= self.BACKGROUND_ROWS:

@@ -134,7 +134,7 @@ class VerificationPage(StepPage):
         line.addWidget(self.chart, 1)
         box.addLayout(line)
         self.details = TableView("Issue", ISSUE_FILTER, row_numbers=False, lines=3,
-                                 max_width=300, widths=DETAIL_WIDTHS,
+                                 max_width=300, widths=DETAIL_WIDTHS, fill_last=True,
                                  name="Who lost or gained what")
         self.details.setMinimumHeight(320)
         self.details.hide()
