@@ -54,6 +54,8 @@ class StartWindow(QWidget):
             " border-radius: 4px; padding: 6px 14px; font-weight: bold; }"
             "QPushButton#primary:disabled { background: #9fb8cf; border-color: #9fb8cf; }"
             "StartWindow { background: #f3f5f8; }")
+        self._folder_edited: bool = False
+        self._allow_past: bool = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(28, 22, 28, 22)
         outer.setSpacing(14)
@@ -66,6 +68,15 @@ class StartWindow(QWidget):
         columns = QHBoxLayout()
         columns.setSpacing(16)
 
+        columns.addWidget(self._new_conversion(), 3)
+        columns.addWidget(self._continue_conversion(), 2)
+        outer.addLayout(columns, 1)
+        self.load_recent()
+        self.resize(980, 600)
+        self.biller.setFocus()
+
+    def _new_conversion(self) -> QFrame:
+        """The form for a new conversion project."""
         # a new conversion
         frame, box = section("New conversion")
         form = QFormLayout()
@@ -113,12 +124,13 @@ class StartWindow(QWidget):
         line.addWidget(self.create_button)
         box.addLayout(line)
         box.addStretch(1)
-        columns.addWidget(frame, 3)
+        return frame
         self.biller.textChanged.connect(self._biller_changed)
-        self._folder_edited = False
-        self._allow_past = False
         self.folder.textEdited.connect(lambda _t: setattr(self, "_folder_edited", True))
 
+
+    def _continue_conversion(self) -> QFrame:
+        """Open a project, a recent one, or the demo."""
         # open, recent, demo
         frame, box = section("Continue a conversion")
         self.recent = QListWidget()
@@ -139,11 +151,7 @@ class StartWindow(QWidget):
         box.addWidget(self.demo_button)
         self.progress = ProgressPanel()
         box.addWidget(self.progress)
-        columns.addWidget(frame, 2)
-        outer.addLayout(columns, 1)
-        self.load_recent()
-        self.resize(980, 600)
-        self.biller.setFocus()
+        return frame
 
     def load_recent(self) -> None:
         from wizard.flow.project import Project
