@@ -230,11 +230,11 @@ def cmd_checklist(args: argparse.Namespace) -> dict[str, Any]:
     with _open(args) as project:
         result = checklist_command(project, args.done, args.by, args.note)
     if not args.json:
-        for task in result["tasks"]:
-            mark = "x" if task["done"] else " "
-            who = f"  ({task['by']}, {task['at'][:10]})" if task["done"] else ""
-            print(f"  [{mark}] {task['id']:<28} {task['owner']:<9} {task['title']}{who}")
-    return result
+        for task in result.tasks:
+            mark = "x" if task.done else " "
+            who = f"  ({task.by}, {(task.at or '')[:10]})" if task.done else ""
+            print(f"  [{mark}] {task.id:<28} {task.owner:<9} {task.title}{who}")
+    return result.to_json()
 
 
 def cmd_templates(args: argparse.Namespace) -> dict[str, Any]:

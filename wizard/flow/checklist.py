@@ -199,7 +199,7 @@ def items(project: Project) -> list[dict[str, Any]]:
     return [asdict(e) for e in entries(project)]
 
 
-def sign_off(project: Project, task_id: str, by: str, note: str = "") -> dict[str, Any]:
+def sign_off(project: Project, task_id: str, by: str, note: str = "") -> ChecklistItem:
     """Sign a task off (audited); return its item. Marks coordination done when complete."""
     t = task(task_id.strip())
     by = (by or "").strip()
@@ -221,18 +221,32 @@ def sign_off(project: Project, task_id: str, by: str, note: str = "") -> dict[st
         coordination = [i for i in current if i.phase == "coordination"]
         if all(i.done for i in coordination) and not steps.is_done(project, "coordination"):
             steps.mark_done(project, "coordination", tasks=len(coordination), last_by=by)
-    return asdict(next(i for i in current if i.id == t.id))
+    return next(i for i in current if i.id == t.id)
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """`convwiz checklist`: every task as it stands, and the one just signed off."""
+
+    tasks: list[ChecklistItem]
+    coordination_done: bool
+    signed_off: ChecklistItem | None = None
+
+    @property
+    def done(self) -> int:
+        return sum(1 for t in self.tasks if t.done)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"tasks": [asdict(t) for t in self.tasks], "done": self.done,
+                               "total": len(self.tasks),
+                               "coordination_done": self.coordination_done}
+        if self.signed_off is not None:
+            out["signed_off"] = asdict(self.signed_off)
+        return out
 
 
 def checklist_command(project: Project, done: str | None = None, by: str | None = None,
-                      note: str | None = None) -> dict[str, Any]:
+                      note: str | None = None) -> Checklist:
     """`convwiz checklist`: the list, after signing `done` off when it is given."""
-    result: dict[str, Any] = {}
-    if done:
-        result["signed_off"] = sign_off(project, done, by or "", note or "")
-    tasks = items(project)
-    result["tasks"] = tasks
-    result["done"] = sum(1 for t in tasks if t["done"])
-    result["total"] = len(tasks)
-    result["coordination_done"] = steps.is_done(project, "coordination")
-    return result
+    signed = sign_off(project, done, by or "", note or "") if done else None
+    return Checklist(entries(project), steps.is_done(project, "coordination"), signed)
