@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard.core.reader import read_table
+from wizard.core.shell import quote
 from wizard.core.vocabulary import (
     S_AUTH,
     S_CLEANUP,
@@ -178,7 +179,7 @@ def _endpoint(project: Project, step: str) -> tuple[sftp.Endpoint, str, str]:
     s = project.store.settings()
     if not s.get(S_HOST) or not s.get(S_HOST_KEY):
         raise NotReady(f"no provider connection is saved, so there is nothing to {step} "
-                       f"with: run `convwiz connect {project.folder} --host H --user U ...` "
+                       f"with: run `convwiz connect {quote(project.folder)} --host H --user U ...` "
                        "first")
     endpoint = sftp.Endpoint(s[S_HOST], int(s[S_PORT]), s[S_USER], s[S_HOST_KEY],
                              s.get(S_KEY_TYPE), s.get(S_KEY_FILE))
@@ -220,7 +221,7 @@ def send(project: Project, progress: Progress, secret: str | None = None,
         local = project.folder / entry.name
         if not local.is_file():
             raise NotReady(f"the flag file {entry.name} is missing from the project folder: "
-                           f"make it again with `convwiz export-flags {project.folder} ...`")
+                           f"make it again with `convwiz export-flags {quote(project.folder)} ...`")
         endpoint, upload_dir, _ = _endpoint(project, "send")
         digest = sha256_file(local)
         if digest != entry.sha256:
@@ -445,7 +446,7 @@ def _download(project: Project, session: sftp.Session, remote: sftp.RemoteFile,
         skipped=[asdict(s) for s in skipped] or None,
     )
     _say(f"Fetched {remote.path} from {session.endpoint.host} to {name} ({got} bytes, "
-         f"{rows} rows, SHA-256 {sha}). Next: convwiz import-xref {project.folder}")
+         f"{rows} rows, SHA-256 {sha}). Next: convwiz import-xref {quote(project.folder)}")
     return Fetched(name, target, remote.path, got, rows, sha, session.host_key.fingerprint,
                    list(skipped))
 

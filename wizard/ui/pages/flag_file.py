@@ -43,7 +43,7 @@ def findings_view(parent: QWidget | None = None) -> TableView:
     read, long text wrapped on two lines and whole in the tooltip."""
     return TableView("Severity", SEVERITIES, parent, row_numbers=False, lines=2, name="Findings",
                      widths={"Row": 70, "Field": 150, "Value": 200, "Severity": 90,
-                             "Rule": 340})
+                             "Rule": 340}, fill_last=True)
 
 
 def readable_findings(table: Any) -> Any:
@@ -174,7 +174,9 @@ class FlagFilePage(StepPage):
         self.sheet_label.hide()  # shown for a workbook; a CSV has no sheets
         self.sheet.hide()
         box.addLayout(line)
-        self.preview = TableView(name="Preview of the customer export")
+        # narrower columns and the last one taking the rest: a usual export fits the window
+        self.preview = TableView(name="Preview of the customer export", max_width=170,
+                                 fill_last=True)
         self.preview.setMinimumHeight(220)
         box.addWidget(self.preview)
         self.layout_.addWidget(frame)
