@@ -29,6 +29,11 @@ def projects_folder() -> Path:
     return places.documents_dir()
 
 
+def keyring_backend() -> secrets.Backend:
+    """Which keyring holds the secrets, whether it is a real system store, and its name."""
+    return secrets.backend()
+
+
 def keyring_description() -> str:
     """Where secrets are kept, in the person's words ("Windows Credential Manager")."""
     return secrets.backend().description

@@ -184,9 +184,9 @@ class SendPage(StepPage):
             self._prefill()
             self._prefilled = True
         try:
-            from wizard.services.secrets import backend
+            from wizard.flow.runtime import keyring_backend
 
-            info = backend()
+            info = keyring_backend()
             if info.real:
                 text = f"Passwords are kept in {info.person_name}."
             elif info.usable:
