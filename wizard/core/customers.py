@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -124,14 +125,26 @@ def _indices(mask: pa.ChunkedArray | pa.Array) -> pa.Array:
 
 
 def _add(findings: Findings, mask: pa.ChunkedArray | pa.Array, rows: pa.Array,
-         values: pa.ChunkedArray, field: str, severity: str, rule: str, fix: str) -> None:
-    """Add one finding per true cell of `mask` (vectorised; only hits reach Python)."""
+         values: pa.ChunkedArray | Callable[[], pa.ChunkedArray], field: str, severity: str,
+         rule: str, fix: str) -> None:
+    """Add one finding per true cell of `mask` (vectorised; only hits reach Python).
+    `values` may be a function: the column is then made only when there is a hit."""
     idx = _indices(mask)
     if len(idx) == 0:
         return
+    if callable(values):
+        values = values()
     hit_rows = pc.take(rows, idx).to_pylist()
     hit_values = [mask_cards_in_text(v) for v in pc.take(values, idx).to_pylist()]
     findings.add_many(hit_rows, field, hit_values, severity, rule, fix)
+
+
+def _is_blank(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Empty or white space only, worked out on the column's few distinct values (a flag
+    column of a million cells holds a handful)."""
+    return _by_distinct_value(column, lambda values: (
+        pc.equal(pc.utf8_trim_whitespace(pc.fill_null(values, "")), ""),
+        pc.equal(pc.utf8_trim_whitespace(pc.fill_null(values, "")), "")))[0]
 
 
 def _by_distinct_value(
@@ -299,8 +312,7 @@ def _check_accounts(export: _Export, findings: Findings) -> None:
     _add(findings, _where(account, not_digits, MANGLED_NUMBER), rows, account, "account",
          BLOCKING, MANGLED_RULE, MANGLED_FIX)
 
-    no_flags = pc.and_(pc.equal(_clean(export.raw("paperless")), ""),
-                       pc.equal(_clean(export.raw("autopay")), ""))
+    no_flags = pc.and_(_is_blank(export.raw("paperless")), _is_blank(export.raw("autopay")))
     no_email = pc.equal(email, "")
     nothing = pc.and_(pc.and_(pc.equal(name, ""), no_email), no_flags)
     # "Total" as the account, or as the name of a row with no email and no flags
@@ -335,7 +347,7 @@ def _read_flags(export: _Export, findings: Findings) -> tuple[pa.ChunkedArray,
     out = []
     for field, label in (("paperless", "Paperless"), ("autopay", "Autopay")):
         flag, bad = normalise_flag(export.raw(field))
-        _add(findings, bad, export.rows, _clean(export.raw(field)), field, BLOCKING,
+        _add(findings, bad, export.rows, partial(_clean, export.raw(field)), field, BLOCKING,
              f"{label} is not a yes/no value",
              "Use Y or N (yes/no, true/false, 1/0, enrolled/not enrolled are read too)")
         out.append(flag)
@@ -344,7 +356,7 @@ def _read_flags(export: _Export, findings: Findings) -> tuple[pa.ChunkedArray,
 
 def _read_method(export: _Export, findings: Findings) -> pa.ChunkedArray:
     method, bad_method = normalise_method(export.raw("method"))
-    _add(findings, bad_method, export.rows, _clean(export.raw("method")), "method",
+    _add(findings, bad_method, export.rows, lambda: _clean(export.raw("method")), "method",
          BLOCKING, "the payment method type is not card or check",
          "Use card (credit, debit, Visa, ...) or check (checking, savings, ACH, ...), "
          "or leave it empty when no method is on file")
