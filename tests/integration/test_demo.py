@@ -138,8 +138,8 @@ def test_each_step_is_told_with_where_its_files_are(demo: tuple[Run, Path]) -> N
     run, _ = demo
     steps = [s["step"] for s in run.result["steps"]]
     assert steps == ["init", "export-flags", "connect", "send", "fetch-xref", "import-xref",
-                     "post-go-live export", "verify", "checklist", "templates", "tokens",
-                     "report"]
+                     "post-go-live export", "verify", "checklist", "tokens", "report",
+                     "templates"]
     for step in steps[1:]:
         assert f"- {step}" in run.stderr
     assert run.result["workbook"] in run.stderr
@@ -283,3 +283,16 @@ def test_a_demo_of_no_customers_is_refused_before_anything_is_made(tmp_path: Pat
     assert run.code == 2
     assert "--customers 0" in run.result["error"]
     assert not (tmp_path / "nothing").exists()
+
+
+def test_the_biller_letter_carries_the_workbook(demo: tuple[Run, Path]) -> None:
+    """The demo writes the notices after the workbook, so the letter to the biller has it."""
+    import email
+    from email import policy
+
+    _run, folder = demo
+    drafts = list((folder / "reports" / "templates").glob("biller_letter*.eml"))
+    assert drafts, list((folder / "reports" / "templates").iterdir())
+    message = email.message_from_bytes(drafts[0].read_bytes(), policy=policy.default)
+    names = [part.get_filename() for part in message.iter_attachments()]
+    assert any(n and n.endswith("_conversion_workbook.xlsx") for n in names), names

@@ -383,10 +383,6 @@ def _run_steps(project: Project, setup: DemoSetup, say: Callable[[str], None]) -
         record["signed_off"] = signed
         say(f"  {len(signed)} tasks signed off by {DEMO_PM}")
 
-    with _step(steps, "templates", say) as record:
-        record.update(templates.write_templates(project).as_json())
-        say(f"  the notices and tickets: {_paths_of(record) or project.outbox}")
-
     with _step(steps, "tokens", say) as record:
         record.update(renumber.tokens(project, 30, progress, indented).to_json())
 
@@ -394,6 +390,11 @@ def _run_steps(project: Project, setup: DemoSetup, say: Callable[[str], None]) -
         workbook = report.write_report(project, None, progress).to_json()
         record.update(workbook)
         say(f"  the biller workbook: {workbook['output']}")
+
+    # after the workbook: the biller's letter carries it as its attachment
+    with _step(steps, "templates", say) as record:
+        record.update(templates.write_templates(project).as_json())
+        say(f"  the notices and tickets: {_paths_of(record) or project.outbox}")
 
     return {
         "project": str(project.folder),

@@ -116,7 +116,7 @@ class StepSidebar(QListWidget):
             flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
             item.setFlags(item.flags() & ~flags if state == "blocked" else item.flags() | flags)
         purge = self.item(len(steps))
-        purge.setIcon(drawn_icon("purged"))
+        purge.setIcon(icon("step-ready"))  # a step to take at the end, not a state
         purge.setText(f"{len(steps) + 1}. Purge")
         purge.setData(Qt.ItemDataRole.UserRole, "purge")
         purge.setToolTip("After the conversion: remove the customer files, keep the audit log")
