@@ -109,7 +109,7 @@ def test_bad_input_through_the_command_is_exit_2(tmp_path: Path, blob: bytes) ->
 
 
 def test_title_rows_and_excel_sep_line_are_skipped(tmp_path: Path) -> None:
-    from wizard.core.customers import ALL_HEADER_NAMES
+    from wizard.core.vocabulary import CUSTOMER_HEADERS
 
     titled = tmp_path / "titled.csv"
     titled.write_text("Acme Co-op customer export\r\nRun 2026-11-20\r\n\r\n"
@@ -119,7 +119,7 @@ def test_title_rows_and_excel_sep_line_are_skipped(tmp_path: Path) -> None:
     sep.write_text("sep=;\r\nCustomer Name;Account Number;Email;Paperless;AutoPay;"
                    "Payment Type;Last Four\r\nJane;0001;j@example.com;Y;N;card;1234\r\n")
     for path, row in ((titled, 5), (sep, 3)):
-        table = read_table(path, header_hint=ALL_HEADER_NAMES)
+        table = read_table(path, header_hint=CUSTOMER_HEADERS)
         assert table.headers[0] == "Customer Name"
         assert table.data.column("Account Number").to_pylist() == ["0001"]
         assert table.source_row(0) == row

@@ -19,6 +19,7 @@ from tests.conftest import write_export
 from tests.helpers.cli import Run, convwiz
 from wizard.core import xref as core_xref
 from wizard.core.reader import read_table
+from wizard.core.vocabulary import XREF_HEADERS
 from wizard.errors import Cancelled, InputError
 from wizard.flow import snapshot
 from wizard.flow.project import Project
@@ -179,7 +180,7 @@ def test_ambiguous_columns_ask_for_map(tmp_path: Path):
     xref = write_xref(tmp_path / "xref.csv", [("1,1", "2")],
                       header="Old Account,UTI Account Number,New Account")
     with pytest.raises(InputError, match="more than one column looks like the old account"):
-        core_xref.find_columns(read_table(xref, header_hint=set(core_xref.HEADER_HINT)))
+        core_xref.find_columns(read_table(xref, header_hint=XREF_HEADERS))
 
 
 # -- blocking checks --------------------------------------------------------------------------

@@ -26,7 +26,6 @@ from wizard.core.vocabulary import (
     BLOCKING,
     CARD_WORDS,
     CHECK_WORDS,
-    CUSTOMER_HEADERS,
     FIELD_LABELS,
     FIELDS,
     FLAG_NO,
@@ -42,8 +41,6 @@ from wizard.core.vocabulary import (
 from wizard.errors import InputError
 from wizard.progress import NullProgress, Progress, check
 
-# the fields, their labels and header names, flag and method words: core/vocabulary.py
-ALL_HEADER_NAMES = CUSTOMER_HEADERS
 _EMAIL_OK = r"^[^@\s,;<>()\[\]]+@[^@\s,;<>()\[\]]+\.[A-Za-z]{2,}$"
 
 

@@ -34,7 +34,6 @@ from wizard.core.vocabulary import (
     NEW_ACCOUNT,
     OLD_ACCOUNT,
     WARNING,
-    XREF_HEADERS,
     normalise_header,
 )
 from wizard.errors import InputError
@@ -45,7 +44,6 @@ NEW_NAMES: frozenset[str] = frozenset(NEW_ACCOUNT)
 # a plain "Account Number" is the old side when the other column is clearly new (and the
 # reverse): a file `Account Number,New Account Number` needs no --map
 GENERIC_NAMES: frozenset[str] = frozenset(GENERIC_ACCOUNT)
-HEADER_HINT: frozenset[str] = XREF_HEADERS
 
 RULE_EMPTY = "account number empty"
 RULE_MANGLED = MANGLED_RULE

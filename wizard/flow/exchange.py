@@ -33,10 +33,11 @@ from wizard.core.vocabulary import (
     S_UPLOAD,
     S_USER,
     S_XREF_PATTERN,
+    XREF_HEADERS,
     XREF_SUFFIXES,
     XREF_WORDS,
 )
-from wizard.core.xref import HEADER_HINT, find_columns
+from wizard.core.xref import find_columns
 from wizard.errors import InputError, NotReady, RemoteError, UsageError
 from wizard.flow import steps
 from wizard.flow.exchange_results import Connection, Fetched, Sent, ServerKey, Skipped
@@ -415,7 +416,7 @@ class _Poll:
 def _read_as_xref(path: Path, name: str) -> int:
     """The rows of a file whose headers read as a cross-reference's; `_Unrecognised` if not."""
     try:
-        table = read_table(path, header_hint=set(HEADER_HINT))
+        table = read_table(path, header_hint=XREF_HEADERS)
         find_columns(table)
     except InputError as exc:
         raise _Unrecognised("its headers are not a cross-reference's (" +

@@ -25,7 +25,7 @@ import filelock
 
 from wizard.core.vocabulary import DEFAULT_WINDOW_DAYS, file_name_part
 from wizard.errors import NotReady, UsageError
-from wizard.flow.settings import EXTRA_SETTINGS, Settings, check_date, validate
+from wizard.flow.settings import EXTRA_SETTINGS, Settings, validate
 from wizard.services import logs
 from wizard.services.files import clear_folder, private_dir, sha256_file, sweep_temporaries
 from wizard.services.places import PRIVATE_DIR, restrict_fd, restrict_path
@@ -64,10 +64,6 @@ def maintenance_window(go_live: date, window_days: int) -> tuple[date, date]:
     numbers from the go-live date, the last day of the window.
     """
     return go_live - timedelta(days=window_days - 1), go_live
-
-
-def parse_date(text: str, what: str = "date") -> date:
-    return check_date(text, what)
 
 
 class Project:

@@ -24,7 +24,7 @@ import logging
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from wizard.errors import KeyringUnavailable, NotReady
 from wizard.flow import steps
 from wizard.flow.project import TEMP_FOLDER, Project
 from wizard.services import secrets
-from wizard.services.files import sha256_file
+from wizard.services.store import ManifestEntry
 
 log = logging.getLogger("wizard.purge")
 DEMO_PROVIDER_FOLDER = "demo-provider"  # flow/demo.py's simulated provider, inside the project
@@ -103,8 +103,9 @@ class PurgeResult:
 
 
 def plan(project: Project, today: date | None = None) -> PurgePlan:
-    """What `purge` would remove now (reads the manifest and the files' sizes)."""
-    latest: dict[str, str] = {}
+    """What `purge` would remove now: the manifest and the files' sizes and times, nothing
+    read from the files themselves (the window asks for it whenever the Purge page shows)."""
+    latest: dict[str, ManifestEntry] = {}
     outside: dict[str, None] = {}
     for entry in project.store.manifest():
         if entry.direction not in ("made", "received"):
@@ -117,16 +118,17 @@ def plan(project: Project, today: date | None = None) -> PurgePlan:
                 if path.is_file():
                     outside[entry.name] = None
                 continue
-        latest[entry.name] = entry.sha256
+        latest[entry.name] = entry
     files = []
-    for name, digest in latest.items():
+    for name, entry in latest.items():
         path = project.folder / name
         with contextlib.suppress(OSError):
             if path.is_symlink():
                 files.append(Doomed(path, name, 0))
             elif path.is_file():
-                size = path.stat().st_size
-                files.append(Doomed(path, name, size, changed=_changed(path, digest, size)))
+                stat = path.stat()
+                files.append(Doomed(path, name, stat.st_size,
+                                    changed=_changed(entry, stat.st_size, stat.st_mtime)))
     files.sort(key=lambda d: d.name)
     settings = project.store.settings()
     account = None
@@ -140,9 +142,16 @@ def plan(project: Project, today: date | None = None) -> PurgePlan:
     )
 
 
-def _changed(path: Path, digest: str, size: int) -> bool:
-    # hashing a multi-GB snapshot only to say "changed" is not worth the wait
-    return size < 200_000_000 and sha256_file(path) != digest
+def _changed(entry: ManifestEntry, size: int, mtime: float) -> bool:
+    """Changed since the program recorded it: another size, or written after (a moment's
+    grace for the clock). Cheap on purpose: hashing every snapshot would stall the page."""
+    if entry.bytes is not None and size != entry.bytes:
+        return True
+    try:
+        recorded = datetime.fromisoformat(entry.at).timestamp()
+    except ValueError:
+        return False
+    return mtime > recorded + 2
 
 
 def purge(project: Project, confirm: Callable[[str], bool], *, force: bool = False,

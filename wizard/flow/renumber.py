@@ -29,8 +29,8 @@ import pyarrow.compute as pc
 
 from wizard.core.findings import Findings, describe, plural
 from wizard.core.reader import read_table
-from wizard.core.vocabulary import MIN_TOKEN_VALIDITY, TOKEN_DAYS_RANGE
-from wizard.core.xref import HEADER_HINT, XrefCheck, check_cross_reference, find_columns
+from wizard.core.vocabulary import MIN_TOKEN_VALIDITY, TOKEN_DAYS_RANGE, XREF_HEADERS
+from wizard.core.xref import XrefCheck, check_cross_reference, find_columns
 from wizard.errors import BlockingFindings, InputError, NotReady, UsageError
 from wizard.flow import snapshot, steps
 from wizard.flow.project import Project
@@ -130,7 +130,7 @@ def import_xref(
                               ["row", "account", "name"])
         source = Path(xref) if xref is not None else newest_cross_reference(project)
         progress.report(0, 4, f"reading {source.name}")
-        table = read_table(source, header_hint=set(HEADER_HINT))
+        table = read_table(source, header_hint=XREF_HEADERS)
         customers = loading.result()
         old_col, new_col = find_columns(table, mapping)
         if table.num_rows == 0:

@@ -34,11 +34,6 @@ def keyring_backend() -> secrets.Backend:
     return secrets.backend()
 
 
-def keyring_description() -> str:
-    """Where secrets are kept, in the person's words ("Windows Credential Manager")."""
-    return secrets.backend().description
-
-
 def serve_provider_simulator(root: Path, *, port: int, say: Callable[[str], None],
                              **faults: Any) -> dict[str, Any]:
     """Run the simulated provider on loopback until interrupted (`convwiz provider-sim`)."""

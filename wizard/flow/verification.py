@@ -29,7 +29,7 @@ from typing import Any, NoReturn
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wizard.core.customers import ALL_HEADER_NAMES, prepare
+from wizard.core.customers import prepare
 from wizard.core.findings import BLOCKING, Findings, describe, plural
 from wizard.core.reader import Table, read_table
 from wizard.core.verify import (
@@ -41,6 +41,7 @@ from wizard.core.verify import (
     lookup,
     xref_positions,
 )
+from wizard.core.vocabulary import CUSTOMER_HEADERS
 from wizard.errors import BlockingFindings, InputError
 from wizard.flow import snapshot, steps
 from wizard.flow.project import Project
@@ -139,7 +140,7 @@ def verify(project: Project, post: Path, mapping: Mapping[str, str] | None = Non
         # second thread while the post export is read and checked on this one
         snapshots = pool.submit(_snapshots, project)
         progress.report(0, 0, f"reading {post.name}")
-        table = read_table(post, header_hint=ALL_HEADER_NAMES)
+        table = read_table(post, header_hint=CUSTOMER_HEADERS)
         if table.num_rows == 0:
             raise InputError(f"{post} has a header row but no customers: export the "
                              "customers from the portal again")

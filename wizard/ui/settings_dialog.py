@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from wizard.core.vocabulary import TEMPLATE_SETTINGS, WINDOW_DAYS_RANGE
 from wizard.errors import ConvWizError
+from wizard.ui.widgets import confirm_past_go_live
 
 
 class ProjectSettingsDialog(QDialog):
@@ -93,16 +94,10 @@ class ProjectSettingsDialog(QDialog):
         from wizard.flow.settings_change import change_settings
 
         changes = self.changes()
-        allow_past = False
         go_live = date.fromisoformat(str(changes["go_live"]))
-        if go_live < date.today() and go_live != self.project.settings.go_live:
-            answer = QMessageBox.question(
-                self, "Go-live in the past",
-                f"The go-live date {go_live:%d %B %Y} is in the past. Keep it (a conversion "
-                "that already went live)?")
-            if answer != QMessageBox.StandardButton.Yes:
-                return
-            allow_past = True
+        allow_past = go_live < date.today() and go_live != self.project.settings.go_live
+        if allow_past and not confirm_past_go_live(self, go_live, "Save it"):
+            return
         try:
             result = change_settings(self.project, changes, allow_past=allow_past,
                                      by=self.project.settings.pm_name or "the window")

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -27,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from wizard.ui import settings
 from wizard.ui.resources import icon
-from wizard.ui.widgets import Banner, ProgressPanel, heading, note, section
+from wizard.ui.widgets import Banner, ProgressPanel, confirm_past_go_live, heading, note, section
 
 
 def default_project_folder(biller: str) -> Path:
@@ -218,15 +217,10 @@ class StartWindow(QWidget):
             self.banner.show_message("warning", "Choose where the project folder goes.")
             return
         d = self.go_live.date()
-        self._allow_past = False
-        if date(d.year(), d.month(), d.day()) < date.today():
-            answer = QMessageBox.question(
-                self, "Go-live in the past",
-                f"The go-live date, {d.toString('d MMMM yyyy')}, is in the past. Create the "
-                "project anyway (a conversion that already went live)?")
-            if answer != QMessageBox.StandardButton.Yes:
-                return
-            self._allow_past = True
+        go_live = date(d.year(), d.month(), d.day())
+        self._allow_past = go_live < date.today()
+        if self._allow_past and not confirm_past_go_live(self, go_live, "Create the project"):
+            return
         self.create_requested.emit(self.values())
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, Qt, QUrl, Signal
@@ -243,3 +244,15 @@ class DropZone(QFrame):
         if path is not None:
             event.acceptProposedAction()
             self.file_chosen.emit(path)
+
+
+def confirm_past_go_live(parent: QWidget, day: date, doing: str) -> bool:
+    """Ask before a go-live date in the past is kept (a conversion that already went live);
+    `doing` is what goes ahead on yes, e.g. "Create the project"."""
+    from PySide6.QtWidgets import QMessageBox
+
+    answer = QMessageBox.question(
+        parent, "Go-live in the past",
+        f"The go-live date, {day:%d %B %Y}, is in the past. {doing} anyway (a conversion "
+        "that already went live)?")
+    return answer == QMessageBox.StandardButton.Yes

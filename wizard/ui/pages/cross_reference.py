@@ -29,7 +29,6 @@ from wizard.ui.widgets import Banner, DropZone, ProgressPanel, note, open_path, 
 if TYPE_CHECKING:
     from wizard.flow.exchange import Fetched
 
-XREF_SUFFIXES = TABLE_SUFFIXES  # core/vocabulary.py: one list of the tables we read
 
 
 class CrossReferencePage(StepPage):
@@ -61,7 +60,7 @@ class CrossReferencePage(StepPage):
         row.addStretch(1)
         box.addLayout(row)
         self.drop = DropZone("…or drop the cross-reference file here (CSV or Excel), or "
-                             "choose it.", XREF_SUFFIXES)
+                             "choose it.", TABLE_SUFFIXES)
         self.drop.button.clicked.connect(self.choose_file)
         self.drop.file_chosen.connect(self.use_file)
         box.addWidget(self.drop)

@@ -30,7 +30,6 @@ FIELD_LABELS = {
     "last4": "Last 4",
 }
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
-EXPORT_SUFFIXES = TABLE_SUFFIXES  # core/vocabulary.py: one list of the tables we read
 SEVERITIES = (("All findings", ""), ("Blocking only", "Blocking"), ("Warnings only", "Warning"))
 FINDING_COLUMNS = ("Row", "Field", "Value", "Severity", "Rule", "What to do")
 # the findings' field codes in words (the flag file's fields and the cross-reference's sides)
@@ -120,8 +119,8 @@ def _read_for_preview(path: Path, sheet: str | None, is_sheet: bool,
     """On a worker thread: the workbook's sheets, and the first sheet (or `sheet`) read
     with the columns found; the first problem when nothing could be read."""
     # imported here, on the worker thread: the first import must not hold the window
-    from wizard.core.customers import ALL_HEADER_NAMES
     from wizard.core.reader import read_table
+    from wizard.core.vocabulary import CUSTOMER_HEADERS
 
     names = sheet_names(path) if is_sheet else []
     # no sheet asked for: the first sheet that has the customers' columns
@@ -131,7 +130,7 @@ def _read_for_preview(path: Path, sheet: str | None, is_sheet: bool,
     for name in tries:
         check(state)
         try:
-            table = read_table(path, name, header_hint=ALL_HEADER_NAMES)
+            table = read_table(path, name, header_hint=CUSTOMER_HEADERS)
         except InputError as exc:
             problem = problem or exc
             continue
@@ -155,7 +154,7 @@ class FlagFilePage(StepPage):
         # 1. the file
         frame, box = section("1. The portal's customer export")
         self.drop = DropZone("Drop the customer export here (CSV or Excel), or choose it.",
-                             EXPORT_SUFFIXES)
+                             TABLE_SUFFIXES)
         self.drop.button.clicked.connect(self.choose_file)
         self.drop.file_chosen.connect(self.load_file)
         box.addWidget(self.drop)

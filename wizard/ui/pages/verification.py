@@ -15,10 +15,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wizard.core.vocabulary import TABLE_SUFFIXES
 from wizard.progress import TaskState
 from wizard.ui import jobs, settings
 from wizard.ui.pages.base import PageContext, StepPage
-from wizard.ui.pages.flag_file import EXPORT_SUFFIXES
 from wizard.ui.views import BarChart, ChecklistView, TableView
 from wizard.ui.widgets import DropZone, ProgressPanel, section, value_label
 
@@ -86,7 +86,7 @@ class VerificationPage(StepPage):
         self.post_path: Path | None = None
         frame, box = section("1. The post-conversion export")
         self.drop = DropZone("Drop the portal's export taken after go-live here, or choose it.",
-                             EXPORT_SUFFIXES)
+                             TABLE_SUFFIXES)
         self.drop.button.clicked.connect(self.choose_file)
         self.drop.file_chosen.connect(self.use_file)
         box.addWidget(self.drop)
