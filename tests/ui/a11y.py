@@ -2,9 +2,9 @@
 
 The client walks the accessibility tree from each top-level window, as Orca does through
 AT-SPI (the Linux bridge serves these very interfaces over D-Bus): names, roles, states,
-actions, children. No AT-SPI client library is installed for the venv's Python (pyatspi
-needs the system's gi), so the walk asks the interfaces directly, on the GUI thread, which
-is where the bridge asks them too.
+actions, children; in-process, on the GUI thread, which is where the bridge asks them too.
+The same walk over the real accessibility bus, from another process, is tests/ui/atspi.py
+and tests/ui/test_atspi.py.
 """
 
 from __future__ import annotations

@@ -3,9 +3,9 @@ read after every step and polled every 0.25 s meanwhile (as Orca does), twenty t
 row (the crash of issue 16 came once in five walks); and every page walked through the
 accessibility tree alone, finding a name on every visible control and reaching every button.
 
-The accessibility client is Qt's own `QAccessible` interfaces, in-process (tests/ui/a11y.py
-says why); `QT_LINUX_ACCESSIBILITY_ALWAYS_ON=1` is set as well, so where an AT-SPI bus is
-there (CI runs the tests under `dbus-run-session`) Qt's bridge serves the same tree on it.
+The accessibility client here is Qt's own `QAccessible` interfaces, in-process, on the
+offscreen platform; tests/ui/test_atspi.py does the same walk as a real AT-SPI client in
+another process, over the accessibility bus, with the program on Xvfb.
 """
 
 from __future__ import annotations

@@ -116,3 +116,31 @@ def test_cancel_leaves_no_flag_file(qtbot: Any, wizard: Any, project: Path,
     outbox = list((project / "outbox").iterdir())
     assert outbox == []  # no flag file, no temporary left behind
     assert not steps.is_done(main.project, "flag_file")
+
+
+def test_one_page_at_a_time_works_on_the_project(qtbot: Any, wizard: Any, project: Path,
+                                                  tmp_path: Path) -> None:
+    """While one page's work holds the project (the export here), the other pages' actions
+    are disabled and say what to wait for, instead of failing with "another process is
+    working on …"; they come back when it ends."""
+    export = write_export(tmp_path / "portal.csv", GOOD_ROWS)
+    main = wizard.open_project(project)
+    main.go_to("flag_file")
+    flag: Any = main.pages["flag_file"]
+    flag.load_file(export)
+    qtbot.waitUntil(lambda: flag.preview.model.rowCount() == 3 and not main.runner.busy,
+                    timeout=LONG)
+    send: Any = main.pages["send"]
+    assert send.test_button.isEnabled()
+    flag.export_button.click()  # the export starts; no event is processed before the checks
+    assert not send.test_button.isEnabled()
+    assert send.test_button.toolTip() == (
+        "Wait for 'Flag file' to finish: it is working on the project")
+    purge: Any = main.pages["purge"]
+    assert not purge.purge_button.isEnabled()
+    qtbot.waitUntil(lambda: "Flag file written" in flag.banner.text() and not main.runner.busy,
+                    timeout=LONG)
+    assert send.test_button.isEnabled()
+    assert send.test_button.toolTip() == ""
+    report: Any = main.pages["report"]  # the export done, the workbook can be written
+    assert report.write_button.isEnabled()

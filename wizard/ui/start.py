@@ -133,6 +133,8 @@ class StartWindow(QWidget):
         # open, recent, demo
         frame, box = section("Continue a conversion")
         self.recent = QListWidget()
+        self.recent.setAccessibleName("Recent projects")
+        self.recent.setAccessibleDescription("Press Enter to open the chosen project")
         self.recent.itemActivated.connect(
             lambda item: self.open_requested.emit(Path(item.data(Qt.ItemDataRole.UserRole))))
         box.addWidget(self.recent, 1)

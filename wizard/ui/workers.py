@@ -238,6 +238,9 @@ class Runner(QObject):
     def busy(self) -> bool:
         return any(t.running for t in self._live.values())
 
+    def running_keys(self) -> list[str]:
+        return [key for key, task in self._live.items() if task.running]
+
     def running(self, key: str) -> bool:
         task = self._live.get(key)
         return task is not None and task.running

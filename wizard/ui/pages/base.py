@@ -49,6 +49,10 @@ def window_words(message: str) -> str:
     return _COMMAND.sub(place, message)
 
 
+# background work that only reads the project (no lock): see StepPage.other_work
+READ_ONLY_WORK = {"preview", "findings", "details", "headers"}
+
+
 @dataclass
 class PageContext:
     """What a page may use: never a global."""
@@ -144,6 +148,25 @@ class StepPage(QWidget):
             self.show_error(exc)
             return False
         return True
+
+    def other_work(self) -> str:
+        """"" unless another page's work on the project is running, else what to wait for (a
+        tooltip). That work holds the project's one-writer lock: a second job would only be
+        refused with "another process is working on …". Reading (a preview, findings,
+        details) takes no lock and does not count."""
+        from wizard.flow import steps
+
+        mine = set(self.task_keys())
+        for key in self.ctx.runner.running_keys():
+            step_id, _, part = key.partition(".")
+            if key in mine or part in READ_ONLY_WORK:
+                continue
+            try:
+                title = steps.step(step_id).title
+            except KeyError:
+                title = step_id.replace("_", " ").capitalize()
+            return f"Wait for '{title}' to finish: it is working on the project"
+        return ""
 
     def missing_prerequisites(self) -> str:
         """"" when every step this one needs is done, else what to do first (a tooltip)."""

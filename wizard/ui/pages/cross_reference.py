@@ -232,7 +232,7 @@ class CrossReferencePage(StepPage):
         from wizard.flow import steps
 
         busy = self.busy
-        why = self.missing_prerequisites()
+        why = self.missing_prerequisites() or self.other_work()
         ready = not why
         connected = bool(self.project.setting("sftp_host") and self.project.setting(
             "sftp_host_key"))

@@ -430,10 +430,12 @@ class FlagFilePage(StepPage):
 
     def _update_buttons(self) -> None:
         busy = self.busy
+        wait = self.other_work()
         ready = (self.input_path is not None and not busy and bool(self.headers)
-                 and not self.missing_fields())
+                 and not self.missing_fields() and not wait)
         self.validate_button.setEnabled(ready)
         self.export_button.setEnabled(ready)
+        self.export_button.setToolTip(wait)
         self.drop.setEnabled(not busy)
         self.sheet.setEnabled(not busy and self.sheet.count() > 1)
 

@@ -145,7 +145,8 @@ class PurgePage(StepPage):
 
     def _update_buttons(self) -> None:
         typed = self.confirm.text().strip() == CONFIRM_WORD
-        self.purge_button.setEnabled(typed and self._count > 0 and not self.busy)
+        wait = self.other_work()
+        self.purge_button.setEnabled(typed and self._count > 0 and not self.busy and not wait)
         self.purge_button.setToolTip(
-            "" if typed and self._count else "Nothing to remove" if not self._count
-            else f"Type {CONFIRM_WORD} in the box first")
+            wait or ("" if typed and self._count else "Nothing to remove" if not self._count
+                     else f"Type {CONFIRM_WORD} in the box first"))

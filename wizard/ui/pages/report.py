@@ -99,7 +99,7 @@ class ReportPage(StepPage):
         from wizard.flow import steps
 
         busy = self.ctx.runner.running("report")
-        why = self.missing_prerequisites()
+        why = self.missing_prerequisites() or self.other_work()
         self.write_button.setEnabled(not busy and not why)
         self.write_button.setToolTip(why)
         if not why and not steps.is_done(self.project, "verification"):

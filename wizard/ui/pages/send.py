@@ -370,12 +370,14 @@ class SendPage(StepPage):
 
     def _update_buttons(self) -> None:
         busy = self.busy
-        self.test_button.setEnabled(not busy)
+        wait = self.other_work()
+        self.test_button.setEnabled(not busy and not wait)
+        self.test_button.setToolTip(wait)
         has_file = self.project.store.latest_file("flag_file") is not None
         connected = self.connected()
-        self.send_button.setEnabled(not busy and has_file and connected)
+        self.send_button.setEnabled(not busy and has_file and connected and not wait)
         self.send_button.setToolTip(
-            "" if has_file and connected else
+            wait if wait else "" if has_file and connected else
             "Make the flag file on the Flag file page first" if not has_file else
             "Press Test connection first: no connection to the provider is saved yet")
         # Enter presses what can work now: Test connection until a connection exists

@@ -283,6 +283,9 @@ class VerificationPage(StepPage):
 
     def _update_buttons(self) -> None:
         busy = self.busy
-        self.verify_button.setEnabled(not busy and self.post_path is not None)
+        wait = self.other_work()
+        self.verify_button.setEnabled(not busy and self.post_path is not None and not wait)
+        self.verify_button.setToolTip(wait or ("" if self.post_path is not None else
+                                               "Choose the export from the new system first"))
         self.demo_button.setEnabled(not busy)
         self.drop.setEnabled(not busy)

@@ -1,0 +1,274 @@
+"""An AT-SPI client, as Orca is one: it talks to the program over the accessibility bus
+(D-Bus), in another process, through Qt's AT-SPI bridge, never through Qt itself.
+
+Written on `jeepney` (pure Python; keyring's Secret Service backend already depends on it)
+because pyatspi needs the system's PyGObject, which a venv does not see. It knows the few
+calls a screen reader makes: an application's children, names, descriptions, roles, states,
+actions (press), editable text (type) and selection.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from jeepney import (
+    DBusAddress,
+    DBusErrorResponse,
+    HeaderFields,
+    MessageType,
+    Properties,
+    new_method_call,
+)
+from jeepney.io.blocking import DBusConnection, open_dbus_connection
+from jeepney.low_level import Message
+
+ACCESSIBLE = "org.a11y.atspi.Accessible"
+ACTION = "org.a11y.atspi.Action"
+EDITABLE = "org.a11y.atspi.EditableText"
+SELECTION = "org.a11y.atspi.Selection"
+REGISTRY = ("org.a11y.atspi.Registry", "/org/a11y/atspi/accessible/root")
+TIMEOUT = 10.0  # s for one call: the program answers from its GUI thread
+
+# AtspiStateType: the bits of GetState's two words
+DEFUNCT, ENABLED, SHOWING, VISIBLE, SENSITIVE = 6, 8, 25, 30, 24
+INTERACTIVE = {"push button", "toggle button", "check box", "radio button", "combo box",
+               "text", "entry", "password text", "spin button", "list", "table", "tree",
+               "tree table", "page tab", "slider"}
+ROWS_READ = 20  # children of a table or list read: the rows past these are alike
+
+
+def a11y_bus_address() -> str:
+    """The accessibility bus's address, from the session bus (starting the bus if needed)."""
+    with open_dbus_connection(bus="SESSION") as session:
+        msg = new_method_call(DBusAddress("/org/a11y/bus", bus_name="org.a11y.Bus",
+                                          interface="org.a11y.Bus"), "GetAddress")
+        return str(session.send_and_get_reply(msg, timeout=TIMEOUT).body[0])
+
+
+@dataclass
+class Node:
+    """One accessible object as the client saw it when it walked."""
+
+    bus: str
+    path: str
+    name: str = ""
+    description: str = ""
+    role: str = ""
+    states: frozenset[int] = frozenset()
+    actions: tuple[str, ...] = ()
+    trail: str = ""
+    children: list[Node] = field(default_factory=list, repr=False)
+
+    @property
+    def showing(self) -> bool:
+        return SHOWING in self.states and VISIBLE in self.states
+
+    @property
+    def enabled(self) -> bool:
+        return ENABLED in self.states or SENSITIVE in self.states
+
+    @property
+    def interactive(self) -> bool:
+        return self.role in INTERACTIVE
+
+    def __str__(self) -> str:
+        return f"{self.trail} [{self.role}] {self.name!r}"
+
+
+class Client:
+    """A connection to the accessibility bus and the one application it reads."""
+
+    def __init__(self, address: str) -> None:
+        self.conn: DBusConnection = open_dbus_connection(bus=address)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- the calls -----------------------------------------------------------------------
+    def call(self, bus: str, path: str, interface: str, method: str,
+             signature: str | None = None, *args: Any) -> tuple[Any, ...]:
+        msg = new_method_call(DBusAddress(path, bus_name=bus, interface=interface), method,
+                              signature, args) if signature else new_method_call(
+            DBusAddress(path, bus_name=bus, interface=interface), method)
+        return tuple(self.conn.send_and_get_reply(msg, timeout=TIMEOUT).body)
+
+    def prop(self, bus: str, path: str, interface: str, name: str) -> Any:
+        msg = Properties(DBusAddress(path, bus_name=bus, interface=interface)).get(name)
+        return self.conn.send_and_get_reply(msg, timeout=TIMEOUT).body[0][1]
+
+    def pid_of(self, bus: str) -> int:
+        msg = new_method_call(DBusAddress("/org/freedesktop/DBus", bus_name="org.freedesktop.DBus",
+                                          interface="org.freedesktop.DBus"),
+                              "GetConnectionUnixProcessID", "s", (bus,))
+        return int(self.conn.send_and_get_reply(msg, timeout=TIMEOUT).body[0])
+
+    def application(self, pid: int) -> Node | None:
+        """The application registered on the bus by process `pid`, if it is there yet."""
+        for bus, path in self.call(*REGISTRY, ACCESSIBLE, "GetChildren")[0]:
+            try:
+                if self.pid_of(bus) == pid:
+                    return self.read(bus, path, "app")
+            except DBusErrorResponse:
+                continue  # an application that went away meanwhile
+        return None
+
+    def wait_for_application(self, pid: int, timeout: float = 60.0) -> Node:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            app = self.application(pid)
+            if app is not None:
+                return app
+            time.sleep(0.2)
+        raise TimeoutError(f"process {pid} never appeared on the accessibility bus")
+
+    def batch(self, messages: list[Message]) -> list[Any]:
+        """Send every message, then gather the replies: one round trip for the lot, as a
+        screen reader's library pipelines its calls. Each result is the reply's body, or
+        the DBusErrorResponse when the call failed (a node gone meanwhile)."""
+        serials = []
+        for msg in messages:
+            serial = next(self.conn.outgoing_serial)
+            self.conn.send(msg, serial=serial)
+            serials.append(serial)
+        replies: dict[int, Any] = {}
+        deadline = time.monotonic() + TIMEOUT
+        while len(replies) < len(serials):
+            msg_in = self.conn.receive(timeout=max(0.01, deadline - time.monotonic()))
+            reply_to = msg_in.header.fields.get(HeaderFields.reply_serial)
+            if reply_to is None:
+                continue  # a signal: not ours
+            replies[reply_to] = (DBusErrorResponse(msg_in)
+                                 if msg_in.header.message_type == MessageType.error
+                                 else msg_in.body)
+        return [replies[s] for s in serials]
+
+    def read(self, bus: str, path: str, trail: str) -> Node:
+        """One node's name, description, role, states and action names."""
+        node = Node(bus, path, trail=trail)
+        self._fill([node])
+        return node
+
+    def _fill(self, nodes: list[Node]) -> list[Node]:
+        """Name, description, role, states and actions of each of `nodes`, in two round
+        trips; the nodes that went away meanwhile are left out of the result."""
+        def addr(n: Node, interface: str) -> DBusAddress:
+            return DBusAddress(n.path, bus_name=n.bus, interface=interface)
+
+        asks = []
+        for n in nodes:
+            asks += [Properties(addr(n, ACCESSIBLE)).get("Name"),
+                     Properties(addr(n, ACCESSIBLE)).get("Description"),
+                     new_method_call(addr(n, ACCESSIBLE), "GetRoleName"),
+                     new_method_call(addr(n, ACCESSIBLE), "GetState"),
+                     new_method_call(addr(n, ACCESSIBLE), "GetInterfaces")]
+        answers = self.batch(asks)
+        alive: list[Node] = []
+        with_actions: list[Node] = []
+        for i, n in enumerate(nodes):
+            name, description, role, state, interfaces = answers[5 * i:5 * i + 5]
+            if any(isinstance(a, Exception) for a in (name, description, role, state,
+                                                      interfaces)):
+                continue
+            n.name, n.description = str(name[0][1]), str(description[0][1])
+            n.role = str(role[0])
+            n.states = frozenset(32 * w + bit for w, word in enumerate(state[0])
+                                 for bit in range(32) if word >> bit & 1)
+            alive.append(n)
+            if ACTION in interfaces[0]:
+                with_actions.append(n)
+        actions = self.batch([new_method_call(addr(n, ACTION), "GetActions")
+                              for n in with_actions])
+        for n, got in zip(with_actions, actions, strict=True):
+            if not isinstance(got, Exception):
+                n.actions = tuple(a[0] for a in got[0])
+        return alive
+
+    def walk(self, root: Node) -> list[Node]:
+        """Every showing node under `root`, as a screen reader reads a window: a node that
+        is not showing hides its children; a table's or list's rows past ROWS_READ are
+        not read (they are alike). Level by level, each level's calls pipelined."""
+        seen: list[Node] = []
+        level = [root]
+        while level:
+            seen += level
+            kids = self.batch([new_method_call(
+                DBusAddress(n.path, bus_name=n.bus, interface=ACCESSIBLE), "GetChildren")
+                for n in level])
+            below: list[Node] = []
+            for node, got in zip(level, kids, strict=True):
+                if isinstance(got, Exception):
+                    continue  # gone while we read it: the window changed under us
+                children = got[0]
+                if node.role in ("table", "list", "tree", "tree table"):
+                    children = children[:ROWS_READ]
+                for i, (bus, path) in enumerate(children):
+                    child = Node(bus, path, trail=f"{node.trail}/{i}")
+                    node.children.append(child)
+                    below.append(child)
+            level = [n for n in self._fill(below) if n.showing]
+        return seen
+
+    # -- what a user does ----------------------------------------------------------------
+    def do(self, node: Node, action: str) -> None:
+        names = [a.lower() for a in node.actions]
+        if action.lower() not in names:
+            raise AssertionError(f"{node} has no action {action!r}: {node.actions}")
+        done = self.call(node.bus, node.path, ACTION, "DoAction", "i", names.index(action.lower()))
+        assert done[0], f"{action} on {node} was refused"
+
+    def press(self, node: Node) -> None:
+        self.do(node, "Press")
+
+    def type_text(self, node: Node, text: str) -> None:
+        done = self.call(node.bus, node.path, EDITABLE, "SetTextContents", "s", text)
+        assert done[0], f"typing into {node} was refused"
+
+    def select_child(self, node: Node, index: int) -> None:
+        done = self.call(node.bus, node.path, SELECTION, "SelectChild", "i", index)
+        assert done[0], f"selecting child {index} of {node} was refused"
+
+
+def iter_named(nodes: list[Node], role: str, starts: str) -> Iterator[Node]:
+    return (n for n in nodes if n.role == role and n.name.startswith(starts))
+
+
+def poll(pid: int, interval: float = 0.25) -> int:
+    """Read the whole tree of process `pid` every `interval` s, as Orca polls, until the
+    process leaves the bus or stdin closes; returns how many reads were made."""
+    import select
+    import sys
+
+    reads = 0
+    with Client(a11y_bus_address()) as client:
+        while True:
+            ready, _, _ = select.select([sys.stdin], [], [], interval)
+            if ready:
+                break  # the test closed our stdin: stop
+            try:
+                app = client.application(pid)
+            except DBusErrorResponse:
+                continue
+            if app is None and reads:
+                break
+            if app is not None:
+                try:
+                    client.walk(app)
+                    reads += 1
+                except (DBusErrorResponse, TimeoutError):
+                    continue  # a node gone mid-read; Orca reads on
+    return reads
+
+
+if __name__ == "__main__":  # python -m tests.ui.atspi PID: the polling screen reader
+    import sys
+
+    print(poll(int(sys.argv[1])), flush=True)

@@ -1,0 +1,294 @@
+"""The window as a screen reader meets it, over the real accessibility bus.
+
+The program runs as a user starts it (`python -m wizard gui --demo DIR`), in its own
+process, on a real X server (Xvfb) with Qt's AT-SPI bridge on
+(`QT_LINUX_ACCESSIBILITY_ALWAYS_ON=1`). This test is the screen reader: an AT-SPI client
+(tests/ui/atspi.py) in another process, reaching the program only through the accessibility
+bus, as Orca does. It does the whole demo through the tree alone, pressing buttons, typing
+into fields and choosing steps in the sidebar; after every step it reads every showing node
+and requires a name on each interactive one and a Press action on each enabled button; and
+all the while a second connection reads the whole tree every 0.25 s, as Orca polls. Issue 16's
+crash (a segmentation fault right after "Export flag file", in 2 of 10 walks, with such a
+client polling) would show as the program dying: the walk runs WALKS times, each a new
+process, so a 1-in-5 crash has a 1-in-87 chance of hiding (0.8 ** 20 = 1.2 %).
+
+Needs Xvfb and at-spi2-core (the accessibility bus) on a D-Bus session bus: .ci/run installs
+both and runs the tests under dbus-run-session.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.ui.atspi import Client, Node, a11y_bus_address
+
+pytestmark = [pytest.mark.atspi]
+ROOT = Path(__file__).resolve().parents[2]
+WALKS = 20
+STEP_TIMEOUT = 120.0  # s: a step's background work, on a shared 2-core machine
+
+
+@pytest.fixture(scope="module")
+def display() -> Iterator[str]:
+    """A private X server for the program's window (xcb carries Qt's AT-SPI bridge; the
+    offscreen platform the other GUI tests use has none)."""
+    xvfb = shutil.which("Xvfb")
+    if xvfb is None:
+        pytest.skip("needs Xvfb (apt install xvfb)")
+    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        pytest.skip("needs a D-Bus session bus (run under dbus-run-session)")
+    try:
+        a11y_bus_address()
+    except Exception as exc:  # noqa: BLE001 - any failure here means: no accessibility bus
+        pytest.skip(f"needs the AT-SPI bus (apt install at-spi2-core): {exc}")
+    read, write = os.pipe()
+    server = subprocess.Popen([xvfb, "-displayfd", str(write), "-screen", "0", "1366x768x24",
+                               "-nolisten", "tcp"], pass_fds=(write,),
+                              stderr=subprocess.DEVNULL)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        number = pipe.readline().strip()
+    assert number, "Xvfb did not start"
+    try:
+        yield f":{number}"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+class Program:
+    """The wizard in its own process, and the screen reader's view of it."""
+
+    def __init__(self, display: str, home: Path, folder: Path) -> None:
+        env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM",)}
+        env.update(DISPLAY=display, QT_QPA_PLATFORM="xcb", QT_LINUX_ACCESSIBILITY_ALWAYS_ON="1",
+                   HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"),
+                   XDG_STATE_HOME=str(home / ".state"), XDG_CACHE_HOME=str(home / ".cache"),
+                   PYTHONFAULTHANDLER="1")
+        self.stderr_path = home / "stderr.txt"
+        self.stderr = self.stderr_path.open("wb")
+        self.proc = subprocess.Popen([sys.executable, "-m", "wizard", "gui", "--demo",
+                                      str(folder)], cwd=ROOT, env=env,
+                                     stdout=subprocess.DEVNULL, stderr=self.stderr)
+        self.client = Client(a11y_bus_address())
+        self.app = self.client.wait_for_application(self.proc.pid, timeout=STEP_TIMEOUT)
+        self.nodes: list[Node] = []
+
+    def alive(self) -> None:
+        code = self.proc.poll()
+        if code is not None:
+            raise AssertionError(f"the program died (exit {code}, "
+                                 f"{signal.Signals(-code).name if code < 0 else 'no signal'}):\n"
+                                 + self.stderr_path.read_text(errors="replace")[-4000:])
+
+    def read(self) -> list[Node]:
+        self.alive()
+        app = self.client.application(self.proc.pid)
+        assert app is not None, "the program left the accessibility bus"
+        self.nodes = self.client.walk(app)
+        return self.nodes
+
+    def wait(self, what: str, found: Callable[[list[Node]], Node | None],
+             timeout: float = STEP_TIMEOUT) -> Node:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                node = found(self.read())
+            except (AssertionError, TimeoutError):
+                raise
+            except Exception:  # noqa: BLE001 - the tree changed while it was read: again
+                node = None
+            if node is not None:
+                return node
+            if time.monotonic() > deadline:
+                raise AssertionError(f"waited {timeout:.0f} s for {what}; the window shows:\n"
+                                     + "\n".join(str(n) for n in self.nodes if n.name))
+            time.sleep(0.2)
+
+    def button(self, starts: str, timeout: float = STEP_TIMEOUT) -> Node:
+        """A showing, enabled push button whose name starts with `starts`."""
+        return self.wait(f"an enabled button {starts!r}", lambda nodes: next(
+            (n for n in nodes if n.role == "push button" and n.name.startswith(starts)
+             and n.enabled), None), timeout)
+
+    def text(self, fragment: str, timeout: float = STEP_TIMEOUT) -> Node:
+        """A showing node whose name holds `fragment` (a banner, a label, a result)."""
+        return self.wait(repr(fragment), lambda nodes: next(
+            (n for n in nodes if fragment in n.name), None), timeout)
+
+    def press(self, starts: str) -> None:
+        self.client.press(self.button(starts))
+
+    def step(self, number: int) -> None:
+        """Choose a step in the sidebar through its list item's action, as a screen reader
+        user does (the page follows the selection)."""
+        item = self.wait(f"step {number} in the sidebar", lambda nodes: next(
+            (n for n in nodes if n.role == "list item" and n.name.startswith(f"{number}. ")),
+            None))
+        self.client.do(item, "Toggle")
+        title = item.name.split(",")[0].split(". ", 1)[1]
+        self.wait(f"the page of step {number} ({title})", lambda nodes: next(
+            (n for n in nodes if n.role == "label" and n.name == title), None))
+
+    def field(self, name: str) -> Node:
+        return self.wait(f"the field {name!r}", lambda nodes: next(
+            (n for n in nodes if n.role in ("text", "entry") and n.name.startswith(name)),
+            None))
+
+    def close(self) -> int:
+        self.client.close()
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)  # the program's polite kill: a clean quit
+        try:
+            code = self.proc.wait(60)
+        finally:
+            self.stderr.close()
+        return code
+
+
+class Poller:
+    """Another process reading the whole tree every 0.25 s on its own connection, as Orca
+    polls (python -m tests.ui.atspi PID)."""
+
+    def __init__(self, pid: int) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "tests.ui.atspi", str(pid)],
+                                     cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True)
+
+    def stop(self) -> int:
+        """Stop it; how many whole reads it made."""
+        out, _ = self.proc.communicate(input="", timeout=60)
+        return int(out.strip() or 0)
+
+
+def parent_of(nodes: list[Node], node: Node) -> str:
+    trail = node.trail.rsplit("/", 1)[0]
+    return next((str(n) for n in nodes if n.trail == trail), "?")
+
+
+def check_names(program: Program, where: str) -> None:
+    """Every showing interactive control has a name; every enabled button can be pressed."""
+    nodes = program.read()
+    unnamed = [f"{n} (in {parent_of(nodes, n)}; children {[str(c) for c in n.children[:3]]})"
+               for n in nodes if n.interactive and not n.name.strip()]
+    assert unnamed == [], f"{where}: controls a screen reader cannot name: {unnamed}"
+    mute = [str(n) for n in nodes if n.role == "push button" and n.enabled
+            and "press" not in (a.lower() for a in n.actions)]
+    assert mute == [], f"{where}: buttons a screen reader cannot press: {mute}"
+
+
+def signed_off(button: str) -> Callable[[list[Node]], Node | None]:
+    """Found once the button `button` ("Sign off: <task>") has gone: its task is signed."""
+    def found(nodes: list[Node]) -> Node | None:
+        return None if any(n.name == button for n in nodes) else nodes[0]
+    return found
+
+
+def demo_walk(program: Program, demo_folder: Path, seen: list[str], sign_all: bool) -> None:
+    """Every step of the demo, through the accessibility tree alone; `sign_all`: every
+    coordination task signed off, else the first one (signing is alike for each)."""
+    program.text("Conversion Wizard")
+    check_names(program, "opened")
+    seen.append("opened")
+    # 1. Coordinate: every task signed off through its own "Sign off: <task>" button, until
+    # the sidebar says the step is done
+    for signed in range(30):
+        nodes = program.read()
+        if any(n.role == "list item" and n.name.startswith("1. ") and n.name.endswith(", done")
+               for n in nodes) or (signed and not sign_all):
+            break
+        task = program.button("Sign off: ")
+        program.client.press(task)
+        program.client.type_text(program.field("Signed off by"), "Pat PM")
+        program.press("Sign off")
+        program.wait(f"{task.name!r} signed", signed_off(task.name))
+    else:
+        raise AssertionError("the Coordinate step never became done")
+    check_names(program, "coordination")
+    seen.append("coordination")
+    # 2. Flag file: the demo's export through the file dialog, then Validate and Export
+    program.step(2)
+    program.press("Choose file")
+    export = next(demo_folder.rglob("*customer*export*.csv"), None) or next(
+        demo_folder.rglob("*.csv"))
+    program.client.type_text(program.field("File name"), str(export))
+    program.press("Open")
+    program.button("Validate")
+    check_names(program, "preview")
+    program.press("Validate")
+    program.button("Export flag file")
+    program.text("no blocking findings")
+    check_names(program, "validate")
+    seen.append("validate")
+    program.press("Export flag file")
+    program.text("Flag file written")
+    check_names(program, "export")
+    seen.append("export")
+    # 3. Send: trust the simulator's host key, then send
+    program.step(3)
+    program.press("Test connection")
+    program.field("Host key fingerprint")
+    check_names(program, "host key")
+    program.press("Trust and connect")
+    program.press("Send flag file")
+    program.text("SHA-256")
+    check_names(program, "send")
+    seen.append("send")
+    # 4. Cross-reference: fetch it, then renumber
+    program.step(4)
+    program.press("Fetch from the provider")
+    program.press("Make the IC account update")
+    program.text("accounts mapped")
+    check_names(program, "cross_reference")
+    seen.append("cross_reference")
+    # 5. Verify on the demo's post-conversion export
+    program.step(5)
+    program.press("Use the demo's export")
+    program.press("Verify")
+    program.text("was preserved")  # "Every enrolment …" or "Not everything …"
+    check_names(program, "verification")
+    seen.append("verification")
+    # 6. The biller's workbook
+    program.step(6)
+    program.press("Write the workbook")
+    program.text("workbook is written")
+    check_names(program, "report")
+    seen.append("report")
+    # 7. Purge: its page is read, nothing removed
+    program.step(7)
+    check_names(program, "purge")
+    seen.append("purge")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("walk", range(WALKS))
+def test_demo_walk_through_the_accessibility_bus(display: str, tmp_path: Path,
+                                                 walk: int) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    folder = tmp_path / f"demo {walk} ñ"
+    program = Program(display, home, folder)
+    poller = Poller(program.proc.pid)
+    seen: list[str] = []
+    try:
+        demo_walk(program, folder, seen, sign_all=walk == 0)
+        program.alive()
+    finally:
+        reads = poller.stop()
+        code = program.close()
+    assert seen[-1] == "purge"
+    assert reads > 10, "the polling client hardly read the tree"
+    # a polite kill ends the program cleanly: not a crash signal, and nothing on stderr
+    # that says one came (faulthandler prints "Fatal Python error")
+    stderr = program.stderr_path.read_text(errors="replace")
+    assert code in (0, -signal.SIGTERM), (code, stderr[-4000:])
+    assert "Fatal Python error" not in stderr and "Segmentation fault" not in stderr, stderr
