@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.floor import floor, floor_process, peak_rss_mb, time_command  # noqa: E402
 from bench.projects import exported_project  # noqa: E402
+from wizard.core.arrays import row_numbers  # noqa: E402
 from wizard.core.generate import customers  # noqa: E402
 from wizard.core.generate import write_csv as write_generated_csv  # noqa: E402
 from wizard.flow.project import Project  # noqa: E402
@@ -39,10 +40,11 @@ TARGET = 4.0
 def write_cross_reference(path: Path, accounts: pa.ChunkedArray, seed: int) -> Path:
     """The provider's file: every old account with a new Daffron number, shuffled."""
     n = len(accounts)
-    order = np.random.default_rng(seed + 1).permutation(n)
-    old = accounts.take(pa.array(order))
+    order = list(range(n))
+    random.Random(seed + 1).shuffle(order)
+    old = accounts.take(pa.array(order, pa.int64()))
     new = pc.binary_join_element_wise(
-        "D", pc.utf8_lpad(pc.cast(pa.array(np.arange(1, n + 1)), pa.string()), 9, "0"), "")
+        "D", pc.utf8_lpad(pc.cast(row_numbers(1, n), pa.string()), 9, "0"), "")
     write_csv(path, ["UTI Account Number", "Daffron Account Number"],
               pa.table({"old": old, "new": new}))
     return path

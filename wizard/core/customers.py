@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wizard.core.arrays import bool_array
+from wizard.core.arrays import mask_at
 from wizard.core.cards import card_cells, mask_cards_in_text
 from wizard.core.findings import Findings
 from wizard.core.reader import Table
@@ -331,11 +330,10 @@ def _where(column: pa.ChunkedArray, candidates: pa.ChunkedArray | pa.Array, patt
     """`pattern` matched on the `candidates` cells only (false elsewhere): a regular
     expression over a handful of cells instead of a million."""
     at = _indices(candidates)
-    mask = np.zeros(len(column), dtype=bool)
-    if len(at):
-        hits = pc.match_substring_regex(pc.take(column, at), pattern, ignore_case=ignore_case)
-        mask[at.filter(pc.fill_null(hits, False)).to_numpy(zero_copy_only=False)] = True
-    return bool_array(mask)
+    if not len(at):
+        return mask_at(len(column), [])
+    hits = pc.match_substring_regex(pc.take(column, at), pattern, ignore_case=ignore_case)
+    return mask_at(len(column), at.filter(pc.fill_null(hits, False)))
 
 
 def _read_flags(export: _Export, findings: Findings) -> tuple[pa.ChunkedArray,
@@ -374,9 +372,7 @@ def _full_cards(export: _Export, hits_by_column: list[tuple[str, list[int]]],
                          BLOCKING, "a full card number is in the file",
                          "Remove the card number from the export: only the last 4 digits "
                          "may be sent")
-    card_flags = np.zeros(table.num_rows, dtype=bool)
-    card_flags[list(card_rows)] = True
-    return bool_array(card_flags)
+    return mask_at(table.num_rows, sorted(card_rows))
 
 
 def _read_last4(export: _Export, card_mask: pa.Array, findings: Findings) -> pa.ChunkedArray:
@@ -457,9 +453,7 @@ def _duplicates(customers: pa.Table, findings: Findings) -> tuple[pa.Table, int]
             drop += _one_account(acct, members, findings)
     if not drop:
         return customers, 0
-    keep = np.ones(customers.num_rows, dtype=bool)
-    keep[drop] = False
-    return customers.filter(bool_array(keep)), len(drop)
+    return customers.filter(pc.invert(mask_at(customers.num_rows, drop))), len(drop)
 
 
 def _one_account(acct: str, members: list[tuple[int, dict[str, object]]],

@@ -20,10 +20,10 @@ values ("Credit Card", "Checking"), in a shuffled order, all text.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -62,27 +62,29 @@ class DriftResult:
     expected: dict[str, Any] = field(default_factory=dict)
 
 
-def _text(table: pa.Table, name: str) -> np.ndarray:
+def _text(table: pa.Table, name: str) -> list[str]:
     column = pc.fill_null(table.column(name).cast(pa.string()), "")
-    return np.array(column.to_pylist(), dtype=object)
+    values: list[str] = column.to_pylist()
+    return values
 
 
-def _pick(rng: np.random.Generator, candidates: np.ndarray, taken: np.ndarray,
-          count: int) -> np.ndarray:
-    """Up to `count` row indexes among `candidates` (a mask) not yet taken; marks them."""
-    pool = np.flatnonzero(candidates & ~taken)
-    if count <= 0 or pool.size == 0:
-        return np.empty(0, dtype=np.int64)
-    chosen = np.sort(rng.choice(pool, size=min(count, pool.size), replace=False))
-    taken[chosen] = True
+def _pick(rng: random.Random, candidates: list[bool], taken: list[bool],
+          count: int) -> list[int]:
+    """Up to `count` row indexes among `candidates` (a mask) not yet taken, in order; marks
+    them taken."""
+    pool = [i for i, (can, gone) in enumerate(zip(candidates, taken)) if can and not gone]
+    if count <= 0 or not pool:
+        return []
+    chosen = sorted(rng.sample(pool, min(count, len(pool))))
+    for i in chosen:
+        taken[i] = True
     return chosen
 
 
-def _other_last4(rng: np.random.Generator, current: np.ndarray) -> np.ndarray:
+def _other_last4(rng: random.Random, current: list[str]) -> list[str]:
     """A different four-digit value for each of `current`."""
-    shift = rng.integers(1, 10_000, current.size)
-    numbers = np.array([int(v) if v.isdigit() else 0 for v in current], dtype=np.int64)
-    return np.array([f"{v:04d}" for v in (numbers + shift) % 10_000], dtype=object)
+    return [f"{((int(v) if v.isdigit() else 0) + rng.randrange(1, 10_000)) % 10_000:04d}"
+            for v in current]
 
 
 def post_conversion_export(
@@ -101,42 +103,49 @@ def post_conversion_export(
     drift = drift or Drift.for_customers(customers.num_rows)
     _require_columns(customers, CUSTOMER_COLUMNS, "the customer snapshot")
     _require_columns(cross_reference, ("old", "new"), "the cross-reference")
-    rng = np.random.default_rng(seed)
+    rng = random.Random(seed)
     cols = {name: _text(customers, name) for name in CUSTOMER_COLUMNS}
     found, new_account = _new_numbers(cols["account"], cross_reference)
 
-    autopay = cols["autopay"].copy()
-    paperless = cols["paperless"].copy()
-    last4 = cols["last4"].copy()
-    has_email = cols["email"] != ""
-    taken = ~found  # customers without a new number are already missing; never reuse them
+    autopay = list(cols["autopay"])
+    paperless = list(cols["paperless"])
+    last4 = list(cols["last4"])
+    taken = [not f for f in found]  # customers without a new number are already missing
 
-    lost = _pick(rng, autopay == "Y", taken, drift.autopay_lost)
-    autopay[lost] = "N"
-    gained = _pick(rng, (paperless == "N") & has_email, taken, drift.paperless_gained)
-    paperless[gained] = "Y"
-    changed = _pick(rng, last4 != "", taken, drift.last4_changed)
-    last4[changed] = _other_last4(rng, last4[changed])
-    gone = _pick(rng, (cols["autopay"] == "N") & (cols["paperless"] == "N"), taken,
-                 drift.missing)
+    lost = _pick(rng, [v == "Y" for v in autopay], taken, drift.autopay_lost)
+    for i in lost:
+        autopay[i] = "N"
+    gained = _pick(rng, [p == "N" and e != "" for p, e in zip(paperless, cols["email"])],
+                   taken, drift.paperless_gained)
+    for i in gained:
+        paperless[i] = "Y"
+    changed = _pick(rng, [v != "" for v in last4], taken, drift.last4_changed)
+    for i, value in zip(changed, _other_last4(rng, [last4[i] for i in changed])):
+        last4[i] = value
+    gone = _pick(rng, [a == "N" and p == "N" for a, p in zip(cols["autopay"], cols["paperless"])],
+                 taken, drift.missing)
 
-    keep = found.copy()
-    keep[gone] = False
-    order = rng.permutation(np.flatnonzero(keep))
-    method = np.array([PORTAL_METHOD.get(m, m) for m in cols["method"][order]], dtype=object)
-    columns = [cols["name"][order], new_account[order], cols["email"][order],
-               paperless[order], autopay[order], method, last4[order]]
-    table = pa.table({h: pa.array(c.tolist(), pa.string())
-                      for h, c in zip(EXPORT_HEADERS[:7], columns)})
+    keep = list(found)
+    for i in gone:
+        keep[i] = False
+    order = [i for i, k in enumerate(keep) if k]
+    rng.shuffle(order)
+    columns = [[cols["name"][i] for i in order], [new_account[i] for i in order],
+               [cols["email"][i] for i in order], [paperless[i] for i in order],
+               [autopay[i] for i in order],
+               [PORTAL_METHOD.get(m, m) for m in (cols["method"][i] for i in order)],
+               [last4[i] for i in order]]
+    table = pa.table({h: pa.array(c, pa.string()) for h, c in zip(EXPORT_HEADERS[:7], columns)})
 
     expected = _expected(cols, keep, autopay, paperless, last4)
     accounts = cols["account"]
     return DriftResult(
         table=table,
-        autopay_lost=tuple(accounts[lost].tolist()),
-        paperless_gained=tuple(accounts[gained].tolist()),
-        last4_changed=tuple(accounts[changed].tolist()),
-        missing=tuple(accounts[gone].tolist()) + tuple(accounts[~found].tolist()),
+        autopay_lost=tuple(accounts[i] for i in lost),
+        paperless_gained=tuple(accounts[i] for i in gained),
+        last4_changed=tuple(accounts[i] for i in changed),
+        missing=(tuple(accounts[i] for i in gone)
+                 + tuple(a for a, f in zip(accounts, found) if not f)),
         expected=expected,
     )
 
@@ -147,43 +156,38 @@ def _require_columns(table: pa.Table, names: tuple[str, ...], what: str) -> None
             raise ValueError(f"{what} has no column {name!r}")
 
 
-def _new_numbers(accounts: np.ndarray, cross_reference: pa.Table) -> tuple[np.ndarray,
-                                                                          np.ndarray]:
-    """(found mask, new account or "") of each customer, through the cross-reference."""
-    old = _text(cross_reference, "old")
+def _new_numbers(accounts: list[str], cross_reference: pa.Table) -> tuple[list[bool],
+                                                                        list[str]]:
+    """(found, new account or "") of each customer, through the cross-reference."""
     new = _text(cross_reference, "new")
-    index = pc.index_in(pa.array(accounts.tolist(), pa.string()),
-                        value_set=pa.array(old.tolist(), pa.string()))
-    found = np.array(pc.is_valid(index).to_pylist(), dtype=bool)
-    positions = np.array(pc.fill_null(index, 0).to_pylist(), dtype=np.int64)
-    new_account = np.where(found, new[positions] if len(new) else "", "").astype(object)
-    return found, new_account
+    index = pc.index_in(pa.array(accounts, pa.string()),
+                        value_set=pa.array(_text(cross_reference, "old"), pa.string()))
+    positions = index.to_pylist()
+    found = [p is not None for p in positions]
+    return found, [new[p] if p is not None else "" for p in positions]
 
 
-def _expected(cols: dict[str, np.ndarray], keep: np.ndarray, autopay: np.ndarray,
-              paperless: np.ndarray, last4: np.ndarray) -> dict[str, Any]:
+def _expected(cols: dict[str, list[str]], keep: list[bool], autopay: list[str],
+              paperless: list[str], last4: list[str]) -> dict[str, Any]:
     """The figures `verify` must report for this drift (the contract's shape)."""
     n = len(keep)
-    before_ap = cols["autopay"] == "Y"
-    before_pl = cols["paperless"] == "Y"
-    matched = int(keep.sum())
+
+    def counted(flag: str, after: list[str]) -> dict[str, int]:
+        pairs = [(b, a) for b, a, k in zip(cols[flag], after, keep) if k]
+        return {"kept": sum(1 for b, a in pairs if b == "Y" and a == "Y"),
+                "lost": sum(1 for b, a in pairs if b == "Y" and a == "N"),
+                "gained": sum(1 for b, a in pairs if b != "Y" and a == "Y")}
+
+    matched = sum(keep)
     expected: dict[str, Any] = {
         "customers": n,
         "matched": matched,
         "missing_after": n - matched,
         "unexpected_after": 0,
-        "autopay": {
-            "kept": int((before_ap & (autopay == "Y") & keep).sum()),
-            "lost": int((before_ap & (autopay == "N") & keep).sum()),
-            "gained": int((~before_ap & (autopay == "Y") & keep).sum()),
-        },
-        "paperless": {
-            "kept": int((before_pl & (paperless == "Y") & keep).sum()),
-            "lost": int((before_pl & (paperless == "N") & keep).sum()),
-            "gained": int((~before_pl & (paperless == "Y") & keep).sum()),
-        },
+        "autopay": counted("autopay", autopay),
+        "paperless": counted("paperless", paperless),
         "method_changed": 0,
-        "last4_changed": int(((last4 != cols["last4"]) & keep).sum()),
+        "last4_changed": sum(1 for a, b, k in zip(last4, cols["last4"], keep) if k and a != b),
     }
     expected["preserved"] = not (
         expected["missing_after"] or expected["autopay"]["lost"]

@@ -22,11 +22,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wizard.core.arrays import int64_array
+from wizard.core.arrays import mask_at, positions
 from wizard.core.findings import BLOCKING, WARNING
 
 # issue ids, in the order the workbook lists them, with what the person should do
@@ -85,29 +84,18 @@ def _count(mask: pa.ChunkedArray | pa.Array) -> int:
     return int(pc.sum(pc.cast(pc.fill_null(mask, False), pa.int64())).as_py() or 0)
 
 
-def _account_keys(column: pa.Array) -> np.ndarray | None:
+def _account_keys(column: pa.Array) -> pa.Array | None:
     """Account numbers as int64 keys, or None unless every one is 0 to 18 ASCII digits.
 
     The key is the number written after a leading 1 ("0042" -> 10042, "42" -> 142), so
-    numbers that differ only in leading zeros stay apart and no key is 0 (a null, which
-    matches nothing, becomes 0). Sorting and searching int64 keys is several times faster
-    than hashing a million strings."""
+    numbers that differ only in leading zeros stay apart (a null stays null and matches
+    nothing). Looking up int64 keys is several times faster than hashing a million
+    strings."""
     try:
         keys = pc.cast(pc.binary_join_element_wise("1", column, ""), pa.int64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None  # a letter, a sign, a space, or more than 18 digits: look up the text
-    return np.asarray(pc.fill_null(keys, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
-
-
-def _positions(found: np.ndarray) -> pa.Array:
-    """int64 positions, null where `found` is negative (not found)."""
-    valid = found >= 0
-    if valid.all():
-        return int64_array(found)
-    bits = np.packbits(valid, bitorder="little")
-    data = np.ascontiguousarray(np.where(valid, found, 0), dtype=np.int64)
-    return pa.Array.from_buffers(pa.int64(), len(data),
-                                 [pa.py_buffer(bits), pa.py_buffer(data)])
+    return _flat(keys)
 
 
 def lookup(values: pa.Array, value_set: pa.Array) -> pa.Array:
@@ -119,37 +107,13 @@ def lookup(values: pa.Array, value_set: pa.Array) -> pa.Array:
         return pc.index_in(values, value_set=value_set, skip_nulls=True)
     if len(set_keys) == 0 or len(keys) == 0:
         return pa.nulls(len(keys), pa.int64())
-    return _positions(_sorted_lookup(keys, set_keys))
+    return _key_lookup(keys, set_keys)
 
 
-def _sorted(keys: np.ndarray, shift: int) -> tuple[np.ndarray, np.ndarray]:
-    """(keys in order, their positions), equal keys by position. With `shift`, each key and
-    its position are packed in one int64 so a plain sort (several times faster than an
-    argsort) does it; without, an argsort."""
-    if shift:
-        packed = np.sort((keys << shift) | np.arange(len(keys), dtype=np.int64))
-        return packed >> shift, packed & ((1 << shift) - 1)
-    order = np.argsort(keys, kind="stable")
-    return keys[order], order
-
-
-def _sorted_lookup(keys: np.ndarray, set_keys: np.ndarray) -> np.ndarray:
-    """Positions in `set_keys` of each of `keys` (-1: absent, or 0, the null key).
-
-    Both sides are sorted and the sorted keys searched in the sorted set: searching in
-    order walks memory forwards, where a million searches in random order (or a hash
-    table) miss the cache on nearly every probe."""
-    shift = max(len(keys), len(set_keys)).bit_length()
-    top = max(int(keys.max()), int(set_keys.max()))
-    if top >= 1 << (63 - shift):
-        shift = 0  # long account numbers: no room to pack the position beside the key
-    ordered, order = _sorted(set_keys, shift)
-    queries, query_order = _sorted(keys, shift)
-    at = np.minimum(np.searchsorted(ordered, queries), len(ordered) - 1)
-    hit = (ordered[at] == queries) & (queries != 0)
-    found = np.empty(len(keys), dtype=np.int64)
-    found[query_order] = np.where(hit, order[at], -1)
-    return found
+def _key_lookup(keys: pa.Array, set_keys: pa.Array) -> pa.Array:
+    """int64 positions in `set_keys` of each of `keys` (the first, if given twice), null
+    where absent or null."""
+    return pc.cast(pc.index_in(keys, value_set=set_keys, skip_nulls=True), pa.int64())
 
 
 def xref_positions(before: pa.Table, xref: pa.Table) -> pa.Array:
@@ -164,9 +128,7 @@ def _match_after(xi: pa.Array, xref_new: pa.Array, after_account: pa.Array) -> p
     new_keys, after_keys = _account_keys(xref_new), _account_keys(after_account)
     if new_keys is None or after_keys is None or not len(after_keys) or not len(new_keys):
         return pc.index_in(pc.take(xref_new, xi), value_set=after_account, skip_nulls=True)
-    at = np.asarray(pc.fill_null(xi, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    keys = np.where(at >= 0, new_keys[np.maximum(at, 0)], 0)  # 0: the null key
-    return _positions(_sorted_lookup(keys, after_keys))
+    return _key_lookup(pc.take(new_keys, xi), after_keys)  # no xref row: a null key
 
 
 @dataclass(frozen=True)
@@ -229,12 +191,11 @@ def _match(before: pa.Table, xref: pa.Table, after: pa.Table, xi: pa.Array | Non
     matched = pc.is_valid(ai)
     b_idx = pc.indices_nonzero(matched)
     a_idx = pc.take(ai, b_idx)
-    used = np.zeros(len(after_account), dtype=bool)  # post rows some customer matched
-    used[a_idx.to_numpy(zero_copy_only=False)] = True
+    used = mask_at(len(after_account), a_idx)  # post rows some customer matched
     return _Match(
         old=_text(before["account"]), xi=xi, xref_new=xref_new, after_account=after_account,
         b_idx=b_idx, a_idx=a_idx, miss_idx=pc.indices_nonzero(pc.invert(matched)),
-        unex_idx=int64_array(np.flatnonzero(~used)),
+        unex_idx=positions(pc.invert(used)),
         b_rows=pc.cast(before["row"], pa.int64()), a_rows=pc.cast(after["row"], pa.int64()),
         all_matched=len(b_idx) == before.num_rows,
     )

@@ -18,11 +18,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wizard.core.arrays import bool_array, int64_array
+from wizard.core.arrays import arange, mask_at, positions
 from wizard.core.cards import mask_cards_in_text
 from wizard.core.findings import Findings
 from wizard.core.reader import Table
@@ -168,9 +167,10 @@ def check_cross_reference(
     in the customer export, `account_rows`).
 
     The snapshot's accounts and the file's old numbers are dictionary-encoded together (and
-    the new numbers on their own), so equal text gets an equal integer code; every set
-    question after that (repeated, in the snapshot, in the file, where in the snapshot) is a
-    numpy operation on the codes instead of another hash table over a million strings.
+    the new numbers on their own), so equal text gets an equal integer code. The file's rows
+    are then sorted once by old code, so every set question after that (repeated, in the
+    snapshot, in the file, where in the snapshot) is a pass over sorted int32 codes instead
+    of another hash table over a million values.
     """
     findings = Findings()
     c = _Columns(
@@ -183,7 +183,7 @@ def check_cross_reference(
     old_ok, usable = _check_cells(c, findings)
     codes = _Codes.of(c)
     keep, duplicates = _collapse_repeats(c, codes, usable, findings)
-    clean = keep & ~_conflicts(c, codes, usable, keep, findings)
+    clean = pc.and_(keep, pc.invert(_conflicts(c, codes, usable, keep, findings)))
     unmatched, extra = _against_snapshot(c, codes, old_ok, keep, allow_unmatched, findings)
     _chains(c, codes, clean, findings)
     update, mapping = _update(c, codes, clean)
@@ -205,26 +205,68 @@ class _Columns:
 class _Codes:
     """Integer codes: one dictionary for the accounts and old numbers, one for new ones."""
 
-    ca: np.ndarray  # the snapshot's accounts
-    co: np.ndarray  # the file's old numbers
-    cn: np.ndarray  # the file's new numbers
-    k: int  # a size every code is below
+    ca: pa.Array  # the snapshot's accounts (int32 codes)
+    co: pa.Array  # the file's old numbers
+    cn: pa.Array  # the file's new numbers
     dictionary: pa.Array  # the accounts' and old numbers' dictionary
+    # customer i holds code i (the accounts are distinct and were encoded first): then a code
+    # below len(ca) is that customer's, and every other code is not a customer's
+    positional: bool
+    new_distinct: bool  # no new number is given twice in the whole file
+    order: pa.Array  # the file's rows by old code, equal codes by row (int64 positions)
+    co_sorted: pa.Array  # co in that order
 
     @classmethod
     def of(cls, c: _Columns) -> _Codes:
         na = len(c.accounts)
         encoded = pc.dictionary_encode(pa.concat_arrays([c.accounts, c.old]))
-        codes = encoded.indices.to_numpy(zero_copy_only=False)  # int32
+        codes = encoded.indices  # int32
+        ca, co = codes.slice(0, na), codes.slice(na)
         new_encoded = pc.dictionary_encode(c.new)
-        cn = new_encoded.indices.to_numpy(zero_copy_only=False)
-        k = max(len(encoded.dictionary), len(new_encoded.dictionary))
-        return cls(codes[:na], codes[na:], cn, k, encoded.dictionary)
+        positional = na == 0 or bool(pc.all(pc.equal(ca, arange(0, na))).as_py())
+        order = pc.cast(pc.sort_indices(co), pa.int64())  # stable
+        return cls(ca, co, new_encoded.indices, encoded.dictionary, positional,
+                   len(new_encoded.dictionary) == len(c.new), order, co.take(order))
 
 
-def _check_cells(c: _Columns, findings: Findings) -> tuple[np.ndarray, np.ndarray]:
+def _next_equal(values: pa.Array) -> pa.Array:
+    """For each of `values` but the last: whether the next one equals it."""
+    n = len(values)
+    return pc.equal(values.slice(1), values.slice(0, n - 1)) if n > 1 else pa.array([], pa.bool_())
+
+
+def _distinct_sorted(values: pa.Array) -> int:
+    """How many distinct values sorted `values` hold."""
+    return len(values) - int(pc.sum(_next_equal(values)).as_py() or 0)
+
+
+def _held_twice(codes: pa.Array, order: pa.Array, ordered: pa.Array,
+                where: pa.Array) -> pa.Array | None:
+    """Which rows hold a code that two or more of the `where` rows hold (any row, in
+    `where` or not); None when no code is held twice. `ordered` is `codes` sorted,
+    `order` the rows in that order."""
+    among = ordered.filter(where.take(order))
+    same = _next_equal(among)
+    if not pc.any(same).as_py():
+        return None
+    shared = pc.unique(among.slice(1).filter(same))
+    return mask_at(len(codes), order.filter(pc.is_in(ordered, value_set=shared)))
+
+
+def _new_held_twice(codes: _Codes, where: pa.Array) -> pa.Array | None:
+    if codes.new_distinct:
+        return None
+    order = pc.cast(pc.sort_indices(codes.cn), pa.int64())
+    return _held_twice(codes.cn, order, codes.cn.take(order), where)
+
+
+def _old_held_twice(codes: _Codes, where: pa.Array) -> pa.Array | None:
+    return _held_twice(codes.co, codes.order, codes.co_sorted, where)
+
+
+def _check_cells(c: _Columns, findings: Findings) -> tuple[pa.Array, pa.Array]:
     """Each cell on its own: empty or mangled numbers block. (old usable, row usable)."""
-    bad_side: dict[str, np.ndarray] = {}
+    bad_side: dict[str, pa.Array] = {}
     for side, col in (("old", c.old), ("new", c.new)):
         empty = pc.equal(pc.utf8_length(col), 0)
         mangled = pc.match_substring_regex(col, MANGLED_NUMBER)
@@ -233,71 +275,89 @@ def _check_cells(c: _Columns, findings: Findings) -> tuple[np.ndarray, np.ndarra
             if pc.any(mask).as_py():
                 findings.add_many(_rows(c.rows.filter(mask)), side, _shown(col.filter(mask)),
                                   BLOCKING, f"{side} {rule}", fix)
-        bad_side[side] = _np_bool(pc.or_(empty, mangled))
-    old_ok = ~bad_side["old"]
-    return old_ok, old_ok & ~bad_side["new"]
+        bad_side[side] = _bool(pc.or_(empty, mangled))
+    old_ok = pc.invert(bad_side["old"])
+    return old_ok, pc.and_(old_ok, pc.invert(bad_side["new"]))
 
 
-def _collapse_repeats(c: _Columns, codes: _Codes, usable: np.ndarray,
-                      findings: Findings) -> tuple[np.ndarray, int]:
+def _collapse_repeats(c: _Columns, codes: _Codes, usable: pa.Array,
+                      findings: Findings) -> tuple[pa.Array, int]:
     """The same pair repeated: a warning, collapsed to its first row. (rows kept, count)."""
-    co, cn, k = codes.co, codes.cn, codes.k
-    keep = usable.copy()
-    old_count = np.bincount(co[usable], minlength=k)
-    new_count = np.bincount(cn[usable], minlength=k)
-    maybe = usable & (old_count[co] > 1) & (new_count[cn] > 1)
-    if not maybe.any():
-        return keep, 0
-    at = np.flatnonzero(maybe)
-    _, first = np.unique(co[at].astype(np.int64) * k + cn[at], return_index=True)
-    repeat = np.setdiff1d(at, at[first], assume_unique=True)
-    if len(repeat):
-        keep[repeat] = False
-        findings.add_many(_rows(_take_np(c.rows, repeat)), "old",
-                          _shown(_take_np(c.old, repeat)), WARNING, RULE_DUPLICATE,
-                          FIX_DUPLICATE)
+    new_twice = _new_held_twice(codes, usable)
+    old_twice = _old_held_twice(codes, usable) if new_twice is not None else None
+    if old_twice is None or new_twice is None:
+        return usable, 0
+    maybe = pc.and_(pc.and_(usable, old_twice), new_twice)
+    if not pc.any(maybe).as_py():
+        return usable, 0
+    at = positions(maybe)
+    pair = pc.add(pc.multiply(pc.cast(codes.co.take(at), pa.int64()), len(c.new) + 1),
+                  pc.cast(codes.cn.take(at), pa.int64()))
+    # index_in answers the first position of an equal pair: a later one repeats it
+    first = pc.index_in(pair, value_set=pair)
+    repeat = at.filter(pc.not_equal(pc.cast(first, pa.int64()), arange(0, len(at))))
+    if not len(repeat):
+        return usable, 0
+    keep = pc.and_(usable, pc.invert(mask_at(len(usable), repeat)))
+    findings.add_many(_rows(c.rows.take(repeat)), "old", _shown(c.old.take(repeat)), WARNING,
+                      RULE_DUPLICATE, FIX_DUPLICATE)
     return keep, len(repeat)
 
 
-def _conflicts(c: _Columns, codes: _Codes, usable: np.ndarray, keep: np.ndarray,
-               findings: Findings) -> np.ndarray:
+def _conflicts(c: _Columns, codes: _Codes, usable: pa.Array, keep: pa.Array,
+               findings: Findings) -> pa.Array:
     """One old to two news, one new to two olds: blocking, every row involved."""
-    old_count = np.bincount(codes.co[keep], minlength=codes.k)
-    new_count = np.bincount(codes.cn[keep], minlength=codes.k)
-    conflict = np.zeros(len(c.old), dtype=bool)
-    for side, count, mine, rule, fix in (
-            ("old", old_count, codes.co, RULE_OLD_TWICE, FIX_OLD_TWICE),
-            ("new", new_count, codes.cn, RULE_NEW_TWICE, FIX_NEW_TWICE)):
-        hit = usable & (count[mine] > 1)
-        if hit.any():
-            at = np.flatnonzero(hit)
-            olds, news = _shown(_take_np(c.old, at)), _shown(_take_np(c.new, at))
-            findings.add_many(_rows(_take_np(c.rows, at)), side,
+    conflict = mask_at(len(c.old), [])
+    for side, twice, rule, fix in (
+            ("old", _old_held_twice(codes, keep), RULE_OLD_TWICE, FIX_OLD_TWICE),
+            ("new", _new_held_twice(codes, keep), RULE_NEW_TWICE, FIX_NEW_TWICE)):
+        if twice is None:
+            continue
+        hit = pc.and_(usable, twice)
+        if pc.any(hit).as_py():
+            at = positions(hit)
+            olds, news = _shown(c.old.take(at)), _shown(c.new.take(at))
+            findings.add_many(_rows(c.rows.take(at)), side,
                               [f"{a} -> {b}" for a, b in zip(olds, news)], BLOCKING, rule, fix)
-            conflict |= hit
+            conflict = pc.or_(conflict, hit)
     return conflict
 
 
-def _against_snapshot(c: _Columns, codes: _Codes, old_ok: np.ndarray, keep: np.ndarray,
+def _missing(codes: _Codes, old_ok: pa.Array) -> pa.Array | None:
+    """The customers no usable old number maps (None: every one is mapped)."""
+    if codes.positional:
+        # every customer's code (0 .. n-1) among the usable old numbers: none is missing
+        held = codes.co_sorted.filter(old_ok.take(codes.order))
+        held = held.filter(pc.less(held, len(codes.ca)))
+        if _distinct_sorted(held) == len(codes.ca):
+            return None
+    missing = pc.invert(pc.is_in(codes.ca, value_set=codes.co.filter(old_ok)))
+    return missing if pc.any(missing).as_py() else None
+
+
+def _in_snapshot(codes: _Codes) -> pa.Array:
+    """Whether each old number is a customer's account."""
+    if codes.positional:
+        return pc.less(codes.co, len(codes.ca))
+    return pc.is_in(codes.co, value_set=codes.ca)
+
+
+def _against_snapshot(c: _Columns, codes: _Codes, old_ok: pa.Array, keep: pa.Array,
                       allow_unmatched: bool, findings: Findings) -> tuple[int, int]:
     """Customers the file does not map, and accounts it has that the snapshot does not.
     (unmatched, extra)."""
-    in_file = np.zeros(codes.k, dtype=bool)
-    in_file[codes.co[old_ok]] = True  # a customer whose row has a bad new number: reported
-    missing_np = ~in_file[codes.ca]
-    unmatched = int(missing_np.sum())
-    in_snapshot = np.zeros(codes.k, dtype=bool)
-    in_snapshot[codes.ca] = True
-    extra_rows = np.flatnonzero(keep & ~in_snapshot[codes.co])
-    extra = int(len(np.unique(codes.co[extra_rows])))
-    if unmatched:
-        missing = bool_array(missing_np)
-        lost = _lost_zeros(c.accounts.filter(missing), _take_np(c.old, extra_rows))
+    # a customer whose row has a bad new number is in the file: reported for that number
+    missing = _missing(codes, old_ok)
+    unmatched = int(pc.sum(missing).as_py() or 0) if missing is not None else 0
+    extra_rows = positions(pc.and_(keep, pc.invert(_in_snapshot(codes))))
+    extra = int(pc.count_distinct(codes.co.take(extra_rows)).as_py()) if len(extra_rows) else 0
+    if missing is not None:
+        extra_old = c.old.take(extra_rows)
+        lost = _lost_zeros(c.accounts.filter(missing), extra_old)
         if len(lost):
-            extra_old = _take_np(c.old, extra_rows)
-            at = extra_rows[_np_bool(pc.is_in(extra_old, value_set=lost))]
+            at = extra_rows.filter(_bool(pc.is_in(extra_old, value_set=lost)))
             findings.add_many(
-                _rows(_take_np(c.rows, at)), "old", _shown(_take_np(c.old, at)), BLOCKING,
+                _rows(c.rows.take(at)), "old", _shown(c.old.take(at)), BLOCKING,
                 f"old {RULE_LOST_ZEROS}",
                 "a customer's account has this number with leading zeros: the spreadsheet "
                 "saved it as a number. " + FIX_MANGLED)
@@ -307,42 +367,48 @@ def _against_snapshot(c: _Columns, codes: _Codes, old_ok: np.ndarray, keep: np.n
             WARNING if allow_unmatched else BLOCKING, RULE_UNMATCHED,
             FIX_UNMATCHED_ALLOWED if allow_unmatched else FIX_UNMATCHED)
     if extra:
-        findings.add_many(_rows(_take_np(c.rows, extra_rows)), "old",
-                          _shown(_take_np(c.old, extra_rows)), WARNING, RULE_EXTRA, FIX_EXTRA)
+        findings.add_many(_rows(c.rows.take(extra_rows)), "old",
+                          _shown(c.old.take(extra_rows)), WARNING, RULE_EXTRA, FIX_EXTRA)
     return unmatched, extra
 
 
-def _chains(c: _Columns, codes: _Codes, clean: np.ndarray, findings: Findings) -> None:
+def _chains(c: _Columns, codes: _Codes, clean: pa.Array, findings: Findings) -> None:
     """A new number that is also another row's old number: renaming row by row would
     collide (looked up only when the new numbers' range overlaps the old numbers')."""
     if not _ranges_overlap(c.old, c.new):
         return
-    new_as_old = pc.index_in(c.new, value_set=codes.dictionary)
-    as_old = pc.fill_null(new_as_old, -1).to_numpy(zero_copy_only=False)
-    is_old = np.zeros(len(codes.dictionary) + 1, dtype=bool)
-    is_old[codes.co[clean]] = True
-    is_old[-1] = False  # index -1: not an old number at all
-    chain = np.flatnonzero(clean & is_old[as_old] & (as_old != codes.co))
+    as_old = pc.index_in(c.new, value_set=codes.dictionary)  # null: not an old number at all
+    is_old = pc.is_in(as_old, value_set=codes.co.filter(clean))  # a clean row's old number
+    chain = positions(pc.and_(pc.and_(clean, is_old), pc.not_equal(as_old, codes.co)))
     if len(chain):
-        findings.add_many(_rows(_take_np(c.rows, chain)), "new",
-                          _shown(_take_np(c.new, chain)), WARNING, RULE_CHAIN, FIX_CHAIN)
+        findings.add_many(_rows(c.rows.take(chain)), "new", _shown(c.new.take(chain)),
+                          WARNING, RULE_CHAIN, FIX_CHAIN)
 
 
-def _update(c: _Columns, codes: _Codes, clean: np.ndarray) -> tuple[pa.Table, pa.Table]:
+def _update(c: _Columns, codes: _Codes, clean: pa.Array) -> tuple[pa.Table, pa.Table]:
     """Every snapshot customer with a clean mapping, in snapshot order; and every clean pair
     of the file (the customers', then the extra accounts)."""
-    na = len(c.accounts)
-    position = np.full(codes.k, -1, dtype=np.int64)
-    position[codes.ca] = np.arange(na, dtype=np.int64)
-    at = np.flatnonzero(clean)
-    where = position[codes.co[at]]
-    matched = where >= 0
-    # snapshot accounts are unique and so are clean old numbers: scatter, no sort needed
-    by_customer = np.full(na, -1, dtype=np.int64)
-    by_customer[where[matched]] = at[matched]
-    in_order = by_customer[by_customer >= 0]
+    # clean old numbers are unique (a repeated one is a conflict), and so are the snapshot's
+    # accounts (export-flags refuses an account given twice), so each customer has at most
+    # one clean row
+    na = len(codes.ca)
+    if codes.positional:
+        # customer i holds code i: the clean rows by old code are in snapshot order
+        ordered = codes.co_sorted
+        in_order = codes.order.filter(
+            pc.and_(clean.take(codes.order), pc.less(ordered, na)))
+        extra = positions(pc.and_(clean, pc.greater_equal(codes.co, na)))
+    else:
+        # an account given twice anyway: its last row gets the mapping, as it always has
+        at = positions(clean)
+        last_first = codes.ca.take(arange(na - 1, na, step=-1))
+        where = pc.subtract(na - 1, pc.cast(
+            pc.index_in(codes.co.take(at), value_set=last_first), pa.int64()))
+        matched = pc.is_valid(where)
+        in_order = at.filter(matched).take(pc.sort_indices(where.filter(matched)))
+        extra = at.filter(pc.invert(matched))
     update = _pairs(c.rows, c.old, c.new, in_order)
-    mapping = pa.concat_tables([update, _pairs(c.rows, c.old, c.new, at[~matched])])
+    mapping = pa.concat_tables([update, _pairs(c.rows, c.old, c.new, extra)])
     return update, mapping
 
 
@@ -356,18 +422,13 @@ def _ranges_overlap(a: pa.Array, b: pa.Array) -> bool:
     return not (ra["max"] < rb["min"] or rb["max"] < ra["min"])
 
 
-def _np_bool(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    return np.asarray(_as_array(pc.fill_null(mask, False)).to_numpy(zero_copy_only=False),
-                      dtype=bool)
+def _bool(mask: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """A mask as one array, null as false."""
+    return _as_array(pc.fill_null(mask, False))
 
 
-def _take_np(values: pa.Array, at: np.ndarray) -> pa.Array:
-    return _as_array(values.take(int64_array(np.asarray(at))))
-
-
-def _pairs(rows: pa.Array, old: pa.Array, new: pa.Array, at: np.ndarray) -> pa.Table:
-    return pa.table({"row": _take_np(rows, at), "old": _take_np(old, at),
-                     "new": _take_np(new, at)})
+def _pairs(rows: pa.Array, old: pa.Array, new: pa.Array, at: pa.Array) -> pa.Table:
+    return pa.table({"row": rows.take(at), "old": old.take(at), "new": new.take(at)})
 
 
 def _lost_zeros(missing: pa.Array, extra_olds: pa.Array | pa.ChunkedArray) -> pa.Array:

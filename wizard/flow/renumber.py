@@ -23,10 +23,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from wizard.core.arrays import arange
 from wizard.core.findings import Findings, describe, plural
 from wizard.core.reader import read_table
 from wizard.core.vocabulary import MIN_TOKEN_VALIDITY, TOKEN_DAYS_RANGE, XREF_HEADERS
@@ -240,9 +240,9 @@ def registration_tokens(n: int) -> pa.Array:
         return pa.array([], pa.string())
     width = TOKEN_BYTES * 4 // 3
     data = base64.urlsafe_b64encode(secrets.token_bytes(TOKEN_BYTES * n))
-    offsets = np.arange(0, width * (n + 1), width, dtype=np.int64)
+    offsets = arange(0, n + 1, step=width)  # int64: 0, width, 2 * width, ...
     tokens = pa.LargeStringArray.from_buffers(
-        n, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data)).cast(pa.string())
+        n, offsets.buffers()[1], pa.py_buffer(data)).cast(pa.string())
     # a token starting with "-" reads as a formula when the PM opens the file in Excel:
     # draw those again (one in 64), so every token survives a look in a spreadsheet
     dash = pc.starts_with(tokens, "-")

@@ -11,7 +11,6 @@ import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -29,8 +28,8 @@ def _may_need_quotes(column: pa.Array) -> bool:
     (a regex per value costs ten times more, and almost no column needs it)."""
     if not pa.types.is_string(column.type) or column.null_count:
         return True
-    offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)
-    start, end = int(offsets[column.offset]), int(offsets[column.offset + len(column)])
+    offsets = memoryview(column.buffers()[1]).cast("i")  # int32, native order as arrow's
+    start, end = offsets[column.offset], offsets[column.offset + len(column)]
     data = column.buffers()[2]
     if data is None:
         return False

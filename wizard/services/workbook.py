@@ -29,13 +29,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from wizard.core.arrays import row_numbers
 from wizard.core.findings import BLOCKING, Findings
 from wizard.progress import NullProgress, Progress, check
 from wizard.services.files import atomic_output
@@ -302,8 +302,7 @@ def rows_xml(batch: pa.RecordBatch, first_row: int, columns: Sequence[Column],
              styles: Sequence[int]) -> memoryview:
     """The `<row>` elements of one batch, built column-wise; returned as one buffer."""
     n = batch.num_rows
-    numbers = pc.cast(pa.array(np.arange(first_row, first_row + n, dtype=np.int64)),
-                      pa.string())
+    numbers = pc.cast(row_numbers(first_row, n), pa.string())
     parts: list[Any] = [pc.binary_join_element_wise('<row r="', numbers, '"', "")]
     wrapped = [(col, column) for col, column in zip(columns, batch.columns) if col.wrap]
     if wrapped:
@@ -339,7 +338,7 @@ def rows_xml(batch: pa.RecordBatch, first_row: int, columns: Sequence[Column],
     joined = pc.binary_join_element_wise(*parts, "")
     if isinstance(joined, pa.ChunkedArray):
         joined = joined.combine_chunks()
-    offsets = np.frombuffer(joined.buffers()[1], dtype=np.int32)
+    offsets = memoryview(joined.buffers()[1]).cast("i")  # int32, native order as arrow's
     start, end = offsets[joined.offset], offsets[joined.offset + len(joined)]
     return memoryview(joined.buffers()[2])[start:end]
 
