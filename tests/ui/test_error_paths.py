@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 
 from tests.conftest import write_export
 from tests.helpers.cli import convwiz
+from tests.helpers.window import flag_file_page
 from wizard.core import generate
 from wizard.flow import steps
 
@@ -124,12 +125,7 @@ def test_one_page_at_a_time_works_on_the_project(qtbot: Any, wizard: Any, projec
     are disabled and say what to wait for, instead of failing with "another process is
     working on …"; they come back when it ends."""
     export = write_export(tmp_path / "portal.csv", GOOD_ROWS)
-    main = wizard.open_project(project)
-    main.go_to("flag_file")
-    flag: Any = main.pages["flag_file"]
-    flag.load_file(export)
-    qtbot.waitUntil(lambda: flag.preview.model.rowCount() == 3 and not main.runner.busy,
-                    timeout=LONG)
+    main, flag = flag_file_page(qtbot, wizard, project, export, 3)
     send: Any = main.pages["send"]
     assert send.test_button.isEnabled()
     flag.export_button.click()  # the export starts; no event is processed before the checks

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 
 from tests.conftest import EXPORT_HEADER, write_export
 from tests.helpers.cli import convwiz
+from tests.helpers.window import flag_file_page
 from tests.ui.test_error_paths import GOOD_ROWS
 
 LONG = 90_000
@@ -94,12 +95,7 @@ def test_enter_in_the_mapping_exports_and_findings_are_readable(
     export = write_export(tmp_path / "portal.csv", [
         *GOOD_ROWS, "Eve Paper,0001234571,,Y,N,,",  # paperless without an email: a warning
         "No Account,,none@example.com,N,N,,"])
-    main = wizard.open_project(project)
-    main.go_to("flag_file")
-    page: Any = main.pages["flag_file"]
-    page.load_file(export)
-    qtbot.waitUntil(lambda: page.preview.model.rowCount() == 5 and not main.runner.busy,
-                    timeout=LONG)
+    main, page = flag_file_page(qtbot, wizard, project, export, 5)
     assert not page.sheet.isVisibleTo(page)  # a CSV has no sheets to choose
     combo = page.mapping["email"]
     combo.setFocus()
@@ -128,12 +124,7 @@ def test_missing_column_is_left_for_the_pm_the_rest_filled_in(qtbot: Any, wizard
                                                               tmp_path: Path) -> None:
     header = EXPORT_HEADER.replace("Email Address", "Contact")
     export = write_export(tmp_path / "portal.csv", GOOD_ROWS, header=header)
-    main = wizard.open_project(project)
-    main.go_to("flag_file")
-    page: Any = main.pages["flag_file"]
-    page.load_file(export)
-    qtbot.waitUntil(lambda: page.preview.model.rowCount() == 3 and not main.runner.busy,
-                    timeout=LONG)
+    main, page = flag_file_page(qtbot, wizard, project, export, 3)
     assert page.chosen_mapping() == {
         "name": "Customer Name", "account": "Account Number", "paperless": "Paperless",
         "autopay": "AutoPay", "method": "Payment Type", "last4": "Last Four"}
