@@ -188,3 +188,23 @@ def test_sheet_is_chosen_from_the_workbooks_sheets(qtbot: Any, wizard: Any, proj
     qtbot.waitUntil(lambda: not main.runner.busy and page.preview.model.rowCount() == 3,
                     timeout=LONG)
     assert not page.sheet.isVisibleTo(page) and page._sheet() is None
+
+
+def test_verify_details_say_each_reason_once() -> None:
+    """A customer missing after go-live reads "The customer is not in the post-conversion
+    export: …", not the reason twice; a reason the advice does not say is kept before it."""
+    import pyarrow as pa
+
+    from wizard.core.verify import ISSUES, NOT_IN_EXPORT, NOT_IN_XREF
+    from wizard.ui.pages.verification import readable_details
+
+    table = pa.table({
+        "issue": ["missing_after", "missing_after", "autopay_lost"],
+        "old_account": ["0001", "0002", "0003"], "new_account": ["9001", None, "9003"],
+        "name": ["A", "B", "C"], "email": ["", "", "c@example.com"],
+        "before": ["", "", "Y"], "after": ["", "", "N"],
+        "reason": [NOT_IN_EXPORT, NOT_IN_XREF, None],
+    })
+    todo = readable_details(table).column("What to do").to_pylist()
+    assert todo == [ISSUES["missing_after"], f"{NOT_IN_XREF}: {ISSUES['missing_after']}",
+                    ISSUES["autopay_lost"]]

@@ -69,7 +69,14 @@ def readable_details(table: Any) -> Any:
     if "Why" in names and "What to do" in names:
         why = pc.fill_null(table.column("Why"), "")
         todo = table.column("What to do")
-        joined = pc.if_else(pc.equal(why, ""), todo,
+        # a reason the advice already says ("not in the post-conversion export" before
+        # "The customer is not in the post-conversion export: …") is said once
+        said = pa.repeat(False, len(todo)) if len(todo) else pa.array([], pa.bool_())
+        for reason in pc.unique(why).to_pylist():
+            if reason:
+                said = pc.or_(said, pc.and_(pc.equal(why, reason), pc.match_substring(
+                    todo, reason, ignore_case=True)))
+        joined = pc.if_else(pc.or_(pc.equal(why, ""), said), todo,
                             pc.if_else(pc.equal(todo, ""), why,
                                        pc.binary_join_element_wise(why, todo, ": ")))
         table = table.set_column(names.index("What to do"), "What to do", joined)
