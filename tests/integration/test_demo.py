@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from python_calamine import CalamineWorkbook
 
+import wizard
 from tests.helpers.cli import Run
 from wizard.flow.project import Project
 
@@ -29,7 +30,9 @@ def bare_convwiz(*args: object, cwd: Path, home: Path, timeout: float = 300) -> 
     """`convwiz ...` as its own process with a bare environment: no DISPLAY, no D-Bus session
     (so no keyring daemon), a fresh HOME, nothing inherited from this shell."""
     home.mkdir(parents=True, exist_ok=True)
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8"}
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
+           # the code under test, not whichever copy the interpreter has installed
+           "PYTHONPATH": str(Path(wizard.__file__).parent.parent)}
     proc = subprocess.run(
         [sys.executable, "-m", "wizard", *[str(a) for a in args]],
         capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd,
@@ -66,7 +69,9 @@ def recount(before: list[dict[str, str]], xref: list[dict[str, str]],
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Run, Path]:
     base = tmp_path_factory.mktemp("demo")
-    folder = base / "demo project"
+    # a user folder as a Windows PM has one (a space, accents) and the demo's own name, whose
+    # time stamp passes the Luhn check (the issue saw it shown as `demo-****4945`)
+    folder = base / "José Müller" / "demo-20261205-074945"
     run = bare_convwiz("demo", folder, "--customers", 300, "--json", cwd=base,
                        home=base / "home")
     assert run.code == 0, run.stderr
@@ -185,6 +190,23 @@ def test_the_simulator_password_is_in_no_file_of_the_project(
     assert all(started[0].password not in line for line in told)
     assert started[0].password not in json.dumps(result)
     assert not Path(started[0].root).exists(), "the simulator's files are removed"
+
+
+def test_no_message_log_line_or_hint_masks_a_time_stamp(demo: tuple[Run, Path]) -> None:
+    """The demo's data holds no full card number, so nothing it says is masked: its folder's
+    stamp and every file's stamp are shown as they are, and each path it names exists."""
+    run, folder = demo
+    log = (folder / "convwiz.log").read_text(encoding="utf-8")
+    for text in (run.stdout, run.stderr, log):
+        assert "****" not in text
+    assert str(folder.absolute()) in run.stderr
+    named = [Path(v) for v in run.result.values() if isinstance(v, str) and os.sep in v]
+    assert named and all(p.exists() for p in named), named
+    # a refusal's message and hint name the folder as it is (the issue's `demo-****4945`)
+    again = bare_convwiz("demo", folder, "--customers", 40, cwd=folder.parent,
+                         home=folder.parent / "home")
+    assert again.code == 2
+    assert str(folder.absolute()) in again.stderr and "****" not in again.stderr
 
 
 def test_the_checklist_is_signed_off_and_every_step_is_done(demo: tuple[Run, Path]) -> None:

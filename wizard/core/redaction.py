@@ -1,7 +1,8 @@
 """Redaction of text that may hold customer data or a secret: pure text, no I/O.
 
 Used by the log files (services/logs.py), the progress lines and every message for people.
-Card-like digit runs (Luhn-valid) become their last four, email addresses `<email>`,
+Card numbers (the one rule of core/cards.py: a brand's prefix and length, Luhn, never a
+date-time stamp) become their last four, email addresses `<email>`,
 registered secrets `<secret>`. `sanitize` keeps a log argument only when it is of a
 known-safe kind (a whitelist, as Electrum's `sanitize_stack_item` does).
 """
@@ -23,12 +24,6 @@ _secrets: set[str] = set()
 _SAFE_TYPES: tuple[type, ...] = (bool, int, float, type(None), dt.date, dt.time,
                                  dt.timedelta, enum.Enum)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-# the time stamp the program puts in the names of files it makes (20261126-170822): 14
-# digits that pass the Luhn check one time in ten, and no card is written this way
-_STAMP = re.compile(
-    r"(?<![0-9 -])20[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
-    r"-(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9](?![0-9 -])"
-)
 # keys of a mapping argument whose values are the program's own, never customer data
 SAFE_KEYS = frozenset({
     "action", "attempt", "blocking", "bytes", "columns", "command", "direction", "duplicates",
@@ -58,13 +53,7 @@ def redact(text: str) -> str:
     for secret in sorted(_secrets, key=len, reverse=True):
         for form in sorted(_secret_forms(secret), key=len, reverse=True):
             text = text.replace(form, "<secret>")
-    pieces = _STAMP.split(text)
-    stamps = _STAMP.findall(text)
-    text = "".join(
-        mask_cards_in_text(piece) + (stamps[i] if i < len(stamps) else "")
-        for i, piece in enumerate(pieces)
-    )
-    return _EMAIL.sub("<email>", text)
+    return _EMAIL.sub("<email>", mask_cards_in_text(text))
 
 
 def sanitize(value: Any) -> Any:
