@@ -29,7 +29,7 @@ from wizard.flow.settings import EXTRA_SETTINGS, Settings, validate
 from wizard.services import logs
 from wizard.services.files import clear_folder, private_dir, sha256_file, sweep_temporaries
 from wizard.services.places import PRIVATE_DIR, restrict_fd, restrict_path
-from wizard.services.store import STORE_NAME, Store
+from wizard.services.store import STORE_NAME, Store, stored_path
 
 LOCK_NAME = ".convwiz.lock"
 HOLDER_NAME = ".convwiz.lock.holder"
@@ -265,10 +265,9 @@ class Project:
 
     # -- files ------------------------------------------------------------------------------
     def relative(self, path: Path) -> str:
-        try:
-            return str(Path(path).absolute().relative_to(self.folder))
-        except ValueError:
-            return str(path)
+        """A file's name as the project stores and shows it: `inbox/xref.csv` on every
+        system (see `store.stored_path`)."""
+        return stored_path(self.folder, Path(path).absolute())
 
     def record_made(self, path: Path, kind: str, rows: int | None = None,
                     sha256: str | None = None, **detail: Any) -> str:

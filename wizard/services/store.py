@@ -13,18 +13,45 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from wizard.services.places import restrict_path
 
 STORE_NAME = "convwiz.sqlite"
 
-MIGRATIONS: list[str] = [
+def _migrate_paths(db: sqlite3.Connection, folder: Path) -> None:
+    """Number 2: one path form (see `stored_path`) for the files of the manifest and the
+    paths of the steps' details, written before by `str(path)` (backslashes on Windows,
+    sometimes absolute). The audit log stays as written: it is append-only."""
+    for seq, name in db.execute("SELECT seq, name FROM manifest").fetchall():
+        new = stored_path(folder, name, moved=True)
+        if new != name:
+            db.execute("UPDATE manifest SET name = ? WHERE seq = ?", (new, seq))
+    for step_id, detail in db.execute("SELECT id, detail FROM steps").fetchall():
+        try:
+            values = json.loads(detail)
+        except ValueError:
+            continue
+        if not isinstance(values, dict):
+            continue
+        changed = {k: stored_path(folder, v, moved=True) for k, v in values.items()
+                   if k in _PATH_KEYS and isinstance(v, str) and v}
+        if any(values[k] != v for k, v in changed.items()):
+            db.execute("UPDATE steps SET detail = ? WHERE id = ?",
+                       (json.dumps({**values, **changed}), step_id))
+
+
+# keys of a step's detail whose value is a file of the project
+_PATH_KEYS = frozenset({"output", "exceptions", "source", "path", "file", "workbook",
+                        "flag_file", "target"})
+
+# each migration is SQL, or a function given the connection and the project folder
+MIGRATIONS: list[str | Callable[[sqlite3.Connection, Path], None]] = [
     # 1: the first schema
     """
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -64,6 +91,8 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX manifest_kind ON manifest (kind, seq);
     """,
+    # 2: every path in POSIX form, relative to the project (a project moved between systems)
+    _migrate_paths,
 ]
 
 _SECRET_WORDS = ("password", "passphrase", "secret", "token_value", "private_key", "pwd",
@@ -166,8 +195,11 @@ class Store:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             with self.transaction() as db:
-                for statement in _split_sql(script):
-                    db.execute(statement)
+                if callable(script):
+                    script(db, self.path.parent)
+                else:
+                    for statement in _split_sql(script):
+                        db.execute(statement)
                 db.execute(f"PRAGMA user_version = {number}")
 
     @property
@@ -260,7 +292,9 @@ class Store:
         size: int | None = None,
         **detail: Any,
     ) -> None:
-        """Record a file made, sent or received, and say so in the audit log."""
+        """Record a file made, sent or received, and say so in the audit log. `name` is kept
+        in one form whatever the system (see `stored_path`)."""
+        name = stored_path(self.path.parent, name)
         with self.transaction() as db:
             at = now_iso()
             db.execute(
@@ -298,6 +332,44 @@ class Store:
     def latest_file(self, kind: str) -> ManifestEntry | None:
         entries = self.manifest(kind)
         return entries[-1] if entries else None
+
+
+def stored_path(folder: Path, path: str | Path, moved: bool = False) -> str:
+    """A file's path as the project stores it, the same on every system: POSIX separators,
+    relative to the project folder when the file is inside it (`inbox/xref.csv`), so that a
+    project copied from a Windows laptop to a Mac, or to another drive letter, still finds
+    its files. A file outside the project keeps its absolute path (with `/`).
+
+    Also reads the forms stored before (migration 2): `inbox\\xref.csv`, or (`moved`) an
+    absolute path inside the project as it was on this or another system
+    (`C:\\Users\\Ann\\Documents\\Acme\\inbox\\xref.csv` for a project now at
+    `/Users/ann/Acme`: the part after the project folder's name, when that file is there).
+    """
+    text = str(path)
+    windows = PureWindowsPath(text)  # reads `\\` and `/` as separators, and drive letters
+    if "\\" in text or windows.drive:
+        parts, absolute = windows.parts, windows.is_absolute() or text.startswith("\\")
+        whole = windows.as_posix()
+    else:
+        parts, absolute = PurePosixPath(text).parts, text.startswith("/")
+        whole = PurePosixPath(text).as_posix()
+    if not absolute:
+        return whole
+    here = Path(folder).absolute()
+    if Path(text).is_absolute():  # inside the project where it is now (Windows: any case)
+        full, base = Path(text).parts, here.parts
+        if len(full) > len(base) and all(os.path.normcase(a) == os.path.normcase(b)
+                                         for a, b in zip(full, base)):
+            return PurePosixPath(*full[len(base):]).as_posix()
+    # inside the project where it was (another system, drive or folder): what follows the
+    # last place the project folder's name stands in the path, when that file is here
+    for at in range(len(parts) - 2, 0, -1) if moved else ():
+        if os.path.normcase(parts[at]) == os.path.normcase(here.name):
+            rest = PurePosixPath(*parts[at + 1:])
+            if (here / rest).exists():
+                return rest.as_posix()
+            break
+    return whole
 
 
 def _split_sql(script: str) -> list[str]:

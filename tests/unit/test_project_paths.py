@@ -1,0 +1,111 @@
+"""One path form in the project's store (POSIX separators, relative to the project) on every
+system, migration 2 for projects made before it, and a project moved to another folder,
+drive or system still purging exactly its files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path, PureWindowsPath
+
+import pytest
+
+from tests.conftest import write_export
+from tests.helpers.cli import convwiz
+from wizard.core import generate
+from wizard.flow.project import Project
+from wizard.services import store as store_module
+from wizard.services.files import sha256_file
+from wizard.services.store import MIGRATIONS, STORE_NAME, Store, stored_path
+
+WINDOWS_HOME = r"C:\Users\José Müller\Documents\Conversion Wizard"
+
+
+def _made_files(project: Path, tmp_path: Path) -> set[str]:
+    """Run export-flags (a flag file, a blocked run's exceptions workbook, the snapshot) and
+    record a received cross-reference; the names the manifest holds."""
+    export = generate.write_csv(generate.customers(40), tmp_path / "customers.csv")
+    assert convwiz("export-flags", project, "--input", export).code == 0
+    bad = write_export(tmp_path / "bad.csv", ["Bob Ray,,bob@example.com,N,N,,"])
+    assert convwiz("export-flags", project, "--input", bad).code == 3
+    with Project.open(project) as p:
+        received = p.inbox / "xref_final.csv"
+        received.write_text("Old Account,New Account\r\n1,2\r\n", encoding="utf-8")
+        p.store.record_file("received", "cross_reference", p.relative(received),
+                            sha256_file(received), rows=1, size=received.stat().st_size)
+        return {e.name for e in p.store.manifest() if e.direction != "sent"}
+
+
+def test_names_are_posix_and_relative_whatever_path_form_is_given(tmp_path: Path) -> None:
+    folder = tmp_path / "Acme"
+    (folder / "inbox").mkdir(parents=True)
+    (folder / "inbox" / "x.csv").write_text("a\n", encoding="utf-8")
+    assert stored_path(folder, "inbox\\x.csv") == "inbox/x.csv"
+    assert stored_path(folder, folder / "inbox" / "x.csv") == "inbox/x.csv"
+    assert stored_path(folder, "/elsewhere/y.csv") == "/elsewhere/y.csv"
+    assert stored_path(folder, "C:\\other\\y.csv") == "C:/other/y.csv"
+    # written on a Windows laptop, on drive C: or D:, or a share, and moved here
+    for old in (WINDOWS_HOME + r"\Acme\inbox\x.csv", r"D:\Projects\Acme\inbox\x.csv",
+                r"\\server\share\Acme\inbox\x.csv", "/Users/ann/Acme/inbox/x.csv"):
+        assert stored_path(folder, old, moved=True) == "inbox/x.csv", old
+    # a file that is not in the project here is not claimed as one of its own
+    assert stored_path(folder, r"D:\Projects\Acme\inbox\gone.csv", moved=True) == \
+        "D:/Projects/Acme/inbox/gone.csv"
+
+
+def test_migration_2_converts_a_project_made_with_the_old_schema(
+        project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A project made on Windows before migration 2 (schema 1; names as `str(path)` gave
+    them there: backslashes, or absolute) opens here with every name in the one form, and
+    purge removes exactly its files."""
+    # the project was created at schema 1: make it so, then write names as Windows did
+    names = _made_files(project, tmp_path)
+    assert all("\\" not in n and not n.startswith("/") for n in names)
+    db = sqlite3.connect(project / STORE_NAME)
+    rows = db.execute("SELECT seq, name FROM manifest").fetchall()
+    for i, (seq, name) in enumerate(rows):
+        windows = str(PureWindowsPath(name))
+        old = windows if i % 2 else f"{WINDOWS_HOME}\\{project.name}\\{windows}"
+        db.execute("UPDATE manifest SET name = ? WHERE seq = ?", (old, seq))
+    steps = dict(db.execute("SELECT id, detail FROM steps").fetchall())
+    detail = json.loads(steps["flag_file"])
+    paths = {k: v for k, v in detail.items() if k in ("output", "exceptions") and v}
+    assert paths, detail
+    detail.update({k: f"{WINDOWS_HOME}\\{project.name}\\{PureWindowsPath(v)}"
+                   for k, v in paths.items()})
+    db.execute("UPDATE steps SET detail = ? WHERE id = 'flag_file'", (json.dumps(detail),))
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:1])
+    with Store(project / STORE_NAME) as old_store:  # the old program still opens it
+        assert old_store.schema_version == 1
+        assert any("\\" in e.name for e in old_store.manifest())
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
+
+    with Project.open(project) as p:
+        assert p.store.schema_version >= 2
+        assert {e.name for e in p.store.manifest() if e.direction != "sent"} == names
+        _status, _at, now = p.store.step("flag_file") or ("", "", {})
+        assert {k: now[k] for k in paths} == paths
+        audit = [e.action for e in p.store.audit_log()]  # the audit log is never rewritten
+        assert "file made" in audit
+    run = convwiz("purge", project, "--yes", "--force", "--json")
+    assert run.code == 0, run.stderr
+    assert sorted(run.result["removed"]) == sorted(names)
+    assert not any((project / n).exists() for n in names)
+
+
+def test_a_project_moved_to_another_folder_or_drive_purges_its_own_files(
+        project: Path, tmp_path: Path) -> None:
+    """Names relative to the project: a copy elsewhere (another drive letter on Windows, a
+    Mac's home folder) finds every file it made, and only those."""
+    names = _made_files(project, tmp_path)
+    moved = tmp_path / "drive D" / "Conversion Wizard" / project.name
+    shutil.copytree(project, moved)
+    run = convwiz("purge", moved, "--yes", "--force", "--json")
+    assert run.code == 0, run.stderr
+    assert sorted(run.result["removed"]) == sorted(names)
+    assert not any((moved / n).exists() for n in names)
+    assert all((project / n).is_file() for n in names)  # the original is untouched
