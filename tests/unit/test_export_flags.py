@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import stat
 import zipfile
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from python_calamine import CalamineWorkbook
 
 from tests.conftest import write_export
 from tests.helpers.cli import convwiz
+from tests.helpers.private import PRIVATE_FILE, mode
 from wizard.services.workbook import field_words
 
 FLAG_HEADER = (b"Customer Name,UTI Account Number,Email,Paperless,Autopay,"
@@ -59,14 +59,14 @@ def test_flag_file_is_exactly_the_contract(project: Path, tmp_path: Path) -> Non
     raw = out.read_bytes()
     assert raw.startswith(FLAG_HEADER), "header exact, no BOM"
     assert raw.count(b"\r\n") == 4 and b"\n" not in raw.replace(b"\r\n", b"")
-    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert mode(out) == PRIVATE_FILE
     assert raw.split(b"\r\n")[1:4] == [
         b"Jane Doe,0001234567,jane@example.com,Y,Y,card,0042",
         b"Bob Smith,0001234568,bob@example.com,N,Y,check,9876",
         b"Ann Lee,0001234569,,N,N,,",
     ]
     snap = project / "data" / "customers.parquet"
-    assert snap.exists() and stat.S_IMODE(snap.stat().st_mode) == 0o600
+    assert snap.exists() and mode(snap) == PRIVATE_FILE
     status = convwiz("status", project, "--json").result
     assert {s["id"]: s["state"] for s in status["steps"]}["flag_file"] == "done"
 

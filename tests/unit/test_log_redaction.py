@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import os
-import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 
 from tests.conftest import write_export
 from tests.helpers.cli import convwiz
+from tests.helpers.private import PRIVATE_FILE, mode
 from wizard.core.cards import luhn_ok
 from wizard.services import logs
 
@@ -152,7 +152,7 @@ def test_rotated_logs_stay_private(log_file: Path) -> None:
         os.umask(old)
     _flush()
     for path in (log_file, log_file.with_name(log_file.name + ".1")):
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+        assert mode(path) == PRIVATE_FILE, path
     assert leaks(log_file.read_text()) == []
 
 

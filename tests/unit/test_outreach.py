@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-import stat
 from pathlib import Path
 
 from tests.helpers.cli import convwiz
 from tests.helpers.conversion import build, new_number
+from tests.helpers.private import PRIVATE_FILE, mode
 from wizard.flow import snapshot as snapshots
 from wizard.flow.project import Project
 
@@ -44,7 +44,7 @@ def test_outreach_lists(project: Path) -> None:
     for key, name in FILES.items():
         path = project / "reports" / "outreach" / name
         assert Path(lists[key]["path"]) == path
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert mode(path) == PRIVATE_FILE
         rows = read(path)
         assert {r["Old Account Number"] for r in rows} == expected[key], key
         assert lists[key]["rows"] == len(rows) == len(expected[key])

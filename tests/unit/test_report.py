@@ -12,6 +12,7 @@ from python_calamine import CalamineWorkbook
 
 from tests.helpers.cli import convwiz
 from tests.helpers.conversion import build, drifted_post, new_number
+from tests.helpers.private import PRIVATE_FILE, mode
 from wizard.core import generate
 from wizard.flow.project import Project
 from wizard.progress import NullProgress
@@ -65,7 +66,7 @@ def test_workbook_after_verification(verified: tuple[Path, dict[str, object]]) -
     assert run.code == 0, run.stderr
     out = Path(run.result["output"])
     assert out == project / "reports" / "Acme_Electric_Co-op_conversion_workbook.xlsx"
-    assert out.stat().st_mode & 0o777 == 0o600
+    assert mode(out) == PRIVATE_FILE
     assert run.result["sheets"] == SHEETS
 
     book = CalamineWorkbook.from_path(str(out))

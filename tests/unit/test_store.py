@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.private import PRIVATE_DIR, PRIVATE_FILE, mode
 from wizard.services import store as store_module
 from wizard.services.store import MIGRATIONS, STORE_NAME, Store
 
@@ -102,7 +103,7 @@ def test_integrity_check_passes_and_files_are_private(tmp_path: Path) -> None:
         for suffix in ("", "-wal", "-shm"):
             p = Path(str(path) + suffix)
             if p.exists():
-                assert stat.S_IMODE(os.stat(p).st_mode) == 0o600, p.name
+                assert mode(p) == PRIVATE_FILE, p.name
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -128,10 +129,11 @@ def test_writing_a_file_never_changes_an_existing_folders_permissions(tmp_path: 
     shared = tmp_path / "shared"
     shared.mkdir()
     os.chmod(shared, 0o1777)  # noqa: S103 - a shared folder like /tmp, on purpose
+    before = mode(shared)  # Windows: chmod only sets or clears read-only (0o777 here)
     with atomic_output(shared / "out.csv") as (handle, _tmp):
         handle.write(b"x")
-    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
-    assert stat.S_IMODE((shared / "out.csv").stat().st_mode) == 0o600
+    assert mode(shared) == before
+    assert mode(shared / "out.csv") == PRIVATE_FILE
     with atomic_output(tmp_path / "new" / "out.csv") as (handle, _tmp):
         handle.write(b"x")
-    assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o700
+    assert mode(tmp_path / "new") == PRIVATE_DIR

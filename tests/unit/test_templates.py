@@ -14,6 +14,7 @@ import icalendar
 
 from tests.helpers.cli import convwiz
 from tests.helpers.conversion import build
+from tests.helpers.private import PRIVATE_FILE, mode
 from wizard.flow import checklist
 from wizard.flow.project import Project
 from wizard.flow.templates import (
@@ -180,7 +181,7 @@ def test_the_calendar_has_go_live_window_and_every_due_date(project: Path) -> No
     run = convwiz("templates", project, "--json")
     path = Path(run.result["calendar"])
     assert path == project / "reports" / "conversion_calendar.ics"
-    assert path.stat().st_mode & 0o777 == 0o600
+    assert mode(path) == PRIVATE_FILE
     calendar = icalendar.Calendar.from_ical(path.read_bytes())
     assert calendar["VERSION"] == "2.0" and calendar.get("PRODID")
     events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
@@ -207,7 +208,7 @@ def test_files_are_private_and_in_the_manifest(project: Path) -> None:
     made.append(Path(run.result["calendar"]))
     assert {f.suffix for f in made} == {".txt", ".eml", ".ics"}
     for f in made:
-        assert f.stat().st_mode & 0o777 == 0o600, f
+        assert mode(f) == PRIVATE_FILE, f
     with Project.open(project) as p:
         named = {e.name: e.kind for e in p.store.manifest()}
     for spec in SPECS:

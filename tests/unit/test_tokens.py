@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import stat
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pyarrow.compute as pc
 
 from tests.conftest import write_export
 from tests.helpers.cli import convwiz
+from tests.helpers.private import PRIVATE_FILE, mode
 from wizard.flow.project import Project
 from wizard.flow.renumber import registration_tokens
 
@@ -50,7 +50,7 @@ def test_tokens_for_every_customer_with_an_email(project: Path, tmp_path: Path):
     assert (result["rows"], result["skipped_no_email"], result["expires"]) == (3, 1, expires)
     output = Path(result["output"])
     assert output.parent == project / "outbox"
-    assert stat.S_IMODE(output.stat().st_mode) == 0o600
+    assert mode(output) == PRIVATE_FILE
     raw = output.read_bytes()
     assert raw.startswith(HEADER) and raw.count(b"\r\n") == 4
     rows = read_rows(output)[1:]

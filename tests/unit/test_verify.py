@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import EXPORT_HEADER, write_export
 from tests.helpers.cli import convwiz
 from tests.helpers.conversion import build, drifted_post, new_number
+from tests.helpers.private import PRIVATE_FILE, mode
 from wizard.core import generate
 from wizard.core.verify import NOT_IN_XREF, OLD_NUMBER, compare
 
@@ -69,7 +70,7 @@ def test_figures_on_known_drift(project: Path) -> None:
 
     # the customers behind each figure are kept for the report, owner-only
     details_path = project / "data" / "verification.parquet"
-    assert details_path.stat().st_mode & 0o777 == 0o600
+    assert mode(details_path) == PRIVATE_FILE
     details = pq.read_table(details_path)
 
     def accounts(issue: str) -> set[str]:
@@ -275,7 +276,7 @@ def test_losses_exit_3_list_every_customer_and_need_attention(project: Path) -> 
     assert r["autopay"]["lost"] == 2 and r["paperless"]["gained"] == 1
     workbook = Path(r["exceptions"])
     assert workbook.parent == project / "reports" and workbook.is_file()
-    assert workbook.stat().st_mode & 0o777 == 0o600
+    assert mode(workbook) == PRIVATE_FILE
 
     # every customer concerned, named: rows, accounts, customer, field, before/after, rule, fix
     rows = _sheet(workbook, "Exceptions")

@@ -7,7 +7,6 @@ import csv
 import io
 import os
 import random
-import stat
 from datetime import date
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from openpyxl import Workbook, load_workbook
 
 from tests.conftest import write_export
 from tests.helpers.cli import Run, convwiz
+from tests.helpers.private import PRIVATE_FILE, mode
 from wizard.core import xref as core_xref
 from wizard.core.reader import read_table
 from wizard.core.vocabulary import XREF_HEADERS
@@ -99,7 +99,7 @@ def test_clean_cross_reference_writes_update_and_rollback(project: Path, tmp_pat
     assert raw.count(b"\r\n") == 5 and b"\n" not in raw.replace(b"\r\n", b"")
     assert read_ic(update)[1:] == [["2806", old, new] for old, new in GOOD_XREF]
     for path in (update, rollback):
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert mode(path) == PRIVATE_FILE
     assert result["exceptions"] is None
 
 
