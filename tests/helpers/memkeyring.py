@@ -34,13 +34,13 @@ class MemoryKeyring(KeyringBackend):
     def _load(self) -> dict[str, dict[str, str]]:
         path = self._file()
         if path is not None and path.exists():
-            return dict(json.loads(path.read_text()))
+            return dict(json.loads(path.read_text(encoding="utf-8")))
         return type(self).secrets
 
     def _save(self, data: dict[str, dict[str, str]]) -> None:
         path = self._file()
         if path is not None:
-            path.write_text(json.dumps(data))
+            path.write_text(json.dumps(data), encoding="utf-8", newline="")
         else:
             type(self).secrets = data
 

@@ -109,7 +109,7 @@ class Sshd:
         """Let the key whose public half is `pub` log in as the test user."""
         keys = self.keys_folder / self.user
         with open(keys, "a") as handle:
-            handle.write(pub.read_text().strip() + "\n")
+            handle.write(pub.read_text(encoding="utf-8").strip() + "\n")
 
     def workspace(self, name: str | None = None) -> tuple[str, Path]:
         """A fresh folder the test user owns: (its remote path, its local path)."""
@@ -178,7 +178,8 @@ def running_sshd(folder: Path, sftp: str = "internal-sftp", netns: str | None = 
     port = free_port() if netns is None else 22
     config = folder / "sshd_config"
     config.write_text(CONFIG.format(port=port, host_keys="\n".join(lines), folder=folder,
-                                    user=TEST_USER, sftp=sftp, keys=keys, host=host))
+                                    user=TEST_USER, sftp=sftp, keys=keys, host=host),
+                      encoding="utf-8", newline="")
     prefix = ["ip", "netns", "exec", netns] if netns else []
     log = open(folder / "sshd.log", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen([*prefix, str(SSHD), "-D", "-e", "-f", str(config)], stdout=log,

@@ -23,7 +23,7 @@ import sys
 from wizard.flow.project import Project
 project = Project.open(sys.argv[1])
 project.acquire(sys.argv[2])
-(project.outbox / ".tmp-flags.csv.inprogress").write_text("half a file")
+(project.outbox / ".tmp-flags.csv.inprogress").write_text("half a file", encoding="utf-8")
 print("locked", flush=True)
 sys.stdin.readline()
 project.close()
@@ -95,9 +95,9 @@ def test_stale_lock_of_a_killed_process_is_not_a_problem(project: Path) -> None:
     with Project.open(project) as p:
         assert p.store.integrity_ok()
         p.acquire("status")
-        assert f"pid {os.getpid()}: status" in (project / HOLDER_NAME).read_text()
+        assert f"pid {os.getpid()}: status" in (project / HOLDER_NAME).read_text(encoding="utf-8")
         p.release()
-        assert (project / HOLDER_NAME).read_text() == ""
+        assert (project / HOLDER_NAME).read_text(encoding="utf-8") == ""
 
 
 def test_lock_is_reentrant_within_one_process(project: Path) -> None:

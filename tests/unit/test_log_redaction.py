@@ -81,7 +81,7 @@ def test_every_level_and_argument_form_is_redacted(log_file: Path) -> None:
         log.log(level, "extra fields are never written", extra={"customer": CARD16})
     log.getChild("deeper").warning("a child logger %s", CARD16)
     _flush()
-    text = log_file.read_text()
+    text = log_file.read_text(encoding="utf-8")
     assert leaks(text) == [], text
     # what is not data survives: numbers, structure, masked last four, placeholders
     assert "row 41:" in text
@@ -106,7 +106,7 @@ def test_tracebacks_are_redacted(log_file: Path) -> None:
     except KeyError:
         log.error("lookup failed", exc_info=True)
     _flush()
-    text = log_file.read_text()
+    text = log_file.read_text(encoding="utf-8")
     assert "Traceback (most recent call last)" in text
     assert "ValueError: invalid literal for int()" in text
     assert leaks(text) == [], text
@@ -124,7 +124,7 @@ def test_a_log_call_that_does_not_fit_its_arguments_prints_nothing_of_them(
     log.info("named %(card)s", CARD16)
     _flush()
     err = capsys.readouterr().err
-    text = log_file.read_text()
+    text = log_file.read_text(encoding="utf-8")
     assert leaks(text + err) == [], text + err
     assert "arguments left out" in text
 
@@ -135,7 +135,7 @@ def test_time_stamps_and_digests_in_file_names_are_kept(log_file: Path) -> None:
     digest = "1" * 16 + "4111111111111111" + "a" * 32
     logging.getLogger("wizard.project").info("made %s (sha256 %s)", name, digest)
     _flush()
-    text = log_file.read_text()
+    text = log_file.read_text(encoding="utf-8")
     assert name in text and digest in text
 
 
@@ -153,11 +153,12 @@ def test_rotated_logs_stay_private(log_file: Path) -> None:
     _flush()
     for path in (log_file, log_file.with_name(log_file.name + ".1")):
         assert mode(path) == PRIVATE_FILE, path
-    assert leaks(log_file.read_text()) == []
+    assert leaks(log_file.read_text(encoding="utf-8")) == []
 
 
 def _scan_project(project: Path) -> str:
-    return "".join(p.read_text(errors="replace") for p in project.glob("convwiz.log*"))
+    return "".join(p.read_text(encoding="utf-8", errors="replace")
+                   for p in project.glob("convwiz.log*"))
 
 
 def test_cli_internal_error_is_redacted_and_names_the_log(

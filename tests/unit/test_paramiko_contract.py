@@ -21,7 +21,8 @@ def test_the_pinned_major_version_is_installed() -> None:
     import tomllib
     from pathlib import Path
 
-    project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    pyproject = Path(__file__).parents[2] / "pyproject.toml"
+    project = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     pin = next(d for d in project["project"]["dependencies"] if d.startswith("paramiko"))
     major = int(version("paramiko").split(".")[0])
     assert f">={major}." in pin and f"<{major + 1}" in pin, (pin, version("paramiko"))

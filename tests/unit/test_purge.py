@@ -43,7 +43,8 @@ def _customer_data(project: Path, tmp_path: Path) -> dict[str, str]:
     # a cross-reference received from the provider, as fetch-xref records it
     with Project.open(project) as p:
         received = p.inbox / "xref_2026.csv"
-        received.write_text("Old Account,New Account\r\n0001234567,900001\r\n")
+        received.write_text("Old Account,New Account\r\n0001234567,900001\r\n",
+                            encoding="utf-8", newline="")
         p.store.record_file("received", "cross_reference", p.relative(received),
                             sha256_file(received), rows=1, size=received.stat().st_size)
         names = {e.name for e in p.store.manifest() if e.direction in ("made", "received")}

@@ -45,11 +45,11 @@ def test_cell_text_renders_whole_numbers_as_digits() -> None:
 
 def test_ragged_rows_are_padded_and_extra_values_named(tmp_path: Path) -> None:
     ok = tmp_path / "ok.csv"
-    ok.write_text("A,B,C\r\n1,2\r\n3,4,5\r\n")
+    ok.write_text("A,B,C\r\n1,2\r\n3,4,5\r\n", encoding="utf-8", newline="")
     assert read_table(ok).data.to_pylist() == [{"A": "1", "B": "2", "C": ""},
                                                {"A": "3", "B": "4", "C": "5"}]
     bad = tmp_path / "bad.csv"
-    bad.write_text("A,B\r\n1,2\r\n3,4,5\r\n")
+    bad.write_text("A,B\r\n1,2\r\n3,4,5\r\n", encoding="utf-8", newline="")
     try:
         read_table(bad)
     except InputError as exc:
@@ -114,10 +114,12 @@ def test_title_rows_and_excel_sep_line_are_skipped(tmp_path: Path) -> None:
     titled = tmp_path / "titled.csv"
     titled.write_text("Acme Co-op customer export\r\nRun 2026-11-20\r\n\r\n"
                       "Customer Name;Account Number;Email;Paperless;AutoPay;Payment Type;"
-                      "Last Four\r\nJane;0001;j@example.com;Y;N;card;1234\r\n")
+                      "Last Four\r\nJane;0001;j@example.com;Y;N;card;1234\r\n",
+                      encoding="utf-8", newline="")
     sep = tmp_path / "sep.csv"
     sep.write_text("sep=;\r\nCustomer Name;Account Number;Email;Paperless;AutoPay;"
-                   "Payment Type;Last Four\r\nJane;0001;j@example.com;Y;N;card;1234\r\n")
+                   "Payment Type;Last Four\r\nJane;0001;j@example.com;Y;N;card;1234\r\n",
+                   encoding="utf-8", newline="")
     for path, row in ((titled, 5), (sep, 3)):
         table = read_table(path, header_hint=CUSTOMER_HEADERS)
         assert table.headers[0] == "Customer Name"

@@ -54,7 +54,7 @@ def test_init_refuses_a_folder_that_holds_files(tmp_path: Path) -> None:
     folder = tmp_path / "busy"
     folder.mkdir()
     mine = folder / "notes.txt"
-    mine.write_text("mine")
+    mine.write_text("mine", encoding="utf-8", newline="")
     run = _init(folder, "--production-bid", "2806")
     assert run.code == 2
     assert "already holds files" in run.result["error"]

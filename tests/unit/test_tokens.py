@@ -67,7 +67,7 @@ def test_tokens_for_every_customer_with_an_email(project: Path, tmp_path: Path):
         assert entry is not None and entry.rows == 3
         audit = " ".join(str(e.detail) for e in p.store.audit_log())
     # the tokens are the customers' secrets: never in the log, the audit or the output
-    log = (project / "convwiz.log").read_text()
+    log = (project / "convwiz.log").read_text(encoding="utf-8")
     for token in tokens:
         assert token not in log and token not in audit
         assert token not in run.stdout and token not in run.stderr
@@ -86,7 +86,7 @@ def test_unmatched_customers_get_no_token(project: Path, tmp_path: Path):
     converted(project, tmp_path, xref, "--allow-unmatched")
     result = convwiz("tokens", project, "--json").result
     assert (result["rows"], result["skipped_unmapped"]) == (2, 1)
-    assert "mary.smith" not in Path(result["output"]).read_text()
+    assert "mary.smith" not in Path(result["output"]).read_text(encoding="utf-8")
 
 
 def test_tokens_before_the_cross_reference_is_not_ready(project: Path, tmp_path: Path):

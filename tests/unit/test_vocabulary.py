@@ -37,7 +37,7 @@ def test_the_cross_reference_blocks_the_same_forms(project: Path, tmp_path: Path
     assert convwiz("export-flags", project, "--input", export).code == 0
     xref = tmp_path / "x.csv"
     xref.write_text(f"Old Account Number,New Account Number\r\n0001234567,D1\r\n"
-                    f'"{mangled}",D2\r\n')
+                    f'"{mangled}",D2\r\n', encoding="utf-8", newline="")
     run = convwiz("import-xref", project, "--xref", xref, "--json")
     assert run.code == 3, run.stderr
 
@@ -51,7 +51,7 @@ def test_a_header_is_read_the_same_in_every_step(project: Path, tmp_path: Path) 
     assert convwiz("export-flags", project, "--input", export).code == 0
     xref = tmp_path / "x.csv"
     xref.write_text("Billing Account Number,New Account Number\r\n0001234567,D1\r\n"
-                    "0002345678,D2\r\n")
+                    "0002345678,D2\r\n", encoding="utf-8", newline="")
     run = convwiz("import-xref", project, "--xref", xref, "--json")
     assert run.code == 0, run.stderr
     assert run.result["mapped"] == 2
@@ -98,7 +98,9 @@ def test_empty_name_and_autopay_without_last4_are_warnings(project: Path,
                                     'Acme "Power" <Light>? *', "  CON  "])
 def test_names_with_spaces_letters_and_windows_forbidden_characters(tmp_path: Path,
                                                                    biller: str) -> None:
-    folder = tmp_path / f"Conversión {biller.strip()[:8].replace('/', '_')} 2026"
+    # the folder as the PM can name it on every system (Windows forbids <>:"/\|?*)
+    short = biller.strip()[:8].translate({ord(c): "_" for c in '<>:"/\\|?*'})
+    folder = tmp_path / f"Conversión {short} 2026"
     run = convwiz("init", folder, "--biller", biller, "--go-live", "2026-12-14",
                   "--production-bid", "2806", "--allow-past", "--json")
     assert run.code == 0, run.stderr

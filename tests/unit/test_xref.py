@@ -276,7 +276,7 @@ def test_extra_accounts_are_warnings_left_out_of_the_update(project: Path, tmp_p
     run = import_run(project, write_xref(tmp_path / "x.csv", pairs))
     assert run.code == 0, run.stderr
     assert (run.result["mapped"], run.result["extra"]) == (4, 1)
-    assert "9999999999" not in Path(run.result["update"]).read_text()
+    assert "9999999999" not in Path(run.result["update"]).read_text(encoding="utf-8")
     rows = exceptions_rows(run)
     assert [(r["Row"], r["Value"], r["Severity"], r["Rule"]) for r in rows] == [
         (6, "9999999999", "warning", core_xref.RULE_EXTRA)]

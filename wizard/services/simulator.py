@@ -25,6 +25,7 @@ import io
 import json
 import logging
 import os
+import re
 import secrets
 import signal
 import sys
@@ -118,7 +119,7 @@ class Simulator:
             folder.mkdir(parents=True, exist_ok=True)
         self._host_key = _host_key(self.root / HOST_KEY_NAME)
         self.fingerprint: str = self._host_key.get_fingerprint("sha256")
-        self._client_keys = [asyncssh.import_public_key(Path(p).read_text())
+        self._client_keys = [asyncssh.import_public_key(Path(p).read_text(encoding="utf-8"))
                              for p in authorized_keys or []]
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -272,7 +273,7 @@ class _Sftp(asyncssh.SFTPServer):
             await asyncio.sleep(self._sim.faults.slow)
 
     def _local(self, path: bytes) -> Path:
-        return Path(os.fsdecode(self.map_path(path)))
+        return local_path(self.map_path(path))
 
     async def open(self, path: bytes, pflags: int, attrs: asyncssh.SFTPAttrs) -> object:
         await self._pause()
@@ -335,11 +336,30 @@ class _Sftp(asyncssh.SFTPServer):
 
     async def _maybe_answer(self, path: bytes) -> None:
         local = self._local(path)
-        if (local.parent != self._sim.local_upload or local.name.startswith(".")
+        if (not _same_folder(local.parent, self._sim.local_upload) or local.name.startswith(".")
                 or local.name.endswith(_INCOMPLETE) or not local.is_file()):
             return
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self._sim.answer, local)
+
+
+def local_path(mapped: bytes) -> Path:
+    """The local file behind asyncssh's mapped SFTP path. With a chroot, asyncssh keeps
+    local paths in SFTP form: on Windows `/C:/Users/.../sftp/upload/x.csv`, which pathlib
+    reads as a folder `C:` under the current drive's root, so the simulator never saw a flag
+    file arrive in its upload folder and never answered (the Windows demo waited 60 s)."""
+    text = os.fsdecode(mapped)
+    if re.match(r"/[A-Za-z]:", text):  # only asyncssh on Windows writes a drive this way
+        text = text[1:]
+    return Path(text)
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    """Whether two paths name one folder (8.3 short names, case, links: Windows)."""
+    try:
+        return a == b or os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def start_simulator(root: Path, port: int = 0, **switches: Any) -> Simulator:
