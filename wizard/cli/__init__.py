@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import io
 import json
 import logging
 import sqlite3
@@ -35,8 +36,20 @@ def _emit_json(obj: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
+def _utf8_output() -> None:
+    """What the program writes to a pipe or file is UTF-8 on every system. On Windows the
+    default is the ANSI code page (cp1252): `→` could not be written (the demo ended in a
+    UnicodeEncodeError) and `Conversión` reached a UTF-8 reader as `Conversi\ufffdn`. A
+    console is written as Unicode by Python itself, whatever this says."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.encoding.lower().replace(
+                "-", "") != "utf8":
+            stream.reconfigure(encoding="utf-8", errors="replace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    _utf8_output()
     for name in ("wizard", "paramiko", "asyncssh"):
         # nothing reaches the terminal through logging's last-resort handler: people get
         # the messages below, the log file gets the rest (redacted)

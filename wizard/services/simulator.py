@@ -171,8 +171,11 @@ class Simulator:
             loop.close()
 
     async def _listen(self) -> asyncssh.SSHAcceptor:
+        _give_asyncssh_a_home(self.root)
+        # config=(): no OpenSSH configuration file is read (no ~/.ssh/config, no
+        # known_hosts, no authorized_keys): every option is given here
         return await asyncssh.listen(
-            HOST, self.port, server_host_keys=[self._host_key],
+            HOST, self.port, config=(), server_host_keys=[self._host_key],
             server_factory=lambda: _Login(self), sftp_factory=lambda chan: _Sftp(chan, self),
             allow_scp=False, encoding=None, keepalive_interval=30,
         )
@@ -341,6 +344,18 @@ class _Sftp(asyncssh.SFTPServer):
             return
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self._sim.answer, local)
+
+
+def _give_asyncssh_a_home(root: Path) -> None:
+    """asyncssh names `~/.ssh` as its configuration's default folder even when it reads no
+    file, and pathlib raises "Could not determine home directory" where the process has none
+    (a bare environment on Windows: no USERPROFILE, HOMEDRIVE or HOMEPATH; the Windows demo
+    died of it). Only then, the simulator's own empty folder stands in as the home: nothing
+    is read from it."""
+    try:
+        Path("~").expanduser()
+    except RuntimeError:
+        os.environ["USERPROFILE" if sys.platform == "win32" else "HOME"] = str(root)
 
 
 def local_path(mapped: bytes) -> Path:
