@@ -14,7 +14,9 @@ import pytest
 from tests.conftest import write_export
 from tests.helpers.cli import convwiz
 from wizard.core import generate
+from wizard.flow import project as project_module
 from wizard.flow.project import Project
+from wizard.services import places
 from wizard.services import store as store_module
 from wizard.services.files import sha256_file
 from wizard.services.store import MIGRATIONS, STORE_NAME, Store, stored_path
@@ -110,3 +112,39 @@ def test_a_project_moved_to_another_folder_or_drive_purges_its_own_files(
     assert sorted(run.result["removed"]) == sorted(names)
     assert not any((moved / n).exists() for n in names)
     assert all((project / n).is_file() for n in names)  # the original is untouched
+
+
+def test_a_windows_project_path_over_the_limit_is_refused_naming_the_path_and_the_fix(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows without long paths: a folder too long for the files the program keeps in it
+    is refused before anything is made (exit 2), naming the folder and both fixes."""
+    monkeypatch.setattr(places, "path_limit", lambda: places.WINDOWS_MAX_PATH - 1)
+    monkeypatch.setattr(project_module, "path_limit", places.path_limit)
+    deep = tmp_path / "José Müller" / "Documents" / "Conversion Wizard"
+    folder = deep / ("Prairie Valley Electric Co-op " * 8).strip()
+    run = convwiz("init", folder, "--biller", "Prairie Valley", "--go-live", "2026-12-14",
+                  "--production-bid", "2806", "--allow-past")
+    assert run.code == 2
+    assert str(folder) in run.stderr and "260 characters" in run.stderr
+    assert "LongPathsEnabled" in run.stderr and "Traceback" not in run.stderr
+    assert not folder.exists()
+
+
+def test_a_project_just_under_the_limit_keeps_every_path_within_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The longest folder allowed holds every file the steps make (a 40-letter biller name,
+    the longest the file names take) within Windows' 259 characters."""
+    limit = places.WINDOWS_MAX_PATH - 1
+    monkeypatch.setattr(project_module, "path_limit", lambda: limit)
+    room = limit - places.PROJECT_PATH_ROOM - len(str(tmp_path)) - 1
+    assert room > 0, "the test's own folder is too deep to try this"
+    folder = tmp_path / ("P" * room)
+    run = convwiz("init", folder, "--biller", "Prairie Valley Rural Electric Cooperative Assn",
+                  "--go-live", "2026-12-14", "--production-bid", "2806", "--allow-past")
+    assert run.code == 0, run.stderr
+    names = _made_files(folder, tmp_path)
+    longest = max(len(str(folder / n)) for n in names)
+    assert longest <= limit - 10, (longest, max(names, key=len))
+    assert places.project_path_problem(folder, limit) is None
+    assert places.project_path_problem(folder / "x", limit) is not None
+    assert places.project_path_problem(folder / ("x" * 200), None) is None  # long paths on

@@ -28,7 +28,13 @@ from wizard.errors import NotReady, UsageError
 from wizard.flow.settings import EXTRA_SETTINGS, Settings, validate
 from wizard.services import logs
 from wizard.services.files import clear_folder, private_dir, sha256_file, sweep_temporaries
-from wizard.services.places import PRIVATE_DIR, restrict_fd, restrict_path
+from wizard.services.places import (
+    PRIVATE_DIR,
+    path_limit,
+    project_path_problem,
+    restrict_fd,
+    restrict_path,
+)
 from wizard.services.store import STORE_NAME, Store, stored_path
 
 LOCK_NAME = ".convwiz.lock"
@@ -96,6 +102,9 @@ class Project:
                 f"{folder} already holds files: choose a new or empty folder for the project "
                 "(purge removes only what the program made, so it must not share a folder)")
         settings = validate(settings, today or date.today(), allow_past)
+        problem = project_path_problem(folder, path_limit())
+        if problem:
+            raise UsageError(problem)
         try:
             private_dir(folder)
             # the project folder is the project's, even when the person made it first

@@ -69,3 +69,46 @@ def fsync_dir(path: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+# Windows' MAX_PATH: 260 characters with the drive and the final NUL, so 259 to name a file,
+# unless long paths are turned on (LongPathsEnabled; the official Python is long-path aware).
+WINDOWS_MAX_PATH = 260
+# the longest path the program makes inside a project folder, with its separator: an inbox
+# copy `inbox/crossref_flag_file_<biller, 40>_<stamp>.csv` (86) while it is written under a
+# temporary name (a few more); room to spare
+PROJECT_PATH_ROOM = 110
+
+
+def path_limit() -> int | None:
+    """The longest path this system opens, or None when it has no practical limit: Linux,
+    macOS, and Windows with long paths turned on."""
+    if sys.platform != "win32":
+        return None
+    import winreg
+
+    try:
+        with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE,
+                            r"SYSTEM\CurrentControlSet\Control\FileSystem") as key:
+            if winreg.QueryValueEx(key, "LongPathsEnabled")[0] == 1:
+                return None
+    except OSError:
+        pass
+    return WINDOWS_MAX_PATH - 1
+
+
+def project_path_problem(folder: Path, limit: int | None) -> str | None:
+    """Why a project cannot live in `folder` on a system whose paths stop at `limit`
+    characters (see `path_limit`), or None. Said before anything is made: a step would
+    otherwise fail half-way, on a file whose name is too long."""
+    if limit is None:
+        return None
+    longest = limit - PROJECT_PATH_ROOM
+    if len(str(folder)) <= longest:
+        return None
+    return (f"the project folder {folder} is {len(str(folder))} characters long, and the "
+            f"files the program keeps in it would pass Windows' limit of {limit + 1} "
+            f"characters for a path. Choose a folder of at most {longest} characters (a "
+            "shorter name, or one nearer the drive, e.g. under Documents), or turn on "
+            "Windows' long paths (the \"Enable Win32 long paths\" policy, or "
+            "LongPathsEnabled=1 in the registry) and run the command again")
