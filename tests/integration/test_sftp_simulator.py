@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -323,3 +324,40 @@ def test_a_stalled_server_fails_instead_of_hanging(flag_project: Path, simulator
     simulator.faults.slow = 0.0
     assert [f.name for f in simulator.local_upload.iterdir()
             if not f.name.endswith(".part")] == []
+
+
+def test_the_simulator_reads_no_user_ssh_configuration(
+        project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A home whose ~/.ssh holds a config asyncssh cannot parse and a known_hosts naming
+    another key for 127.0.0.1 changes nothing: the simulator reads neither. And where the
+    process has no home directory at all (a bare Windows environment), it still starts and
+    answers the flag file."""
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "config").write_text("Port not-a-number\nMatch nonsense\n",
+                                          encoding="utf-8")
+    (home / ".ssh" / "known_hosts").write_text("127.0.0.1 ssh-ed25519 AAAAbroken\n",
+                                               encoding="utf-8")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("USERPROFILE", str(home))
+    with start_simulator(tmp_path / "sim") as sim:
+        connect_ok(project, sim)
+        write_flag_file(project, 3)
+        run = convwiz("send", project, "--json", stdin=sim.password + "\n")
+        assert run.code == 0, run.stderr
+        assert sim.answered and sim.answered[-1].name.startswith("crossref_")
+
+    # no home at all: as Windows' pathlib does without USERPROFILE, HOMEDRIVE, HOMEPATH
+    expand = Path.expanduser
+
+    def windows_expanduser(self: Path) -> Path:
+        if str(self).startswith("~") and not (os.environ.get("USERPROFILE")
+                                              or os.environ.get("HOME")):
+            raise RuntimeError("Could not determine home directory.")
+        return expand(self)
+
+    monkeypatch.delenv("HOME")
+    monkeypatch.delenv("USERPROFILE")
+    monkeypatch.setattr(Path, "expanduser", windows_expanduser)
+    with start_simulator(tmp_path / "sim2") as sim:
+        assert sim.port and not (tmp_path / "sim2" / ".ssh").exists()

@@ -116,7 +116,7 @@ def plan(project: Project, today: date | None = None) -> PurgePlan:
                 path.relative_to(project.folder)
             except ValueError:
                 if path.is_file():
-                    outside[entry.name] = None
+                    outside[str(path)] = None  # named as this system writes it
                 continue
         latest[entry.name] = entry
     files = []
