@@ -116,9 +116,13 @@ class Project:
                              "Choose a folder you can write") from None
         store = Store(folder / STORE_NAME)
         project = cls(folder, store)
-        with project.writing("init"):
-            project.save_settings(settings)
-            store.audit("project created", **settings.to_json())
+        try:
+            with project.writing("init"):
+                project.save_settings(settings)
+                store.audit("project created", **settings.to_json())
+        except BaseException:
+            project.close()  # never a connection left open behind a failed step
+            raise
         return project
 
     def save_settings(self, settings: Settings) -> None:
@@ -138,9 +142,13 @@ class Project:
                 "create one with `convwiz init`"
             )
         store = Store(folder / STORE_NAME)
-        if not store.read_only:
-            for sub in SUBFOLDERS:
-                private_dir(folder / sub)
+        try:
+            if not store.read_only:
+                for sub in SUBFOLDERS:
+                    private_dir(folder / sub)
+        except BaseException:
+            store.close()
+            raise
         return cls(folder, store)
 
     def close(self) -> None:
