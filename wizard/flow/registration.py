@@ -160,27 +160,40 @@ def task_title(point: RegistrationPoint) -> str:
 
 
 # -- who has not registered yet ----------------------------------------------------------------
-def not_registered(project: Project) -> pa.Table | None:
-    """The matched customers not registered at the last measurement, autopay first (by card,
-    by bank account, then paperless, then the others; each in snapshot order): columns
-    name, old, new, email, segment (in words). None before any measurement."""
+def not_registered_rows(project: Project, joined: pa.Table) -> pa.Table | None:
+    """The rows of `joined` (the customers with their new numbers, `outreach.load_joined`)
+    not registered at the last measurement, autopay first: by card, by bank account, then
+    paperless, then the others, each in snapshot order. None before any measurement."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     from wizard.core.registration import segment_codes
-    from wizard.flow import outreach, snapshot
+    from wizard.flow import snapshot
 
     if not snapshot.exists(project, NOT_REGISTERED):
         return None
-    accounts = snapshot.load(project, NOT_REGISTERED)["account"]
-    joined, _xref = outreach.load_joined(project)
-    chosen = joined.filter(pc.is_in(joined["account"], value_set=accounts.combine_chunks()))
+    accounts = snapshot.load(project, NOT_REGISTERED)["account"].combine_chunks()
+    chosen = joined.filter(pc.is_in(joined["account"], value_set=accounts))
     codes = segment_codes(chosen)
-    order = pc.sort_indices(pa.table({"code": codes, "at": pa.array(range(len(codes)))}),
-                            [("code", "ascending"), ("at", "ascending")])
-    chosen = chosen.take(order)
+    return chosen.take(pc.array_sort_indices(codes))  # a stable sort: snapshot order kept
+
+
+def not_registered(project: Project) -> pa.Table | None:
+    """The matched customers not registered at the last measurement, autopay first (see
+    `not_registered_rows`): columns name, old, new, email, segment (in words). None before
+    any measurement."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from wizard.core.registration import segment_codes
+    from wizard.flow import outreach
+
+    joined, _xref = outreach.load_joined(project)
+    chosen = not_registered_rows(project, joined)
+    if chosen is None:
+        return None
     labels = pa.array(list(SEGMENTS.values()), pa.string())
-    segment = pc.take(labels, pc.take(codes, order))
+    segment = pc.take(labels, segment_codes(chosen))
     neither = pa.scalar("", pa.string())
     return pa.table({
         "name": chosen["name"], "old": chosen["account"], "new": chosen["new"],
