@@ -164,7 +164,6 @@ def not_registered_rows(project: Project, joined: pa.Table) -> pa.Table | None:
     """The rows of `joined` (the customers with their new numbers, `outreach.load_joined`)
     not registered at the last measurement, autopay first: by card, by bank account, then
     paperless, then the others, each in snapshot order. None before any measurement."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     from wizard.core.registration import segment_codes

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wizard.flow import templates
-from wizard.flow.registration import percent_text
 from wizard.flow.project import Project
+from wizard.flow.registration import percent_text
 from wizard.services.email_draft import draft
 from wizard.services.store import RegistrationPoint
 
