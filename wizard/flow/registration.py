@@ -45,6 +45,7 @@ LIST_TITLE = "Not yet registered"
 LIST_HEADER = ["Customer Name", "Old Account Number", "New Account Number", "Email",
                "Autopay or paperless"]
 TASK_ID = "customers_reregistered"
+Point = RegistrationPoint  # one point of the history, for the window (which imports no service)
 NO_COLUMN = ("re-registration could not be measured: the export has no registration column "
              "(Registered, Registration Date, Username, Login, ...); name one with "
              "--map registered=HEADER")
