@@ -112,9 +112,8 @@ REGISTRATION_HEADERS: Final[dict[str, str]] = {
 # what a registration flag column says for "registered" (the contract's words, any case)
 REGISTERED_YES: Final = ("y", "yes", "true", "1")
 # what a username column holds for "no user yet": the flag words for no, and the usual nulls
-NO_USERNAME: Final = ("n", "no", "false", "f", "0", "not enrolled", "inactive", "off", "",
-                      "null", "none", "n/a", "na", "-", "--", "not registered",
-                      "unregistered")
+NO_USERNAME: Final = ("n", "no", "false", "f", "0", "", "null", "none", "n/a", "na", "-",
+                      "--", "not registered")
 # the re-registration segments, exclusive, in this order (from the pre-conversion flags)
 SEGMENTS: Final[dict[str, str]] = {
     "autopay_card": "Autopay by card", "autopay_bank": "Autopay by bank account",
