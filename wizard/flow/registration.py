@@ -58,11 +58,7 @@ class Reading:
 
     column: RegistrationColumn
     registered: pa.Array
-
-
-def export_digest(post: Path) -> str:
-    """The export's SHA-256: the same export verified twice adds no second point."""
-    return sha256_file(post)
+    export_sha256: str  # the same export verified twice adds no second point
 
 
 def percent_text(registered: int, expected: int) -> str:
@@ -70,8 +66,9 @@ def percent_text(registered: int, expected: int) -> str:
     return f"{100 * registered // expected}%" if expected else "0%"
 
 
-def read(table: Table, prepared: Prepared, go_live: date) -> Reading | None:
-    """Find and read the registration column (None when the export has none)."""
+def read(table: Table, prepared: Prepared, go_live: date, post: Path) -> Reading | None:
+    """Find and read the registration column of the export `post` (None when it has none:
+    then nothing more is done, not even hashing the export)."""
     from wizard.core.registration import aligned, find_column, registered_mask
 
     column = find_column(table.data.column_names, prepared.columns)
@@ -79,11 +76,11 @@ def read(table: Table, prepared: Prepared, go_live: date) -> Reading | None:
         return None
     values = aligned(table.data.column(column.header), table.row_numbers,
                      prepared.customers["row"])
-    return Reading(column, registered_mask(values, column.kind, go_live))
+    return Reading(column, registered_mask(values, column.kind, go_live), sha256_file(post))
 
 
 def record(project: Project, reading: Reading | None, before: pa.Table,
-           comparison: Comparison, digest: str, measured_on: date | None = None) -> Registration:
+           comparison: Comparison, measured_on: date | None = None) -> Registration:
     """Measure re-registration among the matched customers and keep it: a new point in the
     history (unless this export was measured before) and the list of who has not
     registered. Without a registration column: not measured, nothing kept."""
@@ -100,8 +97,9 @@ def record(project: Project, reading: Reading | None, before: pa.Table,
                      measured_on or date.today(), reading.column)
     figures = result.figures
     by_segment = {k: v.to_json() for k, v in figures.by_segment.items()}
-    added = project.store.add_registration_point(str(figures.date), digest, figures.registered,
-                                                 figures.expected, by_segment)
+    added = project.store.add_registration_point(str(figures.date), reading.export_sha256,
+                                                 figures.registered, figures.expected,
+                                                 by_segment)
     accounts = pc.take(before["account"], result.not_registered)
     snapshot.save(project, NOT_REGISTERED, pa.table({"account": accounts}),
                   date=figures.date)

@@ -146,7 +146,6 @@ def verify(project: Project, post: Path, mapping: Mapping[str, str] | None = Non
         # the snapshots load, and the customers are looked up in the cross-reference, on a
         # second thread while the post export is read and checked on this one
         snapshots = pool.submit(_snapshots, project)
-        digest = pool.submit(registration.export_digest, post)
         progress.report(0, 0, f"reading {post.name}")
         table = read_table(post, header_hint=CUSTOMER_HEADERS)
         if table.num_rows == 0:
@@ -158,7 +157,7 @@ def verify(project: Project, post: Path, mapping: Mapping[str, str] | None = Non
         if findings.blocking:
             _refuse(project, post, findings, progress)
         check(progress)
-        reading = pool.submit(registration.read, table, prepared, project.dates.go_live)
+        reading = pool.submit(registration.read, table, prepared, project.dates.go_live, post)
         progress.report(0, 0, "comparing with the pre-conversion snapshot")
         before, xref, xi = snapshots.result()
         comparison = compare(before, xref, prepared.customers, xi)
@@ -171,7 +170,7 @@ def verify(project: Project, post: Path, mapping: Mapping[str, str] | None = Non
             exceptions = _write_exceptions(project, post, rows, figures, progress)
         check(progress)
         measured = registration.record(project, reading.result(), before, comparison,
-                                       digest.result(), measured_on)
+                                       measured_on)
         figures["registration"] = measured.to_json()
         snapshot.save(project, DETAILS, comparison.details, source=post.name)
         outcome = {**figures, "warnings": findings.warnings,
