@@ -209,7 +209,9 @@ def _registration_chart(book: Book, ws: Any, row: int, points: Sequence[TrendPoi
         ws.write_number(r, 1, p.days_after_go_live, f["int"])
         ws.write_number(r, 2, p.registered, f["int"])
         ws.write_number(r, 3, p.expected, f["int"])
-        ws.write_number(r, 4, p.registered / p.expected if p.expected else 0, share)
+        # whole percent, floored as everywhere else (never 100% while anyone is missing)
+        ws.write_number(r, 4, (100 * p.registered // p.expected) / 100 if p.expected else 0,
+                        share)
     last = first + len(points) - 1
     ch = book.book.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
     ch.add_series({
