@@ -178,6 +178,7 @@ def test_three_verifications_three_points_and_the_same_export_adds_none(
     # the same export again (another day, even) adds no point
     again = convwiz("verify", project, "--post", posts[1], "--json")
     assert again.code == 0 and again.result["registration"]["registered"] == 50
+    assert "this export was verified before" in again.stderr
     assert len(convwiz("status", project, "--json").result["registration"]) == 3
     shown = convwiz("status", project)
     assert ("Re-registration: 25% on 2026-12-15 (25 of 100), 50% on 2026-12-21 (50 of 100), "

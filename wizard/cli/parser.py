@@ -210,7 +210,7 @@ def _exchange_commands(a: _Adder) -> None:
 
 def _after_go_live_commands(a: _Adder) -> None:
     """After go-live: verify, report, lists, checklist, notices, tokens, purge."""
-    from wizard.flow.checklist import TASKS  # the task ids for --done's help
+    from wizard.flow.checklist import REREGISTERED, TASKS  # the task ids for --done's help
 
     p = a.add("verify", cmd_verify, "compare the post-conversion export with the snapshot")
     p.add_argument("--post", required=True, metavar="FILE",
@@ -231,7 +231,7 @@ def _after_go_live_commands(a: _Adder) -> None:
                    "at the last verification, autopay first, and a reminder draft to the "
                    "biller")
 
-    task_ids = ", ".join(t.id for t in TASKS if t.step is None)
+    task_ids = ", ".join(t.id for t in (*TASKS, REREGISTERED) if t.step is None)
     p = a.add("checklist", cmd_checklist, "show the conversion checklist, or sign a task off")
     p.add_argument("--done", default=None, metavar="ID",
                    help=f"the task to sign off, one of: {task_ids}")

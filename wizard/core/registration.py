@@ -178,6 +178,7 @@ class Registration:
     date: str | None = None  # the day measured, YYYY-MM-DD
     column: str | None = None  # the post export's column read
     kind: str | None = None
+    new_point: bool = True  # False: this export was measured before (no second point)
 
     @property
     def percent(self) -> float:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -106,7 +106,7 @@ def record(project: Project, reading: Reading | None, before: pa.Table,
     log.info("re-registration %s of %s on %s (%s)%s", figures.registered, figures.expected,
              figures.date, figures.column, "" if added else ": this export was measured "
              "before, no new point")
-    return figures
+    return figures if added else replace(figures, new_point=False)
 
 
 def sentence(figures: Registration) -> str:
@@ -120,7 +120,9 @@ def sentence(figures: Registration) -> str:
     how = KIND_WORDS.get(figures.kind or "", "read by its values")
     return (f"  re-registered: {figures.registered:,} of {figures.expected:,} matched customers "
             f"({percent_text(figures.registered, figures.expected)}) on {figures.date}, from "
-            f"the column {figures.column!r} ({how}); {parts}")
+            f"the column {figures.column!r} ({how}); {parts}"
+            + ("" if figures.new_point else "\n  this export was verified before: the "
+               "re-registration history keeps its one point"))
 
 
 # -- the history -------------------------------------------------------------------------------
