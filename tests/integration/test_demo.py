@@ -11,6 +11,7 @@ import re
 import socket
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -209,6 +210,26 @@ def test_no_message_log_line_or_hint_masks_a_time_stamp(demo: tuple[Run, Path]) 
     assert str(folder.absolute()) in again.stderr and "****" not in again.stderr
 
 
+def test_the_demo_simulates_re_registration_over_two_weeks(demo: tuple[Run, Path]) -> None:
+    """35%, 60% and 78% (about: 300 customers) on days 1, 7 and 14 after go-live: three
+    points, a chart and the list of who has not registered yet."""
+    run, folder = demo
+    status = bare_convwiz("status", folder, "--json", cwd=folder, home=folder.parent / "home")
+    go_live = date.fromisoformat(status.result["go_live"])
+    points = status.result["registration"]
+    assert [date.fromisoformat(p["date"]) - go_live for p in points] == [
+        timedelta(days=1), timedelta(days=7), timedelta(days=14)]
+    shares = [p["registered"] / p["expected"] for p in points]
+    assert shares == sorted(shares)
+    for share, target in zip(shares, (0.35, 0.60, 0.78)):
+        assert abs(share - target) < 0.08
+    assert run.result["verify"]["registration"]["registered"] == points[-1]["registered"]
+    listed = next(s for s in run.result["steps"] if s["step"] == "templates")["not_registered"]
+    assert listed["lists"]["not_registered"]["rows"] == (points[-1]["expected"]
+                                                          - points[-1]["registered"])
+    assert Path(listed["draft"]).is_file()
+
+
 def test_the_checklist_is_signed_off_and_every_step_is_done(demo: tuple[Run, Path]) -> None:
     run, folder = demo
     status = bare_convwiz("status", folder, "--json", cwd=folder, home=folder.parent / "home")
@@ -221,7 +242,8 @@ def test_the_checklist_is_signed_off_and_every_step_is_done(demo: tuple[Run, Pat
     checklist = bare_convwiz("checklist", folder, "--json", cwd=folder,
                              home=folder.parent / "home")
     open_tasks = [t["id"] for t in checklist.result["tasks"] if not t["done"]]
-    assert open_tasks == ["check_flags"]  # never signed off by the program
+    # never signed off by the program: the flags check, and the biller's own figure
+    assert open_tasks == ["check_flags", "customers_reregistered"]
     signed = [t for t in checklist.result["tasks"] if not t["auto"] and t["done"]]
     assert signed and all(t["by"] == "Demo PM" for t in signed)
 

@@ -18,6 +18,7 @@ from tests.helpers.private import PRIVATE_FILE, mode
 from wizard.flow import checklist
 from wizard.flow.project import Project
 from wizard.flow.templates import (
+    FOLLOW_UPS,
     SIGNATURE_SETTINGS,
     SPECS,
     TEMPLATE_SETTINGS,
@@ -171,7 +172,7 @@ def test_every_template_line_has_a_documented_source() -> None:
     flat = " ".join(procedure.split())
     for quote in procedure_quotes:  # every quote is really in the procedure
         assert " ".join(quote.split()) in flat, quote
-    for name in TEMPLATES:
+    for name in [*TEMPLATES, *(spec.name for spec in FOLLOW_UPS)]:
         for line in template_path(name).read_text(encoding="utf-8").splitlines():
             if line.strip():
                 assert f"`{line.strip()}`" in sources, (name, line)

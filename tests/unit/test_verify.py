@@ -18,7 +18,7 @@ from wizard.core import generate
 from wizard.core.verify import NOT_IN_XREF, OLD_NUMBER, compare
 
 CONTRACT_KEYS = {"customers", "matched", "missing_after", "unexpected_after", "autopay",
-                 "paperless", "method_changed", "last4_changed", "preserved"}
+                 "paperless", "method_changed", "last4_changed", "preserved", "registration"}
 
 
 def _set(table: pa.Table, column: str, index: int, value: str) -> pa.Table:
@@ -109,6 +109,7 @@ def test_an_exact_copy_is_preserved(project: Path) -> None:
     assert r["autopay"]["kept"] == drift.expected["autopay"]["kept"] > 0
     assert r["method_changed"] == r["last4_changed"] == 0
     assert r["preserved"] is True
+    assert r["registration"] == {"measured": False}  # no registration column: not an error
 
 
 def test_an_unrenumbered_portal_is_reported_not_matched(project: Path) -> None:

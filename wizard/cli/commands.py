@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard.core.shell import quote
-from wizard.core.vocabulary import FIELDS, XREF_FIELDS
+from wizard.core.vocabulary import FIELDS, REGISTERED_FIELD, XREF_FIELDS
 from wizard.errors import UsageError
 
 log = logging.getLogger("wizard.cli")
@@ -119,6 +119,7 @@ def cmd_status(args: argparse.Namespace) -> dict[str, Any]:
             print(f"  [{step.state.value:>15}] {step.title}")
         done = len(current.checklist) - current.open_tasks
         print(f"  checklist: {done} of {len(current.checklist)} tasks signed off")
+        print(f"  {current.registration_trend()}")
         print(current.headline())
     return current.to_json()
 
@@ -191,7 +192,7 @@ def cmd_verify(args: argparse.Namespace) -> dict[str, Any]:
     from wizard.errors import BlockingFindings
     from wizard.flow.verification import verify
 
-    mapping = _mapping(args.map, FIELDS)
+    mapping = _mapping(args.map, (*FIELDS, REGISTERED_FIELD))
     with _open(args) as project:
         result = verify(project, Path(args.post), mapping, _progress())
     if not result.preserved:  # exit 3, with the contract's figures in the --json object
@@ -213,6 +214,11 @@ def cmd_report(args: argparse.Namespace) -> dict[str, Any]:
 def cmd_outreach(args: argparse.Namespace) -> dict[str, Any]:
     from wizard.flow.outreach import write_outreach
 
+    if getattr(args, "not_registered", False):
+        from wizard.flow.registration import write_not_registered
+
+        with _open(args) as project:
+            return write_not_registered(project, _progress(), say).to_json()
     with _open(args) as project:
         result = write_outreach(project, _progress())
     for f in result.files:

@@ -210,22 +210,28 @@ def _exchange_commands(a: _Adder) -> None:
 
 def _after_go_live_commands(a: _Adder) -> None:
     """After go-live: verify, report, lists, checklist, notices, tokens, purge."""
-    from wizard.flow.checklist import TASKS  # the task ids for --done's help
+    from wizard.flow.checklist import REREGISTERED, TASKS  # the task ids for --done's help
 
     p = a.add("verify", cmd_verify, "compare the post-conversion export with the snapshot")
     p.add_argument("--post", required=True, metavar="FILE",
                    help="the portal's customer export after go-live")
     p.add_argument("--map", action="append", metavar="FIELD=HEADER",
-                   help=f"the column holding FIELD, one of: {FIELD_WORDS}")
+                   help=f"the column holding FIELD, one of: {FIELD_WORDS} registered (who "
+                   "registered again on the new portal: a flag, a date or a username)")
 
     p = a.add("report", cmd_report, "write the biller workbook")
     p.add_argument("--out", default=None, metavar="FILE",
                    help="where to write it (default: reports/ in the project)")
 
-    a.add("outreach", cmd_outreach, "write the biller's outreach lists to reports/outreach/ "
-        "(email, no email, autopay by card, autopay by bank account, paperless)")
+    p = a.add("outreach", cmd_outreach, "write the biller's outreach lists to "
+              "reports/outreach/ (email, no email, autopay by card, autopay by bank account, "
+              "paperless)")
+    p.add_argument("--not-registered", action="store_true",
+                   help="write the reminder list instead: the customers not yet registered "
+                   "at the last verification, autopay first, and a reminder draft to the "
+                   "biller")
 
-    task_ids = ", ".join(t.id for t in TASKS if t.step is None)
+    task_ids = ", ".join(t.id for t in (*TASKS, REREGISTERED) if t.step is None)
     p = a.add("checklist", cmd_checklist, "show the conversion checklist, or sign a task off")
     p.add_argument("--done", default=None, metavar="ID",
                    help=f"the task to sign off, one of: {task_ids}")

@@ -20,8 +20,10 @@ values ("Credit Card", "Checking"), in a shuffled order, all text.
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import pyarrow as pa
@@ -195,3 +197,40 @@ def _expected(cols: dict[str, list[str]], keep: list[bool], autopay: list[str],
         or expected["paperless"]["gained"] or expected["last4_changed"]
     )
     return expected
+
+
+# the demo's re-registration after go-live: (days after go-live, share registered by then)
+REGISTRATION_SCHEDULE: tuple[tuple[int, float], ...] = ((1, 0.35), (7, 0.60), (14, 0.78))
+REGISTRATION_HEADER = "Registration Date"
+
+
+def registration_days(n: int, schedule: tuple[tuple[int, float], ...] = REGISTRATION_SCHEDULE,
+                      seed: int = 2806) -> list[int | None]:
+    """For each of `n` customers, the day after go-live it registers again (None: not within
+    the schedule), so that by each scheduled day its share has registered: a customer whose
+    draw falls between two shares registers between their two days."""
+    rng = random.Random(seed)
+    days: list[int | None] = []
+    for _ in range(n):
+        draw = rng.random()
+        previous_day, previous_share = 0, 0.0
+        day: int | None = None
+        for until, share in schedule:
+            if draw < share:
+                part = (draw - previous_share) / (share - previous_share)
+                day = previous_day + max(0, math.ceil(part * (until - previous_day)))
+                break
+            previous_day, previous_share = until, share
+        days.append(day)
+    return days
+
+
+def with_registrations(table: pa.Table, go_live: date, day: int,
+                       schedule: tuple[tuple[int, float], ...] = REGISTRATION_SCHEDULE,
+                       seed: int = 2806) -> pa.Table:
+    """The post export as the portal gives it `day` days after go-live: a "Registration
+    Date" column holding the day each customer registered again, blank for those who have
+    not yet (the same customers register on the same day whatever `day` is asked)."""
+    dates = [(go_live + timedelta(days=d)).isoformat() if d is not None and d <= day else ""
+             for d in registration_days(table.num_rows, schedule, seed)]
+    return table.append_column(REGISTRATION_HEADER, pa.array(dates, pa.string()))

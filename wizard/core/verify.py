@@ -69,6 +69,9 @@ EXCEPTION_COLUMNS = ("post_row", "snapshot_row", "old_account", "new_account", "
 class Comparison:
     figures: dict[str, Any]
     details: pa.Table  # DETAIL_COLUMNS, text but the two row columns (int64, nullable)
+    # the matched customers: positions in the snapshot, and their rows in the post export
+    # (what `core.registration.measure` reads re-registration over)
+    matched: tuple[pa.Array, pa.Array] | None = None
 
 
 def _text(column: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -179,7 +182,7 @@ def compare(before: pa.Table, xref: pa.Table, after: pa.Table,
         and figures["method_changed"] == 0
         and figures["last4_changed"] == 0
     )
-    return Comparison(figures, _in_order(pa.concat_tables(parts)))
+    return Comparison(figures, _in_order(pa.concat_tables(parts)), (m.b_idx, m.a_idx))
 
 
 def _match(before: pa.Table, xref: pa.Table, after: pa.Table, xi: pa.Array | None) -> _Match:

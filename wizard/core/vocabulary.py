@@ -86,6 +86,39 @@ HEADER_NAMES: Final[dict[str, tuple[str, ...]]] = {
     "old": OLD_ACCOUNT,
     "new": NEW_ACCOUNT,
 }
+# -- re-registration after go-live (`verify` reads it when the post export has it) ----------
+# Passwords are never transferred: each customer registers again on the new portal. A post
+# export may say who did, in one of three kinds of column, decided per column by its header:
+#   flag      "Registered", "Is Registered", "Registration Status": Y/YES/TRUE/1 is registered
+#   date      "Registration Date", "Registered On", "Last Login": a date from go-live on
+#   username  "Username", "User Name", "Login": a non-blank user name
+# (`wizard.core.registration` reads them; a column named by `--map registered=HEADER` that is
+# none of these is judged by its values.) The names in the order a column is chosen when an
+# export has several.
+REGISTERED_FIELD: Final = "registered"
+REGISTRATION_FLAG, REGISTRATION_DATE, REGISTRATION_USERNAME = "flag", "date", "username"
+REGISTRATION_HEADERS: Final[dict[str, str]] = {
+    "registered": REGISTRATION_FLAG, "isregistered": REGISTRATION_FLAG,
+    "registrationstatus": REGISTRATION_FLAG, "portalregistered": REGISTRATION_FLAG,
+    "registeredyn": REGISTRATION_FLAG, "registeredflag": REGISTRATION_FLAG,
+    "registrationdate": REGISTRATION_DATE, "registeredon": REGISTRATION_DATE,
+    "registereddate": REGISTRATION_DATE, "dateregistered": REGISTRATION_DATE,
+    "username": REGISTRATION_USERNAME, "portalusername": REGISTRATION_USERNAME,
+    "webusername": REGISTRATION_USERNAME, "login": REGISTRATION_USERNAME,
+    "loginname": REGISTRATION_USERNAME,
+    "lastlogin": REGISTRATION_DATE, "lastlogindate": REGISTRATION_DATE,
+    "lastlogon": REGISTRATION_DATE,
+}
+# what a registration flag column says for "registered" (the contract's words, any case)
+REGISTERED_YES: Final = ("y", "yes", "true", "1")
+# what a username column holds for "no user yet": the flag words for no, and the usual nulls
+NO_USERNAME: Final = ("n", "no", "false", "f", "0", "", "null", "none", "n/a", "na", "-",
+                      "--", "not registered")
+# the re-registration segments, exclusive, in this order (from the pre-conversion flags)
+SEGMENTS: Final[dict[str, str]] = {
+    "autopay_card": "Autopay by card", "autopay_bank": "Autopay by bank account",
+    "paperless": "Paperless", "neither": "Neither",
+}
 CUSTOMER_HEADERS: Final = frozenset(n for f in FIELDS for n in HEADER_NAMES[f])
 XREF_HEADERS: Final = frozenset(OLD_ACCOUNT + NEW_ACCOUNT + GENERIC_ACCOUNT)
 

@@ -30,7 +30,7 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from wizard.errors import UsageError
-from wizard.flow import steps
+from wizard.flow import registration, steps
 from wizard.flow.project import Dates, Project
 
 BILLER, PM, DAFFRON, MILSOFT = "Biller", "PM", "Daffron", "Milsoft"
@@ -127,6 +127,11 @@ TASKS: tuple[Task, ...] = (
          AFTER_GO_LIVE, step="report"),
 )
 TASK_IDS = tuple(t.id for t in TASKS)
+# offered once re-registration was measured, titled with the latest figure ("Customers
+# re-registered: 60% on 2027-01-22"); only the biller signs it off, and a newer figure
+# offers it again (flow.registration)
+REREGISTERED = Task("customers_reregistered", "Customers re-registered", BILLER,
+                    "post_go_live", AFTER_GO_LIVE)
 
 
 @dataclass(frozen=True)
@@ -148,7 +153,7 @@ class ChecklistItem:
 
 
 def task(task_id: str) -> Task:
-    for t in TASKS:
+    for t in (*TASKS, REREGISTERED):
         if t.id == task_id:
             return t
     raise UsageError(
@@ -190,7 +195,28 @@ def entries(project: Project) -> list[ChecklistItem]:
             due=t.due.on(dates).isoformat(), due_meaning=t.due.meaning, done=done, by=by,
             at=at, note=note, auto=t.step is not None, evidence=evidence,
         ))
+    reregistered = _reregistered(project, sign_offs, dates)
+    if reregistered is not None:
+        out.append(reregistered)
     return out
+
+
+def _reregistered(project: Project, sign_offs: dict[str, dict[str, str]],
+                  dates: Dates) -> ChecklistItem | None:
+    """The re-registration task for the latest measured figure: done only when the biller
+    signed it off after that figure was measured."""
+    point = registration.latest(project)
+    if point is None:
+        return None
+    t = REREGISTERED
+    signed = sign_offs.get(t.id)
+    done = signed is not None and signed["at"] >= point.at
+    return ChecklistItem(
+        id=t.id, title=registration.task_title(point), owner=t.owner, phase=t.phase,
+        due=t.due.on(dates).isoformat(), due_meaning=t.due.meaning, done=done,
+        by=signed["by"] if done and signed else None,
+        at=signed["at"] if done and signed else None,
+        note=signed["note"] if done and signed else "", auto=False, evidence=None)
 
 
 def items(project: Project) -> list[dict[str, Any]]:
@@ -211,9 +237,16 @@ def sign_off(project: Project, task_id: str, by: str, note: str = "") -> Checkli
             f"('{steps.step(t.step).title}'); it cannot be signed off by hand"
         )
     note = (note or "").strip()
+    title = t.title
+    if t is REREGISTERED:
+        point = registration.latest(project)
+        if point is None:
+            raise UsageError(f"{t.id!r} is offered once re-registration is measured: verify a "
+                             "post-conversion export with a registration column first")
+        title = registration.task_title(point)
     with project.writing("checklist"):
         project.store.sign_off(t.id, by, note)
-        detail: dict[str, Any] = {"task": t.id, "title": t.title, "note": note}
+        detail: dict[str, Any] = {"task": t.id, "title": title, "note": note}
         if t.evidence is not None:
             detail["evidence"] = _state_words(project.store.step(t.evidence))
         project.store.audit("checklist signed off", actor=by, **detail)

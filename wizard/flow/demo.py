@@ -17,9 +17,11 @@ the product:
  5. send          the flag file, uploaded over SFTP
  6. fetch-xref    the simulator's cross-reference (old -> new numbers) into `inbox/`
  7. import-xref   the IC account update and rollback in `outbox/`
- 8. after go-live `data/demo_post_go_live_export.csv`: the portal's export under the new
-                  numbers with a little known drift (`wizard.core.drift`)
- 9. verify        the before/after figures
+ 8. after go-live `data/demo_post_go_live_day_NN.csv`: the portal's export under the new
+                  numbers with a little known drift (`wizard.core.drift`), on days 1, 7
+                  and 14 after go-live, as customers register again (35%, 60%, 78%)
+ 9. verify        the before/after figures, and re-registration: each day's export is
+                  verified as of that day, so the trend has three points
 10. checklist     every task still open signed off by "Demo PM"
 11. templates, tokens, report: the notices, the token file and the biller workbook
 
@@ -64,7 +66,12 @@ from typing import Any, Protocol
 import pyarrow as pa
 
 from wizard.core import generate
-from wizard.core.drift import Drift, post_conversion_export
+from wizard.core.drift import (
+    REGISTRATION_SCHEDULE,
+    Drift,
+    post_conversion_export,
+    with_registrations,
+)
 from wizard.core.shell import quote
 from wizard.errors import ConvWizError, UsageError
 from wizard.flow.project import Project
@@ -260,16 +267,22 @@ def connect_to_simulator(project: Project, setup: DemoSetup, progress: Progress)
     ).to_json()
 
 
-def write_post_export(project: Project, seed: int = SEED) -> tuple[Path, dict[str, Any]]:
-    """The portal's post-go-live export with a little drift; return it and the figures that
-    verification must find (`wizard.core.drift`)."""
+def write_post_export(project: Project, seed: int = SEED,
+                      day: int | None = None) -> tuple[Path, dict[str, Any]]:
+    """The portal's post-go-live export with a little drift and a "Registration Date"
+    column as of `day` days after go-live (default: the schedule's last day); return it
+    and the figures that verification must find (`wizard.core.drift`)."""
     from wizard.flow import snapshot
 
     customers = snapshot.load(project, snapshot.CUSTOMERS)
     cross_reference = snapshot.load(project, snapshot.CROSS_REFERENCE)
     result = post_conversion_export(customers, cross_reference,
                                     Drift.for_customers(customers.num_rows), seed=seed)
-    target = _write_csv(result.table, project.data / POST_EXPORT)
+    last_day = REGISTRATION_SCHEDULE[-1][0]
+    table = with_registrations(result.table, project.dates.go_live,
+                               last_day if day is None else day, seed=seed)
+    name = POST_EXPORT if day is None else f"demo_post_go_live_day_{day:02d}.csv"
+    target = _write_csv(table, project.data / name)
     return target, result.expected
 
 
@@ -327,7 +340,15 @@ def _step(steps: list[dict[str, Any]], name: str, say: Callable[[str], None]) ->
 
 
 def _run_steps(project: Project, setup: DemoSetup, say: Callable[[str], None]) -> dict[str, Any]:
-    from wizard.flow import checklist, exchange, renumber, report, templates, verification
+    from wizard.flow import (
+        checklist,
+        exchange,
+        registration,
+        renumber,
+        report,
+        templates,
+        verification,
+    )
     from wizard.flow.export import export_flags
 
     progress = _SayProgress(say)
@@ -364,19 +385,29 @@ def _run_steps(project: Project, setup: DemoSetup, say: Callable[[str], None]) -
                                            indented).to_json())
 
     with _step(steps, "post-go-live export", say) as record:
-        post_path, expected = write_post_export(project, setup.seed)
-        record.update({"output": str(post_path), "expected": expected})
+        days = [day for day, _share in REGISTRATION_SCHEDULE]
+        exports = [write_post_export(project, setup.seed, day) for day in days]
+        post_path, expected = exports[-1]
+        record.update({"output": str(post_path), "expected": expected,
+                       "days": {str(d): str(p) for d, (p, _e) in zip(days, exports)}})
         say(f"  the portal's export after go-live: {post_path} (a little drift seeded: "
             f"{expected['autopay']['lost']} autopay lost, {expected['paperless']['gained']} "
             f"paperless gained, {expected['last4_changed']} last 4 changed, "
-            f"{expected['missing_after']} missing)")
+            f"{expected['missing_after']} missing), taken on days "
+            f"{', '.join(str(d) for d in days)} after go-live as customers register again")
 
     with _step(steps, "verify", say) as record:
-        figures = verification.verify(project, post_path, {}, progress).to_json()
+        go_live = project.dates.go_live
+        for day, (path, _expected) in zip(days, exports):
+            last = day == days[-1]
+            figures = verification.verify(
+                project, path, {}, progress, say=None if last else (lambda _m: None),
+                measured_on=go_live + timedelta(days=day)).to_json()
         record.update(figures)
         say(f"  {figures['matched']:,} of {figures['customers']:,} customers found; autopay "
             f"lost {figures['autopay']['lost']}, paperless gained "
             f"{figures['paperless']['gained']}, missing {figures['missing_after']}")
+        say(f"  {registration.trend_text(registration.points(project))} (simulated)")
 
     with _step(steps, "checklist", say) as record:
         signed = _sign_off_open_tasks(project, checklist)
@@ -395,6 +426,9 @@ def _run_steps(project: Project, setup: DemoSetup, say: Callable[[str], None]) -
     with _step(steps, "templates", say) as record:
         record.update(templates.write_templates(project).as_json())
         say(f"  the notices and tickets: {_paths_of(record) or project.outbox}")
+        # the re-registration reminder: who has not registered yet, and a draft to the biller
+        record["not_registered"] = registration.write_not_registered(
+            project, progress, indented).to_json()
 
     return {
         "project": str(project.folder),
@@ -424,6 +458,8 @@ def _sign_off_open_tasks(project: Project, checklist: Any) -> list[str]:
     for task in checklist.items(project):
         if task["id"] == "check_flags" and not verified:
             continue
+        if task["id"] == checklist.REREGISTERED.id:
+            continue  # the biller's own figure to sign: left offered
         if not task["done"] and not task["auto"]:
             checklist.sign_off(project, task["id"], DEMO_PM, "signed off by the demo")
             signed.append(str(task["id"]))

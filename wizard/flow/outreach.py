@@ -129,6 +129,9 @@ def _shown_as_text(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.A
     return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
 
 
+shown_as_text = _shown_as_text  # for the not-registered list (flow.registration)
+
+
 def write_outreach(project: Project, progress: Progress | None = None) -> OutreachResult:
     """`convwiz outreach`: write the five lists to reports/outreach/."""
     progress = progress or NullProgress()

@@ -20,8 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from wizard.core.verify import ISSUES
-from wizard.core.vocabulary import S_HOST, S_HOST_KEY, S_KEY_TYPE, S_PORT
-from wizard.flow import checklist, outreach, steps, verification
+from wizard.core.vocabulary import S_HOST, S_HOST_KEY, S_KEY_TYPE, S_PORT, SEGMENTS
+from wizard.flow import checklist, outreach, registration, steps, verification
 from wizard.flow.project import Project
 from wizard.progress import NullProgress, Progress, check
 from wizard.services.biller_workbook import (
@@ -31,6 +31,7 @@ from wizard.services.biller_workbook import (
     Section,
     Summary,
     TableSheet,
+    TrendPoint,
     write_biller_workbook,
 )
 from wizard.services.store import now_iso
@@ -129,11 +130,36 @@ def gather(project: Project) -> tuple[Summary, list[TableSheet]]:
     sheets = [
         _account_mapping(joined, xref),
         _exceptions(joined, xref, details),
-        _reregistration(joined),
+        _reregistration(joined, registration.not_registered_rows(project, joined)),
         _checklist(project),
         _audit(project),
     ]
-    return _summary(project, joined, xref, figures, lists, notes), sheets
+    summary = _summary(project, joined, xref, figures, lists, notes)
+    _add_registration(project, summary)
+    return summary, sheets
+
+
+def _add_registration(project: Project, summary: Summary) -> None:
+    """The re-registration trend: a figure per segment at the latest point, and the points
+    for the Summary's "Re-registration" chart."""
+    found = registration.points(project)
+    if not found:
+        summary.notes.append(registration.trend_text(found))
+        return
+    go_live = project.dates.go_live
+    summary.registration = [
+        TrendPoint(d, (d - go_live).days, p.registered, p.expected)
+        for p in found for d in [datetime.strptime(p.date, "%Y-%m-%d").date()]]
+    last = found[-1]
+    figures = [Figure(f"Re-registered on {last.date}", registration.point_text(last))]
+    for key, words in SEGMENTS.items():
+        counts = last.by_segment.get(key) or {}
+        registered, expected = int(counts.get("registered", 0)), int(counts.get("expected", 0))
+        figures.append(Figure(f"  {words}", f"{registration.percent_text(registered, expected)}"
+                              f" ({registered:,} of {expected:,})"))
+    figures.append(Figure("Not yet registered", f"{last.expected - last.registered:,}: "
+                          "listed on the Re-registration sheet, autopay first"))
+    summary.figures.append(Section("Re-registration after go-live", figures))
 
 
 def _count_y(table: pa.Table, column: str) -> int:
@@ -287,8 +313,12 @@ def _exceptions(joined: pa.Table, xref: pa.Table | None,
                       "Every customer has a new account number. " + NO_VERIFY)
 
 
-def _reregistration(joined: pa.Table) -> TableSheet:
-    """Every customer to notify, with what the outreach lists say about each."""
+def _reregistration(joined: pa.Table, not_registered: pa.Table | None = None) -> TableSheet:
+    """Every customer to notify, with what the outreach lists say about each: before
+    re-registration is measured, every customer; after, those not yet registered at the
+    last measurement, autopay first (`not_registered`, rows of `joined` in that order)."""
+    if not_registered is not None:
+        joined = not_registered
     columns = [Column("Customer Name", 24), Column("Email", 28),
                Column("New Account Number", 13), Column("Old Account Number", 13),
                Column("Notify By", 12), Column("Autopay By", 11), Column("Paperless", 9)]

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wizard.flow import checklist, steps
+from wizard.flow import checklist, registration, steps
 from wizard.flow.project import Dates, Project
 from wizard.flow.settings import Settings
 from wizard.flow.steps import State
+from wizard.services.store import RegistrationPoint
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class ProjectStatus:
     steps: tuple[StepStatus, ...]
     checklist: list[dict[str, Any]]
     next_step: str | None
+    registration: tuple[RegistrationPoint, ...] = ()  # re-registration, oldest first
 
     @property
     def open_tasks(self) -> int:
@@ -59,6 +61,9 @@ class ProjectStatus:
         title = next((s.title for s in self.steps if s.id == self.next_step), self.next_step)
         return f"Next step: {title}"
 
+    def registration_trend(self) -> str:
+        return registration.trend_text(list(self.registration))
+
     def to_json(self) -> dict[str, Any]:
         d = self.dates
         return {
@@ -72,6 +77,7 @@ class ProjectStatus:
             "steps": [{"id": s.id, "title": s.title, "state": s.state.value,
                        "updated": s.updated, "detail": s.detail} for s in self.steps],
             "checklist": self.checklist,
+            "registration": registration.points_json(list(self.registration)),
         }
 
 
@@ -89,4 +95,5 @@ def status(project: Project) -> ProjectStatus:
         ),
         checklist=checklist.items(project),
         next_step=steps.first_not_done(project),
+        registration=tuple(registration.points(project)),
     )

@@ -60,6 +60,12 @@ SPECS: tuple[TemplateSpec, ...] = (
     TemplateSpec("dbr_ticket", "DBR ticket: CRM Username with Password", "dbr_email"),
 )
 TEMPLATES: dict[str, str] = {s.name: s.title for s in SPECS}
+# drafts written by a later step, not by `convwiz templates` (flow.reminder, after verify)
+FOLLOW_UPS: tuple[TemplateSpec, ...] = (
+    TemplateSpec("registration_reminder", "Re-registration reminder to the biller",
+                 "biller_email", attach_workbook=True),
+)
+_KNOWN_SPECS = {s.name: s for s in SPECS + FOLLOW_UPS}
 
 
 @dataclass(frozen=True)
@@ -134,14 +140,14 @@ def marker(key: str) -> str:
 
 
 def template_path(name: str) -> Traversable:
-    if name not in TEMPLATES:
+    if name not in _KNOWN_SPECS:
         raise UsageError(f"no template {name!r}; the templates are: {', '.join(TEMPLATES)}")
     return resource("templates", f"{name}.txt")
 
 
 def _spec(name: str) -> TemplateSpec:
     template_path(name)  # the error naming the templates
-    return next(s for s in SPECS if s.name == name)
+    return _KNOWN_SPECS[name]
 
 
 def workbook(project: Project) -> Path | None:
@@ -251,3 +257,6 @@ def _order(key: str) -> int:
 def _write(path: Path, data: bytes) -> None:
     with atomic_output(path) as (handle, _tmp):
         handle.write(data)
+
+
+write_file = _write  # the follow-up drafts (flow.reminder) are written the same way

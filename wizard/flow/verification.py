@@ -22,7 +22,8 @@ import logging
 import sys
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -32,6 +33,7 @@ import pyarrow.compute as pc
 from wizard.core.customers import prepare
 from wizard.core.findings import BLOCKING, Findings, describe, plural
 from wizard.core.reader import Table, read_table
+from wizard.core.registration import NOT_MEASURED, Registration
 from wizard.core.verify import (
     ISSUES,
     Comparison,
@@ -43,7 +45,7 @@ from wizard.core.verify import (
 )
 from wizard.core.vocabulary import CUSTOMER_HEADERS
 from wizard.errors import BlockingFindings, InputError
-from wizard.flow import snapshot, steps
+from wizard.flow import registration, snapshot, steps
 from wizard.flow.project import Project
 from wizard.progress import NullProgress, Progress, check
 
@@ -90,6 +92,7 @@ class VerifyResult:
     old_numbers_after: int = 0
     issues: dict[str, int] = field(default_factory=dict)  # rows behind each issue
     details: Path | None = None  # data/verification.parquet
+    registration: Registration = NOT_MEASURED  # re-registration (flow.registration)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -99,6 +102,7 @@ class VerifyResult:
             "method_changed": self.method_changed, "last4_changed": self.last4_changed,
             "preserved": self.preserved,
             "exceptions": str(self.exceptions) if self.exceptions else None,
+            "registration": self.registration.to_json(),
         }
 
     @classmethod
@@ -113,6 +117,7 @@ class VerifyResult:
             method_changed=int(data["method_changed"]),
             last4_changed=int(data["last4_changed"]), preserved=bool(data["preserved"]),
             exceptions=Path(exceptions) if exceptions else None,
+            registration=Registration.from_json(data.get("registration")),
         )
 
     @property
@@ -122,15 +127,17 @@ class VerifyResult:
 
 def verify(project: Project, post: Path, mapping: Mapping[str, str] | None = None,
            progress: Progress | None = None,
-           say: Callable[[str], None] | None = None) -> VerifyResult:
+           say: Callable[[str], None] | None = None,
+           measured_on: date | None = None) -> VerifyResult:
     """`convwiz verify`: compare, and record the outcome.
 
     Preserved: the step is done. Not preserved (anything lost, gained, changed or missing):
     the exceptions workbook lists every customer concerned and the step needs attention;
-    it is never marked done, and no checklist task is signed off. Warnings about the post
-    export (and rows the snapshot lacks) go to the exceptions workbook either way. A post
-    export failing a blocking reading check raises BlockingFindings (exit 3); unreadable,
-    exit 2; not ready, exit 4."""
+    it is never marked done, and no checklist task is signed off. A registration column
+    adds a point to the re-registration history, measured `measured_on` (today by default).
+    Warnings about the post export (and rows the snapshot lacks) go to the exceptions
+    workbook either way. A post export failing a blocking reading check raises
+    BlockingFindings (exit 3); unreadable, exit 2; not ready, exit 4."""
     progress = progress or NullProgress()
     say = say or _stderr
     post = Path(post)
@@ -150,6 +157,7 @@ def verify(project: Project, post: Path, mapping: Mapping[str, str] | None = Non
         if findings.blocking:
             _refuse(project, post, findings, progress)
         check(progress)
+        reading = pool.submit(registration.read, table, prepared, project.dates.go_live, post)
         progress.report(0, 0, "comparing with the pre-conversion snapshot")
         before, xref, xi = snapshots.result()
         comparison = compare(before, xref, prepared.customers, xi)
@@ -161,6 +169,9 @@ def verify(project: Project, post: Path, mapping: Mapping[str, str] | None = Non
             progress.report(0, rows.num_rows, "writing the exceptions workbook")
             exceptions = _write_exceptions(project, post, rows, figures, progress)
         check(progress)
+        measured = registration.record(project, reading.result(), before, comparison,
+                                       measured_on)
+        figures["registration"] = measured.to_json()
         snapshot.save(project, DETAILS, comparison.details, source=post.name)
         outcome = {**figures, "warnings": findings.warnings,
                    "exceptions": project.relative(exceptions) if exceptions else None}
@@ -171,7 +182,8 @@ def verify(project: Project, post: Path, mapping: Mapping[str, str] | None = Non
         log.info("verified %s against %s customers: %s", post.name, figures["customers"],
                  {k: figures[k] for k in CONTRACT_KEYS})
         progress.report(1, 1, "compared")
-        result = _result(figures, comparison, findings, exceptions, project)
+        result = replace(_result(figures, comparison, findings, exceptions, project),
+                         registration=measured)
         _tell(result, post, rows.num_rows, say)
         return result
 
@@ -212,6 +224,7 @@ def _result(figures: dict[str, Any], comparison: Comparison, findings: Findings,
 def _tell(result: VerifyResult, post: Path, listed_rows: int,
           say: Callable[[str], None]) -> None:
     say(result.summary)
+    say(registration.sentence(result.registration))
     if result.old_numbers_after:
         say(f"  {plural(result.old_numbers_after, 'row')} of {post.name} still hold "
             "an old account number: was the portal renumbered?")

@@ -21,8 +21,8 @@ from wizard.progress import NullProgress, Progress, check
 from wizard.services import workbook as _workbook
 from wizard.services.workbook import Book, Column, TableSheet, clean_text
 
-__all__ = ["SHEETS", "Figure", "Section", "ChartRow", "Summary", "TableSheet", "Column",
-           "Written", "write_biller_workbook"]
+__all__ = ["SHEETS", "Figure", "Section", "ChartRow", "TrendPoint", "Summary", "TableSheet",
+           "Column", "Written", "write_biller_workbook"]
 
 SHEETS = ("Summary", "Account Mapping", "Exceptions", "Re-registration", "Checklist", "Audit")
 MAX_DATA_ROWS = _workbook.MAX_DATA_ROWS  # tests lower it to see the split
@@ -57,6 +57,17 @@ class ChartRow:
     gained: int | None = None
 
 
+@dataclass(frozen=True)
+class TrendPoint:
+    """One re-registration measurement: the day, days after go-live, registered of
+    expected (flow.registration)."""
+
+    day: date
+    days_after_go_live: int
+    registered: int
+    expected: int
+
+
 @dataclass
 class Summary:
     title: str
@@ -65,6 +76,7 @@ class Summary:
     project: list[Section]  # the project: dates, BIDs, who prepared it, outreach (right)
     chart_rows: list[ChartRow]
     notes: list[str] = field(default_factory=list)
+    registration: list[TrendPoint] = field(default_factory=list)  # oldest first
 
 
 @dataclass(frozen=True)
@@ -167,6 +179,8 @@ def _summary_sheet(book: Book, summary: Summary) -> None:
                                   [(3, "#C00000"), (4, "#548235")]),
                     {"x_offset": _CHART_W + 30, "y_offset": 4, "object_position": 3})
     row += _CHART_H // 16 + 2
+    if summary.registration:
+        row = _registration_chart(book, ws, row, summary.registration)
     for note in summary.notes:
         ws.write_string(row, 0, clean_text(note), f["note"])
         row += 1
@@ -177,6 +191,52 @@ def _summary_sheet(book: Book, summary: Summary) -> None:
     ws.print_area(0, 0, max(row, 1), max(_WIDTHS))
     ws.hide_gridlines(2)
     ws.activate()
+
+
+def _registration_chart(book: Book, ws: Any, row: int, points: Sequence[TrendPoint]) -> int:
+    """The re-registration points as a table (every figure the chart draws is a number on
+    the page) and, beside it, the "Re-registration" chart: share registered against days
+    after go-live, both axes from zero and titled. Returns the next free row."""
+    f = book.formats
+    share = book.add_format(num_format="0%")
+    heads = ["Re-registration measured", "Days after go-live", "Registered", "Expected",
+             "Registered %"]
+    ws.write_row(row, 0, heads, f["header"])
+    first = row + 1
+    for i, p in enumerate(points):
+        r = first + i
+        ws.write_datetime(r, 0, datetime(p.day.year, p.day.month, p.day.day), f["date"])
+        ws.write_number(r, 1, p.days_after_go_live, f["int"])
+        ws.write_number(r, 2, p.registered, f["int"])
+        ws.write_number(r, 3, p.expected, f["int"])
+        # whole percent, floored as everywhere else (never 100% while anyone is missing)
+        ws.write_number(r, 4, (100 * p.registered // p.expected) / 100 if p.expected else 0,
+                        share)
+    last = first + len(points) - 1
+    ch = book.book.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
+    ch.add_series({
+        "name": "Registered %",
+        "categories": ["Summary", first, 1, last, 1],
+        "values": ["Summary", first, 4, last, 4],
+        "marker": {"type": "circle", "size": 6, "fill": {"color": "#1F4E79"},
+                   "border": {"color": "#1F4E79"}},
+        "line": {"color": "#1F4E79", "width": 2},
+        "data_labels": {"value": True, "num_format": "0%", "position": "above",
+                        "font": {"size": 9, "bold": True}},
+    })
+    ch.set_title({"name": "Re-registration", "name_font": {"size": 11, "bold": True}})
+    ch.set_x_axis({"name": "Days after go-live", "name_font": {"size": 9, "bold": False},
+                   "min": min(0, *(p.days_after_go_live for p in points)),
+                   "max": max(1, *(p.days_after_go_live + 1 for p in points)),
+                   "num_font": {"size": 8}, "major_gridlines": {"visible": False}})
+    ch.set_y_axis({"name": "Customers registered (% of expected)", "min": 0, "max": 1,
+                   "num_format": "0%", "name_font": {"size": 9, "bold": False},
+                   "num_font": {"size": 8}, "major_gridlines": {
+                       "visible": True, "line": {"color": "#D9D9D9"}}})
+    ch.set_legend({"none": True})
+    ch.set_size({"width": _CHART_W, "height": _CHART_H})
+    ws.insert_chart(row, 6, ch, {"x_offset": 2, "y_offset": 0, "object_position": 3})
+    return max(last + 2, row + _CHART_H // 16 + 2)
 
 
 def write_biller_workbook(path: Path, summary: Summary, sheets: Sequence[TableSheet],

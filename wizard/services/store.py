@@ -93,6 +93,18 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection, Path], None]] = [
     """,
     # 2: every path in POSIX form, relative to the project (a project moved between systems)
     _migrate_paths,
+    # 3: re-registration after go-live, one point per verified export
+    """
+    CREATE TABLE IF NOT EXISTS registration_points (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        date TEXT NOT NULL,
+        export_sha256 TEXT NOT NULL UNIQUE,
+        registered INTEGER NOT NULL,
+        expected INTEGER NOT NULL,
+        by_segment TEXT NOT NULL DEFAULT '{}'
+    );
+    """,
 ]
 
 _SECRET_WORDS = ("password", "passphrase", "secret", "token_value", "private_key", "pwd",
@@ -115,6 +127,19 @@ class ManifestEntry:
     rows: int | None
     bytes: int | None
     detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RegistrationPoint:
+    """One verification's re-registration figures (table `registration_points`)."""
+
+    seq: int
+    at: str  # when the verification ran (UTC ISO)
+    date: str  # the day measured (YYYY-MM-DD)
+    export_sha256: str
+    registered: int
+    expected: int
+    by_segment: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -332,6 +357,30 @@ class Store:
             )
             for r in rows
         ]
+
+    # -- re-registration points ---------------------------------------------------------------
+    def add_registration_point(self, date: str, export_sha256: str, registered: int,
+                               expected: int, by_segment: dict[str, Any]) -> bool:
+        """Keep one verification's re-registration figures; False (and nothing kept) when
+        the same export was measured before."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO registration_points (at, date, export_sha256, "
+                "registered, expected, by_segment) VALUES (?, ?, ?, ?, ?, ?)",
+                (now_iso(), date, export_sha256, registered, expected,
+                 json.dumps(by_segment)),
+            )
+            return bool(cursor.rowcount)
+
+    def registration_points(self) -> list[RegistrationPoint]:
+        """Every point, oldest first (none before the table exists: a read-only old store)."""
+        try:
+            rows = self._query("SELECT * FROM registration_points ORDER BY seq")
+        except sqlite3.OperationalError:
+            return []
+        return [RegistrationPoint(r["seq"], r["at"], r["date"], r["export_sha256"],
+                                  r["registered"], r["expected"], json.loads(r["by_segment"]))
+                for r in rows]
 
     def latest_file(self, kind: str) -> ManifestEntry | None:
         entries = self.manifest(kind)

@@ -19,6 +19,7 @@ from wizard.core.vocabulary import TABLE_SUFFIXES
 from wizard.progress import TaskState
 from wizard.ui import jobs, settings
 from wizard.ui.pages.base import PageContext, StepPage
+from wizard.ui.registration_trend import RegistrationTrend
 from wizard.ui.views import BarChart, ChecklistView, TableView
 from wizard.ui.widgets import DropZone, ProgressPanel, section, value_label
 
@@ -140,6 +141,8 @@ class VerificationPage(StepPage):
         self.chart.setMinimumWidth(360)
         line.addWidget(self.chart, 1)
         box.addLayout(line)
+        self.trend = RegistrationTrend()  # re-registration over time (registration_trend.py)
+        box.addWidget(self.trend)
         self.details = TableView("Issue", ISSUE_FILTER, row_numbers=False, lines=3,
                                  max_width=300, widths=DETAIL_WIDTHS, fill_last=True,
                                  name="Who lost or gained what")
@@ -163,6 +166,7 @@ class VerificationPage(StepPage):
         from wizard.flow.verification import figures
 
         self.checklist.load(items(self.project))
+        self._load_trend()
         last = figures(self.project)
         if not last:  # needs attention: the figures are in the step's record all the same
             record = self.project.store.step("verification")
@@ -230,6 +234,7 @@ class VerificationPage(StepPage):
             self.banner.show_message(kind, text, "Open the exceptions workbook",
                                      lambda: self.open_file(Path(workbook)))
         self._load_details()
+        self._load_trend()
         self.reveal(self.chart)
         self.saved.emit()
 
@@ -262,6 +267,11 @@ class VerificationPage(StepPage):
                 f"gained, {int(f.get('missing_after', 0) or 0):,} customers missing. The table "
                 "below lists who, with what to do; resolve each and sign the QA task off with "
                 "a note. The biller workbook lists them too.")
+
+    def _load_trend(self) -> None:
+        from wizard.flow.registration import points
+
+        self.trend.load(points(self.project), self.project.dates.go_live)
 
     def _load_details(self) -> None:
         from wizard.flow.verification import details

@@ -1,0 +1,69 @@
+"""The re-registration reminder to the biller (`convwiz outreach --not-registered`): an
+e-mail draft built like the other templates (`flow.templates`: every sentence from the
+procedure or the project, docs/templates-sources.md), filled with the latest
+re-registration figures. It carries the biller workbook when one was written after that
+measurement: its Re-registration sheet lists who has not registered, autopay first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from wizard.flow import templates
+from wizard.flow.project import Project
+from wizard.flow.registration import percent_text
+from wizard.services.email_draft import draft
+from wizard.services.store import RegistrationPoint
+
+NAME = "registration_reminder"
+
+
+@dataclass(frozen=True)
+class Drafted:
+    text: Path
+    draft: Path
+    ready: bool
+    attachments: list[Path]
+
+
+def current_workbook(project: Project, point: RegistrationPoint) -> Path | None:
+    """The biller workbook, when it was written after the measurement `point` (so its
+    Re-registration sheet lists the customers of this figure)."""
+    found = templates.workbook(project)
+    if found is None:
+        return None
+    entries = project.store.manifest(templates.WORKBOOK_KIND)
+    return found if entries and entries[-1].at >= point.at else None
+
+
+def write(project: Project, point: RegistrationPoint, not_registered: int,
+          autopay: int) -> Drafted:
+    """Write reports/templates/registration_reminder.txt and .eml (0600, recorded)."""
+    workbook = current_workbook(project, point)
+    known = templates.values(project)
+    known.update({
+        "measured_on": point.date,
+        "registered": f"{point.registered:,}",
+        "expected": f"{point.expected:,}",
+        "registered_percent": percent_text(point.registered, point.expected),
+        "not_registered": f"{not_registered:,}",
+        "autopay_not_registered": f"{autopay:,}",
+        "list_sentence": (f"The customers not yet registered are listed, autopay first, on "
+                          f"the Re-registration sheet of the attached conversion workbook, "
+                          f"{workbook.name}.\n" if workbook is not None else ""),
+    })
+    filled = templates.fill(project, NAME, known)
+    folder = project.reports / "templates"
+    text_path = folder / f"{NAME}.txt"
+    templates.write_file(text_path, filled.text().encode("utf-8"))
+    project.record_made(text_path, f"template:{NAME}")
+    sender = project.setting("pm_email") or None
+    attachments = [workbook] if workbook is not None else []
+    eml = draft(filled.subject, filled.body,
+                to=[filled.to] if filled.to and filled.ready else [],
+                sender=str(sender) if sender else None, attachments=attachments)
+    eml_path = folder / f"{NAME}.eml"
+    templates.write_file(eml_path, eml)
+    project.record_made(eml_path, f"draft:{NAME}")
+    return Drafted(text_path, eml_path, filled.ready, attachments)
