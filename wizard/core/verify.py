@@ -25,7 +25,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wizard.core.arrays import mask_at, positions
+from wizard.core.arrays import account_keys, mask_at, positions
 from wizard.core.findings import BLOCKING, WARNING
 
 # issue ids, in the order the workbook lists them, with what the person should do
@@ -85,17 +85,10 @@ def _count(mask: pa.ChunkedArray | pa.Array) -> int:
 
 
 def _account_keys(column: pa.Array) -> pa.Array | None:
-    """Account numbers as int64 keys, or None unless every one is 0 to 18 ASCII digits.
-
-    The key is the number written after a leading 1 ("0042" -> 10042, "42" -> 142), so
-    numbers that differ only in leading zeros stay apart (a null stays null and matches
-    nothing). Looking up int64 keys is several times faster than hashing a million
-    strings."""
-    try:
-        keys = pc.cast(pc.binary_join_element_wise("1", column, ""), pa.int64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None  # a letter, a sign, a space, or more than 18 digits: look up the text
-    return _flat(keys)
+    """Account numbers as int64 keys, or None unless every one is 0 to 18 ASCII digits
+    (`wizard.core.arrays.account_keys`: equal keys are equal texts). Looking up int64 keys
+    is several times faster than hashing a million strings."""
+    return account_keys(column)
 
 
 def lookup(values: pa.Array, value_set: pa.Array) -> pa.Array:
