@@ -43,6 +43,7 @@ import pyarrow.compute as pc
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.floor import (  # noqa: E402
+    command_env,
     floor_command,
     load_average,
     median,
@@ -107,7 +108,8 @@ def verify_command(project: Path, post: str) -> list[str]:
 def first_run(command: list[str]) -> dict[str, Any]:
     """Verify once, untimed: its JSON (exit 0 preserved, 3 not); and a warm file cache for
     the timed runs, as the floor has."""
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, check=False,
+                          env=command_env())
     if done.returncode not in (0, 3):
         raise SystemExit(f"verify exited {done.returncode}:\n{done.stderr[-2000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
