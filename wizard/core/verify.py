@@ -25,7 +25,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wizard.core.arrays import account_keys, mask_at, positions
+from wizard.core.arrays import account_keys, arange, mask_at, positions
 from wizard.core.findings import BLOCKING, WARNING
 
 # issue ids, in the order the workbook lists them, with what the person should do
@@ -111,8 +111,23 @@ def _key_lookup(keys: pa.Array, set_keys: pa.Array) -> pa.Array:
 
 def xref_positions(before: pa.Table, xref: pa.Table) -> pa.Array:
     """For each snapshot customer, its row in the cross-reference (null where it has none).
-    Needs no post export, so it can run while that is read."""
-    return lookup(_text(before["account"]), _text(xref["old"]))
+    Needs no post export, so it can run while that is read.
+
+    import-xref keeps the customers first, in snapshot order: when the cross-reference
+    starts with the snapshot's accounts, each given once, customer i is row i, found
+    without a lookup."""
+    accounts, olds = _text(before["account"]), _text(xref["old"])
+    n = len(accounts)
+    if (n and len(olds) >= n and pc.all(pc.equal(olds.slice(0, n), accounts)).as_py()
+            and _distinct(accounts)):
+        return arange(0, n)
+    return lookup(accounts, olds)
+
+
+def _distinct(column: pa.Array) -> bool:
+    """Whether no value of the column is given twice."""
+    keys = _account_keys(column)
+    return int(pc.count_distinct(column if keys is None else keys).as_py()) == len(column)
 
 
 def _match_after(xi: pa.Array, xref_new: pa.Array, after_account: pa.Array) -> pa.Array:
