@@ -1,5 +1,6 @@
 """Projects for the benchmarks: N generated customers already exported, so a bench times
-only the step it is about."""
+only the step it is about; and the pre-conversion export they came from, as a CSV, which is
+one of the files a step's floor reads (bench/floor.py)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from wizard.core.arrays import row_numbers
-from wizard.core.generate import customers
+from wizard.core.generate import customers, write_csv
 from wizard.flow import snapshot, steps
 from wizard.flow.project import Project
 from wizard.flow.settings import Settings
 
 
-def customer_snapshot(n: int, seed: int) -> pa.Table:
-    """`n` generated customers as export-flags keeps them (the snapshot's columns)."""
-    export = customers(n, seed)
+def customer_snapshot(n: int, seed: int, export: pa.Table | None = None) -> pa.Table:
+    """`n` generated customers as export-flags keeps them (the snapshot's columns); `export`
+    is `customers(n, seed)` when already made."""
+    export = customers(n, seed) if export is None else export
     kind = export.column("Payment Type")
     method = pc.if_else(pc.equal(kind, "Credit Card"), "card",
                         pc.if_else(pc.equal(kind, "Checking"), "check", ""))
@@ -34,13 +36,19 @@ def customer_snapshot(n: int, seed: int) -> pa.Table:
     })
 
 
-def exported_project(folder: Path, n: int, seed: int) -> tuple[Project, pa.Table]:
+def exported_project(folder: Path, n: int, seed: int,
+                     pre_export: Path | None = None) -> tuple[Project, pa.Table]:
     """A new project (go-live tomorrow: inside the window, no warning noise) whose flag file
-    step is done with `n` customers; returns it open, with the snapshot table."""
+    step is done with `n` customers; returns it open, with the snapshot table. With
+    `pre_export`, the pre-conversion export those customers came from is written there as
+    CSV (`customers(n, seed)`, every value quoted as a portal writes it)."""
     project = Project.create(folder, Settings(biller="Bench Electric Co-op",
                                              go_live=date.today() + timedelta(days=1),
                                              production_bid="2806"))
-    table = customer_snapshot(n, seed)
+    export = customers(n, seed)
+    if pre_export is not None:
+        write_csv(export, pre_export)
+    table = customer_snapshot(n, seed, export)
     with project.writing("bench"):
         snapshot.save(project, snapshot.CUSTOMERS, table)
         steps.mark_done(project, "flag_file", rows=n)

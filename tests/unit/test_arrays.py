@@ -93,3 +93,34 @@ def test_generated_customers_are_seeded_and_realistic() -> None:
                                            r"^[0-9]{4}$")).as_py()
     assert pc.all(pc.match_substring_regex(a.column("Phone"), r"^555-[0-9]{4}$")).as_py()
     assert generate.customers(0).num_rows == 0
+
+
+@given(st.lists(st.integers(0, 30), max_size=40))
+def test_inverse_permutation_is_the_stable_sort_or_none(values: list[int]) -> None:
+    """The one-pass order agrees with a stable sort whenever it answers, and answers for
+    every permutation."""
+    array = pa.array(values, pa.int32())
+    got = arrays.inverse_permutation(array)
+    is_permutation = sorted(values) == list(range(len(values))) and len(values) > 0
+    if not arrays._SCATTER:
+        assert got is None
+        return
+    assert (got is not None) == is_permutation
+    if got is not None:
+        assert got.to_pylist() == pc.sort_indices(array).to_pylist()
+
+
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="0123456789", max_size=19),
+                          st.text(max_size=4)), max_size=30))
+def test_account_keys_are_equal_exactly_when_the_texts_are(values: list[str | None]) -> None:
+    keys = arrays.account_keys(pa.array(values, pa.string()))
+    plain = all(v is None or (v.isascii() and (v.isdigit() or v == "") and len(v) <= 18)
+                for v in values)
+    assert (keys is not None) == plain
+    if keys is not None:
+        got = keys.to_pylist()
+        assert [k is None for k in got] == [v is None for v in values]
+        pairs = [(k, v) for k, v in zip(got, values) if v is not None]
+        assert all((a == b) == (x == y) for a, x in pairs for b, y in pairs)
+        back = arrays.account_texts(pa.array([k for k, _ in pairs], pa.int64()))
+        assert back.to_pylist() == [v for _, v in pairs]

@@ -358,3 +358,18 @@ def test_warnings_are_listed_without_changing_the_verdict(project: Path) -> None
     assert row["Customer name"] == post.column("Customer Name")[5].as_py()
     assert row["Rule"] == "the email address is not valid" and row["What to do"]
     assert _step(project)["state"] == "done"
+
+
+@pytest.mark.parametrize("accounts", [["0042", "0043", "0044"], ["0042", "0043", "0042"],
+                                      ["A-1", "B-2", "A-1"], ["A-1", "B-2", "C-3"]])
+def test_xref_positions_of_a_cross_reference_in_snapshot_order(accounts: list[str]) -> None:
+    """A cross-reference that starts with the snapshot's accounts (as import-xref keeps
+    it) gives each customer its first row, as a lookup does, an account given twice
+    included."""
+    from wizard.core.verify import lookup, xref_positions
+
+    before = pa.table({"account": accounts})
+    xref = pa.table({"old": [*accounts, "9999"], "new": ["n1", "n2", "n3", "n4"]})
+    got = xref_positions(before, xref).to_pylist()
+    assert got == lookup(pa.array(accounts), xref["old"].combine_chunks()).to_pylist()
+    assert got == [accounts.index(a) for a in accounts]

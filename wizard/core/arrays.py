@@ -1,4 +1,5 @@
-"""Arrow arrays pyarrow has no one function for: runs of numbers and masks of positions.
+"""Arrow arrays pyarrow has no one function for: runs of numbers, masks of positions, the
+inverse of a permutation, and account numbers as integer keys.
 
 Built from arrow buffers and compute kernels, without numpy (the program does not ship it)
 and without `pa.array(range(...))`, which walks a million Python integers.
@@ -65,3 +66,40 @@ def mask_at(count: int, at: pa.Array | pa.ChunkedArray | Sequence[int]) -> pa.Ar
     for i in values.to_pylist():
         bits[i >> 3] |= 1 << (i & 7)
     return pa.Array.from_buffers(pa.bool_(), count, [None, pa.py_buffer(bytes(bits))])
+
+
+def inverse_permutation(values: pa.Array) -> pa.Array | None:
+    """When `values` holds each of 0 .. n-1 once (n = its length), the int64 positions that
+    sort it: `pc.sort_indices(values)`, found in one pass instead of a sort. None when it is
+    not such a permutation, or pyarrow cannot scatter (before 23)."""
+    n = len(values)
+    if not _SCATTER or n == 0 or values.null_count:
+        return None
+    low, high = pc.min_max(values).values()
+    if low.as_py() != 0 or high.as_py() != n - 1:
+        return None
+    inverse = pc.scatter(arange(0, n), values, max_index=n - 1)
+    # n values in n slots, every slot filled: each value was there exactly once
+    return inverse if inverse.null_count == 0 else None
+
+
+def account_keys(column: pa.Array | pa.ChunkedArray) -> pa.Array | None:
+    """Account numbers as int64 keys, or None unless every one is 0 to 18 ASCII digits.
+
+    The key is the number written after a leading 1 ("0042" -> 10042, "42" -> 142, "" ->
+    1), so numbers that differ only in leading zeros stay apart and two keys are equal
+    exactly when the texts are (a null stays null). Hashing, encoding or looking up int64
+    keys is several times faster than doing it to a million strings."""
+    plain = pc.or_(pc.ascii_is_decimal(column), pc.equal(pc.binary_length(column), 0))
+    if not pc.all(plain, min_count=0).as_py():  # nulls are skipped
+        return None  # a letter, a sign, a space: use the text (a failed cast costs more)
+    try:
+        keys = pc.cast(pc.binary_join_element_wise("1", column, ""), pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None  # more than 18 digits: use the text
+    return keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
+
+
+def account_texts(keys: pa.Array) -> pa.Array:
+    """The account numbers `account_keys` made these keys of, as text again."""
+    return pc.utf8_slice_codeunits(pc.cast(keys, pa.string()), 1)

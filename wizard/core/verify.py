@@ -25,7 +25,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wizard.core.arrays import mask_at, positions
+from wizard.core.arrays import account_keys, arange, mask_at, positions
 from wizard.core.findings import BLOCKING, WARNING
 
 # issue ids, in the order the workbook lists them, with what the person should do
@@ -88,17 +88,10 @@ def _count(mask: pa.ChunkedArray | pa.Array) -> int:
 
 
 def _account_keys(column: pa.Array) -> pa.Array | None:
-    """Account numbers as int64 keys, or None unless every one is 0 to 18 ASCII digits.
-
-    The key is the number written after a leading 1 ("0042" -> 10042, "42" -> 142), so
-    numbers that differ only in leading zeros stay apart (a null stays null and matches
-    nothing). Looking up int64 keys is several times faster than hashing a million
-    strings."""
-    try:
-        keys = pc.cast(pc.binary_join_element_wise("1", column, ""), pa.int64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None  # a letter, a sign, a space, or more than 18 digits: look up the text
-    return _flat(keys)
+    """Account numbers as int64 keys, or None unless every one is 0 to 18 ASCII digits
+    (`wizard.core.arrays.account_keys`: equal keys are equal texts). Looking up int64 keys
+    is several times faster than hashing a million strings."""
+    return account_keys(column)
 
 
 def lookup(values: pa.Array, value_set: pa.Array) -> pa.Array:
@@ -121,8 +114,23 @@ def _key_lookup(keys: pa.Array, set_keys: pa.Array) -> pa.Array:
 
 def xref_positions(before: pa.Table, xref: pa.Table) -> pa.Array:
     """For each snapshot customer, its row in the cross-reference (null where it has none).
-    Needs no post export, so it can run while that is read."""
-    return lookup(_text(before["account"]), _text(xref["old"]))
+    Needs no post export, so it can run while that is read.
+
+    import-xref keeps the customers first, in snapshot order: when the cross-reference
+    starts with the snapshot's accounts, each given once, customer i is row i, found
+    without a lookup."""
+    accounts, olds = _text(before["account"]), _text(xref["old"])
+    n = len(accounts)
+    if (n and len(olds) >= n and pc.all(pc.equal(olds.slice(0, n), accounts)).as_py()
+            and _distinct(accounts)):
+        return arange(0, n)
+    return lookup(accounts, olds)
+
+
+def _distinct(column: pa.Array) -> bool:
+    """Whether no value of the column is given twice."""
+    keys = _account_keys(column)
+    return int(pc.count_distinct(column if keys is None else keys).as_py()) == len(column)
 
 
 def _match_after(xi: pa.Array, xref_new: pa.Array, after_account: pa.Array) -> pa.Array:

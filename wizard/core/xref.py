@@ -21,7 +21,14 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wizard.core.arrays import arange, mask_at, positions
+from wizard.core.arrays import (
+    account_keys,
+    account_texts,
+    arange,
+    inverse_permutation,
+    mask_at,
+    positions,
+)
 from wizard.core.cards import mask_cards_in_text
 from wizard.core.findings import Findings
 from wizard.core.reader import Table
@@ -208,7 +215,10 @@ class _Codes:
     ca: pa.Array  # the snapshot's accounts (int32 codes)
     co: pa.Array  # the file's old numbers
     cn: pa.Array  # the file's new numbers
-    dictionary: pa.Array  # the accounts' and old numbers' dictionary
+    # the accounts' and old numbers' dictionary: their text, or their `account_keys` when
+    # every one is plain digits (`keyed`)
+    dictionary: pa.Array
+    keyed: bool
     # customer i holds code i (the accounts are distinct and were encoded first): then a code
     # below len(ca) is that customer's, and every other code is not a customer's
     positional: bool
@@ -219,14 +229,38 @@ class _Codes:
     @classmethod
     def of(cls, c: _Columns) -> _Codes:
         na = len(c.accounts)
-        encoded = pc.dictionary_encode(pa.concat_arrays([c.accounts, c.old]))
+        # plain account numbers are encoded as int64 keys: the same codes (equal keys are
+        # equal texts, met in the same order) for a third of the work
+        account_k, old_k = account_keys(c.accounts), account_keys(c.old)
+        keyed = account_k is not None and old_k is not None
+        encoded = pc.dictionary_encode(
+            pa.concat_arrays([account_k, old_k]) if account_k is not None and old_k is not None
+            else pa.concat_arrays([c.accounts, c.old]))
         codes = encoded.indices  # int32
         ca, co = codes.slice(0, na), codes.slice(na)
-        new_encoded = pc.dictionary_encode(c.new)
+        new_k = account_keys(c.new)
+        new_encoded = pc.dictionary_encode(c.new if new_k is None else new_k)
         positional = na == 0 or bool(pc.all(pc.equal(ca, arange(0, na))).as_py())
-        order = pc.cast(pc.sort_indices(co), pa.int64())  # stable
-        return cls(ca, co, new_encoded.indices, encoded.dictionary, positional,
+        order = _stable_order(co)
+        return cls(ca, co, new_encoded.indices, encoded.dictionary, keyed, positional,
                    len(new_encoded.dictionary) == len(c.new), order, co.take(order))
+
+    def as_old_codes(self, values: pa.Array) -> pa.Array:
+        """Each of `values` as the code of the equal account or old number (null: none)."""
+        if self.keyed:
+            keys = account_keys(values)
+            if keys is not None:
+                return pc.index_in(keys, value_set=self.dictionary)
+            return pc.index_in(values, value_set=account_texts(self.dictionary))
+        return pc.index_in(values, value_set=self.dictionary)
+
+
+def _stable_order(codes: pa.Array) -> pa.Array:
+    """The positions of `codes` in ascending order, equal codes by position (int64): one
+    pass when each code is there once (every customer mapped once, no extra), else a
+    stable sort."""
+    inverse = inverse_permutation(codes)
+    return inverse if inverse is not None else pc.cast(pc.sort_indices(codes), pa.int64())
 
 
 def _next_equal(values: pa.Array) -> pa.Array:
@@ -256,7 +290,7 @@ def _held_twice(codes: pa.Array, order: pa.Array, ordered: pa.Array,
 def _new_held_twice(codes: _Codes, where: pa.Array) -> pa.Array | None:
     if codes.new_distinct:
         return None
-    order = pc.cast(pc.sort_indices(codes.cn), pa.int64())
+    order = _stable_order(codes.cn)
     return _held_twice(codes.cn, order, codes.cn.take(order), where)
 
 
@@ -377,7 +411,7 @@ def _chains(c: _Columns, codes: _Codes, clean: pa.Array, findings: Findings) -> 
     collide (looked up only when the new numbers' range overlaps the old numbers')."""
     if not _ranges_overlap(c.old, c.new):
         return
-    as_old = pc.index_in(c.new, value_set=codes.dictionary)  # null: not an old number at all
+    as_old = codes.as_old_codes(c.new)  # null: not an old number at all
     is_old = pc.is_in(as_old, value_set=codes.co.filter(clean))  # a clean row's old number
     chain = positions(pc.and_(pc.and_(clean, is_old), pc.not_equal(as_old, codes.co)))
     if len(chain):
