@@ -271,6 +271,10 @@ def _remove_workbook_password(project: Project, entry: str | None,
     if not ask(f"Also remove the workbook password ({entry}) from the system keyring? The "
                "workbooks already sent keep it; the next workbook gets a new one."):
         return False
+    from wizard.flow.templates import password_draft_path
+
+    with contextlib.suppress(OSError):  # the password draft, outside the project, goes too
+        password_draft_path(project).unlink(missing_ok=True)
     try:
         removed = workbook_password.forget(project)
     except KeyringUnavailable as exc:
