@@ -78,10 +78,9 @@ def cmd_init(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_settings(args: argparse.Namespace) -> dict[str, Any]:
+    from wizard.flow import workbook_password
     from wizard.flow.settings import EDITABLE
     from wizard.flow.settings_change import change_settings
-
-    from wizard.flow import workbook_password
 
     changes = {key: getattr(args, key) for key in EDITABLE if getattr(args, key) is not None}
     changes.update(_extra_settings(args.set))

@@ -72,7 +72,7 @@ SPECS: tuple[TemplateSpec, ...] = (
 PASSWORD_SPEC = TemplateSpec("workbook_password", "Workbook password (send separately)",
                              "biller_email")
 TEMPLATES: dict[str, str] = {s.name: s.title for s in (*SPECS, PASSWORD_SPEC)}
-PASSWORD_SENTENCE = ("It is protected with a password, which you will receive separately: by "
+PROTECTED_SENTENCE = ("It is protected with a password, which you will receive separately: by "
                      "phone or in a separate message.")
 
 
@@ -194,7 +194,7 @@ def values(project: Project) -> dict[str, str]:
 def _workbook_sentence(found: Path | None) -> str:
     if found is None:
         return ""
-    protected = f" {PASSWORD_SENTENCE}" if office_crypto.is_encrypted_file(found) else ""
+    protected = f" {PROTECTED_SENTENCE}" if office_crypto.is_encrypted_file(found) else ""
     return f"\nThe conversion workbook is attached: {found.name}.{protected}\n"
 
 
@@ -275,7 +275,8 @@ def write_templates(project: Project, password_draft: bool = False) -> Templates
 
 
 def _password_for_draft(project: Project) -> str:
-    if workbook(project) is None or not office_crypto.is_encrypted_file(workbook(project)):
+    found = workbook(project)
+    if found is None or not office_crypto.is_encrypted_file(found):
         raise NotReady("no encrypted workbook in reports/ yet: write it with `convwiz report` "
                        "before its password draft")
     password = workbook_password.current(project)

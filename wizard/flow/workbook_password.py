@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import secrets as _random
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,3 +116,21 @@ def open_workbook(project: Project, path: Path, password: str | None = None) -> 
         except KeyringUnavailable as exc:
             raise WorkbookLocked(f"{path.name} is encrypted, and {exc.message}") from None
     return office_crypto.decrypt(data, password, path.name)
+
+
+def opener(project: Project) -> Callable[[Path], bytes | None]:
+    """For `core.reader.read_table`: an encrypted workbook given as input (the project's own
+    biller or outreach workbook, or a biller's file protected with the project's password)
+    is decrypted in memory with the project's password; an old .xls is left to the reader."""
+
+    def open_(path: Path) -> bytes | None:
+        data = Path(path).read_bytes()
+        if not office_crypto.is_encrypted_package(data):
+            return None
+        try:
+            password = current(project)
+        except KeyringUnavailable as exc:
+            raise WorkbookLocked(f"{Path(path).name} is encrypted, and {exc.message}") from None
+        return office_crypto.decrypt(data, password, Path(path).name)
+
+    return open_

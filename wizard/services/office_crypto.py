@@ -46,9 +46,23 @@ def is_encrypted_file(path: Path) -> bool:
         return False
 
 
+def is_encrypted_package(data: bytes) -> bool:
+    """Whether `data` is an Office file encrypted with a password (an OLE file holding an
+    `EncryptedPackage`), not an old .xls (also an OLE file)."""
+    import olefile
+
+    if not is_encrypted(data[:8]):
+        return False
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            return bool(ole.exists("EncryptionInfo") and ole.exists("EncryptedPackage"))
+    except Exception:  # noqa: BLE001 - a damaged OLE file is not ours to open
+        return False
+
+
 def encrypt(package: bytes | BinaryIO, password: str) -> bytes:
-    """The XLSX `package` (bytes, or a seekable file in memory) encrypted with `password` (ECMA-376 agile, AES-256): the bytes of
-    the OLE compound file to write."""
+    """The XLSX `package` (bytes, or a seekable file in memory) encrypted with `password`
+    (ECMA-376 agile, AES-256): the bytes of the OLE compound file to write."""
     from msoffcrypto.format.ooxml import OOXMLFile
 
     if not password:
