@@ -21,7 +21,9 @@ the product:
                   numbers with a little known drift (`wizard.core.drift`)
  9. verify        the before/after figures
 10. checklist     every task still open signed off by "Demo PM"
-11. templates, tokens, report: the notices, the token file and the biller workbook
+11. templates, tokens, report: the notices, the token file and the biller workbook,
+                  encrypted with the project's workbook password (in the keyring when there
+                  is a usable one, else made for the run and kept in memory only)
 
 The project folder defaults to `./convwiz-demo-YYYYMMDD-HHMMSS` (or under the home folder
 when the current folder is not writable). The simulator's own files (its host key, what it
@@ -327,7 +329,15 @@ def _step(steps: list[dict[str, Any]], name: str, say: Callable[[str], None]) ->
 
 
 def _run_steps(project: Project, setup: DemoSetup, say: Callable[[str], None]) -> dict[str, Any]:
-    from wizard.flow import checklist, exchange, renumber, report, templates, verification
+    from wizard.flow import (
+        checklist,
+        exchange,
+        renumber,
+        report,
+        templates,
+        verification,
+        workbook_password,
+    )
     from wizard.flow.export import export_flags
 
     progress = _SayProgress(say)
@@ -387,9 +397,12 @@ def _run_steps(project: Project, setup: DemoSetup, say: Callable[[str], None]) -
         record.update(renumber.tokens(project, 30, progress, indented).to_json())
 
     with _step(steps, "report", say) as record:
-        workbook = report.write_report(project, None, progress).to_json()
+        kept = workbook_password.for_demo(project)
+        workbook = report.write_report(project, None, progress,
+                                       password=kept.password).to_json()
         record.update(workbook)
-        say(f"  the biller workbook: {workbook['output']}")
+        say(f"  the biller workbook: {workbook['output']}, encrypted (AES-256) with the "
+            f"password {kept.password} (kept in {kept.keyring})")
 
     # after the workbook: the biller's letter carries it as its attachment
     with _step(steps, "templates", say) as record:

@@ -19,7 +19,7 @@ from pathlib import Path
 from wizard.core.vocabulary import S_WORKBOOK_ENTRY
 from wizard.errors import KeyringUnavailable, WorkbookLocked
 from wizard.flow.project import Project
-from wizard.services import office_crypto, secrets
+from wizard.services import logs, office_crypto, secrets
 
 log = logging.getLogger("wizard.workbook_password")
 
@@ -53,7 +53,10 @@ def current(project: Project) -> str | None:
     """The project's workbook password from the keyring, or None if it has none (never made,
     or removed). Keyring failures are `KeyringUnavailable` (exit 2)."""
     name = entry(project)
-    return secrets.read_secret(name) if name else None
+    found = secrets.read_secret(name) if name else None
+    if found:
+        logs.register_secret(found)
+    return found
 
 
 def ensure(project: Project) -> WorkbookPassword:
@@ -63,8 +66,23 @@ def ensure(project: Project) -> WorkbookPassword:
     if name:
         found = secrets.read_secret(name)
         if found:
+            logs.register_secret(found)  # the log redacts it, should anything quote it
             return WorkbookPassword(found, name, info.description)
     return _make(project, "workbook password made")
+
+
+def for_demo(project: Project) -> WorkbookPassword:
+    """The demo's password: the project's, in the keyring, when there is a usable one; else
+    one made for this run and kept in memory only (the demo needs no keyring, like its SFTP
+    password), so the demo's workbook is encrypted all the same."""
+    try:
+        return ensure(project)
+    except KeyringUnavailable:
+        password = office_crypto.new_passphrase()
+        logs.register_secret(password)
+        return WorkbookPassword(password, "",
+                                "memory only (no usable keyring: shown once, kept nowhere)",
+                                created=True)
 
 
 def renew(project: Project, by: str = "convwiz settings") -> WorkbookPassword:
@@ -81,6 +99,7 @@ def _make(project: Project, action: str, by: str = "convwiz") -> WorkbookPasswor
     # (the next run makes the password), never a password no project knows of
     project.store.set_setting(S_WORKBOOK_ENTRY, name)
     password = office_crypto.new_passphrase()
+    logs.register_secret(password)
     info = secrets.store_secret(name, password)
     project.store.audit(action, actor=by, keyring_entry=name, keyring=info.description,
                         words=office_crypto.PASSPHRASE_WORDS,
