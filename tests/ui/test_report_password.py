@@ -1,0 +1,48 @@
+"""The Biller workbook page: writing the workbook encrypts it; the page shows the password
+(from the keyring) with a Copy button and says how to hand it over."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+
+from tests.helpers.cli import convwiz
+from tests.helpers.workbooks import calamine, is_ole
+from tests.ui.test_screens import GOOD_ROWS, write_export
+
+LONG = 90_000
+
+
+def test_the_page_writes_an_encrypted_workbook_and_shows_its_password(
+        qtbot: Any, wizard: Any, project: Path, tmp_path: Path) -> None:
+    export = write_export(tmp_path / "portal.csv", GOOD_ROWS)
+    assert convwiz("export-flags", project, "--input", export).code == 0
+    main = wizard.open_project(project)
+    main.go_to("report")
+    page: Any = main.pages["report"]
+    assert page.password_field.text() == ""  # none made yet
+    assert not page.copy_password_button.isEnabled()
+    assert "writing the workbook makes one" in page.password_status.text()
+    qtbot.mouseClick(page.write_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.banner.kind == "success" and not main.runner.busy,
+                    timeout=LONG)
+    password = page.password_field.text()
+    assert len(password.split("-")) == 6
+    assert page.output is not None and is_ole(page.output)
+    assert calamine(page.output, password).sheet_names[0] == "Summary"
+    assert "separate message" in page.banner.label.text()
+    # the words for the person, and every control named for a screen reader, with a key
+    assert "never in the same mail" in page.tell_label.text()
+    assert page.password_field.accessibleName() == "Workbook password"
+    assert page.copy_password_button.accessibleName() == "Copy the workbook password"
+    assert "&" in page.copy_password_button.text()
+    assert page.password_field.isReadOnly()
+    qtbot.mouseClick(page.copy_password_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == password
+    assert "Copied" in page.password_status.text()
+    # the same password next time: it is the project's, kept in the keyring
+    page.refresh()
+    assert page.password_field.text() == password
