@@ -60,7 +60,7 @@ class ReportPage(StepPage):
         self.password_field.setAccessibleName("Workbook password")
         self.password_field.setAccessibleDescription(TELL_THE_BILLER)
         caption.setBuddy(self.password_field)
-        self.copy_password_button = QPushButton("&Copy the password")
+        self.copy_password_button = QPushButton("Cop&y the password")
         self.copy_password_button.setAccessibleName("Copy the workbook password")
         self.copy_password_button.clicked.connect(self.copy_password)
         row.addWidget(caption)
