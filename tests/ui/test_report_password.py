@@ -46,3 +46,25 @@ def test_the_page_writes_an_encrypted_workbook_and_shows_its_password(
     # the same password next time: it is the project's, kept in the keyring
     page.refresh()
     assert page.password_field.text() == password
+
+
+def test_the_demo_without_a_keyring_still_encrypts_and_shows_the_password(
+        qtbot: Any, wizard: Any, project: Path, tmp_path: Path, memory_keyring: Any) -> None:
+    """The demo needs no keyring (as `convwiz demo`): its password is for the session only."""
+    export = write_export(tmp_path / "portal.csv", GOOD_ROWS)
+    assert convwiz("export-flags", project, "--input", export).code == 0
+    main = wizard.open_project(project)
+    main.go_to("report")
+    page: Any = main.pages["report"]
+    page.ctx.demo = object()  # what the window holds while a demo runs
+    type(memory_keyring).locked = True  # no usable keyring
+    try:
+        qtbot.mouseClick(page.write_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: page.banner.kind == "success" and not main.runner.busy,
+                        timeout=LONG)
+        password = page.password_field.text()
+        assert len(password.split("-")) == 6 and page.copy_password_button.isEnabled()
+        assert "this session only" in page.password_status.text()
+        assert page.output is not None and calamine(page.output, password).sheet_names
+    finally:
+        type(memory_keyring).locked = False

@@ -45,6 +45,8 @@ class ReportPage(StepPage):
         self.layout_.addWidget(self._password_section())
         self.layout_.addStretch(1)
         self.output: Path | None = None
+        # the demo without a usable keyring: its password for this session, in memory only
+        self._demo_password: str | None = None
 
     def _password_section(self) -> QWidget:
         from wizard.flow.workbook_password import TELL_THE_BILLER
@@ -86,6 +88,10 @@ class ReportPage(StepPage):
                                           "and keeps it in the system keyring.")
         except ConvWizError as exc:
             password, status = None, f"⚠ {exc.message}"
+        if not password and self._demo_password:
+            password, status = self._demo_password, ("The demo's password, for this session "
+                                                     "only: this computer has no usable "
+                                                     "keyring to keep it in.")
         self.password_field.setText(password or "")
         self.copy_password_button.setEnabled(bool(password))
         self.password_status.setText(status)
@@ -127,7 +133,12 @@ class ReportPage(StepPage):
 
         self.banner.clear()
         try:  # here, not in the worker: the keyring may ask the person to unlock it
-            password = workbook_password.ensure(self.project).password
+            if self.ctx.demo is not None:  # the demo needs no keyring, as on the command line
+                kept = workbook_password.for_demo(self.project)
+                self._demo_password = None if kept.entry else kept.password
+            else:
+                kept = workbook_password.ensure(self.project)
+            password = kept.password
         except ConvWizError as exc:
             self.show_error(exc)
             return
