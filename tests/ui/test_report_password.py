@@ -68,3 +68,21 @@ def test_the_demo_without_a_keyring_still_encrypts_and_shows_the_password(
         assert page.output is not None and calamine(page.output, password).sheet_names
     finally:
         type(memory_keyring).locked = False
+
+
+def test_the_purge_page_offers_to_remove_the_workbook_password(
+        qtbot: Any, wizard: Any, project: Path, tmp_path: Path, memory_keyring: Any) -> None:
+    export = write_export(tmp_path / "portal.csv", GOOD_ROWS)
+    assert convwiz("export-flags", project, "--input", export).code == 0
+    assert convwiz("report", project).code == 0
+    assert type(memory_keyring).secrets["convwiz"]
+    main = wizard.open_project(project)
+    main.go_to("purge")
+    page: Any = main.pages["purge"]
+    assert page.workbook_password_box.isVisibleTo(main)
+    assert page.workbook_password_box.isChecked()
+    page.confirm.setText("PURGE")
+    qtbot.mouseClick(page.purge_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.banner.kind == "success" and not main.runner.busy,
+                    timeout=LONG)
+    assert type(memory_keyring).secrets["convwiz"] == {}

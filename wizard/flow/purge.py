@@ -164,11 +164,14 @@ def _changed(entry: ManifestEntry, size: int, mtime: float) -> bool:
 
 def purge(project: Project, confirm: Callable[[str], bool], *, force: bool = False,
           assume_yes: bool = False, remove_secret: Callable[[str], bool] | None = None,
-          today: date | None = None) -> PurgeResult:
+          today: date | None = None,
+          remove_workbook_password: Callable[[str], bool] | None = None) -> PurgeResult:
     """Remove the project's customer data after asking `confirm` (the whole plan as text).
 
     `assume_yes` (the command's `--yes`) before verification is done is refused unless
-    `force`. `remove_secret` is asked whether to remove the SFTP secret from the keyring.
+    `force`. `remove_secret` is asked whether to remove the SFTP secret from the keyring,
+    and `remove_workbook_password` (`remove_secret` when not given) whether to remove the
+    workbook password.
     """
     with project.writing("purge"):
         doomed = plan(project, today)
@@ -184,11 +187,11 @@ def purge(project: Project, confirm: Callable[[str], bool], *, force: bool = Fal
             project.store.audit("purge declined", files=len(doomed.files))
             log.info("purge declined: %s files kept", len(doomed.files))
             return PurgeResult(False, kept_outside=doomed.outside)
-        return _remove(project, doomed, remove_secret)
+        return _remove(project, doomed, remove_secret, remove_workbook_password or remove_secret)
 
 
-def _remove(project: Project, doomed: PurgePlan,
-            remove_secret: Callable[[str], bool] | None) -> PurgeResult:
+def _remove(project: Project, doomed: PurgePlan, remove_secret: Callable[[str], bool] | None,
+            remove_password: Callable[[str], bool] | None) -> PurgeResult:
     project.store.audit(
         "purging customer data",
         files=[{"name": d.name, "bytes": d.size, "changed_since_made": d.changed}
@@ -208,7 +211,7 @@ def _remove(project: Project, doomed: PurgePlan,
     _clear_temporaries(project)
     purged_steps = _mark_steps_purged(project)
     secret_removed = _remove_secret(project, doomed.secret_account, remove_secret)
-    password_removed = _remove_workbook_password(project, doomed.workbook_entry, remove_secret)
+    password_removed = _remove_workbook_password(project, doomed.workbook_entry, remove_password)
     removed_bytes = sum(d.size for d in removed)
     project.store.audit(
         "customer data purged" if not failed else "customer data partly purged",
