@@ -113,3 +113,66 @@ def test_a_wrong_password_is_exit_2_with_a_clear_message(
     assert run.code == 2
     assert f"{workbook.name} cannot be opened with this password" in run.result["error"]
     assert "Traceback" not in run.stderr
+
+
+# a Basic macro in a test profile: LibreOffice opens a file with a password (its command line
+# has no way to give one) and saves what it opened as a plain XLSX
+_MACRO = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE script:module PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "module.dtd">
+<script:module xmlns:script="http://openoffice.org/2000/script" script:name="Module1"
+ script:language="StarBasic">
+Sub OpenWithPassword(src As String, pw As String, dst As String)
+  Dim args(1) As New com.sun.star.beans.PropertyValue
+  args(0).Name = &quot;Password&quot;
+  args(0).Value = pw
+  args(1).Name = &quot;Hidden&quot;
+  args(1).Value = True
+  Dim doc As Object
+  doc = StarDesktop.loadComponentFromURL(src, &quot;_blank&quot;, 0, args())
+  If IsNull(doc) Then Exit Sub
+  Dim o(0) As New com.sun.star.beans.PropertyValue
+  o(0).Name = &quot;FilterName&quot;
+  o(0).Value = &quot;Calc MS Excel 2007 XML&quot;
+  doc.storeToURL(dst, o())
+  doc.close(True)
+End Sub
+</script:module>
+"""
+
+
+def test_libreoffice_itself_opens_it_with_the_password(
+        project: Path, tmp_path: Path, memory_keyring: MemoryKeyring) -> None:
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed (libreoffice-calc-nogui)")
+    build(project, n=200)
+    run = convwiz("report", project, "--json", "--show-password")
+    assert run.code == 0, run.stderr
+    workbook, password = Path(run.result["output"]), run.result["password"]
+    profile = tmp_path / "lo-profile"
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home)}
+    base = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore"]
+    subprocess.run([*base, "--terminate_after_init"], capture_output=True, timeout=240,
+                   env=env, check=True)
+    module = profile / "user" / "basic" / "Standard" / "Module1.xba"
+    assert module.exists(), list(profile.rglob("*.xlb"))
+    module.write_text(_MACRO, encoding="utf-8")
+
+    def open_with(pw: str, out: Path) -> None:
+        call = (f'macro:///Standard.Module1.OpenWithPassword("{workbook.as_uri()}",'
+                f'"{pw}","{out.as_uri()}")')
+        subprocess.run([*base, call], capture_output=True, timeout=240, env=env)
+
+    opened = tmp_path / "opened by libreoffice.xlsx"
+    open_with(password, opened)
+    assert opened.exists(), "LibreOffice did not open the workbook with its password"
+    theirs = calamine(opened)
+    assert theirs.sheet_names == SHEETS
+    ours = calamine(workbook, password)
+    for sheet in ("Account Mapping", "Re-registration"):
+        assert (theirs.get_sheet_by_name(sheet).to_python()
+                == ours.get_sheet_by_name(sheet).to_python()), sheet
+    # (a wrong password: LibreOffice headless waits for a person to type another one, so
+    # the refusal is tested with msoffcrypto above and with the program's own exit 2)
