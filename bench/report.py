@@ -3,7 +3,9 @@
 Builds a project of N generated customers (snapshot and cross-reference), then, each in its
 own process (wall seconds, CPU seconds, peak RSS):
 
-- `convwiz report` end to end (reading the snapshots, gathering, writing, hashing);
+- `convwiz report` end to end (reading the snapshots, gathering, writing, hashing), encrypted
+  as by default (the password in a test keyring) and plain (`--no-encrypt`), alternately
+  `--repeat` times: encryption's cost, goal at most 30% of the plain report's time;
 - the Rust writer (`rustpy-xlsxwriter`, rust_xlsxwriter underneath) writing the same cells
   (the same gathered tables, as records prepared before the clock starts): the floor. Goal:
   the report at most 4x the floor, peak RSS under 1 GB;
@@ -13,12 +15,15 @@ own process (wall seconds, CPU seconds, peak RSS):
   xlsxwriter constant_memory, pyexcelerate, the Rust writer, ours).
 
     python bench/report.py [--customers 300000] [--warnings 500000] [--writers] [--seed 2806]
+                           [--repeat 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,6 +42,10 @@ from wizard.flow.project import Project  # noqa: E402
 
 TARGET = 4.0
 RSS_TARGET_MB = 1024
+ENCRYPTION_TARGET = 0.30  # encryption adds at most 30% to report's time
+# the child processes keep the workbook password in the tests' keyring, shared through a file
+# of the bench's own temporary folder: no real keyring is touched
+KEYRING_ENV = {"PYTHON_KEYRING_BACKEND": "tests.helpers.memkeyring.MemoryKeyring"}
 
 
 def build_project(folder: Path, n: int, seed: int) -> Path:
@@ -92,10 +101,11 @@ def child(writer: str, source: str, out: Path) -> None:
         tables = [("Findings", ["Row", "Account", "Customer name", "Field", "Value",
                                 "Severity", "Rule", "What to do"], _warnings(n))]
     else:
-        if writer == "convwiz":
+        if writer in ("convwiz", "convwiz-plain"):
             from wizard.cli import main
 
-            raise SystemExit(main(["report", source, "--out", str(out), "--json"]))
+            plain = ["--no-encrypt"] if writer == "convwiz-plain" else []
+            raise SystemExit(main(["report", source, "--out", str(out), "--json", *plain]))
         tables = _tables(Path(source))
         if writer == "ours-sheets":
             from wizard.services.workbook import Book, Column, TableSheet
@@ -182,14 +192,23 @@ def measured(writer: str, source: str, out: Path) -> tuple[float, float, float]:
     """(wall s, CPU s, peak RSS MB) of one writer in a new Python."""
     code = ("from pathlib import Path\nimport bench.report as b\n"
             "b.child(sys.argv[1], sys.argv[2], Path(sys.argv[3]))\n")
+    env = {**os.environ, **KEYRING_ENV,
+           "CONVWIZ_TEST_KEYRING": str(out.parent / "bench-keyring.json")}
     with tempfile.NamedTemporaryFile(suffix=".measure") as m:
         proc = subprocess.run([sys.executable, "-c", _MEASURE + code, m.name, writer, source,
                                str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              text=True)
+                              text=True, env=env, cwd=ROOT)
         if proc.returncode != 0:
             raise RuntimeError(f"{writer} failed:\n{proc.stderr[-2000:]}")
         cpu, wall, hwm_kib = Path(m.name).read_text().split()
     return float(wall), float(cpu), int(hwm_kib) / 1024
+
+
+def _median(runs: list[tuple[float, float, float]]) -> tuple[float, float, float]:
+    """Each figure's median over the runs."""
+    columns = list(zip(*runs))
+    return (statistics.median(columns[0]), statistics.median(columns[1]),
+            statistics.median(columns[2]))
 
 
 def line(what: str, got: tuple[float, float, float], floor: tuple[float, float, float] | None
@@ -209,6 +228,8 @@ def main() -> int:
     parser.add_argument("--writers", action="store_true",
                         help="also time openpyxl, xlsxwriter, pyexcelerate on the same cells")
     parser.add_argument("--keep", default=None, help="build the project in this folder")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of the encrypted and the plain report, alternately")
     args = parser.parse_args()
     results: dict[str, object] = {"customers": args.customers, "warnings": args.warnings}
     with tempfile.TemporaryDirectory(prefix="convwiz-bench-report-") as tmp:
@@ -222,8 +243,21 @@ def main() -> int:
 
         rust = measured("rust", str(folder), root / "rust.xlsx")
         print(line("Rust writer, same cells (floor)", rust, None), flush=True)
-        report = measured("convwiz", str(folder), root / "report.xlsx")
-        print(line("convwiz report (end to end)", report, rust), flush=True)
+        encrypted_runs, plain_runs = [], []
+        for _ in range(args.repeat):  # alternately: a drifting machine moves both alike
+            encrypted_runs.append(measured("convwiz", str(folder), root / "report.xlsx"))
+            plain_runs.append(measured("convwiz-plain", str(folder), root / "plain.xlsx"))
+        report, plain = _median(encrypted_runs), _median(plain_runs)
+        print(line("convwiz report, plain", plain, rust), flush=True)
+        print(line("convwiz report (encrypted, default)", report, rust), flush=True)
+        added = report[0] / plain[0] - 1
+        print(f"encryption adds {added:.0%} wall, {report[1] / plain[1] - 1:.0%} CPU, "
+              f"{report[2] - plain[2]:.0f} MB peak to report (medians of {args.repeat}; "
+              f"target <= {ENCRYPTION_TARGET:.0%}); the encrypted file "
+              f"{(root / 'report.xlsx').stat().st_size / 1e6:.1f} MB, the plain "
+              f"{(root / 'plain.xlsx').stat().st_size / 1e6:.1f} MB", flush=True)
+        results.update(plain_s=round(plain[0], 2), plain_cpu_s=round(plain[1], 2),
+                       plain_peak_mb=round(plain[2]), encryption_added=round(added, 3))
         ratio = report[0] / rust[0]
         results.update(report_s=round(report[0], 2), report_cpu_s=round(report[1], 2),
                        rust_s=round(rust[0], 2), rust_cpu_s=round(rust[1], 2),

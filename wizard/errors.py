@@ -32,6 +32,11 @@ class InputError(UsageError):
     """An input file that cannot be read as a table (exit 2)."""
 
 
+class WorkbookLocked(InputError):
+    """An encrypted workbook that cannot be opened: the password is wrong or missing, or the
+    file is not one (exit 2)."""
+
+
 class KeyringUnavailable(UsageError):
     """No usable keyring: none installed, or locked (exit 2)."""
 

@@ -65,7 +65,8 @@ def test_a_read_only_project_still_shows_its_status(small_disk: Path, tmp_path: 
     assert "read-only" in run.result["error"]
 
 
-def test_a_folder_as_output_is_exit_2(project: Path, tmp_path: Path) -> None:
+def test_a_folder_as_output_is_exit_2(project: Path, tmp_path: Path,
+                                     memory_keyring: object) -> None:
     export = generate.write_csv(generate.customers(30), tmp_path / "customers.csv")
     assert convwiz("export-flags", project, "--input", export).code == 0
     folder = tmp_path / "a folder"

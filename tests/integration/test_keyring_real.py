@@ -83,3 +83,31 @@ def test_connect_then_send_with_the_password_from_the_secret_service(
                 assert simulator.password.encode() not in path.read_bytes(), path
     finally:
         secrets.delete_secret(account)
+
+
+def test_the_workbook_password_lives_in_the_secret_service(
+        real_keyring: None, project: Path) -> None:
+    """`report` makes the project's workbook password in the real keyring, under an entry
+    naming the project, and reads it back the next time; purge removes it."""
+    from tests.helpers.conversion import build
+    from tests.helpers.workbooks import calamine
+    from wizard.flow import workbook_password
+    from wizard.flow.project import Project
+
+    build(project, n=30, xref=False)
+    run = convwiz("report", project, "--json", "--show-password")
+    assert run.code == 0, run.stderr
+    with Project.open(project) as p:
+        entry = workbook_password.entry(p)
+    assert entry is not None and entry.startswith("workbook:Acme_Electric_Co-op:")
+    try:
+        assert secrets.read_secret(entry) == run.result["password"]
+        assert "GNOME Keyring" in run.stderr
+        assert calamine(run.result["output"], run.result["password"]).sheet_names[0] == "Summary"
+        again = convwiz("report", project, "--json", "--show-password")
+        assert again.result["password"] == run.result["password"]
+        purged = convwiz("purge", project, "--yes", "--force", "--json")
+        assert purged.code == 0 and purged.result["workbook_password_removed"] is True
+        assert secrets.read_secret(entry) is None
+    finally:
+        secrets.delete_secret(entry)

@@ -22,7 +22,11 @@ def test_killed_report_leaves_no_temporary_file(project: Path, tmp_path: Path) -
     system_temp = tmp_path / "system-temp"
     system_temp.mkdir()
     env = {**os.environ, "TMPDIR": str(system_temp), "TEMP": str(system_temp),
-           "TMP": str(system_temp)}
+           "TMP": str(system_temp),
+           # the workbook password in a test keyring shared by both processes (outside)
+           "PYTHON_KEYRING_BACKEND": "tests.helpers.memkeyring.MemoryKeyring",
+           "CONVWIZ_TEST_KEYRING": str(tmp_path / "keyring.json"),
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     proc = subprocess.Popen([sys.executable, "-m", "wizard", "report", str(project)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True)

@@ -5,6 +5,7 @@ biller workbook (read back by openpyxl) follow it."""
 from __future__ import annotations
 
 import csv
+import io
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from openpyxl.chart import ScatterChart
 
 from tests.helpers.cli import convwiz
 from tests.helpers.conversion import build, drifted_post
+from tests.helpers.workbooks import decrypted
 from wizard.core import generate
 from wizard.core.registration import registered_mask
 from wizard.flow import snapshot, verification
@@ -235,9 +237,10 @@ def _measured_project(project: Path) -> tuple[set[str], list[str]]:
 
 def test_the_workbook_has_the_chart_and_the_not_registered_sheet(project: Path) -> None:
     waiting, _ = _measured_project(project)
-    run = convwiz("report", project, "--json")
+    run = convwiz("report", project, "--json", "--show-password")
     assert run.code == 0, run.stderr
-    book = load_workbook(run.result["output"])
+    book = load_workbook(io.BytesIO(decrypted(Path(run.result["output"]),
+                                              run.result["password"])))
     summary = book["Summary"]
     charts = [c for c in summary._charts if isinstance(c, ScatterChart)]
     assert len(charts) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from python_calamine import CalamineWorkbook
 from tests.helpers.cli import convwiz
 from tests.helpers.conversion import build, drifted_post, new_number
 from tests.helpers.private import PRIVATE_FILE, mode
+from tests.helpers.workbooks import calamine, decrypted, is_ole
 from wizard.core import generate
 from wizard.flow.project import Project
 from wizard.progress import NullProgress
@@ -62,14 +64,16 @@ def verified(project: Path) -> tuple[Path, dict[str, object]]:
 
 def test_workbook_after_verification(verified: tuple[Path, dict[str, object]]) -> None:
     project, figures = verified
-    run = convwiz("report", project, "--json")
+    run = convwiz("report", project, "--json", "--show-password")
     assert run.code == 0, run.stderr
     out = Path(run.result["output"])
     assert out == project / "reports" / "Acme_Electric_Co-op_conversion_workbook.xlsx"
     assert mode(out) == PRIVATE_FILE
     assert run.result["sheets"] == SHEETS
+    assert run.result["encrypted"] is True and is_ole(out)
+    password = run.result["password"]
 
-    book = CalamineWorkbook.from_path(str(out))
+    book = calamine(out, password)
     assert book.sheet_names == SHEETS
     mapping = _rows(book, "Account Mapping")
     assert mapping[0][:3] == ["Old Account Number", "New Account Number", "Customer Name"]
@@ -109,7 +113,7 @@ def test_workbook_after_verification(verified: tuple[Path, dict[str, object]]) -
         assert p.store.step("report")[0] == "done"  # type: ignore[index]
 
     # openpyxl: the cell types, no formula anywhere, the chart, frozen and filtered headers
-    wb = load_workbook(out)
+    wb = load_workbook(io.BytesIO(decrypted(out, password)))
     assert wb.sheetnames == SHEETS
     for ws in wb.worksheets:
         for row in ws.iter_rows():
@@ -130,9 +134,9 @@ def test_workbook_after_verification(verified: tuple[Path, dict[str, object]]) -
 
 def test_workbook_right_after_the_flag_file(project: Path) -> None:
     build(project, n=50, xref=False)
-    run = convwiz("report", project, "--json")
+    run = convwiz("report", project, "--json", "--no-encrypt")
     assert run.code == 0, run.stderr
-    assert run.result["sheets"] == SHEETS
+    assert run.result["sheets"] == SHEETS and run.result["encrypted"] is False
     book = CalamineWorkbook.from_path(run.result["output"])
     assert book.sheet_names == SHEETS
     mapping = _rows(book, "Account Mapping")
@@ -164,9 +168,9 @@ def test_host_key_is_on_the_audit_sheet(project: Path) -> None:
         p.store.set_setting("sftp_host", "sftp.daffron.example")
         p.store.set_setting("sftp_port", 2222)
         p.store.set_setting("sftp_host_key_type", "ssh-ed25519")
-    run = convwiz("report", project, "--json")
+    run = convwiz("report", project, "--json", "--show-password")
     assert run.code == 0, run.stderr
-    audit = _rows(CalamineWorkbook.from_path(run.result["output"]), "Audit")
+    audit = _rows(calamine(run.result["output"], run.result["password"]), "Audit")
     rows = [r for r in audit if r[4] == fingerprint]
     assert len(rows) == 1 and rows[0][1] == "SFTP host key accepted"
     assert rows[0][3] == "sftp.daffron.example:2222 (ssh-ed25519)"

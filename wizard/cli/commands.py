@@ -78,22 +78,33 @@ def cmd_init(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_settings(args: argparse.Namespace) -> dict[str, Any]:
+    from wizard.flow import workbook_password
     from wizard.flow.settings import EDITABLE
     from wizard.flow.settings_change import change_settings
 
     changes = {key: getattr(args, key) for key in EDITABLE if getattr(args, key) is not None}
     changes.update(_extra_settings(args.set))
+    renewed = None
     with _open(args) as project:
         result = change_settings(project, changes, allow_past=args.allow_past,
                                  by=args.by or "convwiz settings")
+        if args.new_workbook_password:
+            renewed = workbook_password.renew(project, by=args.by or "convwiz settings")
     for key, (old, new) in result.changed.items():
         say(f"  {key}: {old or '(not set)'} -> {new or '(not set)'}")
     for step_id in result.stale_steps:
         say(f"  '{step_id}' used the old value: it is back to ready, run it again")
+    if renewed is not None:
+        say(f"New workbook password, kept in {renewed.keyring}: {renewed.password}")
+        say("  Workbooks written before keep the old password: write them again (convwiz "
+            "report). " + workbook_password.TELL_THE_BILLER)
     if not args.json:
         for key, value in result.settings.to_json().items():
             print(f"{key:<16} {value if value not in (None, '') else '(not set)'}")
-    return result.to_json()
+    out = result.to_json()
+    if renewed is not None:
+        out["new_workbook_password"] = True
+    return out
 
 
 def _extra_settings(pairs: Sequence[str] | None) -> dict[str, str]:
@@ -207,8 +218,24 @@ def cmd_report(args: argparse.Namespace) -> dict[str, Any]:
     from wizard.flow.report import write_report
 
     with _open(args) as project:
-        return write_report(project, Path(args.out) if args.out else None,
-                            _progress()).to_json()
+        result = write_report(project, Path(args.out) if args.out else None, _progress(),
+                              encrypt=not args.no_encrypt)
+    _say_protection(result.output, result.password, result.password_created, result.keyring)
+    return result.to_json(show_password=args.show_password)
+
+
+def _say_protection(output: Path, password: str | None, created: bool, keyring: str) -> None:
+    """How the workbook is protected, for people: the password once, or the plain warning."""
+    from wizard.flow.workbook_password import TELL_THE_BILLER
+
+    if password is None:
+        say(f"NOT ENCRYPTED (--no-encrypt): {output} opens without a password; anyone who gets "
+            "it reads every customer's data. The audit log records this choice.")
+        return
+    if created:
+        say(f"A workbook password was made for this project and kept in {keyring}.")
+    say(f"{output.name} is encrypted (AES-256). Its password: {password}")
+    say(f"  {TELL_THE_BILLER}")
 
 
 def cmd_outreach(args: argparse.Namespace) -> dict[str, Any]:
@@ -220,9 +247,13 @@ def cmd_outreach(args: argparse.Namespace) -> dict[str, Any]:
         with _open(args) as project:
             return write_not_registered(project, _progress(), say).to_json()
     with _open(args) as project:
-        result = write_outreach(project, _progress())
+        result = write_outreach(project, _progress(), workbook=args.workbook)
     for f in result.files:
         say(f"  {f.title}: {f.rows:,} in {f.path}")
+    if result.workbook is not None:
+        say(f"  One workbook, a sheet per list, for the biller: {result.workbook}")
+        _say_protection(result.workbook, result.password, result.password_created,
+                        result.keyring)
     return result.as_json()
 
 
@@ -247,9 +278,12 @@ def cmd_templates(args: argparse.Namespace) -> dict[str, Any]:
     from wizard.flow.templates import write_templates
 
     with _open(args) as project:
-        result = write_templates(project)
+        result = write_templates(project, password_draft=args.password_draft)
     for written in result.templates:
         say(f"  {written.draft}  ({written.title})")
+    if result.password_draft is not None:
+        say(f"  {result.password_draft}  (the workbook password alone: SEND SEPARATELY, "
+            "after the letter, never with the workbook)")
     say(f"  {result.calendar}  (the conversion calendar, to import)")
     if result.ready:
         say("Open each .eml draft in your mail program and send it.")
@@ -299,6 +333,9 @@ def cmd_purge(args: argparse.Namespace) -> dict[str, Any]:
             "their names and SHA-256.")
         if result.secret_removed:
             say("The provider's secret was removed from the keyring.")
+        if result.workbook_password_removed:
+            say("The workbook password was removed from the keyring: the workbooks already "
+                "sent still open with it.")
         if result.steps_purged:
             say(f"Steps now marked purged: {', '.join(result.steps_purged)}")
     else:

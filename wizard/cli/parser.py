@@ -148,6 +148,9 @@ def _setup_commands(a: _Adder) -> None:
                    help="accept a go-live date in the past")
     p.add_argument("--by", default=None, metavar="NAME",
                    help="who makes the change, for the audit log")
+    p.add_argument("--new-workbook-password", action="store_true",
+                   help="replace the project's workbook password with a new one (workbooks "
+                   "written before keep the old one)")
 
     a.add("status", cmd_status, "show the steps with their state, the checklist and the dates")
 
@@ -219,9 +222,16 @@ def _after_go_live_commands(a: _Adder) -> None:
                    help=f"the column holding FIELD, one of: {FIELD_WORDS} registered (who "
                    "registered again on the new portal: a flag, a date or a username)")
 
-    p = a.add("report", cmd_report, "write the biller workbook")
+    p = a.add("report", cmd_report, "write the biller workbook, encrypted with the project's "
+              "workbook password (AES-256; the password is kept in the keyring and shown once "
+              "on standard error)")
     p.add_argument("--out", default=None, metavar="FILE",
                    help="where to write it (default: reports/ in the project)")
+    p.add_argument("--no-encrypt", action="store_true",
+                   help="write it without a password (said on standard error and recorded in "
+                   "the audit log)")
+    p.add_argument("--show-password", action="store_true",
+                   help="with --json: put the workbook password in the result as \"password\"")
 
     p = a.add("outreach", cmd_outreach, "write the biller's outreach lists to "
               "reports/outreach/ (email, no email, autopay by card, autopay by bank account, "
@@ -230,6 +240,9 @@ def _after_go_live_commands(a: _Adder) -> None:
                    help="write the reminder list instead: the customers not yet registered "
                    "at the last verification, autopay first, and a reminder draft to the "
                    "biller")
+    p.add_argument("--workbook", action="store_true",
+                   help="also write one encrypted workbook with a sheet per list, for the "
+                   "biller's mail merge (the CSVs stay in the project)")
 
     task_ids = ", ".join(t.id for t in (*TASKS, REREGISTERED) if t.step is None)
     p = a.add("checklist", cmd_checklist, "show the conversion checklist, or sign a task off")
@@ -238,8 +251,11 @@ def _after_go_live_commands(a: _Adder) -> None:
     p.add_argument("--by", default=None, metavar="NAME", help="who signs it off")
     p.add_argument("--note", default=None, metavar="TEXT", help="a note kept with it")
 
-    a.add("templates", cmd_templates, "write the notices and tickets the PM sends, as text, "
-        "e-mail drafts and a calendar, to reports/")
+    p = a.add("templates", cmd_templates, "write the notices and tickets the PM sends, as "
+              "text, e-mail drafts and a calendar, to reports/")
+    p.add_argument("--password-draft", action="store_true",
+                   help="also write a draft to the biller carrying the workbook password alone "
+                   "(no attachment), marked: send separately")
 
     p = a.add("tokens", cmd_tokens, "write the token registration file")
     p.add_argument("--days", type=int, default=DEFAULT_TOKEN_DAYS, metavar="DAYS",
@@ -251,8 +267,8 @@ def _after_go_live_commands(a: _Adder) -> None:
     p.add_argument("--force", action="store_true",
                    help="with --yes: purge before verification is done")
     p.add_argument("--keep-secret", action="store_true",
-                   help="keep the SFTP password in the keyring (default: asked; with --yes "
-                   "it is removed)")
+                   help="keep the SFTP password and the workbook password in the keyring "
+                   "(default: asked; with --yes they are removed)")
 
 
 def _tool_commands(a: _Adder) -> None:

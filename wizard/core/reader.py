@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import math
 import re
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,14 +62,21 @@ class Table:
         return int(self.row_numbers[index].as_py())
 
 
+# opens a password-protected workbook: its plain package, or None for a file it does not
+# decrypt (an old .xls is an OLE file too); flow.workbook_password gives one per project
+Opener = Callable[[Path], bytes | None]
+
+
 def read_table(
-    path: Path | str, sheet: str | None = None, header_hint: AbstractSet[str] | None = None
+    path: Path | str, sheet: str | None = None, header_hint: AbstractSet[str] | None = None,
+    opener: Opener | None = None,
 ) -> Table:
     """Read `path` into all-text columns.
 
     `header_hint` holds normalised header names the caller expects; when given, a title row
     or blank rows above the real header row (common in spreadsheets billers send) are
     skipped by choosing, among the first rows, the one that names the most of them.
+    `opener` decrypts an encrypted workbook (an OLE file) in memory.
     """
     path = Path(path)
     if not path.exists():
@@ -84,7 +92,8 @@ def read_table(
         raise InputError(f"{path} is empty: export the customers again")
     suffix = path.suffix.lower()
     if head.startswith((_ZIP_MAGIC, _OLE_MAGIC)) or suffix in SPREADSHEET_SUFFIXES:
-        return _read_spreadsheet(path, sheet, header_hint)
+        package = opener(path) if opener is not None and head.startswith(_OLE_MAGIC) else None
+        return _read_spreadsheet(path, sheet, header_hint, package)
     if sheet is not None:
         raise InputError(f"{path} is not a spreadsheet, so it has no sheet {sheet!r}")
     return _read_csv(path, header_hint)
@@ -327,13 +336,16 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def _read_spreadsheet(path: Path, sheet: str | None, header_hint: AbstractSet[str] | None) -> Table:
+def _read_spreadsheet(path: Path, sheet: str | None, header_hint: AbstractSet[str] | None,
+                      package: bytes | None = None) -> Table:
+    """`package`: the plain XLSX of an encrypted workbook, decrypted in memory."""
     try:
         from python_calamine import CalamineWorkbook
     except ImportError as exc:  # pragma: no cover - a broken install
         raise InputError(f"{path}: python-calamine is not installed ({exc})") from None
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        book = (CalamineWorkbook.from_filelike(io.BytesIO(package)) if package is not None
+                else CalamineWorkbook.from_path(str(path)))
         names = list(book.sheet_names)
     except Exception as exc:  # noqa: BLE001 - calamine raises its own assorted errors
         raise InputError(
@@ -380,8 +392,9 @@ def _read_spreadsheet(path: Path, sheet: str | None, header_hint: AbstractSet[st
     # calamine's rows and columns start at the sheet's used range, not at A1
     start_row, start_col = _sheet_start(book, sheet)
     header_row = start_row + skip + 1
-    if numeric and path.suffix.lower() in (".xlsx", ".xlsm"):
-        _apply_zero_formats(path, sheet, header_row, start_col, numeric, columns)
+    if numeric and (package is not None or path.suffix.lower() in (".xlsx", ".xlsm")):
+        _apply_zero_formats(io.BytesIO(package) if package is not None else path, sheet,
+                            header_row, start_col, numeric, columns)
     table = pa.table({name: pa.array(col, pa.string()) for name, col in zip(names_unique, columns)})
     table, numbers = _drop_blank_rows(table, header_row + 1)
     return Table(path, table, numbers, header, "xlsx", None, sheet, tuple(names))
@@ -402,7 +415,7 @@ _ZERO_FORMAT = re.compile(r'^"?0{2,}"?$')
 FORMAT_SAMPLE_ROWS = 200
 
 
-def _apply_zero_formats(path: Path, sheet: str, header_row: int, start_col: int,
+def _apply_zero_formats(path: Path | io.BytesIO, sheet: str, header_row: int, start_col: int,
                         numeric: set[int], columns: list[list[str]]) -> None:
     """Give back the leading zeros a number format like `0000000000` shows.
 

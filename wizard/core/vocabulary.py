@@ -174,6 +174,8 @@ S_KEY_FILE, S_HOST_KEY, S_KEY_TYPE = "sftp_key_file", "sftp_host_key", "sftp_hos
 S_UPLOAD, S_DOWNLOAD, S_AUTH = "sftp_upload_dir", "sftp_download_dir", "sftp_auth"
 S_CLEANUP = "sftp_partial_to_remove"
 S_XREF_PATTERN = "sftp_xref_pattern"
+# the keyring entry of the project's workbook password (its name, never the password)
+S_WORKBOOK_ENTRY = "workbook_keyring_entry"
 
 # -- defaults and limits ----------------------------------------------------------------------
 DEFAULT_WINDOW_DAYS: Final = 3  # the procedure's 3-day maintenance window

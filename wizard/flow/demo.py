@@ -23,7 +23,9 @@ the product:
  9. verify        the before/after figures, and re-registration: each day's export is
                   verified as of that day, so the trend has three points
 10. checklist     every task still open signed off by "Demo PM"
-11. templates, tokens, report: the notices, the token file and the biller workbook
+11. templates, tokens, report: the notices, the token file and the biller workbook,
+                  encrypted with the project's workbook password (in the keyring when there
+                  is a usable one, else made for the run and kept in memory only)
 
 The project folder defaults to `./convwiz-demo-YYYYMMDD-HHMMSS` (or under the home folder
 when the current folder is not writable). The simulator's own files (its host key, what it
@@ -348,6 +350,7 @@ def _run_steps(project: Project, setup: DemoSetup, say: Callable[[str], None]) -
         report,
         templates,
         verification,
+        workbook_password,
     )
     from wizard.flow.export import export_flags
 
@@ -418,9 +421,12 @@ def _run_steps(project: Project, setup: DemoSetup, say: Callable[[str], None]) -
         record.update(renumber.tokens(project, 30, progress, indented).to_json())
 
     with _step(steps, "report", say) as record:
-        workbook = report.write_report(project, None, progress).to_json()
+        kept = workbook_password.for_demo(project)
+        workbook = report.write_report(project, None, progress,
+                                       password=kept.password).to_json()
         record.update(workbook)
-        say(f"  the biller workbook: {workbook['output']}")
+        say(f"  the biller workbook: {workbook['output']}, encrypted (AES-256) with the "
+            f"password {kept.password} (kept in {kept.keyring})")
 
     # after the workbook: the biller's letter carries it as its attachment
     with _step(steps, "templates", say) as record:

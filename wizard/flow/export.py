@@ -16,10 +16,10 @@ from typing import Any
 
 from wizard.core.customers import Prepared, prepare
 from wizard.core.findings import Findings, describe, plural
-from wizard.core.reader import read_table
+from wizard.core.reader import Opener, read_table
 from wizard.core.vocabulary import CUSTOMER_HEADERS, FIELDS, FLAG_FILE_HEADER
 from wizard.errors import BlockingFindings, InputError
-from wizard.flow import snapshot, steps
+from wizard.flow import snapshot, steps, workbook_password
 from wizard.flow.project import Project
 from wizard.progress import NullProgress, Progress, check
 from wizard.services.csvfile import write_csv
@@ -59,11 +59,12 @@ def write_findings(project: Project, findings: Findings, source: Path, step_titl
 
 
 def check_input(input_path: Path, sheet: str | None, mapping: Mapping[str, str] | None,
-                progress: Progress | None = None) -> Prepared:
-    """Read and check a customer export without writing anything (the GUI's Validate)."""
+                progress: Progress | None = None, opener: Opener | None = None) -> Prepared:
+    """Read and check a customer export without writing anything (the GUI's Validate).
+    `opener` decrypts an encrypted workbook (`workbook_password.opener`)."""
     progress = progress or NullProgress()
     progress.report(0, 0, f"reading {input_path.name}")
-    table = read_table(input_path, sheet, header_hint=CUSTOMER_HEADERS)
+    table = read_table(input_path, sheet, header_hint=CUSTOMER_HEADERS, opener=opener)
     hint = "" if sheet else table.other_sheets_hint()
     if table.num_rows == 0:
         raise InputError(f"{input_path} has a header row but no customers.{hint}")
@@ -106,7 +107,8 @@ def export_flags(project: Project, input_path: Path, sheet: str | None = None,
     input_path = Path(input_path)
     with project.writing("export-flags"):
         steps.require(project, STEP)
-        prepared = check_input(input_path, sheet, mapping, progress)
+        prepared = check_input(input_path, sheet, mapping, progress,
+                               workbook_password.opener(project))
         findings = prepared.findings
         customers = prepared.customers
         log.info("checked %s customer rows: %s blocking, %s warnings", customers.num_rows,

@@ -5,28 +5,40 @@ email, customers with no email (to reach by mail or phone), autopay by card and 
 bank account (they see different things when they register again), and paperless
 customers. Each list has the customer's name, old and new account number and email.
 
-`convwiz outreach` writes them as CSV to `reports/outreach/` (0600, in the manifest); the
-biller workbook counts them on its Summary and marks them on its Re-registration sheet.
+`convwiz outreach` writes them as CSV to `reports/outreach/` (0600, in the manifest), for
+the PM's own tools: they stay in the project. With `--workbook` it also writes the one file
+for the biller's mail merge, `reports/<biller>_outreach_workbook.xlsx`: a sheet per list,
+encrypted with the project's workbook password. The biller workbook counts the lists on its
+Summary and marks them on its Re-registration sheet.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from wizard.errors import NotReady
-from wizard.flow import snapshot, steps
+from wizard.flow import snapshot, steps, workbook_password
 from wizard.flow.project import Project
 from wizard.progress import NullProgress, Progress, check
+from wizard.services.biller_workbook import Column, write_list_workbook
 from wizard.services.csvfile import write_csv
 
 log = logging.getLogger("wizard.outreach")
 KIND = "outreach_list"
+WORKBOOK_KIND = "outreach_workbook"
 HEADER = ["Customer Name", "Old Account Number", "New Account Number", "Email"]
+WORKBOOK_COLUMNS = [Column("Customer Name", 26), Column("Old Account Number", 14),
+                    Column("New Account Number", 14), Column("Email", 32)]
+# each list's sheet in the outreach workbook (Excel allows 31 characters); a list not named
+# here gets its title, cut to fit
+SHEET_NAMES = {"email": "Notify by email", "no_email": "No email (mail or phone)",
+               "autopay_card": "Autopay by card", "autopay_bank": "Autopay by bank account",
+               "paperless": "Paperless"}
 # a list opened in a spreadsheet: text starting like a formula is shown, never run
 _FORMULA_START = ("=", "+", "-", "@")
 
@@ -56,10 +68,15 @@ class OutreachFile:
 class OutreachResult:
     folder: Path
     files: list[OutreachFile]
+    workbook: Path | None = None  # with --workbook: the encrypted workbook for the biller
+    password: str | None = field(default=None, repr=False)  # for the person, never JSON
+    password_created: bool = False
+    keyring: str = ""
 
     def as_json(self) -> dict[str, object]:
         return {"folder": str(self.folder),
-                "lists": {f.key: {"path": str(f.path), "rows": f.rows} for f in self.files}}
+                "lists": {f.key: {"path": str(f.path), "rows": f.rows} for f in self.files},
+                "workbook": str(self.workbook) if self.workbook else None}
 
 
 LISTS = (
@@ -105,11 +122,15 @@ def lists(joined: pa.Table) -> list[OutreachList]:
     found = masks(joined)
     out = []
     for key, title, file_name in LISTS:
-        chosen = joined.filter(found[key])
-        rows = pa.table({"name": chosen["name"], "old": chosen["account"],
-                         "new": chosen["new"], "email": chosen["email"]})
+        rows = _list_rows(joined.filter(found[key]))
         out.append(OutreachList(key, title, file_name, rows))
     return out
+
+
+def _list_rows(chosen: pa.Table) -> pa.Table:
+    """A list's columns (name, old, new, email) from rows of the joined table."""
+    return pa.table({"name": chosen["name"], "old": chosen["account"],
+                     "new": chosen["new"], "email": chosen["email"]})
 
 
 def load_joined(project: Project) -> tuple[pa.Table, pa.Table | None]:
@@ -132,11 +153,22 @@ def _shown_as_text(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.A
 shown_as_text = _shown_as_text  # for the not-registered list (flow.registration)
 
 
-def write_outreach(project: Project, progress: Progress | None = None) -> OutreachResult:
-    """`convwiz outreach`: write the five lists to reports/outreach/."""
+def workbook_path(project: Project) -> Path:
+    return project.reports / f"{project.slug()}_outreach_workbook.xlsx"
+
+
+def sheet_name(item: OutreachList) -> str:
+    return SHEET_NAMES.get(item.key) or item.title[:31]
+
+
+def write_outreach(project: Project, progress: Progress | None = None,
+                   workbook: bool = False) -> OutreachResult:
+    """`convwiz outreach`: write the five lists to reports/outreach/; with `workbook`, also
+    the encrypted outreach workbook (a sheet per list) for the biller."""
     progress = progress or NullProgress()
     with project.writing("outreach"):
         steps.require(project, "report")  # the same prerequisite: the flag file
+        kept = workbook_password.ensure(project) if workbook else None  # no keyring: exit 2
         joined, xref = load_joined(project)
         folder = project.reports / "outreach"
         files = []
@@ -149,4 +181,26 @@ def write_outreach(project: Project, progress: Progress | None = None) -> Outrea
             files.append(OutreachFile(item.key, item.title, path, item.count, digest))
         log.info("wrote %s outreach lists to %s%s", len(files), project.relative(folder),
                  "" if xref is not None else " (no cross-reference yet: new numbers empty)")
-        return OutreachResult(folder, files)
+        if kept is None:
+            return OutreachResult(folder, files)
+        sheets = [(sheet_name(i), i.rows) for i in lists(joined)]
+        from wizard.flow import registration  # it reads this module's lists: import late
+
+        late = registration.not_registered_rows(project, joined)
+        if late is not None:  # re-registration measured: the reminder list goes in too
+            sheets.append((registration.LIST_TITLE[:31], _list_rows(late)))
+        target = write_workbook(project, sheets, kept.password, progress)
+        return OutreachResult(folder, files, target, kept.password, kept.created, kept.keyring)
+
+
+def write_workbook(project: Project, sheets: list[tuple[str, pa.Table]], password: str,
+                   progress: Progress | None = None) -> Path:
+    """The outreach workbook: one sheet per (sheet name, rows) pair (rows: name, old, new,
+    email), encrypted with `password`, in the manifest. Open to more lists than the five."""
+    target = workbook_path(project)
+    written = write_list_workbook(target, sheets, WORKBOOK_COLUMNS, progress,
+                                  biller=project.biller, password=password)
+    project.record_made(target, WORKBOOK_KIND, rows=sum(written.rows.values()),
+                        encrypted=True, sheets=written.sheets)
+    log.info("wrote the outreach workbook %s (encrypted)", project.relative(target))
+    return target

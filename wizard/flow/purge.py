@@ -30,7 +30,7 @@ from typing import Any
 
 from wizard.core.vocabulary import S_HOST, S_PORT, S_USER
 from wizard.errors import KeyringUnavailable, NotReady
-from wizard.flow import steps
+from wizard.flow import steps, workbook_password
 from wizard.flow.project import TEMP_FOLDER, Project
 from wizard.services import secrets
 from wizard.services.store import ManifestEntry
@@ -58,6 +58,11 @@ class PurgePlan:
     secret_account: str | None  # the SFTP secret's keyring entry, if a connection is saved
     verified: bool
     before_go_live: bool
+    workbook_entry: str | None = None  # the workbook password's keyring entry, if made
+
+    @property
+    def has_secrets(self) -> bool:
+        return self.secret_account is not None or self.workbook_entry is not None
 
     @property
     def total(self) -> int:
@@ -95,11 +100,13 @@ class PurgeResult:
     kept_outside: tuple[str, ...] = ()
     secret_removed: bool = False
     steps_purged: tuple[str, ...] = field(default=())
+    workbook_password_removed: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {"purged": self.purged, "files": self.files, "bytes": self.bytes,
                 "removed": list(self.removed), "kept_outside": list(self.kept_outside),
-                "secret_removed": self.secret_removed, "steps_purged": list(self.steps_purged)}
+                "secret_removed": self.secret_removed, "steps_purged": list(self.steps_purged),
+                "workbook_password_removed": self.workbook_password_removed}
 
 
 def plan(project: Project, today: date | None = None) -> PurgePlan:
@@ -139,6 +146,7 @@ def plan(project: Project, today: date | None = None) -> PurgePlan:
         files=tuple(files), outside=tuple(outside), secret_account=account,
         verified=steps.is_done(project, "verification"),
         before_go_live=(today or date.today()) < project.dates.go_live,
+        workbook_entry=workbook_password.entry(project),
     )
 
 
@@ -156,11 +164,14 @@ def _changed(entry: ManifestEntry, size: int, mtime: float) -> bool:
 
 def purge(project: Project, confirm: Callable[[str], bool], *, force: bool = False,
           assume_yes: bool = False, remove_secret: Callable[[str], bool] | None = None,
-          today: date | None = None) -> PurgeResult:
+          today: date | None = None,
+          remove_workbook_password: Callable[[str], bool] | None = None) -> PurgeResult:
     """Remove the project's customer data after asking `confirm` (the whole plan as text).
 
     `assume_yes` (the command's `--yes`) before verification is done is refused unless
-    `force`. `remove_secret` is asked whether to remove the SFTP secret from the keyring.
+    `force`. `remove_secret` is asked whether to remove the SFTP secret from the keyring,
+    and `remove_workbook_password` (`remove_secret` when not given) whether to remove the
+    workbook password.
     """
     with project.writing("purge"):
         doomed = plan(project, today)
@@ -168,7 +179,7 @@ def purge(project: Project, confirm: Callable[[str], bool], *, force: bool = Fal
             raise NotReady("the conversion has not been verified yet: purge now and the "
                            "later steps must start over. Give --force with --yes to purge "
                            "anyway, or run purge without --yes to be asked")
-        if not doomed.files and doomed.secret_account is None:
+        if not doomed.files and not doomed.has_secrets:
             project.store.audit("purge: no customer data to remove")
             _clear_temporaries(project)
             return PurgeResult(True, kept_outside=doomed.outside)
@@ -176,11 +187,11 @@ def purge(project: Project, confirm: Callable[[str], bool], *, force: bool = Fal
             project.store.audit("purge declined", files=len(doomed.files))
             log.info("purge declined: %s files kept", len(doomed.files))
             return PurgeResult(False, kept_outside=doomed.outside)
-        return _remove(project, doomed, remove_secret)
+        return _remove(project, doomed, remove_secret, remove_workbook_password or remove_secret)
 
 
-def _remove(project: Project, doomed: PurgePlan,
-            remove_secret: Callable[[str], bool] | None) -> PurgeResult:
+def _remove(project: Project, doomed: PurgePlan, remove_secret: Callable[[str], bool] | None,
+            remove_password: Callable[[str], bool] | None) -> PurgeResult:
     project.store.audit(
         "purging customer data",
         files=[{"name": d.name, "bytes": d.size, "changed_since_made": d.changed}
@@ -200,10 +211,12 @@ def _remove(project: Project, doomed: PurgePlan,
     _clear_temporaries(project)
     purged_steps = _mark_steps_purged(project)
     secret_removed = _remove_secret(project, doomed.secret_account, remove_secret)
+    password_removed = _remove_workbook_password(project, doomed.workbook_entry, remove_password)
     removed_bytes = sum(d.size for d in removed)
     project.store.audit(
         "customer data purged" if not failed else "customer data partly purged",
         files=len(removed), bytes=removed_bytes, secret_removed=secret_removed,
+        workbook_password_removed=password_removed,
         failed=[{"name": d.name, "error": why} for d, why in failed],
     )
     log.info("purged %s files (%s bytes)", len(removed), removed_bytes)
@@ -215,7 +228,7 @@ def _remove(project: Project, doomed: PurgePlan,
             purged=False, files=len(removed), bytes=removed_bytes,
         )
     return PurgeResult(True, len(removed), removed_bytes, tuple(d.name for d in removed),
-                       doomed.outside, secret_removed, purged_steps)
+                       doomed.outside, secret_removed, purged_steps, password_removed)
 
 
 def _clear_temporaries(project: Project) -> None:
@@ -251,6 +264,28 @@ def _remove_secret(project: Project, account: str | None,
         return False
     project.store.audit("keyring secret removed" if removed else "no keyring secret to remove",
                         account=account)
+    return removed
+
+
+def _remove_workbook_password(project: Project, entry: str | None,
+                              ask: Callable[[str], bool] | None) -> bool:
+    if entry is None or ask is None:
+        return False
+    if not ask(f"Also remove the workbook password ({entry}) from the system keyring? The "
+               "workbooks already sent keep it; the next workbook gets a new one."):
+        return False
+    from wizard.flow.templates import password_draft_path
+
+    with contextlib.suppress(OSError):  # the password draft, outside the project, goes too
+        password_draft_path(project).unlink(missing_ok=True)
+    try:
+        removed = workbook_password.forget(project)
+    except KeyringUnavailable as exc:
+        project.store.audit("workbook password not removed", keyring_entry=entry,
+                            reason=exc.message)
+        return False
+    project.store.audit("workbook password removed" if removed else
+                        "no workbook password to remove", keyring_entry=entry)
     return removed
 
 

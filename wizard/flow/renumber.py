@@ -32,7 +32,7 @@ from wizard.core.reader import read_table
 from wizard.core.vocabulary import MIN_TOKEN_VALIDITY, TOKEN_DAYS_RANGE, XREF_HEADERS
 from wizard.core.xref import XrefCheck, check_cross_reference, find_columns
 from wizard.errors import BlockingFindings, InputError, NotReady, UsageError
-from wizard.flow import snapshot, steps
+from wizard.flow import snapshot, steps, workbook_password
 from wizard.flow.project import Project
 from wizard.progress import NullProgress, Progress, check
 from wizard.services.csvfile import write_csv
@@ -130,7 +130,8 @@ def import_xref(
                               ["row", "account", "name"])
         source = Path(xref) if xref is not None else newest_cross_reference(project)
         progress.report(0, 4, f"reading {source.name}")
-        table = read_table(source, header_hint=XREF_HEADERS)
+        table = read_table(source, header_hint=XREF_HEADERS,
+                           opener=workbook_password.opener(project))
         customers = loading.result()
         old_col, new_col = find_columns(table, mapping)
         if table.num_rows == 0:

@@ -5,13 +5,14 @@ host key) and hand it to `services.biller_workbook` to write.
 It works at any stage after the flag file: a list the project does not have yet (no
 cross-reference, no verification) is a sheet that is present but empty, with a note saying
 which command fills it. Written to `reports/<biller>_conversion_workbook.xlsx` unless
-`--out`, atomically, 0600, recorded in the manifest.
+`--out`, atomically, 0600, recorded in the manifest; encrypted with the project's workbook
+password (`flow.workbook_password`) unless `--no-encrypt`, which the audit log records.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,14 @@ import pyarrow.compute as pc
 
 from wizard.core.verify import ISSUES
 from wizard.core.vocabulary import S_HOST, S_HOST_KEY, S_KEY_TYPE, S_PORT, SEGMENTS
-from wizard.flow import checklist, outreach, registration, steps, verification
+from wizard.flow import (
+    checklist,
+    outreach,
+    registration,
+    steps,
+    verification,
+    workbook_password,
+)
 from wizard.flow.project import Project
 from wizard.progress import NullProgress, Progress, check
 from wizard.services.biller_workbook import (
@@ -73,7 +81,8 @@ KIND_WORDS = {
     "Cross-reference snapshot", "snapshot:verification": "Verification details",
     "cross_reference": "Cross-reference", "ic_account_update": "IC account update",
     "ic_account_rollback": "IC account rollback", "biller_workbook": "Biller workbook",
-    "outreach_list": "Outreach list", "tokens": "Token registration file",
+    "outreach_list": "Outreach list", "outreach_workbook": "Outreach workbook",
+    "tokens": "Token registration file",
     "host key": "SFTP host key",
 }
 
@@ -89,30 +98,55 @@ class WorkbookWritten:
     rows: dict[str, int]
     sha256: str
     notes: list[str]
+    encrypted: bool = True
+    # the password it is encrypted with: for the person (shown once on standard error), in
+    # the --json result only when asked (`--show-password`), never in a log or a file
+    password: str | None = field(default=None, repr=False)
+    password_created: bool = False  # the project's first password, made by this run
+    keyring: str = ""  # where the password is kept, in the person's words
 
-    def to_json(self) -> dict[str, Any]:
-        return {"output": str(self.output), "sheets": self.sheets, "rows": self.rows,
-                "sha256": self.sha256, "notes": self.notes}
+    def to_json(self, show_password: bool = False) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "output": str(self.output), "sheets": self.sheets, "rows": self.rows,
+            "sha256": self.sha256, "notes": self.notes, "encrypted": self.encrypted}
+        if show_password and self.password:
+            result["password"] = self.password
+        return result
 
 
 def write_report(project: Project, out: Path | None = None,
-                 progress: Progress | None = None) -> WorkbookWritten:
-    """`convwiz report`: write the biller workbook."""
+                 progress: Progress | None = None, *, encrypt: bool = True,
+                 password: str | None = None) -> WorkbookWritten:
+    """`convwiz report`: write the biller workbook, encrypted with the project's workbook
+    password (made and kept in the keyring on first use) unless `encrypt` is false; or with
+    `password`, given in memory (the demo without a keyring)."""
     progress = progress or NullProgress()
     with project.writing("report"):
         steps.require(project, STEP)
         target = Path(out).expanduser().absolute() if out else default_path(project)
+        created, keyring = False, ""
+        if encrypt and password is None:  # before any work: no keyring is exit 2 at once
+            kept = workbook_password.ensure(project)
+            password, created, keyring = kept.password, kept.created, kept.keyring
         progress.report(0, 0, "gathering the project's data")
         summary, sheets = gather(project)
         check(progress)
         written = write_biller_workbook(target, summary, sheets, progress,
-                                        biller=project.biller)
-        digest = project.record_made(target, KIND, rows=sum(written.rows.values()))
-        steps.mark_done(project, STEP, output=project.relative(target), sha256=digest)
-        log.info("wrote the biller workbook %s", project.relative(target))
+                                        biller=project.biller,
+                                        password=password if encrypt else None)
+        digest = project.record_made(target, KIND, rows=sum(written.rows.values()),
+                                     encrypted=encrypt)
+        if not encrypt:
+            project.store.audit("biller workbook written without encryption (--no-encrypt)",
+                                output=project.relative(target))
+        steps.mark_done(project, STEP, output=project.relative(target), sha256=digest,
+                        encrypted=encrypt)
+        log.info("wrote the biller workbook %s (%s)", project.relative(target),
+                 "encrypted" if encrypt else "NOT encrypted, as asked")
         progress.report(1, 1, f"wrote {target}")
         return WorkbookWritten(target, list(written.sheets), dict(written.rows), digest,
-                               list(summary.notes))
+                               list(summary.notes), encrypt, password if encrypt else None,
+                               created, keyring)
 
 
 # -- gathering --------------------------------------------------------------------------------

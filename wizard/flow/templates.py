@@ -2,6 +2,11 @@
 the customer re-registration notice (which the biller sends its customers), the Platform
 Conversion request and the DBR ticket for the CRM change.
 
+The biller's letter attaches the biller workbook and, when it is encrypted, says its password
+comes separately. On request (`--password-draft`) a second draft carries the password alone,
+with no attachment, to send separately; it is written outside the project
+(`places.password_drafts_dir`), since no secret is ever written inside it.
+
 Every sentence comes from the conversion procedure or from a project setting
 (docs/templates-sources.md lists each with its source). What the procedure leaves to the
 biller or the PM (the customer service phone, when customers can re-register, who receives
@@ -26,12 +31,14 @@ from pathlib import Path
 from typing import Any
 
 from wizard.core.vocabulary import SIGNATURE_SETTINGS, TEMPLATE_SETTINGS, TemplateSetting
-from wizard.errors import UsageError
-from wizard.flow import conversion_calendar
+from wizard.errors import NotReady, UsageError
+from wizard.flow import conversion_calendar, workbook_password
 from wizard.flow.project import Project
 from wizard.resources import resource
+from wizard.services import office_crypto
 from wizard.services.email_draft import draft
 from wizard.services.files import atomic_output
+from wizard.services.places import password_drafts_dir
 
 WORKBOOK_KIND = "biller_workbook"  # the manifest kind flow.report records the workbook as
 
@@ -59,13 +66,20 @@ SPECS: tuple[TemplateSpec, ...] = (
                  "platform_conversion_email"),
     TemplateSpec("dbr_ticket", "DBR ticket: CRM Username with Password", "dbr_email"),
 )
-TEMPLATES: dict[str, str] = {s.name: s.title for s in SPECS}
 # drafts written by a later step, not by `convwiz templates` (flow.reminder, after verify)
 FOLLOW_UPS: tuple[TemplateSpec, ...] = (
     TemplateSpec("registration_reminder", "Re-registration reminder to the biller",
                  "biller_email", attach_workbook=True),
 )
-_KNOWN_SPECS = {s.name: s for s in SPECS + FOLLOW_UPS}
+# the draft that carries the workbook password: only on request, never with an attachment,
+# never in the project (a secret lives in the keyring; this one copy is for the PM who must
+# use mail, in the user's own local data folder)
+PASSWORD_SPEC = TemplateSpec("workbook_password", "Workbook password (send separately)",
+                             "biller_email")
+TEMPLATES: dict[str, str] = {s.name: s.title for s in (*SPECS, PASSWORD_SPEC)}
+_KNOWN_SPECS = {s.name: s for s in (*SPECS, *FOLLOW_UPS, PASSWORD_SPEC)}
+PROTECTED_SENTENCE = ("It is protected with a password, which you will receive separately: by "
+                     "phone or in a separate message.")
 
 
 @dataclass(frozen=True)
@@ -117,6 +131,7 @@ class TemplatesResult:
     templates: list[WrittenTemplate]
     calendar: str
     unfilled: list[UnfilledSetting] = field(default_factory=list)
+    password_draft: str | None = None  # with --password-draft: its path (outside the project)
 
     @property
     def ready(self) -> bool:
@@ -130,6 +145,7 @@ class TemplatesResult:
             "ready": self.ready,
             "unfilled": [asdict(u) for u in self.unfilled],
             "templates": [asdict(t) for t in self.templates],
+            "password_draft": self.password_draft,
         }
 
 
@@ -170,14 +186,22 @@ def values(project: Project) -> dict[str, str]:
         "window_end": d.window_end.isoformat(),
         "window_days": str(d.window_days),
         "production_bid": project.production_bid,
-        "workbook_sentence": (f"\nThe conversion workbook is attached: {found.name}.\n"
-                              if found is not None else ""),
+        "workbook_sentence": _workbook_sentence(found),
+        "workbook_name": found.name if found is not None else "",
+        "workbook_password": "",  # only the password draft is given it
     }
     for key in _ALL_SETTINGS:
         value = project.setting(key)
         text = "" if value is None else str(value).strip()
         known[key] = text or marker(key)
     return known
+
+
+def _workbook_sentence(found: Path | None) -> str:
+    if found is None:
+        return ""
+    protected = f" {PROTECTED_SENTENCE}" if office_crypto.is_encrypted_file(found) else ""
+    return f"\nThe conversion workbook is attached: {found.name}.{protected}\n"
 
 
 def _unfilled(text: str) -> list[str]:
@@ -213,10 +237,13 @@ def render(project: Project, name: str, known: dict[str, str] | None = None) -> 
     return fill(project, name, known).text()
 
 
-def write_templates(project: Project) -> TemplatesResult:
+def write_templates(project: Project, password_draft: bool = False) -> TemplatesResult:
     """`convwiz templates`: every text written to reports/templates/ as `.txt` and as an
-    `.eml` draft, and the conversion calendar to reports/; all 0600, atomic, recorded."""
+    `.eml` draft, and the conversion calendar to reports/; all 0600, atomic, recorded.
+    With `password_draft`, also the draft carrying the workbook password
+    (`write_password_draft`)."""
     known = values(project)
+    password = _password_for_draft(project) if password_draft else None  # fails first
     found = workbook(project)
     sender = project.setting("pm_email") or None
     written: list[WrittenTemplate] = []
@@ -247,7 +274,46 @@ def write_templates(project: Project) -> TemplatesResult:
             missing.setdefault(key, []).append(w.name)
     unfilled = [UnfilledSetting(key, _ALL_SETTINGS[key].label, names)
                 for key, names in sorted(missing.items(), key=lambda kv: _order(kv[0]))]
-    return TemplatesResult(written, str(calendar_path), unfilled)
+    result = TemplatesResult(written, str(calendar_path), unfilled)
+    if password is not None:
+        result.password_draft = str(write_password_draft(project, password, known))
+    return result
+
+
+def _password_for_draft(project: Project) -> str:
+    found = workbook(project)
+    if found is None or not office_crypto.is_encrypted_file(found):
+        raise NotReady("no encrypted workbook in reports/ yet: write it with `convwiz report` "
+                       "before its password draft")
+    password = workbook_password.current(project)
+    if not password:
+        raise NotReady("the project's workbook password is not in the keyring: write the "
+                       "workbook again with `convwiz report`, which makes one")
+    return password
+
+
+def password_draft_path(project: Project) -> Path:
+    key = (workbook_password.entry(project) or "workbook").rsplit(":", 1)[-1]
+    return password_drafts_dir() / f"{project.slug()}_{key}_workbook_password_SEND_SEPARATELY.eml"
+
+
+def write_password_draft(project: Project, password: str,
+                         known: dict[str, str] | None = None) -> Path:
+    """The draft to the biller carrying the workbook password alone: no attachment, its
+    subject saying it is sent separately; written outside the project (0600), audited by
+    its path, never by its content."""
+    known = dict(known if known is not None else values(project))
+    known["workbook_password"] = password
+    filled = fill(project, PASSWORD_SPEC.name, known)
+    sender = project.setting("pm_email") or None
+    eml = draft(filled.subject, filled.body,
+                to=[filled.to] if filled.to and filled.ready else [],
+                sender=str(sender) if sender else None, attachments=[])
+    path = password_draft_path(project)
+    _write(path, eml)
+    project.store.audit("workbook password draft written", path=str(path),
+                        note="outside the project; delete it once sent")
+    return path
 
 
 def _order(key: str) -> int:

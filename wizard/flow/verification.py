@@ -45,7 +45,7 @@ from wizard.core.verify import (
 )
 from wizard.core.vocabulary import CUSTOMER_HEADERS
 from wizard.errors import BlockingFindings, InputError
-from wizard.flow import registration, snapshot, steps
+from wizard.flow import registration, snapshot, steps, workbook_password
 from wizard.flow.project import Project
 from wizard.progress import NullProgress, Progress, check
 
@@ -147,7 +147,8 @@ def verify(project: Project, post: Path, mapping: Mapping[str, str] | None = Non
         # second thread while the post export is read and checked on this one
         snapshots = pool.submit(_snapshots, project)
         progress.report(0, 0, f"reading {post.name}")
-        table = read_table(post, header_hint=CUSTOMER_HEADERS)
+        table = read_table(post, header_hint=CUSTOMER_HEADERS,
+                           opener=workbook_password.opener(project))
         if table.num_rows == 0:
             raise InputError(f"{post} has a header row but no customers: export the "
                              "customers from the portal again")

@@ -22,7 +22,7 @@ from wizard.services import workbook as _workbook
 from wizard.services.workbook import Book, Column, TableSheet, clean_text
 
 __all__ = ["SHEETS", "Figure", "Section", "ChartRow", "TrendPoint", "Summary", "TableSheet",
-           "Column", "Written", "write_biller_workbook"]
+           "Column", "Written", "write_biller_workbook", "write_list_workbook"]
 
 SHEETS = ("Summary", "Account Mapping", "Exceptions", "Re-registration", "Checklist", "Audit")
 MAX_DATA_ROWS = _workbook.MAX_DATA_ROWS  # tests lower it to see the split
@@ -240,8 +240,10 @@ def _registration_chart(book: Book, ws: Any, row: int, points: Sequence[TrendPoi
 
 
 def write_biller_workbook(path: Path, summary: Summary, sheets: Sequence[TableSheet],
-                          progress: Progress | None = None, biller: str = "") -> Written:
-    """Write the workbook atomically (0600). Returns the sheet titles and row counts."""
+                          progress: Progress | None = None, biller: str = "",
+                          password: str | None = None) -> Written:
+    """Write the workbook atomically (0600), encrypted with `password` when given (the plain
+    package then stays in memory). Returns the sheet titles and row counts."""
     progress = progress or NullProgress()
     book = Book(biller or summary.title)
     titles = ["Summary"]
@@ -252,7 +254,30 @@ def write_biller_workbook(path: Path, summary: Summary, sheets: Sequence[TableSh
             titles.extend(book.table_sheet(sheet, MAX_DATA_ROWS))
             rows[sheet.title] = sheet.rows
         check(progress)
-        book.save(path, progress, lambda _part: f"writing {path.name}")
+        book.save(path, progress, lambda _part: f"writing {path.name}", password=password)
+    except BaseException:
+        book.discard()
+        raise
+    return Written(titles, rows)
+
+
+def write_list_workbook(path: Path, lists: Sequence[tuple[str, Any]], columns: Sequence[Column],
+                        progress: Progress | None = None, biller: str = "",
+                        password: str | None = None) -> Written:
+    """A workbook of lists with the same columns (the outreach workbook): one sheet per
+    (sheet name, pyarrow table) pair, in order; encrypted with `password` when given."""
+    progress = progress or NullProgress()
+    book = Book(biller or "Outreach lists")
+    titles: list[str] = []
+    rows: dict[str, int] = {}
+    try:
+        for title, table in lists:
+            sheet = TableSheet(title, list(columns), table, "Nobody on this list",
+                               landscape=False, dense=True)
+            titles.extend(book.table_sheet(sheet, MAX_DATA_ROWS))
+            rows[title] = sheet.rows
+        check(progress)
+        book.save(path, progress, lambda _part: f"writing {path.name}", password=password)
     except BaseException:
         book.discard()
         raise

@@ -45,6 +45,14 @@ def user_config_dir() -> Path:
     return Path(platformdirs.user_config_dir(APP_SLUG, appauthor=False))
 
 
+def password_drafts_dir() -> Path:
+    """Where `templates --password-draft` writes the one draft that carries a workbook
+    password: the user's own local data folder (Windows `%LOCALAPPDATA%`, macOS Application
+    Support, Linux `~/.local/share`), never the project, which sits in Documents (often
+    synced or shared, beside the workbook the password opens)."""
+    return Path(platformdirs.user_data_dir(APP_SLUG, appauthor=False)) / "password drafts"
+
+
 def restrict_fd(fd: int, mode: int = PRIVATE_FILE) -> None:
     """Make an open file owner-only where the system has POSIX modes (see the docstring)."""
     if sys.platform != "win32":

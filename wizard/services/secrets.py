@@ -106,6 +106,13 @@ def sftp_account(user: str, host: str, port: int) -> str:
     return f"sftp:{user}@{host}:{port}"
 
 
+def workbook_account(project_slug: str, project_key: str) -> str:
+    """The keyring username for a project's workbook password: the biller's name (so a
+    person browsing the keyring knows it) and the project's own random key (so two projects
+    of one biller never share a password)."""
+    return f"workbook:{project_slug}:{project_key}"
+
+
 def require_usable() -> Backend:
     """The backend, or `KeyringUnavailable` when none can hold a secret."""
     info = backend()

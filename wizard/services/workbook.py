@@ -15,7 +15,8 @@ kernels (no Python loop per row): text as inline strings (`t="inlineStr"`: text,
 formula or an error value, whatever it starts with), XML-escaped, characters XML forbids
 removed; whole numbers as numbers; dates and times as date cells (Excel serial numbers with
 a date format). Nothing is spooled to disk: the only file written is the output's own
-temporary (beside it, 0600, renamed over it at the end, removed on Cancel or error).
+temporary (beside it, 0600, renamed over it at the end, removed on Cancel or error). A
+workbook saved with a password is built in memory and only its encryption is written.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -38,6 +39,7 @@ from xlsxwriter.worksheet import Worksheet
 from wizard.core.arrays import row_numbers
 from wizard.core.findings import BLOCKING, Findings
 from wizard.progress import NullProgress, Progress, check
+from wizard.services import office_crypto
 from wizard.services.files import atomic_output
 
 MAX_DATA_ROWS = 1_048_575  # Excel's 1,048,576 rows less the header
@@ -219,16 +221,37 @@ class Book:
 
     # -- saving -----------------------------------------------------------------------------
     def save(self, path: Path, progress: Progress | None = None,
-             message: Callable[[str], str] | None = None) -> list[str]:
-        """Write the package to `path` atomically (0600); return the sheet titles."""
+             message: Callable[[str], str] | None = None,
+             password: str | None = None) -> list[str]:
+        """Write the package to `path` atomically (0600); return the sheet titles.
+
+        With `password` the package is built in memory and only its encryption (ECMA-376
+        agile, AES-256: `services.office_crypto`) is written: the plain workbook never
+        touches the disk."""
         progress = progress or NullProgress()
+        if password is None:
+            with atomic_output(path) as (handle, _tmp):
+                self._write_package(handle, progress, message)
+            return list(self.titles)
+        plain = io.BytesIO()
+        self._write_package(plain, progress, message)
+        check(progress)
+        progress.report(0, 0, f"encrypting {path.name}")
+        encrypted = office_crypto.encrypt(plain, password)
+        plain = io.BytesIO()  # let the plain package go before the encrypted one is written
+        with atomic_output(path) as (handle, _tmp):
+            handle.write(encrypted)
+        return list(self.titles)
+
+    def _write_package(self, handle: IO[bytes], progress: Progress,
+                       message: Callable[[str], str] | None) -> None:
         total = sum(s.table.num_rows for s in self._splices)
         self.book.close()
         package = zipfile.ZipFile(io.BytesIO(self._buffer.getvalue()))
         splices = {s.part: s for s in self._splices}
         done = 0
-        with atomic_output(path) as (handle, _tmp), zipfile.ZipFile(
-                handle, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as out:
+        with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED,
+                             compresslevel=COMPRESS_LEVEL) as out:
             for info in package.infolist():
                 data = package.read(info.filename)
                 splice = splices.get(info.filename)
@@ -247,7 +270,6 @@ class Book:
                         progress.report(done, total,
                                         message(splice.part) if message else "writing rows")
                     entry.write(tail)
-        return list(self.titles)
 
     def discard(self) -> None:
         """Forget an abandoned workbook (it holds no file: nothing to remove)."""

@@ -122,12 +122,17 @@ def verify(project: Any, post: Path, mapping: Mapping[str, str] | None,
                     lambda: verification.verify_for_window(project, post, mapping, progress))
 
 
-def write_report(project: Any, out: Path | None, progress: Any) -> dict[str, Any]:
-    """`wizard.flow.report.write_report`, a Cancel audited."""
+def write_report(project: Any, out: Path | None, password: str | None,
+                 progress: Any) -> dict[str, Any]:
+    """`wizard.flow.report.write_report`, encrypted with `password` (the window read it from
+    the keyring; it is not in the result), a Cancel audited."""
     from wizard.flow import report
+    from wizard.flow.runtime import register_secret
 
+    if password:
+        register_secret(password)
     return _audited(project, "report", progress,
-                    lambda: report.write_report(project, out, progress))
+                    lambda: report.write_report(project, out, progress, password=password))
 
 
 # The only functions the window's worker process will run: a job names one of these, never a

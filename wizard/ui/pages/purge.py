@@ -70,6 +70,11 @@ class PurgePage(StepPage):
                                     "keyring")
         self.secret_box.setChecked(True)
         box.addWidget(self.secret_box)
+        self.workbook_password_box = QCheckBox(
+            "Also remove the &workbook password from the system keyring (the workbooks "
+            "already sent keep it)")
+        self.workbook_password_box.setChecked(True)
+        box.addWidget(self.workbook_password_box)
         row.addWidget(caption)
         row.addWidget(self.confirm)
         row.addWidget(self.purge_button)
@@ -93,6 +98,7 @@ class PurgePage(StepPage):
         self._count = len(doomed)
         self._secret = planned.secret_account
         self.secret_box.setVisible(planned.secret_account is not None)
+        self.workbook_password_box.setVisible(planned.workbook_entry is not None)
         self.files.setRowCount(len(doomed))
         for r, d in enumerate(doomed):
             self.files.setItem(r, 0, QTableWidgetItem(
@@ -125,10 +131,12 @@ class PurgePage(StepPage):
         self.progress.start("Removing the customer files…")
 
         remove_secret = self.secret_box.isChecked()
+        remove_password = self.workbook_password_box.isChecked()
 
         def work(_state: TaskState) -> Any:
             return purge(self.project, lambda _question: True,
-                         remove_secret=lambda _account: remove_secret)
+                         remove_secret=lambda _account: remove_secret,
+                         remove_workbook_password=lambda _entry: remove_password)
 
         self.ctx.runner.start("purge", work, on_done=self._purged, on_error=self.show_error,
                               on_finished=self._finished)

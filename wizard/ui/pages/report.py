@@ -1,11 +1,13 @@
-"""Step 6, Biller workbook: write the workbook of the whole conversion, then open it."""
+"""Step 6, Biller workbook: write the workbook of the whole conversion, then open it; its
+password (the project's, from the keyring) shown with a Copy button and how to hand it over."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from wizard.ui import jobs
 from wizard.ui.pages.base import PageContext, StepPage
@@ -40,8 +42,67 @@ class ReportPage(StepPage):
         self.result_label = value_label()
         box.addWidget(self.result_label)
         self.layout_.addWidget(frame)
+        self.layout_.addWidget(self._password_section())
         self.layout_.addStretch(1)
         self.output: Path | None = None
+        # the demo without a usable keyring: its password for this session, in memory only
+        self._demo_password: str | None = None
+
+    def _password_section(self) -> QWidget:
+        from wizard.flow.workbook_password import TELL_THE_BILLER
+
+        frame, box = section("The workbook's password")
+        box.addWidget(note("The workbook is encrypted (AES-256): Excel and LibreOffice ask for "
+                           "this password. It is kept in the system keyring, never in the "
+                           "project."))
+        row = QHBoxLayout()
+        caption = QLabel("&Password:")
+        self.password_field = QLineEdit()
+        self.password_field.setReadOnly(True)
+        self.password_field.setAccessibleName("Workbook password")
+        self.password_field.setAccessibleDescription(TELL_THE_BILLER)
+        caption.setBuddy(self.password_field)
+        self.copy_password_button = QPushButton("Cop&y the password")
+        self.copy_password_button.setAccessibleName("Copy the workbook password")
+        self.copy_password_button.clicked.connect(self.copy_password)
+        row.addWidget(caption)
+        row.addWidget(self.password_field, 1)
+        row.addWidget(self.copy_password_button)
+        box.addLayout(row)
+        self.tell_label = note(TELL_THE_BILLER)
+        self.tell_label.setAccessibleName(TELL_THE_BILLER)
+        box.addWidget(self.tell_label)
+        self.password_status = note("")
+        box.addWidget(self.password_status)
+        return frame
+
+    def show_password(self) -> None:
+        """The project's password from the keyring, if it has one (never a crash: a keyring
+        that fails is said on the page)."""
+        from wizard.errors import ConvWizError
+        from wizard.flow import workbook_password
+
+        try:
+            password = workbook_password.current(self.project)
+            status = "" if password else ("No password yet: writing the workbook makes one "
+                                          "and keeps it in the system keyring.")
+        except ConvWizError as exc:
+            password, status = None, f"⚠ {exc.message}"
+        if not password and self._demo_password:
+            password, status = self._demo_password, ("The demo's password, for this session "
+                                                     "only: this computer has no usable "
+                                                     "keyring to keep it in.")
+        self.password_field.setText(password or "")
+        self.copy_password_button.setEnabled(bool(password))
+        self.password_status.setText(status)
+        self.password_status.setVisible(bool(status))
+
+    def copy_password(self) -> None:
+        text = self.password_field.text()
+        if text:
+            QGuiApplication.clipboard().setText(text)
+            self.password_status.setText("Copied. " + self.tell_label.text())
+            self.password_status.setVisible(True)
 
     def refresh(self) -> None:
         latest = self.project.store.latest_file("biller_workbook")
@@ -63,12 +124,28 @@ class ReportPage(StepPage):
                                           "the workbook to make it again.")
         else:
             self.result_label.setText("No workbook written yet.")
+        self.show_password()
         self._update_buttons()
 
     def write(self) -> None:
+        from wizard.errors import ConvWizError
+        from wizard.flow import workbook_password
+
         self.banner.clear()
+        try:  # here, not in the worker: the keyring may ask the person to unlock it
+            if self.ctx.demo is not None:  # the demo needs no keyring, as on the command line
+                kept = workbook_password.for_demo(self.project)
+                self._demo_password = None if kept.entry else kept.password
+            else:
+                kept = workbook_password.ensure(self.project)
+            password = kept.password
+        except ConvWizError as exc:
+            self.show_error(exc)
+            return
+        self.show_password()
         self.progress.start("Writing the biller workbook…")
-        work = self.ctx.child_work(jobs.write_report, None)
+        # the password reaches the worker process through its pipe, never a file
+        work = self.ctx.child_work(jobs.write_report, None, password)
         self.ctx.runner.start("report", work, on_progress=self.progress.update_progress,
                               on_done=self._written, on_error=self.show_error,
                               on_finished=self._finished)
@@ -82,10 +159,11 @@ class ReportPage(StepPage):
             self.saved.emit()
             return
         rows = sum(int(v) for v in (result.get("rows") or {}).values())
-        self.banner.show_message("success", f"The biller workbook is written: "
+        self.banner.show_message("success", f"The biller workbook is written, encrypted: "
                                  f"{self.output.name} ({rows:,} rows over "
-                                 f"{len(result.get('sheets') or [])} sheets).", "Open it",
-                                 self.open_workbook)
+                                 f"{len(result.get('sheets') or [])} sheets). Its password "
+                                 "is below: tell the biller by phone or a separate message.",
+                                 "Open it", self.open_workbook)
         self.result_label.setText(f"<b>{self.output}</b><br>SHA-256 "
                                   f"<code>{result.get('sha256', '')}</code>")
         self.reveal(self.result_label)

@@ -1,0 +1,22 @@
+"""Unit tests keep secrets (the SFTP password, the workbook password) in the in-memory keyring,
+fresh for each test: never the developer's own keyring, and the same whichever tests run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import keyring
+import pytest
+
+from tests.helpers.memkeyring import MemoryKeyring
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    MemoryKeyring.reset()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    MemoryKeyring.reset()
+    keyring.set_keyring(previous)
