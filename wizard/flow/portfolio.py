@@ -46,7 +46,7 @@ ATTENTION, OVERDUE, DONE, ON_TRACK = "needs attention", "overdue", "done", "on t
 STATES = (UNREADABLE, BUSY, PURGED, ATTENTION, OVERDUE, DONE, ON_TRACK)
 OWNERS = (checklist.PM, checklist.BILLER, checklist.MILSOFT)
 SQLITE_MAGIC = b"SQLite format 3\x00"
-READERS = 8  # projects read at once: the disk waits overlap (a cold cache, a network share)
+READERS = 4  # projects read at once: the disk waits overlap (a cold cache, a network share)
 
 
 @dataclass(frozen=True)
@@ -180,6 +180,8 @@ def read_conversion(candidate: Candidate, today: date, locks: dict[int, int] | N
     except PermissionError:
         return unreadable(folder, f"no permission to read {STORE_NAME}: ask for access to "
                                   "the folder")
+    except NotADirectoryError:
+        return unreadable(folder, "not a conversion project: a file, not a folder")
     except IsADirectoryError:
         return unreadable(folder, f"{STORE_NAME} is a folder, not a project's database")
     except OSError as exc:
@@ -236,8 +238,39 @@ def _busy_holder(folder: Path, locks: dict[int, int] | None) -> str | None:
     return text if places.process_alive(pid) else None
 
 
+class _Snapshot(Store):
+    """A project's store read once, immutable: settings, steps and sign-offs in three
+    queries, then every read `status` makes served from memory (it asks for the same rows
+    some twenty times)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, immutable=True)
+        try:
+            self._settings = super().settings()
+            self._steps = super().steps()
+            self._sign_offs = super().sign_offs()
+        except BaseException:
+            self.close()
+            raise
+
+    def settings(self) -> dict[str, Any]:
+        return dict(self._settings)
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        return self._settings.get(key, default)
+
+    def steps(self) -> dict[str, tuple[str, str, dict[str, Any]]]:
+        return self._steps
+
+    def step(self, step_id: str) -> tuple[str, str, dict[str, Any]] | None:
+        return self._steps.get(step_id)
+
+    def sign_offs(self) -> dict[str, dict[str, str]]:
+        return self._sign_offs
+
+
 def _read_store(folder: Path, today: date, with_calendar: bool) -> Conversion:
-    store = Store(folder / STORE_NAME, immutable=True)
+    store = _Snapshot(folder / STORE_NAME)
     try:
         project = Project(folder, store)
         current = status(project)

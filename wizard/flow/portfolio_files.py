@@ -19,14 +19,13 @@ from pathlib import Path
 from wizard.flow.conversion_calendar import ical
 from wizard.flow.portfolio import OWNERS, Portfolio
 from wizard.services.files import atomic_output
-from wizard.services.workbook import Book
 
 ONE_PAGE_ROWS = 40
 SHEET_TITLE = "Portfolio"
 # (header, width in characters); the order of the window's table
-COLUMNS = (("State", 15), ("Biller", 26), ("Go-live", 11), ("Days left", 6),
-           ("Maintenance window", 22), ("Step", 12), *((f"Open: {o}", 7) for o in OWNERS),
-           ("Next action", 52), ("Owner", 8), ("Registration", 9), ("Warnings", 48),
+COLUMNS = (("State", 16), ("Biller", 26), ("Go-live", 11), ("Days left", 6),
+           ("Maintenance window", 27), ("Step", 15), *((f"Open: {o}", 7) for o in OWNERS),
+           ("Next action", 60), ("Owner", 7), ("Registered", 10), ("Warnings", 60),
            ("Folder", 34))
 
 
@@ -49,6 +48,8 @@ def window_text(c_window: tuple[object, object] | None) -> str:
 
 def write_workbook(found: Portfolio, path: Path) -> int:
     """Write the one-sheet workbook (atomically); return its rows."""
+    from wizard.services.workbook import Book  # pyarrow and xlsxwriter: only when asked
+
     book = Book("Conversion portfolio")
     ws = book.sheet(SHEET_TITLE)
     f = book.formats
