@@ -127,11 +127,12 @@ class Portfolio:
 
 
 def portfolio(folders: Sequence[Path] | None = None, today: date | None = None, *,
-              with_calendar: bool = False) -> Portfolio:
+              with_calendar: bool = False, recent: Sequence[Path] | None = None) -> Portfolio:
     """Every conversion under `folders` (default: the documents folder's `Conversion
-    Wizard` and the window's recent projects), most urgent first."""
+    Wizard` and the window's recent projects, `recent` when the window gives them), most
+    urgent first."""
     today = today or date.today()
-    found = candidates(folders)
+    found = candidates(folders, recent)
     locks = places.flock_holders()
     read = functools.partial(read_conversion, today=today, locks=locks,
                              with_calendar=with_calendar)

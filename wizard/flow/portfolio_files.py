@@ -24,8 +24,8 @@ ONE_PAGE_ROWS = 40
 SHEET_TITLE = "Portfolio"
 # (header, width in characters); the order of the window's table
 COLUMNS = (("State", 16), ("Biller", 26), ("Go-live", 11), ("Days left", 6),
-           ("Maintenance window", 27), ("Step", 15), *((f"Open: {o}", 7) for o in OWNERS),
-           ("Next action", 60), ("Owner", 7), ("Registered", 10), ("Warnings", 60),
+           ("Next action", 60), ("Owner", 7), ("Warnings", 60), ("Maintenance window", 27),
+           ("Step", 15), *((f"Open: {o}", 7) for o in OWNERS), ("Registered", 10),
            ("Folder", 34))
 
 
@@ -68,15 +68,15 @@ def write_workbook(found: Portfolio, path: Path) -> int:
                               f["date"])
         if c.days_left is not None:
             ws.write_number(i, 3, c.days_left, f["plain_int"])
-        ws.write_string(i, 4, window_text(c.window))
-        ws.write_string(i, 5, c.step_title or "")
+        ws.write_string(i, 4, c.next_action or c.error or "")
+        ws.write_string(i, 5, c.owner or "")
+        ws.write_string(i, 6, "; ".join(c.warnings))
+        ws.write_string(i, 7, window_text(c.window))
+        ws.write_string(i, 8, c.step_title or "")
         for k, owner in enumerate(OWNERS):
             if c.open_tasks is not None:
-                ws.write_number(i, 6 + k, c.open_tasks[owner], f["plain_int"])
-        ws.write_string(i, 9, c.next_action or c.error or "")
-        ws.write_string(i, 10, c.owner or "")
-        ws.write_string(i, 11, c.registration or "")
-        ws.write_string(i, 12, "; ".join(c.warnings))
+                ws.write_number(i, 9 + k, c.open_tasks[owner], f["plain_int"])
+        ws.write_string(i, 12, c.registration or "")
         ws.write_string(i, 13, str(c.path))
     rows = len(found.conversions)
     last_col = len(COLUMNS) - 1

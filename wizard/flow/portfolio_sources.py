@@ -93,15 +93,19 @@ def _key(folder: Path) -> str:
     return os.path.normcase(os.path.abspath(folder))
 
 
-def candidates(folders: Sequence[Path] | None) -> list[Candidate]:
-    """Every folder to read, each once: named ones first, then those found inside them."""
+def candidates(folders: Sequence[Path] | None,
+               recent: Sequence[Path] | None = None) -> list[Candidate]:
+    """Every folder to read, each once: named ones first, then those found inside them.
+    `recent`: the window's recent projects when the window gives them (else read from its
+    settings file)."""
     named: list[Candidate] = []
     if folders:
         for folder in folders:
             named.extend(_look(Path(folder).expanduser(), named=True))
     else:
         named.extend(_look(places.documents_dir(), named=False))
-        named.extend(Candidate(p, True) for p in recent_projects())
+        named.extend(Candidate(Path(os.path.abspath(p)), True)
+                     for p in (recent_projects() if recent is None else recent))
     seen: set[str] = set()
     out: list[Candidate] = []
     for c in named:

@@ -54,7 +54,7 @@ class Wizard(QObject):
     # -- the start screen ---------------------------------------------------------------------
     def show_start(self, message: str | None = None) -> StartWindow:
         if self.start is None:
-            self.start = StartWindow()
+            self.start = StartWindow(runner=self.runner)
             self.start.open_requested.connect(self.open_project)
             self.start.create_requested.connect(self.create_project)
             self.start.demo_requested.connect(lambda: self.start_demo())
