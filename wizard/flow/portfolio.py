@@ -127,17 +127,20 @@ class Portfolio:
 
 
 def portfolio(folders: Sequence[Path] | None = None, today: date | None = None, *,
-              with_calendar: bool = False, recent: Sequence[Path] | None = None) -> Portfolio:
+              with_calendar: bool = False, recent: Sequence[Path] | None = None,
+              readers: int | None = None) -> Portfolio:
     """Every conversion under `folders` (default: the documents folder's `Conversion
     Wizard` and the window's recent projects, `recent` when the window gives them), most
-    urgent first."""
+    urgent first. `readers`: projects read at once (the window reads one at a time, so its
+    own thread waits less for Python's lock)."""
     today = today or date.today()
     found = candidates(folders, recent)
     locks = places.flock_holders()
     read = functools.partial(read_conversion, today=today, locks=locks,
                              with_calendar=with_calendar)
-    if len(found) > 1:
-        with ThreadPoolExecutor(max_workers=min(READERS, len(found))) as pool:
+    readers = READERS if readers is None else readers
+    if len(found) > 1 and readers > 1:
+        with ThreadPoolExecutor(max_workers=min(readers, len(found))) as pool:
             rows = [r for r in pool.map(read, found) if r is not None]
     else:
         rows = [r for r in map(read, found) if r is not None]

@@ -168,6 +168,8 @@ class Wizard(QObject):
         folder (with a private host key) is removed on every way out."""
         if self.main is not None:
             self.main.close()
+        if self.start is not None:
+            self.start.portfolio.stop_watching()
         self.runner.shutdown()
         for setup in self.demos:
             try:

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wizard.errors import Cancelled
 from wizard.ui import settings
 from wizard.ui.resources import icon
 
@@ -241,10 +242,11 @@ class PortfolioPanel(QWidget):
         self.table.setAccessibleName("Conversions, most urgent first")
         self.table.setAccessibleDescription("Enter or a double-click opens the conversion; "
                                             "a column's header sorts by it")
-        self.table.activated.connect(self._activated)
-        # Enter opens the conversion here, on every system (Qt's own handling of Enter in a
-        # view differs on macOS), and goes no further (the start screen's Enter creates)
+        # a double-click opens it (not `activated`: a style may activate on one click); Enter
+        # opens it through the event filter, on every system (Qt's own handling of Enter in
+        # a view differs on macOS), and goes no further (the start screen's Enter creates)
         self.table.installEventFilter(self)
+        self.table.doubleClicked.connect(self._activated)
         box.addWidget(self.table, 1)
         buttons = QHBoxLayout()
         self.open_button = QPushButton("&Open a project folder…")
@@ -295,11 +297,20 @@ class PortfolioPanel(QWidget):
         def work(_state: Any) -> Any:
             from wizard.flow.portfolio import portfolio
 
-            return portfolio(None, recent=recent)
+            return portfolio(None, recent=recent, readers=1)
 
-        self.runner.start("portfolio", work, on_done=self.show_portfolio,
-                          on_error=lambda exc: self.message("error", f"The list could not be "
-                                                            f"read: {exc}"))
+        try:
+            self.runner.start("portfolio", work, on_done=self.show_portfolio,
+                              on_error=lambda exc: self.message(
+                                  "error", f"The list of conversions could not be read: {exc}"))
+        except Cancelled:  # the program is closing: no new read
+            self.stop_watching()
+
+    def stop_watching(self) -> None:
+        self.debounce.stop()
+        watched = self.watcher.files() + self.watcher.directories()
+        if watched:
+            self.watcher.removePaths(watched)
 
     def show_portfolio(self, found: Any) -> None:
         current = self.selected()
