@@ -135,6 +135,40 @@ def cmd_status(args: argparse.Namespace) -> dict[str, Any]:
     return current.to_json()
 
 
+def cmd_portfolio(args: argparse.Namespace) -> dict[str, Any]:
+    from wizard.flow.portfolio import portfolio
+    from wizard.flow.portfolio_files import write_calendar, write_workbook
+
+    folders = [Path(f) for f in args.folders] or None
+    found = portfolio(folders, with_calendar=bool(args.calendar))
+    if not args.json:
+        for c in found.conversions:
+            days = "" if c.days_left is None else f"{c.days_left:+d}d"
+            print(f"{c.state.upper() + (' +CLASH' if c.clashes else ''):<22} {days:>6}  "
+                  f"{c.biller or c.path.name}  {c.go_live or ''}")
+            print(f"{'':<30}{c.next_action or c.error}"
+                  + (f" [{c.owner}]" if c.owner else ""))
+            for warning in c.warnings:
+                print(f"{'':<30}! {warning}")
+    counts = ", ".join(f"{n} {s}" for s in ("overdue", "needs attention", "busy", "unreadable")
+                       if (n := found.count(s)))
+    say(f"{len(found.conversions)} conversion{'' if len(found.conversions) == 1 else 's'}"
+        + (f" ({counts})" if counts else "")
+        + (f"; {len(found.clashes)} maintenance window clash"
+           f"{'' if len(found.clashes) == 1 else 'es'}" if found.clashes else ""))
+    result = found.to_json()
+    if args.calendar:
+        n = write_calendar(found, Path(args.calendar))
+        say(f"Calendar: {args.calendar} ({n} events; importing it again updates them)")
+        result["calendar"] = str(Path(args.calendar).absolute())
+    if args.workbook:
+        write_workbook(found, Path(args.workbook))
+        say(f"Workbook: {args.workbook} (not encrypted: it holds no customer data, only "
+            "billers, dates and states)")
+        result["workbook"] = str(Path(args.workbook).absolute())
+    return result
+
+
 def cmd_export_flags(args: argparse.Namespace) -> dict[str, Any]:
     from wizard.flow.export import export_flags
 

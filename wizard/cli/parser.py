@@ -22,6 +22,7 @@ from wizard.cli.commands import (
     cmd_import_xref,
     cmd_init,
     cmd_outreach,
+    cmd_portfolio,
     cmd_provider_sim,
     cmd_purge,
     cmd_report,
@@ -153,6 +154,18 @@ def _setup_commands(a: _Adder) -> None:
                    "written before keep the old one)")
 
     a.add("status", cmd_status, "show the steps with their state, the checklist and the dates")
+
+    p = a.add("portfolio", cmd_portfolio, "every conversion under the folders, most urgent "
+              "first; reads each project without a lock and never writes to it",
+              project=False)
+    p.add_argument("folders", metavar="FOLDER", nargs="*",
+                   help="a project, or a folder of projects (default: Documents/Conversion "
+                   "Wizard and the window's recent projects)")
+    p.add_argument("--calendar", default=None, metavar="FILE.ics",
+                   help="also write every go-live, window and due task to this calendar")
+    p.add_argument("--workbook", default=None, metavar="FILE.xlsx",
+                   help="also write a one-sheet printable workbook, a row per conversion "
+                   "(not encrypted: it holds no customer data)")
 
 
 def _flag_file_commands(a: _Adder) -> None:

@@ -62,13 +62,18 @@ def events(project: Project) -> list[CalendarEvent]:
 
 def calendar_bytes(project: Project, now: datetime | None = None) -> bytes:
     """The project's calendar as RFC 5545 text."""
+    return ical(events(project), f"{project.biller} conversion", now)
+
+
+def ical(found: list[CalendarEvent], name: str, now: datetime | None = None) -> bytes:
+    """Events as one RFC 5545 calendar (the portfolio's holds every conversion's)."""
     stamp = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     calendar = icalendar.Calendar()
     calendar.add("prodid", f"-//InvoiceCloud//Conversion Wizard {__version__}//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", f"{project.biller} conversion")
-    for e in events(project):
+    calendar.add("x-wr-calname", name)
+    for e in found:
         event = icalendar.Event()
         event.add("uid", e.uid)
         event.add("dtstamp", stamp)

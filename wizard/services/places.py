@@ -120,3 +120,70 @@ def project_path_problem(folder: Path, limit: int | None) -> str | None:
             "shorter name, or one nearer the drive, e.g. under Documents), or turn on "
             "Windows' long paths (the \"Enable Win32 long paths\" policy, or "
             "LongPathsEnabled=1 in the registry) and run the command again")
+def window_settings_file() -> Path:
+    """The window's QSettings file (IniFormat, user scope, "Convwiz"/"Conversion Wizard"),
+    where Qt puts it: `%APPDATA%\\Convwiz\\Conversion Wizard.ini` on Windows,
+    `$XDG_CONFIG_HOME` (or `~/.config`) `/Convwiz/Conversion Wizard.ini` on Linux, and
+    `~/.config/Convwiz/Conversion Wizard.ini` on macOS (Qt's rule for INI files there). Read
+    without Qt by the portfolio (its recent projects)."""
+    name = Path("Convwiz") / "Conversion Wizard.ini"
+    if sys.platform == "win32":
+        appdata = os.environ.get("APPDATA")
+        base = Path(appdata) if appdata else Path.home() / "AppData" / "Roaming"
+        return base / name
+    if sys.platform != "darwin":
+        xdg = os.environ.get("XDG_CONFIG_HOME")
+        if xdg and Path(xdg).is_absolute():
+            return Path(xdg) / name
+    return Path.home() / ".config" / name
+
+
+def flock_holders() -> dict[int, int] | None:
+    """Which files (by inode) another process holds a `flock` lock on, and its pid, read
+    without taking or testing any lock: Linux lists every lock in `/proc/locks`. None where
+    the system has no such list (Windows, macOS): the caller then trusts the lock holder
+    file and whether its process is alive (`process_alive`)."""
+    try:
+        text = Path("/proc/locks").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    held: dict[int, int] = {}
+    me = os.getpid()
+    for line in text.splitlines():
+        # "1: FLOCK  ADVISORY  WRITE 12345 08:01:123456 0 EOF" ("->" marks a waiter)
+        parts = line.split()
+        if len(parts) < 6 or "->" in parts or parts[1] != "FLOCK":
+            continue
+        try:
+            pid, inode = int(parts[4]), int(parts[5].rsplit(":", 1)[1])
+        except (ValueError, IndexError):
+            continue
+        if pid != me:
+            held[inode] = pid
+    return held
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this computer. POSIX: signal 0 (sends
+    nothing). Windows: `os.kill` would end the process, so the process is opened for a
+    query with the Win32 API instead."""
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":
+        import ctypes
+
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        ok = kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        kernel32.CloseHandle(handle)
+        return bool(ok) and code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    return True

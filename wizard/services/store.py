@@ -161,14 +161,17 @@ class ReadOnlyProject(OSError):
 class Store:
     """The project's SQLite store. Cheap to open; every write is its own transaction."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, immutable: bool = False) -> None:
+        """`immutable`: read the file as it is on disk, without a lock, without migrating
+        and without writing anything (no -wal or -shm made): the portfolio's way to read
+        projects another process may own. Changes still in a -wal file are not seen."""
         self.path = Path(path)
         # one connection shared by the GUI thread and its workers, serialised by _lock
         self._lock = threading.RLock()
         # a project on a read-only medium (a CD, a write-protected share, a folder whose
         # permissions say so) can still be read: `status`, `checklist`. SQLite cannot open a
         # WAL database read-only without writing its -shm file unless told it is immutable.
-        self.read_only = not _writable(self.path)
+        self.read_only = immutable or not _writable(self.path)
         if self.read_only:
             uri = self.path.absolute().as_uri() + "?mode=ro&immutable=1"
             self._db = sqlite3.connect(uri, uri=True, timeout=10, isolation_level=None,
@@ -234,6 +237,21 @@ class Store:
     @property
     def schema_version(self) -> int:
         return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    @staticmethod
+    def known_schema() -> int:
+        """The newest schema this program knows: a store above it was made by a newer one."""
+        return len(MIGRATIONS)
+
+    def latest_registration_point(self) -> tuple[int, int] | None:
+        """The newest (registered, expected) of the re-registration history, or None when
+        there is none (or the store predates the history: no table)."""
+        if not self._query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                           "name = 'registration_points'"):
+            return None
+        row = _first(self._query("SELECT registered, expected FROM registration_points "
+                                 "ORDER BY seq DESC LIMIT 1"))
+        return None if row is None else (int(row[0]), int(row[1]))
 
     def integrity_ok(self) -> bool:
         return bool(self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")

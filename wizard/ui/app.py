@@ -54,7 +54,7 @@ class Wizard(QObject):
     # -- the start screen ---------------------------------------------------------------------
     def show_start(self, message: str | None = None) -> StartWindow:
         if self.start is None:
-            self.start = StartWindow()
+            self.start = StartWindow(runner=self.runner)
             self.start.open_requested.connect(self.open_project)
             self.start.create_requested.connect(self.create_project)
             self.start.demo_requested.connect(lambda: self.start_demo())
@@ -168,6 +168,8 @@ class Wizard(QObject):
         folder (with a private host key) is removed on every way out."""
         if self.main is not None:
             self.main.close()
+        if self.start is not None:
+            self.start.portfolio.stop_watching()
         self.runner.shutdown()
         for setup in self.demos:
             try:

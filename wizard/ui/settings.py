@@ -37,6 +37,12 @@ def recent_projects() -> list[Path]:
     return [Path(p) for p in items if p and Project.is_project(Path(p))]
 
 
+def recent_list() -> list[str]:
+    """The recent project folders as kept, newest first, whether they are still there or
+    not (the portfolio lists a vanished one as unreadable)."""
+    return _as_list(store().value("recent_projects", []))
+
+
 def add_recent_project(folder: Path) -> None:
     s = store()
     items = _as_list(s.value("recent_projects", []))

@@ -1,10 +1,12 @@
-"""The start screen: a new conversion, open a project, recent projects, or the demo."""
+"""The start screen: the PM's portfolio of conversions (`portfolio_view`), a new
+conversion, open a project, or the demo."""
 
 from __future__ import annotations
 
 import re
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -16,8 +18,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from wizard.ui import settings
+from wizard.ui.portfolio_view import PortfolioPanel
 from wizard.ui.resources import icon
 from wizard.ui.widgets import Banner, ProgressPanel, confirm_past_go_live, heading, note, section
 
@@ -44,8 +45,13 @@ class StartWindow(QWidget):
     create_requested = Signal(dict)
     demo_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, runner: Any = None) -> None:
         super().__init__(parent)
+        if runner is None:
+            from wizard.ui.workers import Runner
+
+            runner = Runner(self)
+        self.runner = runner
         self.setWindowTitle("Conversion Wizard")
         self.setWindowIcon(icon("convwiz"))
         self.setStyleSheet(
@@ -59,19 +65,23 @@ class StartWindow(QWidget):
         outer.setContentsMargins(28, 22, 28, 22)
         outer.setSpacing(14)
         outer.addWidget(heading("Conversion Wizard", 1.7))
-        outer.addWidget(note("Moves a biller's payment portal customers to Daffron safely: the "
-                             "flag file, the exchange with the provider, the renumbering and "
-                             "the proof afterwards. Start a conversion or open one."))
+        outer.addWidget(note("Every conversion you run, most urgent first. Open one with "
+                             "Enter or a double-click, start a new one, or try the demo."))
         self.banner = Banner()
         outer.addWidget(self.banner)
+        frame, box = section("Your conversions")
+        self.portfolio = PortfolioPanel(self.runner)
+        self.portfolio.open_requested.connect(self.open_requested.emit)
+        self.portfolio.message = self.banner.show_message
+        box.addWidget(self.portfolio, 1)
+        outer.addWidget(frame, 3)
         columns = QHBoxLayout()
         columns.setSpacing(16)
-
         columns.addWidget(self._new_conversion(), 3)
         columns.addWidget(self._continue_conversion(), 2)
-        outer.addLayout(columns, 1)
+        outer.addLayout(columns, 2)
         self.load_recent()
-        self.resize(980, 600)
+        self.resize(1280, 860)
         self.biller.setFocus()
 
     def _new_conversion(self) -> QFrame:
@@ -123,56 +133,27 @@ class StartWindow(QWidget):
         line.addWidget(self.create_button)
         box.addLayout(line)
         box.addStretch(1)
-        return frame
         self.biller.textChanged.connect(self._biller_changed)
         self.folder.textEdited.connect(lambda _t: setattr(self, "_folder_edited", True))
-
+        return frame
 
     def _continue_conversion(self) -> QFrame:
-        """Open a project, a recent one, or the demo."""
-        # open, recent, demo
-        frame, box = section("Continue a conversion")
-        self.recent = QListWidget()
-        self.recent.setAccessibleName("Recent projects")
-        self.recent.setAccessibleDescription("Press Enter to open the chosen project")
-        self.recent.itemActivated.connect(
-            lambda item: self.open_requested.emit(Path(item.data(Qt.ItemDataRole.UserRole))))
-        box.addWidget(self.recent, 1)
-        self.open_button = QPushButton("&Open a project folder…")
-        self.open_button.clicked.connect(self._choose_project)
-        box.addWidget(self.open_button)
-        rule = QFrame()
-        rule.setFrameShape(QFrame.Shape.HLine)
-        rule.setStyleSheet("color: #d9dee4;")
-        box.addWidget(rule)
+        """The demo (opening a project is the portfolio's)."""
+        frame, box = section("Try it first")
         box.addWidget(note("New to the wizard? The demo runs a whole conversion on made-up "
                            "customers against a simulated provider on this computer."))
         self.demo_button = QPushButton("Try the &demo")
         self.demo_button.clicked.connect(self.demo_requested.emit)
         box.addWidget(self.demo_button)
+        self.open_button = self.portfolio.open_button
         self.progress = ProgressPanel()
         box.addWidget(self.progress)
+        box.addStretch(1)
         return frame
 
     def load_recent(self) -> None:
-        from wizard.flow.project import Project
-
-        self.recent.clear()
-        for folder in settings.recent_projects():
-            try:
-                with Project.open(folder) as project:
-                    text = f"{project.biller}  –  go-live {project.dates.go_live:%d %b %Y}"
-            except Exception:  # noqa: BLE001 - an unreadable project is listed by its folder
-                text = folder.name
-            item = QListWidgetItem(icon("convwiz"), f"{text}\n{folder}")
-            item.setData(Qt.ItemDataRole.UserRole, str(folder))
-            self.recent.addItem(item)
-        if not self.recent.count():
-            item = QListWidgetItem("No recent projects yet.")
-            item.setFlags(Qt.ItemFlag.NoItemFlags)
-            self.recent.addItem(item)
-        else:
-            self.recent.setCurrentRow(0)
+        """Read the portfolio again (off the window's thread)."""
+        self.portfolio.load()
 
     def _biller_changed(self, text: str) -> None:
         if not self._folder_edited:
@@ -228,8 +209,10 @@ class StartWindow(QWidget):
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             focus = self.focusWidget()
-            if focus is self.recent and self.recent.currentItem() is not None:
-                self.recent.itemActivated.emit(self.recent.currentItem())
+            if focus is self.portfolio.table:
+                return  # the table opens it itself (its event filter)
+            if focus is self.portfolio.filter:
+                self.portfolio.table.setFocus()  # Enter in the filter: on to its rows
                 return
             if isinstance(focus, QPushButton) and focus.isEnabled():
                 focus.click()

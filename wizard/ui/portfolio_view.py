@@ -1,0 +1,415 @@
+"""The start screen's portfolio: every conversion in a sortable, filterable table, most
+urgent first, with the same columns as `convwiz portfolio`.
+
+The rows come from `wizard.flow.portfolio` on a worker thread (500 projects take a few
+hundred milliseconds: never on the window's thread). A QFileSystemWatcher on each project's
+folder and `convwiz.sqlite` (and on the folders scanned) asks for a new read when one
+changes, a second after the last change. Overdue, needs attention, unreadable and clashing
+rows carry an icon AND words as well as a colour; each cell says its column's name and its
+value to a screen reader. Enter or a double-click opens the conversion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QFileSystemWatcher,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from wizard.errors import Cancelled
+from wizard.ui import settings
+from wizard.ui.resources import icon
+
+Index = QModelIndex | QPersistentModelIndex
+URGENT = ("overdue", "needs attention", "unreadable")
+STATE_ICONS = {"overdue": "step-failed", "needs attention": "step-failed",
+               "unreadable": "step-failed", "busy": "step-blocked", "done": "step-done",
+               "purged": "step-done", "on track": "step-current"}
+RED, RED_BACK = QColor("#9c0006"), QColor("#ffe3e6")
+REFRESH_DELAY_MS = 1000  # a step writes its store several times: one read after the last
+
+
+def _state_words(c: Any) -> str:
+    words = str(c.state)
+    if c.state == "busy" and c.last_state:
+        words += f" (last: {c.last_state})"
+    if c.clashes:
+        words += " · window clash"
+    return words[:1].upper() + words[1:]
+
+
+def _window(c: Any) -> str:
+    if c.window is None:
+        return ""
+    first, last = c.window
+    return f"{first:%a %d} – {last:%a %d %b}"
+
+
+def _tasks(c: Any) -> str:
+    if c.open_tasks is None:
+        return ""
+    return " / ".join(str(c.open_tasks[owner]) for owner in OWNERS)
+
+
+def _tasks_key(c: Any) -> object:
+    return -1 if c.open_tasks is None else sum(c.open_tasks.values())
+
+
+def _tasks_spoken(c: Any) -> str:
+    if c.open_tasks is None:
+        return "none"
+    return ", ".join(f"{owner} {c.open_tasks[owner]}" for owner in OWNERS)
+
+
+OWNERS = ("PM", "Biller", "Milsoft")
+# (header, text, sort key): the columns of `convwiz portfolio`, what a PM acts on first
+COLUMNS: tuple[tuple[str, Callable[[Any], str], Callable[[Any], object] | None], ...] = (
+    ("State", _state_words, None),  # sorts by urgency: the model's own order
+    ("Biller", lambda c: c.biller or c.path.name, lambda c: (c.biller or "").casefold()),
+    ("Go-live", lambda c: f"{c.go_live:%a %d %b %Y}" if c.go_live else "",
+     lambda c: c.go_live.toordinal() if c.go_live else 1 << 30),
+    ("Days left", lambda c: "" if c.days_left is None else str(c.days_left),
+     lambda c: c.days_left if c.days_left is not None else 1 << 30),
+    ("Next action", lambda c: c.next_action or c.error or "", None),
+    ("Owner", lambda c: c.owner or "", None),
+    ("Warnings", lambda c: "; ".join(c.warnings), lambda c: -len(c.warnings)),
+    ("Maintenance window", _window, lambda c: c.window[0].toordinal() if c.window else 1 << 30),
+    ("Step", lambda c: c.step_title or "", None),
+    ("Open tasks: PM / Biller / Milsoft", _tasks, _tasks_key),
+    ("Registered", lambda c: c.registration or "", None),
+    ("Folder", lambda c: str(c.path), None),
+)
+STATE, BILLER, NEXT_ACTION, WARNINGS, TASKS = 0, 1, 4, 6, 9
+WIDTHS = {STATE: 190, BILLER: 200, 2: 122, 3: 70, NEXT_ACTION: 420, 5: 60, WARNINGS: 330,
+          7: 130, 8: 110, TASKS: 200, 10: 80}
+
+
+class PortfolioModel(QAbstractTableModel):
+    """The conversions, in the order of urgency `flow.portfolio` gives."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[Any] = []
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt's
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt's
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 - Qt's
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role in (
+                Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return COLUMNS[section][0]
+        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
+            return str(section + 1)
+        return None
+
+    def urgent(self, c: Any) -> bool:
+        return c.state in URGENT or bool(c.clashes) or (
+            c.state == "busy" and c.last_state in URGENT)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        c = self.rows[index.row()]
+        header, text, key = COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return text(c)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            # a screen reader hears the column and the value ("Days left: 12")
+            value = _tasks_spoken(c) if index.column() == TASKS else text(c) or "none"
+            return f"{header.split(':')[0]}: {value}"
+        if role == Qt.ItemDataRole.UserRole:  # the sort key
+            return index.row() if key is None and index.column() == STATE else (
+                key(c) if key is not None else text(c).casefold())
+        if role == Qt.ItemDataRole.ToolTipRole:
+            lines = [f"{c.biller or c.path.name}: {_state_words(c)}",
+                     c.next_action or c.error or "", *c.warnings, str(c.path)]
+            return "\n".join(line for line in lines if line)
+        if role == Qt.ItemDataRole.DecorationRole:
+            if index.column() == STATE:
+                name = "step-failed" if c.clashes else STATE_ICONS.get(c.state, "step-ready")
+                return icon(name)
+            if index.column() == WARNINGS and c.warnings:
+                return icon("step-failed" if c.clashes else "step-blocked")
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() in (STATE, WARNINGS):
+            return QBrush(RED) if self.urgent(c) else None
+        if role == Qt.ItemDataRole.BackgroundRole and self.urgent(c) and \
+                index.column() == STATE:
+            return QBrush(RED_BACK)
+        return None
+
+    def conversion(self, row: int) -> Any:
+        return self.rows[row]
+
+
+class PortfolioProxy(QSortFilterProxyModel):
+    """Sorts by each column's own key; the filter matches any column's text."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSortRole(Qt.ItemDataRole.UserRole)
+        self.setFilterKeyColumn(-1)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+
+    def lessThan(self, left: Index, right: Index) -> bool:  # noqa: N802 - Qt's name
+        a, b = left.data(self.sortRole()), right.data(self.sortRole())
+        try:
+            return bool(a < b)
+        except TypeError:
+            return str(a) < str(b)
+
+
+class PortfolioPanel(QWidget):
+    """The table, its filter, and what a PM does with it: open, export, refresh."""
+
+    open_requested = Signal(Path)
+
+    def __init__(self, runner: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.loaded_once = False
+        self.model = PortfolioModel(self)
+        self.proxy = PortfolioProxy(self)
+        self.proxy.setSourceModel(self.model)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter: a biller, a state, a month, an owner…")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.setAccessibleName("Filter conversions")
+        self.filter.setAccessibleDescription("Shows only the conversions whose row holds "
+                                             "this text")
+        self.filter.textChanged.connect(self._filter_changed)
+        filter_label = QLabel("F&ilter:")
+        filter_label.setBuddy(self.filter)
+        top.addWidget(filter_label)
+        top.addWidget(self.filter, 1)
+        self.summary = QLabel("Reading your conversions…")
+        self.summary.setAccessibleName("Reading your conversions…")
+        top.addWidget(self.summary)
+        box.addLayout(top)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # urgency: the model's
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table, arrows move in it
+        self.table.setWordWrap(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in WIDTHS.items():
+            self.table.setColumnWidth(column, width)
+        self.table.setAccessibleName("Conversions, most urgent first")
+        self.table.setAccessibleDescription("Enter or a double-click opens the conversion; "
+                                            "a column's header sorts by it")
+        # a double-click opens it (not `activated`: a style may activate on one click); Enter
+        # opens it through the event filter, on every system (Qt's own handling of Enter in
+        # a view differs on macOS), and goes no further (the start screen's Enter creates)
+        self.table.installEventFilter(self)
+        self.table.doubleClicked.connect(self._activated)
+        box.addWidget(self.table, 1)
+        buttons = QHBoxLayout()
+        self.open_button = QPushButton("&Open a project folder…")
+        self.open_button.setAccessibleName("Open a project folder")
+        self.open_button.clicked.connect(self._choose_project)
+        self.calendar_button = QPushButton("Export ca&lendar…")
+        self.calendar_button.setAccessibleName("Export the calendar of every conversion")
+        self.calendar_button.clicked.connect(lambda: self._export("calendar"))
+        self.workbook_button = QPushButton("Export wor&kbook…")
+        self.workbook_button.setAccessibleName("Export the portfolio workbook")
+        self.workbook_button.clicked.connect(lambda: self._export("workbook"))
+        self.refresh_button = QPushButton("Refres&h")
+        self.refresh_button.setAccessibleName("Refresh the list")
+        self.refresh_button.clicked.connect(self.load)
+        buttons.addWidget(self.open_button)
+        buttons.addStretch(1)
+        for b in (self.calendar_button, self.workbook_button, self.refresh_button):
+            buttons.addWidget(b)
+        box.addLayout(buttons)
+        self.watcher = QFileSystemWatcher(self)
+        self.watcher.fileChanged.connect(self._changed_on_disk)
+        self.watcher.directoryChanged.connect(self._changed_on_disk)
+        self.debounce = QTimer(self)
+        self.debounce.setSingleShot(True)
+        self.debounce.setInterval(REFRESH_DELAY_MS)
+        self.debounce.timeout.connect(self.load)
+        self.message: Callable[[str, str], None] = lambda _kind, _text: None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's
+        if watched is self.table and event.type() == QEvent.Type.KeyPress and \
+                isinstance(event, QKeyEvent) and \
+                event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.open_current()
+            return True
+        return super().eventFilter(watched, event)
+
+    # -- loading ------------------------------------------------------------------------------
+    @staticmethod
+    def recent() -> list[Path]:
+        """The recent projects as the window keeps them (QSettings), gone ones included:
+        the portfolio lists a vanished one as unreadable."""
+        return [Path(p) for p in settings.recent_list()]
+
+    def load(self) -> None:
+        """Read the portfolio again, on a worker thread."""
+        recent = self.recent()
+
+        def work(_state: Any) -> Any:
+            from wizard.flow.portfolio import portfolio
+
+            return portfolio(None, recent=recent, readers=1)
+
+        try:
+            self.runner.start("portfolio", work, on_done=self.show_portfolio,
+                              on_error=lambda exc: self.message(
+                                  "error", f"The list of conversions could not be read: {exc}"))
+        except Cancelled:  # the program is closing: no new read
+            self.stop_watching()
+
+    def stop_watching(self) -> None:
+        self.debounce.stop()
+        watched = self.watcher.files() + self.watcher.directories()
+        if watched:
+            self.watcher.removePaths(watched)
+
+    def show_portfolio(self, found: Any) -> None:
+        current = self.selected()
+        self.model.set_rows(found.conversions)
+        self.loaded_once = True
+        n = len(found.conversions)
+        urgent = sum(1 for c in found.conversions if self.model.urgent(c))
+        clashes = len(found.clashes)
+        text = (f"{n} conversion{'' if n == 1 else 's'}" +
+                (f", {urgent} to look at" if urgent else "") +
+                (f", {clashes} window clash{'' if clashes == 1 else 'es'}" if clashes else ""))
+        self.summary.setText(text)
+        self.summary.setAccessibleName(text)
+        self._watch(found)
+        self._select(current)
+
+    def _watch(self, found: Any) -> None:
+        from wizard.flow.runtime import projects_folder
+
+        wanted = {str(projects_folder())}
+        for c in found.conversions:
+            wanted.add(str(c.path))
+            wanted.add(str(c.path / "convwiz.sqlite"))
+        old = set(self.watcher.files()) | set(self.watcher.directories())
+        gone = sorted(old - wanted)
+        if gone:
+            self.watcher.removePaths(gone)
+        new = sorted(p for p in wanted - old if Path(p).exists())
+        if new:
+            self.watcher.addPaths(new)
+
+    def _changed_on_disk(self, _path: str) -> None:
+        self.debounce.start()  # restarts: one read a second after the last change
+
+    # -- choosing -----------------------------------------------------------------------------
+    def selected(self) -> Path | None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        return Path(self.model.conversion(self.proxy.mapToSource(index).row()).path)
+
+    def _select(self, folder: Path | None) -> None:
+        row = next((i for i, c in enumerate(self.model.rows) if c.path == folder), 0)
+        if not self.model.rows:
+            return
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if index.isValid():
+            self.table.setCurrentIndex(index)
+
+    def _activated(self, index: QModelIndex) -> None:
+        if index.isValid():
+            row = self.proxy.mapToSource(index).row()
+            self.open_requested.emit(Path(self.model.conversion(row).path))
+
+    def open_current(self) -> bool:
+        folder = self.selected()
+        if folder is None:
+            return False
+        self.open_requested.emit(folder)
+        return True
+
+    def _filter_changed(self, text: str) -> None:
+        self.proxy.setFilterFixedString(text.strip())
+
+    def _choose_project(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open a conversion project",
+                                                settings.last_folder("project"))
+        if path:
+            self.open_requested.emit(Path(path))
+
+    # -- exports ------------------------------------------------------------------------------
+    def _export(self, kind: str) -> None:
+        suffix, what = (".ics", "Calendar (*.ics)") if kind == "calendar" else (
+            ".xlsx", "Excel workbook (*.xlsx)")
+        start = Path(settings.last_folder("export")) / f"conversion-portfolio{suffix}"
+        path, _ = QFileDialog.getSaveFileName(self, f"Export the portfolio {kind}",
+                                              str(start), what)
+        if path:
+            self.export_to(kind, Path(path))
+
+    def export_to(self, kind: str, path: Path) -> None:
+        recent = self.recent()
+        if path.suffix.lower() not in (".ics", ".xlsx"):
+            path = path.with_suffix(".ics" if kind == "calendar" else ".xlsx")
+
+        def work(_state: Any) -> Any:
+            from wizard.flow.portfolio import portfolio
+            from wizard.flow.portfolio_files import write_calendar, write_workbook
+
+            found = portfolio(None, recent=recent, with_calendar=kind == "calendar")
+            if kind == "calendar":
+                return (f"Calendar written: {path} ({write_calendar(found, path)} events; "
+                        "importing it again updates them)")
+            rows = write_workbook(found, path)
+            return (f"Workbook written: {path} ({rows} conversions; not encrypted: it holds "
+                    "no customer data)")
+
+        settings.remember_folder("export", path.parent)
+        self.runner.start(f"export-{kind}", work,
+                          on_done=lambda text: self.message("success", str(text)),
+                          on_error=lambda exc: self.message(
+                              "error", f"The {kind} could not be written: {exc}"))
