@@ -37,6 +37,7 @@ DEFUNCT, ENABLED, SHOWING, VISIBLE, SENSITIVE = 6, 8, 25, 30, 24
 INTERACTIVE = {"push button", "toggle button", "check box", "radio button", "combo box",
                "text", "entry", "password text", "spin button", "list", "table", "tree",
                "tree table", "page tab", "slider"}
+NULL_PATH = "/org/a11y/atspi/null"
 ROWS_READ = 20  # children of a table or list read: the rows past these are alike
 
 
@@ -217,6 +218,36 @@ class Client:
             level = [n for n in self._fill(below) if n.showing]
         return seen
 
+    def walk_by_index(self, root: Node) -> int:
+        """Every showing node under `root` read as pyatspi reads it (Orca's library): a
+        node's child count in one call, then each child by its index in another. Between
+        the two the window may change; a reader asking for a child that is no longer there
+        must get nothing, never crash the program (issue 22: Qt's scroll area read past its
+        list). Returns how many nodes were read."""
+        read = 0
+        level = [root]
+        while level:
+            read += len(level)
+            counts = self.batch([Properties(DBusAddress(
+                n.path, bus_name=n.bus, interface=ACCESSIBLE)).get("ChildCount")
+                for n in level])
+            asks: list[tuple[Node, int]] = []
+            for node, got in zip(level, counts, strict=True):
+                if isinstance(got, Exception):
+                    continue
+                count = int(got[0][1])
+                if node.role in ("table", "list", "tree", "tree table"):
+                    count = min(count, ROWS_READ)
+                asks += [(node, i) for i in range(count)]
+            kids = self.batch([new_method_call(
+                DBusAddress(n.path, bus_name=n.bus, interface=ACCESSIBLE), "GetChildAtIndex",
+                "i", (i,)) for n, i in asks])
+            below = [Node(str(got[0][0]), str(got[0][1]), trail=f"{n.trail}/{i}")
+                     for (n, i), got in zip(asks, kids, strict=True)
+                     if not isinstance(got, Exception) and str(got[0][1]) != NULL_PATH]
+            level = [n for n in self._fill(below) if n.showing]
+        return read
+
     # -- what a user does ----------------------------------------------------------------
     def do(self, node: Node, action: str) -> None:
         names = [a.lower() for a in node.actions]
@@ -241,9 +272,10 @@ def iter_named(nodes: list[Node], role: str, starts: str) -> Iterator[Node]:
     return (n for n in nodes if n.role == role and n.name.startswith(starts))
 
 
-def poll(pid: int, interval: float = 0.25) -> int:
-    """Read the whole tree of process `pid` every `interval` s, as Orca polls, until the
-    process leaves the bus or stdin closes; returns how many reads were made."""
+def poll(pid: int, interval: float = 0.25, by_index: bool = True) -> int:
+    """Read the whole tree of process `pid` every `interval` s, as Orca polls (child count,
+    then each child by index, as pyatspi does; `by_index=False`: all children in one call),
+    until the process leaves the bus or stdin closes; returns how many reads were made."""
     import select
     import sys
 
@@ -261,14 +293,14 @@ def poll(pid: int, interval: float = 0.25) -> int:
                 break
             if app is not None:
                 try:
-                    client.walk(app)
+                    client.walk_by_index(app) if by_index else client.walk(app)
                     reads += 1
                 except (DBusErrorResponse, TimeoutError):
                     continue  # a node gone mid-read; Orca reads on
     return reads
 
 
-if __name__ == "__main__":  # python -m tests.ui.atspi PID: the polling screen reader
+if __name__ == "__main__":  # python -m tests.ui.atspi PID [--children]: the polling reader
     import sys
 
-    print(poll(int(sys.argv[1])), flush=True)
+    print(poll(int(sys.argv[1]), by_index="--children" not in sys.argv), flush=True)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from wizard.ui import settings
+from wizard.ui.widgets import show_value
 
 
 class SignOffDialog(QDialog):
@@ -80,7 +81,7 @@ class ChecklistView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.summary = QLabel()
-        self.summary.setAccessibleName(f"{name}: progress")
+        show_value(self.summary, "", f"{name}: progress")
         layout.addWidget(self.summary)
         self.rows = QWidget()
         self.rows.setObjectName("checklist")
@@ -123,9 +124,9 @@ class ChecklistView(QWidget):
                 status = f"✔ {item['by']}, {when}" if not item["auto"] else f"✔ done {when}"
             else:
                 status = "ticks itself when the step is done" if item["auto"] else "open"
-            status_label = QLabel(status)
+            status_label = QLabel()
             status_label.setWordWrap(True)
-            status_label.setAccessibleName(f"{title}: status")
+            show_value(status_label, status, f"{title}: status")
             if item["done"]:
                 status_label.setStyleSheet("color: #1d6b3b;")
             if item.get("note") and not item["auto"]:
@@ -147,7 +148,7 @@ class ChecklistView(QWidget):
             if widget is not None:
                 widget.show()  # now, not on the next turn of the event loop
         done = sum(1 for i in mine if i["done"])
-        self.summary.setText(f"{done} of {len(mine)} tasks done")
+        show_value(self.summary, f"{done} of {len(mine)} tasks done")
 
     def ask(self, item: dict[str, Any]) -> SignOffDialog:
         dialog = SignOffDialog(item, self)
@@ -220,7 +221,7 @@ class TableView(QWidget):
                                              "the one chosen" if filter_column else "")
         bar.addWidget(self.choice)
         self.count = QLabel()
-        self.count.setAccessibleName(f"Rows shown in the {name.lower()}")
+        show_value(self.count, "", f"Rows shown in the {name.lower()}")
         bar.addWidget(self.count)
         layout.addLayout(bar)
         self.model = ArrowTableModel()
@@ -266,7 +267,7 @@ class TableView(QWidget):
             self._prepared(prepare(table, row_labels))
             return
         self.loading = True
-        self.count.setText(f"preparing {table.num_rows:,} rows…")
+        show_value(self.count, f"preparing {table.num_rows:,} rows…")
         self.runner.start("prepare", lambda _s: prepare(table, row_labels),
                           on_done=self._prepared, on_finished=self._loaded)
 
@@ -314,7 +315,7 @@ class TableView(QWidget):
             self._filtered(filter_rows(table, text, equals))
             return
         self.filtering = True
-        self.count.setText("filtering…")
+        show_value(self.count, "filtering…")
         self.runner.start("filter", lambda _s: filter_rows(table, text, equals),
                           on_done=self._filtered, on_finished=self._filter_ended)
 
@@ -324,7 +325,7 @@ class TableView(QWidget):
     def _filtered(self, rows: Any) -> None:
         self.model.set_rows(rows)
         shown, total = self.model.shown_rows(), self.model.total_rows()
-        self.count.setText(f"{shown:,} of {total:,}" if shown != total else f"{total:,} rows")
+        show_value(self.count, f"{shown:,} of {total:,}" if shown != total else f"{total:,} rows")
 
 
 class BarChart(QWidget):
