@@ -68,7 +68,8 @@ def display() -> Iterator[str]:
 class Program:
     """The wizard in its own process, and the screen reader's view of it."""
 
-    def __init__(self, display: str, home: Path, folder: Path) -> None:
+    def __init__(self, display: str, home: Path, folder: Path,
+                 args: tuple[str, ...] = ("--demo",)) -> None:
         env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM",)}
         env.update(DISPLAY=display, QT_QPA_PLATFORM="xcb", QT_LINUX_ACCESSIBILITY_ALWAYS_ON="1",
                    HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"),
@@ -76,7 +77,7 @@ class Program:
                    PYTHONFAULTHANDLER="1")
         self.stderr_path = home / "stderr.txt"
         self.stderr = self.stderr_path.open("wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "wizard", "gui", "--demo",
+        self.proc = subprocess.Popen([sys.executable, "-m", "wizard", "gui", *args,
                                       str(folder)], cwd=ROOT, env=env,
                                      stdout=subprocess.DEVNULL, stderr=self.stderr)
         self.client = Client(a11y_bus_address())
