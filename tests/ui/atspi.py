@@ -38,6 +38,7 @@ INTERACTIVE = {"push button", "toggle button", "check box", "radio button", "com
                "text", "entry", "password text", "spin button", "list", "table", "tree",
                "tree table", "page tab", "slider"}
 NULL_PATH = "/org/a11y/atspi/null"
+FORGET_COUNTS_EVERY = 8  # walks: a cached child count lives about 2 s
 ROWS_READ = 20  # children of a table or list read: the rows past these are alike
 
 
@@ -218,35 +219,48 @@ class Client:
             level = [n for n in self._fill(below) if n.showing]
         return seen
 
-    def walk_by_index(self, root: Node) -> int:
-        """Every showing node under `root` read as pyatspi reads it (Orca's library): a
-        node's child count in one call, then each child by its index in another. Between
-        the two the window may change; a reader asking for a child that is no longer there
-        must get nothing, never crash the program (issue 22: Qt's scroll area read past its
-        list). Returns how many nodes were read."""
-        read = 0
-        level = [root]
-        while level:
-            read += len(level)
-            counts = self.batch([Properties(DBusAddress(
-                n.path, bus_name=n.bus, interface=ACCESSIBLE)).get("ChildCount")
-                for n in level])
-            asks: list[tuple[Node, int]] = []
-            for node, got in zip(level, counts, strict=True):
-                if isinstance(got, Exception):
+    def walk_by_index(self, root: Node, counts: dict[str, int] | None = None) -> int:
+        """Every showing node under `root` read as pyatspi reads it (Orca's library),
+        depth first, one call at a time: a node's child count, then its first child by
+        index and that child's whole subtree, then the second child by index, and so on.
+        Between a node's count and its last child the window goes on changing (a progress
+        bar hides, a page is chosen). `counts` is the reader's cache of child counts, kept
+        between walks as libatspi keeps them (it forgets a count when the application
+        announces that the node's children changed, which Qt does not do when a scroll bar
+        hides). A child asked for that is no longer there must come back as nothing, never
+        crash the program (issue 22: Qt's scroll area read past the end of its list).
+        Returns how many nodes were read."""
+        cache = {} if counts is None else counts
+
+        def count_of(node: Node) -> int:
+            if node.path not in cache:
+                try:
+                    got = self.prop(node.bus, node.path, ACCESSIBLE, "ChildCount")
+                except DBusErrorResponse:
+                    return 0  # gone meanwhile
+                if not isinstance(got, int):
+                    return 0  # an answer that is not a count: read nothing below
+                cache[node.path] = got
+            count = cache[node.path]
+            return min(count, ROWS_READ) if node.role in (
+                "table", "list", "tree", "tree table") else count
+
+        def visit(node: Node) -> int:
+            read = 1
+            for i in range(count_of(node)):
+                try:
+                    bus, path = self.call(node.bus, node.path, ACCESSIBLE, "GetChildAtIndex",
+                                          "i", i)[0]
+                except DBusErrorResponse:
+                    continue  # gone meanwhile
+                if str(path) == NULL_PATH:
                     continue
-                count = int(got[0][1])
-                if node.role in ("table", "list", "tree", "tree table"):
-                    count = min(count, ROWS_READ)
-                asks += [(node, i) for i in range(count)]
-            kids = self.batch([new_method_call(
-                DBusAddress(n.path, bus_name=n.bus, interface=ACCESSIBLE), "GetChildAtIndex",
-                "i", (i,)) for n, i in asks])
-            below = [Node(str(got[0][0]), str(got[0][1]), trail=f"{n.trail}/{i}")
-                     for (n, i), got in zip(asks, kids, strict=True)
-                     if not isinstance(got, Exception) and str(got[0][1]) != NULL_PATH]
-            level = [n for n in self._fill(below) if n.showing]
-        return read
+                child = Node(str(bus), str(path), trail=f"{node.trail}/{i}")
+                if self._fill([child]) and child.showing:
+                    read += visit(child)
+            return read
+
+        return visit(root)
 
     # -- what a user does ----------------------------------------------------------------
     def do(self, node: Node, action: str) -> None:
@@ -280,6 +294,7 @@ def poll(pid: int, interval: float = 0.25, by_index: bool = True) -> int:
     import sys
 
     reads = 0
+    counts: dict[str, int] = {}  # the reader's cache of child counts (walk_by_index)
     with Client(a11y_bus_address()) as client:
         while True:
             ready, _, _ = select.select([sys.stdin], [], [], interval)
@@ -293,10 +308,12 @@ def poll(pid: int, interval: float = 0.25, by_index: bool = True) -> int:
                 break
             if app is not None:
                 try:
-                    client.walk_by_index(app) if by_index else client.walk(app)
+                    if reads % FORGET_COUNTS_EVERY == 0:
+                        counts.clear()  # as if the application had announced changes
+                    client.walk_by_index(app, counts) if by_index else client.walk(app)
                     reads += 1
-                except (DBusErrorResponse, TimeoutError):
-                    continue  # a node gone mid-read; Orca reads on
+                except (DBusErrorResponse, TimeoutError, ValueError, TypeError):
+                    continue  # a node gone mid-read, an odd answer: Orca reads on
     return reads
 
 
