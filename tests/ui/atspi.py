@@ -37,6 +37,8 @@ DEFUNCT, ENABLED, SHOWING, VISIBLE, SENSITIVE = 6, 8, 25, 30, 24
 INTERACTIVE = {"push button", "toggle button", "check box", "radio button", "combo box",
                "text", "entry", "password text", "spin button", "list", "table", "tree",
                "tree table", "page tab", "slider"}
+NULL_PATH = "/org/a11y/atspi/null"
+FORGET_COUNTS_EVERY = 8  # walks: a cached child count lives about 2 s
 ROWS_READ = 20  # children of a table or list read: the rows past these are alike
 
 
@@ -217,6 +219,49 @@ class Client:
             level = [n for n in self._fill(below) if n.showing]
         return seen
 
+    def walk_by_index(self, root: Node, counts: dict[str, int] | None = None) -> int:
+        """Every showing node under `root` read as pyatspi reads it (Orca's library),
+        depth first, one call at a time: a node's child count, then its first child by
+        index and that child's whole subtree, then the second child by index, and so on.
+        Between a node's count and its last child the window goes on changing (a progress
+        bar hides, a page is chosen). `counts` is the reader's cache of child counts, kept
+        between walks as libatspi keeps them (it forgets a count when the application
+        announces that the node's children changed, which Qt does not do when a scroll bar
+        hides). A child asked for that is no longer there must come back as nothing, never
+        crash the program (issue 22: Qt's scroll area read past the end of its list).
+        Returns how many nodes were read."""
+        cache = {} if counts is None else counts
+
+        def count_of(node: Node) -> int:
+            if node.path not in cache:
+                try:
+                    got = self.prop(node.bus, node.path, ACCESSIBLE, "ChildCount")
+                except DBusErrorResponse:
+                    return 0  # gone meanwhile
+                if not isinstance(got, int):
+                    return 0  # an answer that is not a count: read nothing below
+                cache[node.path] = got
+            count = cache[node.path]
+            return min(count, ROWS_READ) if node.role in (
+                "table", "list", "tree", "tree table") else count
+
+        def visit(node: Node) -> int:
+            read = 1
+            for i in range(count_of(node)):
+                try:
+                    bus, path = self.call(node.bus, node.path, ACCESSIBLE, "GetChildAtIndex",
+                                          "i", i)[0]
+                except DBusErrorResponse:
+                    continue  # gone meanwhile
+                if str(path) == NULL_PATH:
+                    continue
+                child = Node(str(bus), str(path), trail=f"{node.trail}/{i}")
+                if self._fill([child]) and child.showing:
+                    read += visit(child)
+            return read
+
+        return visit(root)
+
     # -- what a user does ----------------------------------------------------------------
     def do(self, node: Node, action: str) -> None:
         names = [a.lower() for a in node.actions]
@@ -241,13 +286,15 @@ def iter_named(nodes: list[Node], role: str, starts: str) -> Iterator[Node]:
     return (n for n in nodes if n.role == role and n.name.startswith(starts))
 
 
-def poll(pid: int, interval: float = 0.25) -> int:
-    """Read the whole tree of process `pid` every `interval` s, as Orca polls, until the
-    process leaves the bus or stdin closes; returns how many reads were made."""
+def poll(pid: int, interval: float = 0.25, by_index: bool = True) -> int:
+    """Read the whole tree of process `pid` every `interval` s, as Orca polls (child count,
+    then each child by index, as pyatspi does; `by_index=False`: all children in one call),
+    until the process leaves the bus or stdin closes; returns how many reads were made."""
     import select
     import sys
 
     reads = 0
+    counts: dict[str, int] = {}  # the reader's cache of child counts (walk_by_index)
     with Client(a11y_bus_address()) as client:
         while True:
             ready, _, _ = select.select([sys.stdin], [], [], interval)
@@ -261,14 +308,16 @@ def poll(pid: int, interval: float = 0.25) -> int:
                 break
             if app is not None:
                 try:
-                    client.walk(app)
+                    if reads % FORGET_COUNTS_EVERY == 0:
+                        counts.clear()  # as if the application had announced changes
+                    client.walk_by_index(app, counts) if by_index else client.walk(app)
                     reads += 1
-                except (DBusErrorResponse, TimeoutError):
-                    continue  # a node gone mid-read; Orca reads on
+                except (DBusErrorResponse, TimeoutError, ValueError, TypeError):
+                    continue  # a node gone mid-read, an odd answer: Orca reads on
     return reads
 
 
-if __name__ == "__main__":  # python -m tests.ui.atspi PID: the polling screen reader
+if __name__ == "__main__":  # python -m tests.ui.atspi PID [--children]: the polling reader
     import sys
 
-    print(poll(int(sys.argv[1])), flush=True)
+    print(poll(int(sys.argv[1]), by_index="--children" not in sys.argv), flush=True)

@@ -7,10 +7,13 @@ process, on a real X server (Xvfb) with Qt's AT-SPI bridge on
 bus, as Orca does. It does the whole demo through the tree alone, pressing buttons, typing
 into fields and choosing steps in the sidebar; after every step it reads every showing node
 and requires a name on each interactive one and a Press action on each enabled button; and
-all the while a second connection reads the whole tree every 0.25 s, as Orca polls. Issue 16's
-crash (a segmentation fault right after "Export flag file", in 2 of 10 walks, with such a
-client polling) would show as the program dying: the walk runs WALKS times, each a new
-process, so a 1-in-5 crash has a 1-in-87 chance of hiding (0.8 ** 20 = 1.2 %).
+all the while a second process reads the whole tree every 0.25 s as pyatspi does (child
+count, then each child by index), as Orca polls. It also reads what a screen reader says
+for the figures: each of Verify's values, the checklists' progress and each task's status
+by accessible name, with its value ("Autopay lost: 0", "Coordination checklist: progress:
+8 of 8 tasks done", "...: status: ✔ Pat PM, 2026-12-05"). The crash of issues 16 and 22 is
+hunted by tests/ui/test_atspi_walks.py (32 walks of the busiest page); the whole demo runs
+WALKS times here.
 
 Needs Xvfb and at-spi2-core (the accessibility bus) on a D-Bus session bus: .ci/run installs
 both and runs the tests under dbus-run-session.
@@ -19,6 +22,7 @@ both and runs the tests under dbus-run-session.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -33,7 +37,7 @@ from tests.ui.atspi import Client, Node, a11y_bus_address
 
 pytestmark = [pytest.mark.atspi]
 ROOT = Path(__file__).resolve().parents[2]
-WALKS = 20
+WALKS = 3
 STEP_TIMEOUT = 120.0  # s: a step's background work, on a shared 2-core machine
 
 
@@ -68,7 +72,8 @@ def display() -> Iterator[str]:
 class Program:
     """The wizard in its own process, and the screen reader's view of it."""
 
-    def __init__(self, display: str, home: Path, folder: Path) -> None:
+    def __init__(self, display: str, home: Path, folder: Path,
+                 args: tuple[str, ...] = ("--demo",)) -> None:
         env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM",)}
         env.update(DISPLAY=display, QT_QPA_PLATFORM="xcb", QT_LINUX_ACCESSIBILITY_ALWAYS_ON="1",
                    HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"),
@@ -76,7 +81,7 @@ class Program:
                    PYTHONFAULTHANDLER="1")
         self.stderr_path = home / "stderr.txt"
         self.stderr = self.stderr_path.open("wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "wizard", "gui", "--demo",
+        self.proc = subprocess.Popen([sys.executable, "-m", "wizard", "gui", *args,
                                       str(folder)], cwd=ROOT, env=env,
                                      stdout=subprocess.DEVNULL, stderr=self.stderr)
         self.client = Client(a11y_bus_address())
@@ -211,6 +216,28 @@ def signed_off(button: str) -> Callable[[list[Node]], Node | None]:
     return found
 
 
+FIGURES = ("Customers before go-live", "Found after go-live", "Missing after go-live",
+           "Unexpected after go-live", "Autopay lost", "Autopay gained", "Paperless lost",
+           "Paperless gained", "Payment method changed", "Last 4 changed")
+STATUS = re.compile(r".+: status: (open|ticks itself when the step is done|✔ done \d{4}-\d\d-\d\d"
+                    r"|✔ Pat PM, \d{4}-\d\d-\d\d)")
+
+
+def heard_values(program: Program, checklist: str, tasks_done: bool) -> None:
+    """A checklist's progress and each task's status are read with their values."""
+    nodes = program.read()
+    progress = [n.name for n in nodes if n.name.startswith(f"{checklist}: progress")]
+    assert len(progress) == 1 and re.fullmatch(
+        rf"{checklist}: progress: (\d+) of \1 tasks done" if tasks_done
+        else rf"{checklist}: progress: \d+ of \d+ tasks done", progress[0]), progress
+    statuses = [n.name for n in nodes if ": status" in n.name and n.role == "label"]
+    assert statuses, f"no task status of the {checklist} was read"
+    bad = [name for name in statuses if not STATUS.fullmatch(name)]
+    assert bad == [], bad
+    if tasks_done:
+        assert all(": status: ✔" in name for name in statuses), statuses
+
+
 def demo_walk(program: Program, demo_folder: Path, seen: list[str], sign_all: bool) -> None:
     """Every step of the demo, through the accessibility tree alone; `sign_all`: every
     coordination task signed off, else the first one (signing is alike for each)."""
@@ -232,6 +259,7 @@ def demo_walk(program: Program, demo_folder: Path, seen: list[str], sign_all: bo
     else:
         raise AssertionError("the Coordinate step never became done")
     check_names(program, "coordination")
+    heard_values(program, "Coordination checklist", tasks_done=sign_all)
     seen.append("coordination")
     # 2. Flag file: the demo's export through the file dialog, then Validate and Export
     program.step(2)
@@ -274,6 +302,14 @@ def demo_walk(program: Program, demo_folder: Path, seen: list[str], sign_all: bo
     program.press("Verify")
     program.text("was preserved")  # "Every enrolment …" or "Not everything …"
     check_names(program, "verification")
+    nodes = program.wait("Verify's figures with their values", lambda nodes: next(
+        (n for n in nodes if n.name.startswith("Autopay lost: ")), None)) and program.nodes
+    for caption in FIGURES:
+        figure = [n for n in nodes if n.role == "label" and n.name.startswith(f"{caption}: ")]
+        assert figure and re.fullmatch(rf"{re.escape(caption)}: [\d,]+", figure[0].name), (
+            caption, [n.name for n in figure])
+    heard_values(program, "After go-live checklist", tasks_done=False)
+    program.text("Rows shown in the who lost or gained what: ")
     seen.append("verification")
     # 6. The biller's workbook
     program.step(6)

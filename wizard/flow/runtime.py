@@ -12,7 +12,7 @@ from typing import Any
 
 from wizard.core.redaction import redact as redact
 from wizard.core.redaction import register_secret as register_secret
-from wizard.services import logs, places, secrets
+from wizard.services import crashes, logs, places, secrets
 
 
 def configure_log(project_folder: Path | None) -> Path:
@@ -22,6 +22,20 @@ def configure_log(project_folder: Path | None) -> Path:
 
 def log_path_for(project_folder: Path | None) -> Path:
     return logs.log_path_for(project_folder)
+
+
+def trace_crashes_to(log: Path) -> None:
+    """A fatal error's stack goes to `log` (faulthandler; wizard/services/crashes.py)."""
+    crashes.trace_to(log)
+
+
+def stop_tracing_crashes() -> None:
+    crashes.stop_tracing()
+
+
+def window_marker() -> crashes.WindowMarker:
+    """The marker of an open window, in the user's state folder: a crash leaves it."""
+    return crashes.WindowMarker()
 
 
 def projects_folder() -> Path:

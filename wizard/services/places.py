@@ -53,6 +53,12 @@ def password_drafts_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_SLUG, appauthor=False)) / "password drafts"
 
 
+def user_state_dir() -> Path:
+    """What the program keeps between runs that is neither a setting nor a log: the marker
+    of a window that is open (a crash leaves it behind)."""
+    return Path(platformdirs.user_state_dir(APP_SLUG, appauthor=False))
+
+
 def restrict_fd(fd: int, mode: int = PRIVATE_FILE) -> None:
     """Make an open file owner-only where the system has POSIX modes (see the docstring)."""
     if sys.platform != "win32":

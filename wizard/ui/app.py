@@ -50,6 +50,42 @@ class Wizard(QObject):
         self.start: StartWindow | None = None
         self.main: Any = None  # MainWindow, imported when a project opens
         self.demos: list[Any] = []  # every demo set up: stopped (its folder removed) at exit
+        # said once in the first window: the window did not close cleanly last time
+        self.notice: str | None = None
+        self.marker: Any = None  # wizard.services.crashes.WindowMarker, through flow
+
+    # -- a crash leaves a trace ---------------------------------------------------------------
+    def watch_for_crashes(self) -> None:
+        """faulthandler writes to the log; a marker says, at the next start, that this
+        window did not close cleanly (wizard/services/crashes.py)."""
+        from wizard.flow.runtime import log_path_for, trace_crashes_to, window_marker
+
+        log_file = log_path_for(None)
+        trace_crashes_to(log_file)
+        self.marker = window_marker()
+        left = self.marker.start(log_file)
+        if left:
+            self.notice = (
+                "The Conversion Wizard closed unexpectedly last time. What it was doing when "
+                f"it stopped is at the end of its log: {left[-1]}. A step that was running "
+                "then did not finish: run it again.")
+            log.warning("the window closed unexpectedly last time; its log is %s", left[-1])
+
+    def crash_log(self, log_file: Path) -> None:
+        """A crash from now on goes to `log_file` (a project's log)."""
+        from wizard.flow.runtime import trace_crashes_to
+
+        if self.marker is not None:
+            trace_crashes_to(log_file)
+            self.marker.update(log_file)
+
+    def closed_cleanly(self) -> None:
+        from wizard.flow.runtime import stop_tracing_crashes
+
+        if self.marker is not None:
+            self.marker.stop()
+            self.marker = None
+            stop_tracing_crashes()
 
     # -- the start screen ---------------------------------------------------------------------
     def show_start(self, message: str | None = None) -> StartWindow:
@@ -62,6 +98,8 @@ class Wizard(QObject):
             self.start.load_recent()
         if message:
             self.start.banner.show_message("error", message)
+        elif self.notice:
+            self.start.banner.show_message("warning", self.notice)
         self.start.show()
         self.start.raise_()
         return self.start
@@ -91,7 +129,7 @@ class Wizard(QObject):
             project.close()
             self._fail(exc)
             return None
-        configure_log(project.folder)
+        self.crash_log(configure_log(project.folder))
         return self._show_main(project, demo)
 
     def _show_main(self, project: Any, demo: Any) -> Any:
@@ -105,6 +143,9 @@ class Wizard(QObject):
         window.closed.connect(self._main_closed)
         self.main = window
         window.show()
+        if self.notice:
+            window.current_page.banner.show_message("warning", self.notice)
+            self.notice = None
         if self.start is not None:
             self.start.hide()
         return window
@@ -183,6 +224,7 @@ def run_gui(project: str | None = None, demo: bool = False) -> int:
     """Open the wizard; returns the exit status when the last window closes."""
     app = application()
     wizard = Wizard()
+    wizard.watch_for_crashes()
     if demo:
         wizard.start_demo(Path(project) if project else None)
     elif project:
@@ -203,6 +245,7 @@ def run_gui(project: str | None = None, demo: bool = False) -> int:
     wake.timeout.connect(lambda: None)
     code = int(app.exec())
     wizard.shutdown()
+    wizard.closed_cleanly()
     return code
 
 

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QPushButton,
-    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 from wizard.ui import settings
 from wizard.ui.pages.base import PageContext, StepPage
 from wizard.ui.resources import icon
+from wizard.ui.scroll import ScrollPane
 from wizard.ui.workers import Runner
 
 log = logging.getLogger("wizard.ui")
@@ -162,12 +162,11 @@ class MainWindow(QMainWindow):
         right.setSpacing(0)
         self.stack = QStackedWidget()
         self.pages: dict[str, StepPage] = {}
-        self.scrolls: dict[str, QScrollArea] = {}
+        self.scrolls: dict[str, ScrollPane] = {}
         for page in self._make_pages():
-            scroll = QScrollArea()
-            scroll.setWidgetResizable(True)
-            scroll.setFrameShape(QFrame.Shape.NoFrame)
-            scroll.setWidget(page)
+            # not a bare QScrollArea: a screen reader reading one while its scroll bar hid
+            # crashed the program (issue 22; wizard/ui/scroll.py says how)
+            scroll = ScrollPane(page)
             self.stack.addWidget(scroll)
             self.pages[page.step_id] = page
             self.scrolls[page.step_id] = scroll

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
-    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from wizard.core.vocabulary import TEMPLATE_SETTINGS, WINDOW_DAYS_RANGE
 from wizard.errors import ConvWizError
+from wizard.ui.scroll import ScrollPane
 from wizard.ui.widgets import confirm_past_go_live
 
 
@@ -38,8 +38,6 @@ class ProjectSettingsDialog(QDialog):
         self.result_text = ""
         current = project.settings
         outer = QVBoxLayout(self)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
         body = QWidget()
         form = QFormLayout(body)
         self.fields: dict[str, QLineEdit] = {}
@@ -74,8 +72,8 @@ class ProjectSettingsDialog(QDialog):
         for setting in TEMPLATE_SETTINGS:
             line(setting.key, setting.label, current.extra.get(setting.key, ""),
                  f"e.g. {setting.placeholder}")
-        scroll.setWidget(body)
-        outer.addWidget(scroll)
+        # a ScrollPane, not a bare QScrollArea (issue 22: wizard/ui/scroll.py)
+        outer.addWidget(ScrollPane(body, frame=True))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)

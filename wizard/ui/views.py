@@ -27,6 +27,19 @@ from PySide6.QtWidgets import (
 )
 
 from wizard.ui import settings
+from wizard.ui.widgets import show_value
+
+
+def retire(widget: QWidget) -> None:
+    """Take `widget` out of the window the way Qt's accessibility is told: hidden, a
+    screen reader told it is destroyed, then deleted by Qt on the next turn of the event
+    loop (never freed from Python while Qt still holds it)."""
+    from PySide6.QtGui import QAccessible, QAccessibleEvent
+
+    widget.hide()
+    if QAccessible.isActive():
+        QAccessible.updateAccessibility(QAccessibleEvent(widget, QAccessible.Event.ObjectDestroyed))
+    widget.deleteLater()
 
 
 class SignOffDialog(QDialog):
@@ -80,7 +93,7 @@ class ChecklistView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.summary = QLabel()
-        self.summary.setAccessibleName(f"{name}: progress")
+        show_value(self.summary, "", f"{name}: progress")
         layout.addWidget(self.summary)
         self.rows = QWidget()
         self.rows.setObjectName("checklist")
@@ -94,60 +107,80 @@ class ChecklistView(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         self.dialog: SignOffDialog | None = None
         self._shown: list[dict[str, Any]] | None = None
+        self._rows: dict[str, list[QWidget]] = {}  # each task's widgets, made once
 
     def load(self, items: list[dict[str, Any]]) -> None:
+        """Show the tasks. Each task's row is made once and updated in place afterwards
+        (signing a task off changes its status and its button's words, not the widgets): a
+        screen reader reading the rows meanwhile never meets a widget that went away. A
+        task no longer listed leaves as Qt's accessibility is told (`retire`)."""
         mine = [i for i in items if i["phase"] in self.phases]
         if mine == self._shown:
             return  # unchanged: keep the widgets (and the keyboard focus) where they are
         self._shown = mine
-        while self.grid.count():
-            taken = self.grid.takeAt(0)
-            widget = taken.widget() if taken is not None else None
-            if widget is not None:
-                widget.hide()
-                widget.deleteLater()
-        self.buttons.clear()
-        for c, text in enumerate(("Task", "Owner", "Status")):
-            head = QLabel(text)
-            head.setProperty("head", True)
-            self.grid.addWidget(head, 0, c)
+        if not self.grid.count():
+            for c, text in enumerate(("Task", "Owner", "Status")):
+                head = QLabel(text)
+                head.setProperty("head", True)
+                self.grid.addWidget(head, 0, c)
+        listed = {str(item["id"]) for item in mine}
+        for task_id in [t for t in self._rows if t not in listed]:
+            for widget in self._rows.pop(task_id):
+                self.grid.removeWidget(widget)
+                retire(widget)
+            self.buttons.pop(task_id, None)
         for r, item in enumerate(mine, start=1):
-            title = str(item["title"])
-            task = QLabel(title)
-            task.setWordWrap(True)
-            self.grid.addWidget(task, r, 0)
-            owner = QLabel(str(item["owner"]))
-            self.grid.addWidget(owner, r, 1)
-            if item["done"]:
-                when = (item.get("at") or "")[:10]
-                status = f"✔ {item['by']}, {when}" if not item["auto"] else f"✔ done {when}"
-            else:
-                status = "ticks itself when the step is done" if item["auto"] else "open"
-            status_label = QLabel(status)
-            status_label.setWordWrap(True)
-            status_label.setAccessibleName(f"{title}: status")
-            if item["done"]:
-                status_label.setStyleSheet("color: #1d6b3b;")
-            if item.get("note") and not item["auto"]:
-                status_label.setToolTip(item["note"])
-            self.grid.addWidget(status_label, r, 2)
-            if not item["auto"]:
-                button = QPushButton("Sign off…" if not item["done"] else "Sign again…")
-                verb = "Sign off" if not item["done"] else "Sign again"
-                button.setAccessibleName(f"{verb}: {title}")
-                button.setAccessibleDescription(f"Owner: {item['owner']}. Opens a form for "
-                                                "your name and a note")
-                button.setToolTip(f"{verb}: {title}")
-                button.clicked.connect(lambda _=False, it=item: self.ask(it))
-                self.grid.addWidget(button, r, 3)
-                self.buttons[item["id"]] = button
-        for i in range(self.grid.count()):
-            made = self.grid.itemAt(i)
-            widget = made.widget() if made is not None else None
-            if widget is not None:
-                widget.show()  # now, not on the next turn of the event loop
+            row = self._rows.get(str(item["id"])) or self._make_row(item)
+            for c, widget in enumerate(row):
+                self.grid.addWidget(widget, r, c)  # in the order of the list
+            self._update_row(item, row)
         done = sum(1 for i in mine if i["done"])
-        self.summary.setText(f"{done} of {len(mine)} tasks done")
+        show_value(self.summary, f"{done} of {len(mine)} tasks done")
+
+    def _make_row(self, item: dict[str, Any]) -> list[QWidget]:
+        task = QLabel(str(item["title"]))
+        task.setWordWrap(True)
+        status = QLabel()
+        status.setWordWrap(True)
+        row: list[QWidget] = [task, QLabel(str(item["owner"])), status]
+        if not item["auto"]:
+            button = QPushButton()
+            button.clicked.connect(lambda _=False, task_id=str(item["id"]): self._ask_for(
+                task_id))
+            row.append(button)
+            self.buttons[str(item["id"])] = button
+        self._rows[str(item["id"])] = row
+        return row
+
+    def _update_row(self, item: dict[str, Any], row: list[QWidget]) -> None:
+        title = str(item["title"])
+        task, owner, status_label = row[0], row[1], row[2]
+        if isinstance(task, QLabel):
+            task.setText(title)
+        if isinstance(owner, QLabel):
+            owner.setText(str(item["owner"]))
+        if item["done"]:
+            when = (item.get("at") or "")[:10]
+            status = f"✔ {item['by']}, {when}" if not item["auto"] else f"✔ done {when}"
+        else:
+            status = "ticks itself when the step is done" if item["auto"] else "open"
+        if isinstance(status_label, QLabel):
+            show_value(status_label, status, f"{title}: status")
+            status_label.setStyleSheet("color: #1d6b3b;" if item["done"] else "")
+            status_label.setToolTip(str(item.get("note") or "") if not item["auto"] else "")
+        if len(row) > 3 and isinstance(row[3], QPushButton):
+            button = row[3]
+            verb = "Sign off" if not item["done"] else "Sign again"
+            button.setText(f"{verb}…")
+            button.setAccessibleName(f"{verb}: {title}")
+            button.setAccessibleDescription(f"Owner: {item['owner']}. Opens a form for your "
+                                            "name and a note")
+            button.setToolTip(f"{verb}: {title}")
+
+    def _ask_for(self, task_id: str) -> None:
+        item = next((i for i in self._shown or [] if str(i["id"]) == task_id), None)
+        if item is not None:
+            self.ask(item)
 
     def ask(self, item: dict[str, Any]) -> SignOffDialog:
         dialog = SignOffDialog(item, self)
@@ -220,7 +253,7 @@ class TableView(QWidget):
                                              "the one chosen" if filter_column else "")
         bar.addWidget(self.choice)
         self.count = QLabel()
-        self.count.setAccessibleName(f"Rows shown in the {name.lower()}")
+        show_value(self.count, "", f"Rows shown in the {name.lower()}")
         bar.addWidget(self.count)
         layout.addLayout(bar)
         self.model = ArrowTableModel()
@@ -266,7 +299,7 @@ class TableView(QWidget):
             self._prepared(prepare(table, row_labels))
             return
         self.loading = True
-        self.count.setText(f"preparing {table.num_rows:,} rows…")
+        show_value(self.count, f"preparing {table.num_rows:,} rows…")
         self.runner.start("prepare", lambda _s: prepare(table, row_labels),
                           on_done=self._prepared, on_finished=self._loaded)
 
@@ -314,7 +347,7 @@ class TableView(QWidget):
             self._filtered(filter_rows(table, text, equals))
             return
         self.filtering = True
-        self.count.setText("filtering…")
+        show_value(self.count, "filtering…")
         self.runner.start("filter", lambda _s: filter_rows(table, text, equals),
                           on_done=self._filtered, on_finished=self._filter_ended)
 
@@ -324,7 +357,7 @@ class TableView(QWidget):
     def _filtered(self, rows: Any) -> None:
         self.model.set_rows(rows)
         shown, total = self.model.shown_rows(), self.model.total_rows()
-        self.count.setText(f"{shown:,} of {total:,}" if shown != total else f"{total:,} rows")
+        show_value(self.count, f"{shown:,} of {total:,}" if shown != total else f"{total:,} rows")
 
 
 class BarChart(QWidget):

@@ -48,6 +48,41 @@ def value_label(text: str = "") -> QLabel:
     return label
 
 
+CAPTION = "a11y_caption"  # the QLabel property show_value keeps the caption in
+
+
+def show_value(label: QLabel, value: str, caption: str | None = None) -> None:
+    """Show `value` in `label` and say it to a screen reader.
+
+    An accessible name replaces a label's text for a screen reader: a label named
+    "Autopay lost" that shows "7" is read as "Autopay lost" only. So the name is the caption
+    with the value, "Autopay lost: 7", set again whenever the value changes (rich text is
+    named by its plain words). `caption` is kept on the label: later calls give the value
+    alone. Every label in the window that shows a value goes through here."""
+    if caption is not None:
+        label.setProperty(CAPTION, caption)
+    kept = label.property(CAPTION)
+    label.setText(value)
+    words = plain_text(value)
+    label.setAccessibleName(f"{kept}: {words}" if kept and words else str(kept or words))
+
+
+def plain_text(text: str) -> str:
+    """The words of a label's text, without its markup."""
+    if "<" not in text:
+        return text.strip()
+    from PySide6.QtGui import QTextDocumentFragment
+
+    return " ".join(QTextDocumentFragment.fromHtml(text).toPlainText().split())
+
+
+def captioned_value(caption: str, value: str = "") -> QLabel:
+    """A value label (selectable, wrapped) named "caption: value" (see `show_value`)."""
+    label = value_label()
+    show_value(label, value, caption)
+    return label
+
+
 def section(title: str) -> tuple[QFrame, QVBoxLayout]:
     """A titled box, flat and light."""
     frame = QFrame()

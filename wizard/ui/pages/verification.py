@@ -21,7 +21,14 @@ from wizard.ui import jobs, settings
 from wizard.ui.pages.base import PageContext, StepPage
 from wizard.ui.registration_trend import RegistrationTrend
 from wizard.ui.views import BarChart, ChecklistView, TableView
-from wizard.ui.widgets import DropZone, ProgressPanel, section, value_label
+from wizard.ui.widgets import (
+    DropZone,
+    ProgressPanel,
+    captioned_value,
+    section,
+    show_value,
+    value_label,
+)
 
 ISSUE_LABELS = (
     ("Every issue", ""), ("Missing after go-live", "missing_after"),
@@ -131,8 +138,7 @@ class VerificationPage(StepPage):
                 ("last4_changed", "Last 4 changed"))):
             caption = QLabel(f"{text}:")
             grid.addWidget(caption, r, 0)
-            label = value_label("–")
-            label.setAccessibleName(text)
+            label = captioned_value(text, "–")
             caption.setBuddy(label)
             self.figure_labels[key] = label
             grid.addWidget(label, r, 1)
@@ -177,7 +183,7 @@ class VerificationPage(StepPage):
         else:  # never verified, or its files purged: show nothing that is gone
             self.verdict.setText("Not verified yet.")
             for label in self.figure_labels.values():
-                label.setText("–")
+                show_value(label, "–")
             self.chart.set_groups([])
             self.details.hide()
         self._update_buttons()
@@ -252,7 +258,7 @@ class VerificationPage(StepPage):
             for kind in ("lost", "gained"):
                 flat[f"{group}_{kind}"] = values.get(kind, 0)
         for key, label in self.figure_labels.items():
-            label.setText(f"{int(flat.get(key, 0) or 0):,}")
+            show_value(label, f"{int(flat.get(key, 0) or 0):,}")
         self.chart.set_groups([("Autopay", a), ("Paperless", p)])
         problems = attention_count(f)
         if f.get("preserved") and not problems:
