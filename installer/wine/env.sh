@@ -21,3 +21,29 @@ export WINEDLLOVERRIDES="mscoree,mshtml=;winemenubuilder.exe=d;mscms=n"
 if command -v wine64 >/dev/null 2>&1; then WINE=wine64; else WINE=wine; fi
 if [ -x /usr/lib/wine/wine64 ] && ! command -v wine64 >/dev/null 2>&1; then WINE=/usr/lib/wine/wine64; fi
 WINPY_EXE="$WINPY_DIR/python/python.exe"
+
+# A new Wine prefix at $WINEPREFIX (kept if it exists): Windows 10, the user's folders
+# (Documents, Desktop, ...) real folders inside the prefix, not Wine's links to the Unix home,
+# so nothing a test or the demo writes lands in ~; then the stand-in DLLs into its system32.
+# The DLLs: built from installer/wine/*.c by winpy_build_standins into $WINPY_DIR/standins.
+winpy_prefix() {
+    "$WINE" wineboot -i >/dev/null 2>&1 || true
+    local sys32="$WINEPREFIX/drive_c/windows/system32"
+    [ -d "$sys32" ] || { echo "wine: wineboot made no $sys32" >&2; return 1; }
+    "$WINE" reg add 'HKCU\Software\Wine' /v Version /d win10 /f >/dev/null 2>&1 || true
+    local link
+    for link in "$WINEPREFIX"/drive_c/users/*/*; do
+        if [ -L "$link" ]; then rm "$link"; mkdir -p "$link"; fi
+    done
+    cp "$WINPY_DIR"/standins/*.dll "$sys32/"
+}
+
+winpy_build_standins() {
+    mkdir -p "$WINPY_DIR/standins"
+    local src name
+    for src in "$WINE_HERE"/*.c; do
+        name="$(basename "$src" .c)"
+        x86_64-w64-mingw32-gcc -O2 -Wall -shared -s -o "$WINPY_DIR/standins/$name.dll" \
+            "$src" "$WINE_HERE/$name.def" -Wl,--enable-stdcall-fixup
+    done
+}

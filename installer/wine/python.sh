@@ -19,6 +19,11 @@ export PYTHONUTF8=1 PYTHONDONTWRITEBYTECODE=1
 # Wine passes the Unix environment through; Windows paths for the home and temp folders are
 # Wine's own. Keep the Unix ones out of the way of a program that reads them.
 unset XDG_STATE_HOME XDG_DATA_HOME XDG_CONFIG_HOME
+# Wine drops QT_* variables on the way to a Windows process: pass them as WINPY_QT_*, which
+# the harness's sitecustomize.py turns back (installer/wine/sitecustomize.py)
+while IFS='=' read -r name _; do
+    case "$name" in QT_*) export "WINPY_$name=${!name}" ;; esac
+done < <(env)
 set +e
 "$WINE" "$WINPY_EXE" "$@" 2> >(cat >&2) | cat
 status=${PIPESTATUS[0]}

