@@ -13,7 +13,14 @@
 ; a new terminal). Silent: ConvWizSetup.exe /S, and Uninstall.exe /S. The uninstaller removes
 ; exactly those; the user's projects (Documents\Conversion Wizard), the window's settings
 ; (%APPDATA%\Convwiz) and the log (%LOCALAPPDATA%\convwiz) stay.
-Unicode true
+; The program is x64 only; so is Setup where this NSIS has the 64-bit stubs (Debian's does,
+; and Wine without its 32-bit half runs only those). An NSIS with only the x86 stubs
+; (the official Windows build) makes a 32-bit Setup that installs the same files.
+!if /FileExists "${NSISDIR}\Stubs\lzma_solid-amd64-unicode"
+  Target amd64-unicode
+!else
+  Unicode true
+!endif
 ManifestDPIAware true
 RequestExecutionLevel user
 SetCompressor /SOLID lzma
@@ -64,6 +71,7 @@ VIAddVersionKey /LANG=${LANG_ENGLISH} "ProductName" "${APPNAME}"
 VIAddVersionKey /LANG=${LANG_ENGLISH} "FileDescription" "${APPNAME} setup"
 VIAddVersionKey /LANG=${LANG_ENGLISH} "FileVersion" "${VERSION}"
 VIAddVersionKey /LANG=${LANG_ENGLISH} "ProductVersion" "${VERSION}"
+VIAddVersionKey /LANG=${LANG_ENGLISH} "LegalCopyright" "Conversion Wizard team"
 
 !if ! /FileExists "${BUNDLE}\convwiz-gui.exe"
   !error "${BUNDLE}\convwiz-gui.exe is missing: build installer/convwiz.spec first"
