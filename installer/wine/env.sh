@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the scripts in installer/wine/: where the Windows Python lives and how Wine runs it.
 #   WINPY_DIR  the environment setup.sh built (default: <repo>/build/winpy; for the copy of
 #              these scripts that setup.sh leaves in DIR/bin, that DIR)
