@@ -75,7 +75,9 @@ shot="$WINE_ROOT/dist/windows/installed-window.png"
 rm -f "$shot"
 ok=0
 for _ in $(seq 1 180); do
-    if xwininfo -root -tree 2>/dev/null | grep -q '"Conversion Wizard'; then
+    # the demo project's window ("<biller> – Conversion Wizard"), not the start screen that
+    # shows while the demo project is made
+    if xwininfo -root -tree 2>/dev/null | grep -q ' – Conversion Wizard"'; then
         import -window root "$shot" 2>/dev/null || true
         # a drawn window has text and icons: many colours, not the blank screen
         if [ -f "$shot" ] && [ "$(convert "$shot" -format %k info:)" -gt 200 ]; then ok=1; break; fi
@@ -83,7 +85,7 @@ for _ in $(seq 1 180); do
     kill -0 "$gui_pid" 2>/dev/null || break
     sleep 1
 done
-windows="$(xwininfo -root -tree 2>/dev/null | grep -o '"Conversion Wizard[^"]*"' | sort -u | tr '\n' ' ')"
+windows="$(xwininfo -root -tree 2>/dev/null | grep -o '"[^"]*Conversion Wizard"' | sort -u | tr '\n' ' ' || true)"
 kill "$gui_pid" 2>/dev/null || true
 "$WINESERVER" -k 2>/dev/null || true
 kill "$xvfb_pid" 2>/dev/null || true
