@@ -71,14 +71,19 @@ rm -f "$displayfile"
 # window under Wine; on Windows the release workflow's smoke test opens it)
 "$WINE" "$INST/convwiz.exe" gui --demo 2>&1 | cat > "$WINPY_DIR/try-gui.log" &
 gui_pid=$!
+viewable() { xwininfo -id "$1" 2>/dev/null | grep -q 'Map State: IsViewable'; }
 shot="$WINE_ROOT/dist/windows/installed-window.png"
 rm -f "$shot"
 ok=0
 for _ in $(seq 1 180); do
     # the demo project's window ("<biller> – Conversion Wizard"), not the start screen that
     # shows while the demo project is made
-    if xwininfo -root -tree 2>/dev/null | grep -q ' – Conversion Wizard"'; then
-        import -window root "$shot" 2>/dev/null || true
+    tree="$(xwininfo -root -tree 2>/dev/null || true)"
+    window_id="$(echo "$tree" | grep ' – Conversion Wizard"' | awk 'NR == 1 {print $1}' || true)"
+    start_id="$(echo "$tree" | grep '"Conversion Wizard"' | awk 'NR == 1 {print $1}' || true)"
+    # shown, and the start screen (shown while the demo is made) no longer over it
+    if [ -n "$window_id" ] && viewable "$window_id" && { [ -z "$start_id" ] || ! viewable "$start_id"; }; then
+        import -window "$window_id" "$shot" 2>/dev/null || true
         # a drawn window has text and icons: many colours, not the blank screen
         if [ -f "$shot" ] && [ "$(convert "$shot" -format %k info:)" -gt 200 ]; then ok=1; break; fi
     fi
