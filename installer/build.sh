@@ -52,7 +52,7 @@ if [[ ! -x "$EXE" ]]; then
 fi
 cp "$ROOT/installer/convwiz.desktop" "$ROOT/dist/convwiz/" 2>/dev/null || true
 
-# what is handed out on Linux: the folder as one archive (Windows gets the Inno Setup
+# what is handed out on Linux: the folder as one archive (Windows gets the NSIS
 # installer, macOS a disk image: both compressed too). scripts/smoke_frozen.sh checks its size.
 version="$("$EXE" --version | cut -d' ' -f2)"
 ARCHIVE="$ROOT/dist/convwiz-${version}-linux-$(uname -m).tar.gz"

@@ -23,7 +23,7 @@ fi
 
 BUNDLE="$(dirname "$EXE")"
 # Two sizes. The download, what a PM is handed (build.sh's .tar.gz of the folder on Linux;
-# the Inno Setup installer and the disk image are compressed the same way): at most 150 MB
+# the NSIS installer and the disk image are compressed the same way): at most 150 MB
 # (issue 12). The folder unpacked on disk: printed, and held under a ceiling so that it
 # cannot grow back unnoticed: 363 MB before the trimming, 260 MB, 237 MB without lxml,
 # readline, a duplicated libarrow_python and half of ICU's data, then 197 MB without numpy

@@ -11,17 +11,22 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pwd
 import secrets
 import select
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# OpenSSH's sshd and its test user are Linux's; the Windows test run (installer/wine/test.sh)
+# still imports this module through tests/integration/conftest.py
+if sys.platform != "win32":
+    import pwd
 
 SSHD = Path("/usr/sbin/sshd")
 TEST_USER = "convwiz-test"
