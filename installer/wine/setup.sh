@@ -65,10 +65,17 @@ echo "setup: the Windows wheels of the project's dependencies and the test tools
 # pefile (PyInstaller), colorama (pytest), tzdata (zoneinfo: Windows has no time-zone files);
 # and Pillow, with which PyInstaller turns the PNG icon into the .exe's icon.
 SP="$PYDIR/Lib/site-packages"
+# The project's own dependencies come from a staged copy of what its build reads: built from
+# the clone, setuptools would walk every file under it, and WINPY_DIR's Wine prefix (inside
+# the clone by default) links z: to / (the whole machine, /proc included).
+STAGE="$DL/project"
+rm -rf "$STAGE" && mkdir -p "$STAGE"
+cp "$WINE_ROOT/pyproject.toml" "$WINE_ROOT/README.md" "$STAGE/"
+cp -r "$WINE_ROOT/wizard" "$STAGE/wizard"
 $PIP install -q --disable-pip-version-check --no-compile --target "$SP" \
     --platform win_amd64 --python-version 3.13 --implementation cp --abi cp313 \
     --only-binary=:all: --upgrade --cache-dir "$DL/pip-cache" \
-    "$WINE_ROOT" \
+    "$STAGE" \
     pytest pytest-qt hypothesis pytest-timeout "pyinstaller>=6.5" \
     pywin32-ctypes pefile colorama tzdata pillow 2>&1 | grep -v "^WARNING: Location\|^WARNING: Target directory" >&2 || true
 # the project itself comes from the working tree (PYTHONPATH), not a copy

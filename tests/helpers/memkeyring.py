@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import ClassVar
 
@@ -70,3 +72,20 @@ class MemoryKeyring(KeyringBackend):
     def reset(cls) -> None:
         cls.secrets = {}
         cls.locked = False
+
+
+@contextmanager
+def installed() -> Iterator[MemoryKeyring]:
+    """A fresh in-memory keyring as the process's keyring for the block, the previous one
+    put back after it."""
+    import keyring
+
+    previous = keyring.get_keyring()
+    MemoryKeyring.reset()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        MemoryKeyring.reset()
+        keyring.set_keyring(previous)

@@ -7,11 +7,10 @@ import random
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
 
 from tests.helpers import sshd as sshd_helper
-from tests.helpers.memkeyring import MemoryKeyring
+from tests.helpers.memkeyring import MemoryKeyring, installed
 from wizard.flow.project import Project
 from wizard.services.simulator import Simulator, start_simulator
 
@@ -44,13 +43,8 @@ def write_flag_file(project_folder: Path, rows: int, seed: int = 7) -> Path:
 
 @pytest.fixture
 def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    MemoryKeyring.reset()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    MemoryKeyring.reset()
-    keyring.set_keyring(previous)
+    with installed() as backend:
+        yield backend
 
 
 @pytest.fixture

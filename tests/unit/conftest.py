@@ -5,18 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import keyring
 import pytest
 
-from tests.helpers.memkeyring import MemoryKeyring
+from tests.helpers.memkeyring import MemoryKeyring, installed
 
 
 @pytest.fixture(autouse=True)
 def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    MemoryKeyring.reset()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    MemoryKeyring.reset()
-    keyring.set_keyring(previous)
+    with installed() as backend:
+        yield backend
