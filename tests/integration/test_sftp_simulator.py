@@ -15,6 +15,7 @@ import pytest
 
 from tests.helpers.cli import convwiz
 from tests.helpers.memkeyring import MemoryKeyring
+from tests.helpers.private import PRIVATE_FILE, mode
 from tests.integration.conftest import write_flag_file
 from wizard.errors import RemoteError
 from wizard.flow import exchange
@@ -132,7 +133,7 @@ def test_connect_send_fetch_round_trip(flag_project: Path, simulator: Simulator,
     assert run.result["sha256"] == sha(fetched) == sha(answer)
     assert fetched.read_bytes().startswith(b"UTI Account Number,Daffron Account Number\r\n")
     assert run.result["rows"] == 2000
-    assert fetched.stat().st_mode & 0o777 == 0o600
+    assert mode(fetched) == PRIVATE_FILE
 
     with Project.open(flag_project) as p:
         sent = [e for e in p.store.manifest("flag_file") if e.direction == "sent"]

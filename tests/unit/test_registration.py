@@ -17,6 +17,7 @@ from openpyxl.chart import ScatterChart
 
 from tests.helpers.cli import convwiz
 from tests.helpers.conversion import build, drifted_post
+from tests.helpers.private import PRIVATE_FILE, mode
 from tests.helpers.workbooks import decrypted
 from wizard.core import generate
 from wizard.core.registration import registered_mask
@@ -283,7 +284,7 @@ def test_outreach_not_registered_writes_the_list_and_the_reminder(project: Path)
     listed = run.result["lists"]["not_registered"]
     path = Path(listed["path"])
     assert path == project / "reports" / "outreach" / "not_registered.csv"
-    assert path.stat().st_mode & 0o777 == 0o600
+    assert mode(path) == PRIVATE_FILE
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert {r["New Account Number"] for r in rows} == waiting == set(

@@ -17,11 +17,12 @@ import pytest
 from tests.helpers.cli import convwiz
 from tests.helpers.conversion import build, drifted_post
 from tests.helpers.memkeyring import MemoryKeyring
+from tests.helpers.private import PRIVATE_FILE, mode
 from tests.helpers.workbooks import calamine, is_ole
 from wizard.core import generate
 from wizard.core.reader import read_table
 from wizard.errors import WorkbookLocked
-from wizard.flow import outreach, workbook_password
+from wizard.flow import outreach, templates, workbook_password
 from wizard.flow.project import Project
 from wizard.services import office_crypto
 
@@ -58,7 +59,10 @@ def _body(message: EmailMessage) -> str:
 def drafts_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The user's local data folder (where the password draft goes), in the test's folder."""
     home = tmp_path / "local-data"
-    monkeypatch.setenv("XDG_DATA_HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home))  # Linux
+    # Windows and macOS ask the system for the folder, not the environment
+    monkeypatch.setattr(templates, "password_drafts_dir",
+                        lambda: home / "convwiz" / "password drafts")
     return home
 
 
@@ -70,7 +74,7 @@ def test_report_is_encrypted_by_default_with_aes_256(project: Path) -> None:
     assert run.result["encrypted"] is True and "password" not in run.result
     raw = out.read_bytes()
     assert is_ole(out) and not zipfile.is_zipfile(out)
-    assert out.stat().st_mode & 0o777 == 0o600
+    assert mode(out) == PRIVATE_FILE
     descriptor = _descriptor(out)
     assert 'cipherAlgorithm="AES"' in descriptor and 'keyBits="256"' in descriptor
     assert 'cipherChaining="ChainingModeCBC"' in descriptor
@@ -253,7 +257,7 @@ def test_letter_attaches_the_encrypted_workbook_and_the_password_goes_alone(
     draft = Path(run.result["password_draft"])
     assert draft.is_relative_to(drafts_home) and not draft.is_relative_to(project)
     assert draft.name.endswith("SEND_SEPARATELY.eml")
-    assert draft.stat().st_mode & 0o777 == 0o600
+    assert mode(draft) == PRIVATE_FILE
     message = _message(draft)
     assert list(message.iter_attachments()) == []  # never beside an attachment
     assert password in _body(message)
