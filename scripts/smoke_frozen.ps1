@@ -49,8 +49,9 @@ try {
     }
     $result = ($out | Select-Object -Last 1) | ConvertFrom-Json
     if (-not $result.workbook -or -not (Test-Path $result.workbook)) { Fail "no biller workbook ($($result.workbook))" }
-    $magic = [IO.File]::ReadAllBytes($result.workbook)[0..1]
-    if ($magic[0] -ne 0x50 -or $magic[1] -ne 0x4B) { Fail "$($result.workbook) is not an XLSX (zip) file" }
+    # encrypted (ECMA-376 agile): an OLE compound file, never the plain XLSX zip
+    $magic = [IO.File]::ReadAllBytes($result.workbook)[0..3]
+    if ($magic[0] -ne 0xD0 -or $magic[1] -ne 0xCF -or $magic[2] -ne 0x11 -or $magic[3] -ne 0xE0) { Fail "$($result.workbook) is not an encrypted workbook (OLE compound file)" }
     if (-not $result.flag_file -or -not (Test-Path $result.flag_file)) { Fail "no flag file ($($result.flag_file))" }
     $header = Get-Content $result.flag_file -TotalCount 1
     if ($header -notlike "Customer Name,UTI Account Number,Email,Paperless,Autopay,*") { Fail "the flag file's header is wrong" }

@@ -107,7 +107,9 @@ json="$(tail -n 1 "$tmp/demo.json")"
 workbook="$(printf '%s' "$json" | sed -n 's/.*"workbook": "\([^"]*\)".*/\1/p')"
 flag_file="$(printf '%s' "$json" | sed -n 's/.*"flag_file": "\([^"]*\)".*/\1/p')"
 [[ -n "$workbook" && -f "$workbook" ]] || fail "no biller workbook ($workbook)"
-[[ "$(head -c 2 "$workbook")" == "PK" ]] || fail "$workbook is not an XLSX (zip) file"
+# encrypted (ECMA-376 agile): an OLE compound file, never the plain XLSX zip
+[[ "$(head -c 8 "$workbook" | od -An -tx1 | tr -d ' \n')" == "d0cf11e0a1b11ae1" ]] \
+    || fail "$workbook is not an encrypted workbook (OLE compound file)"
 [[ -n "$flag_file" && -f "$flag_file" ]] || fail "no flag file ($flag_file)"
 head -n 1 "$flag_file" | grep -q "^Customer Name,UTI Account Number,Email,Paperless,Autopay," \
     || fail "the flag file's header is wrong"
