@@ -9,18 +9,16 @@
 # (soffice is a Linux program) and atspi (Linux's accessibility bus), and the slow ones (the
 # crash, temp-file and print tests run on Linux; under Wine each child process takes seconds).
 #
-# UNTIL_ITEM4: tests that fail under Windows CPython today because of a program bug or a
-# POSIX-only assertion that issue 21 item 4 fixes (branch win-fixes). Each comes off this
-# list when its fix lands; the list is the only place they are set aside.
+# SET_ASIDE: tests that still fail under Windows CPython (issue 21 stays open for them), each
+# with what was seen. Each comes off this list when it is fixed; the list is the only place
+# they are set aside.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$HERE/env.sh"
 cd "$WINE_ROOT"
 
 MARKERS="not sshd and not keyring_real and not libreoffice and not atspi and not slow"
-UNTIL_ITEM4=(
-    # Still failing under Windows CPython after the merges of this session (issue 21 stays
-    # open for them); each with what was seen:
+SET_ASIDE=(
     # busy detection without /proc/locks: the holder file and its live process were not seen
     tests/unit/test_portfolio.py::test_a_project_another_process_writes_is_busy_with_its_last_state
     # a bare environment on Windows still has a keyring (Credential Manager): the test expects
@@ -46,7 +44,7 @@ NOT_UNDER_WINE=(
 # earlier test is left to the garbage collector, whose ResourceWarning then fails whichever test
 # runs at that moment (test_reader, test_templates, ...); not yet traced to its test (issue 21).
 args=()
-for test in "${UNTIL_ITEM4[@]}" "${NOT_UNDER_WINE[@]}"; do args+=(--deselect "$test"); done
+for test in "${SET_ASIDE[@]}" "${NOT_UNDER_WINE[@]}"; do args+=(--deselect "$test"); done
 
 export QT_QPA_PLATFORM=offscreen
 log="$(mktemp)"
