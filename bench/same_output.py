@@ -42,6 +42,7 @@ import sys
 import tarfile
 import tempfile
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -305,7 +306,7 @@ def outcome(project: Path) -> dict[str, Any]:
     log = project / "convwiz.log"
     files["convwiz.log (times taken out)"] = (
         _LOG_TIME.sub("", log.read_text(errors="replace")).encode() if log.exists() else b"")
-    with sqlite3.connect(project / "convwiz.sqlite") as db:
+    with closing(sqlite3.connect(project / "convwiz.sqlite")) as db:
         store = {
             "steps": db.execute("SELECT id, status, detail FROM steps ORDER BY id").fetchall(),
             "manifest": db.execute("SELECT direction, kind, name, sha256, rows, bytes, detail "

@@ -22,3 +22,12 @@ PRIVATE_DIR = places.PRIVATE_DIR if places.POSIX_MODES else 0o777
 def mode(path: Path | str) -> int:
     """The permission bits of `path`, as the system reports them."""
     return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def owner_only(path: Path | str) -> bool:
+    """Whether `path` is kept as places.py keeps a customer file: POSIX, no permission for
+    group or others; Windows, an ordinary file its owner can write (the profile folder's ACL
+    keeps others out)."""
+    if places.POSIX_MODES:
+        return mode(path) & 0o077 == 0
+    return mode(path) == PRIVATE_FILE

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -48,6 +49,9 @@ def sha(path: Path) -> str:
 
 
 def test_host_key_is_printed_as_openssh_prints_it(simulator: Simulator) -> None:
+    if sys.platform == "win32" and shutil.which("ssh-keygen") is None:
+        pytest.skip("OpenSSH's ssh-keygen is not installed (Windows 10 and later ship it; "
+                    "Wine does not)")
     pub = simulator.root / "host.pub"
     out = subprocess.run(["ssh-keygen", "-y", "-f",
                           str(simulator.root / "simulator_host_ed25519_key")],
@@ -270,21 +274,58 @@ def test_locked_keyring_is_exit_2_and_saves_nothing(flag_project: Path,
     assert "sftp_host" not in settings(flag_project)
 
 
+# `convwiz provider-sim` whose Ctrl-Break comes from inside: a Windows process without a
+# console (Wine's, its output piped) can be sent no console event, so the signal Ctrl-Break
+# delivers is raised by the program itself when the test writes a line to its input
+BREAK_FROM_INSIDE = """
+import signal, sys, threading
+from wizard.cli import main
+def _break():
+    sys.stdin.readline()
+    signal.raise_signal(signal.SIGBREAK)
+threading.Thread(target=_break, daemon=True).start()
+raise SystemExit(main())
+"""
+
+
+def _has_console() -> bool:
+    if sys.platform != "win32":
+        return False
+    import ctypes
+
+    pids = (ctypes.c_ulong * 4)()
+    return bool(ctypes.WinDLL("kernel32").GetConsoleProcessList(pids, 4))
+
+
 def test_provider_sim_command_announces_itself_and_stops_on_sigterm(tmp_path: Path) -> None:
+    """Stopped as each system stops a console program: SIGTERM, or on Windows (which has no
+    signals between processes) Ctrl-Break to its own process group."""
+    windows = sys.platform == "win32"
+    console = _has_console()
+    start = ["-c", BREAK_FROM_INSIDE] if windows and not console else ["-m", "wizard"]
     with subprocess.Popen(
-        [sys.executable, "-m", "wizard", "provider-sim", "--root", str(tmp_path / "sim"),
+        [sys.executable, *start, "provider-sim", "--root", str(tmp_path / "sim"),
          "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        creationflags=subprocess.CREATE_NEW_PROCESS_GROUP if windows else 0,
     ) as proc:
         try:
             assert proc.stdout is not None and proc.stderr is not None
+            assert proc.stdin is not None
             info = json.loads(proc.stdout.readline())
             run = convwiz("host-key", "--host", info["host"], "--port", info["port"], "--json")
             assert run.result["fingerprint"] == info["fingerprint"]
-            proc.send_signal(signal.SIGTERM)
+            if not windows:
+                proc.send_signal(signal.SIGTERM)
+            elif console:
+                proc.send_signal(signal.CTRL_BREAK_EVENT)
+            else:
+                proc.stdin.write("stop\n")
+                proc.stdin.flush()
             assert proc.wait(30) == 0
             told = proc.stderr.read()
             assert info["password"] in told and info["fingerprint"] in told
+            assert "Provider simulator stopped." in told
         finally:
             if proc.poll() is None:
                 proc.kill()

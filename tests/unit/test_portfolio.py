@@ -220,6 +220,28 @@ def test_a_project_another_process_writes_is_busy_with_its_last_state(
         "needs attention"
 
 
+def test_without_a_list_of_locks_the_holder_file_and_its_process_decide(
+        tmp_path: Path) -> None:
+    """Windows and macOS have no /proc/locks: the holder file names the writer, who is busy
+    only while that process lives, and never this program itself (its own window)."""
+    from wizard.flow.portfolio import _busy_holder
+    from wizard.flow.project import HOLDER_NAME
+
+    holder = tmp_path / HOLDER_NAME
+    with subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
+                          stdin=subprocess.PIPE) as other:
+        assert other.stdin is not None
+        holder.write_text(f"pid {other.pid}: send\n", encoding="utf-8")
+        assert _busy_holder(tmp_path, None) == f"pid {other.pid}: send"
+        other.stdin.close()
+        other.wait(30)
+    assert _busy_holder(tmp_path, None) is None  # it ended without clearing the file
+    holder.write_text(f"pid {os.getpid()}: convwiz gui\n", encoding="utf-8")
+    assert _busy_holder(tmp_path, None) is None
+    holder.write_text("", encoding="utf-8")  # released
+    assert _busy_holder(tmp_path, None) is None
+
+
 NOBODY = 65534
 
 

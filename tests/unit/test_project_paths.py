@@ -5,8 +5,11 @@ drive or system still purging exactly its files."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
+import sys
+import tempfile
 from pathlib import Path, PureWindowsPath
 
 import pytest
@@ -104,14 +107,36 @@ def test_a_project_moved_to_another_folder_or_drive_purges_its_own_files(
     """Names relative to the project: a copy elsewhere (another drive letter on Windows, a
     Mac's home folder) finds every file it made, and only those."""
     names = _made_files(project, tmp_path)
-    moved = tmp_path / "drive D" / "Conversion Wizard" / project.name
-    # copyfile: Wine lacks CopyFile2, which copy2 calls on Windows
-    shutil.copytree(project, moved, copy_function=shutil.copyfile)
-    run = convwiz("purge", moved, "--yes", "--force", "--json")
-    assert run.code == 0, run.stderr
-    assert sorted(run.result["removed"]) == sorted(names)
-    assert not any((moved / n).exists() for n in names)
-    assert all((project / n).is_file() for n in names)  # the original is untouched
+    other = _other_drive(project)
+    base = Path(tempfile.mkdtemp(prefix="convwiz-test-", dir=other)) if other else tmp_path
+    try:
+        moved = base / "drive D" / "Conversion Wizard" / project.name
+        # copyfile: Wine lacks CopyFile2, which copy2 calls on Windows
+        shutil.copytree(project, moved, copy_function=shutil.copyfile)
+        run = convwiz("purge", moved, "--yes", "--force", "--json")
+        assert run.code == 0, run.stderr
+        assert sorted(run.result["removed"]) == sorted(names)
+        assert not any((moved / n).exists() for n in names)
+        assert all((project / n).is_file() for n in names)  # the original is untouched
+    finally:
+        if other:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+def _other_drive(project: Path) -> str | None:
+    """On Windows, a writable fixed drive other than the project's (under Wine, Z: is the
+    Linux root); None elsewhere or where there is none."""
+    if sys.platform != "win32":
+        return None
+    for drive in os.listdrives():
+        if Path(drive).drive.upper() == project.drive.upper():
+            continue
+        try:
+            os.rmdir(tempfile.mkdtemp(prefix="convwiz-probe-", dir=drive))
+        except OSError:
+            continue
+        return drive
+    return None
 
 
 def test_a_windows_project_path_over_the_limit_is_refused_naming_the_path_and_the_fix(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import sqlite3
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -206,5 +207,7 @@ def test_the_providers_secret_is_offered_for_removal(project: Path, tmp_path: Pa
 def test_audit_log_cannot_be_purged_behind_its_back(project: Path, tmp_path: Path) -> None:
     _customer_data(project, tmp_path)
     assert convwiz("purge", project, "--yes", "--force").code == 0
-    with sqlite3.connect(project / STORE_NAME) as db, pytest.raises(sqlite3.IntegrityError):
+    # closing(): a connection's own `with` ends a transaction and leaves it open
+    with closing(sqlite3.connect(project / STORE_NAME)) as db, \
+            pytest.raises(sqlite3.IntegrityError):
         db.execute("DELETE FROM audit WHERE action LIKE 'purg%'")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -239,6 +240,8 @@ def _busy_holder(folder: Path, locks: dict[int, int] | None) -> str | None:
         pid = int(text[4:].split(":", 1)[0])
     except ValueError:
         return None
+    if pid == os.getpid():
+        return None  # this program's own window holds it (as /proc/locks leaves out our pid)
     return text if places.process_alive(pid) else None
 
 

@@ -148,7 +148,11 @@ def flock_holders() -> dict[int, int] | None:
     """Which files (by inode) another process holds a `flock` lock on, and its pid, read
     without taking or testing any lock: Linux lists every lock in `/proc/locks`. None where
     the system has no such list (Windows, macOS): the caller then trusts the lock holder
-    file and whether its process is alive (`process_alive`)."""
+    file and whether its process is alive (`process_alive`). Asked by the platform, not by
+    whether the file opens: on Windows "/proc/locks" is a path on the current drive (under
+    Wine, Linux's own list, whose inodes are not Windows' file ids)."""
+    if not sys.platform.startswith("linux"):
+        return None
     try:
         text = Path("/proc/locks").read_text(encoding="ascii", errors="replace")
     except OSError:

@@ -387,7 +387,8 @@ def serve_forever(root: Path, *, port: int = 0, user: str = "daffron",
                   cut_after: int | None = None, slow: float = 0.0,
                   disk_full_after: int | None = None,
                   say: Callable[[str], None] = print) -> dict[str, Any]:
-    """`convwiz provider-sim`: serve until Ctrl-C or SIGTERM.
+    """`convwiz provider-sim`: serve until Ctrl-C or SIGTERM (Windows: Ctrl-C or Ctrl-Break,
+    which is how one program stops another's console program there).
 
     As soon as it listens, one JSON line goes to standard output with host, port, user,
     password and fingerprint, for scripts that start it with `--port 0`.
@@ -398,8 +399,11 @@ def serve_forever(root: Path, *, port: int = 0, user: str = "daffron",
         stop.set()
 
     previous = {}
+    signums = [signal.SIGINT, signal.SIGTERM]
+    if sys.platform == "win32":
+        signums.append(signal.SIGBREAK)
     if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in signums:
             previous[signum] = signal.signal(signum, _stop)
     try:
         sim = start_simulator(Path(root), port, user=user, password=password,
