@@ -15,7 +15,7 @@ if [ -z "$repo" ]; then
 fi
 # Wine maps / to Z:, so Z:<path> is the folder (winepath would start Wine once more)
 export PYTHONPATH="Z:$(cd "$repo" && pwd)"
-export PYTHONUTF8=1 PYTHONDONTWRITEBYTECODE=1
+export PYTHONUTF8="${PYTHONUTF8:-1}" PYTHONDONTWRITEBYTECODE=1
 # Wine passes the Unix environment through; Windows paths for the home and temp folders are
 # Wine's own. Keep the Unix ones out of the way of a program that reads them.
 unset XDG_STATE_HOME XDG_DATA_HOME XDG_CONFIG_HOME

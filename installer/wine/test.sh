@@ -26,6 +26,10 @@ args=()
 for test in "${NOT_UNDER_WINE[@]}"; do args+=(--deselect "$test"); done
 
 export QT_QPA_PLATFORM=offscreen
+# Python's UTF-8 mode off, as on a Windows laptop (python.sh turns it on for the build): the
+# program's own output is UTF-8 by itself, its files are read as they say, and a test that
+# decodes a child's output with the ANSI code page (cp1252) fails here
+export PYTHONUTF8=0
 log="$(mktemp)"
 set +e
 "$HERE/python.sh" -m pytest tests/unit tests/integration tests/ui -q -m "$MARKERS" \

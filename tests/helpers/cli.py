@@ -47,7 +47,7 @@ def convwiz_process(*args: object, stdin: str | None = None, timeout: float = 30
     """Run a command as its own process, exactly as installed."""
     proc = subprocess.run(
         [sys.executable, "-m", "wizard", *[str(a) for a in args]],
-        input=stdin, capture_output=True, text=True, timeout=timeout,
+        input=stdin, capture_output=True, text=True, encoding="utf-8", timeout=timeout,
         env={**os.environ, **(env or {})},
     )
     return Run(proc.returncode, proc.stdout, proc.stderr)

@@ -72,7 +72,7 @@ def keygen(path: Path, kind: str = "ed25519", passphrase: str = "", bits: int = 
 def fingerprint_of(pub: Path) -> str:
     """The fingerprint as `ssh-keygen -l` prints it."""
     out = subprocess.run(["ssh-keygen", "-l", "-E", "sha256", "-f", str(pub)], check=True,
-                         capture_output=True, text=True).stdout
+                         capture_output=True, text=True, encoding="utf-8").stdout
     return out.split()[1]
 
 
@@ -84,7 +84,7 @@ def ensure_user(password: str) -> pwd.struct_passwd:
         subprocess.run(["useradd", "-m", "-s", "/bin/sh", TEST_USER], check=True,
                        capture_output=True)
         entry = pwd.getpwnam(TEST_USER)
-    subprocess.run(["chpasswd"], input=f"{TEST_USER}:{password}", text=True, check=True,
+    subprocess.run(["chpasswd"], input=f"{TEST_USER}:{password}", encoding="utf-8", check=True,
                    capture_output=True)
     Path(entry.pw_dir).mkdir(parents=True, exist_ok=True)
     os.chown(entry.pw_dir, entry.pw_uid, entry.pw_gid)

@@ -39,7 +39,7 @@ def bare_convwiz(*args: object, cwd: Path, home: Path, timeout: float = 300) -> 
            "PYTHONPATH": str(Path(wizard.__file__).parent.parent)}
     proc = subprocess.run(
         [sys.executable, "-m", "wizard", *[str(a) for a in args]],
-        capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd,
+        capture_output=True, text=True, encoding="utf-8", timeout=timeout, env=env, cwd=cwd,
     )
     return Run(proc.returncode, proc.stdout, proc.stderr)
 

@@ -34,7 +34,7 @@ def _soffice_convert(source: Path, to: str, out_dir: Path, tmp_path: Path) -> Pa
     proc = subprocess.run(
         [soffice, f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}", "--headless",
          "--norestore", "--convert-to", to, "--outdir", str(out_dir), str(source)],
-        capture_output=True, text=True, timeout=240, env={**os.environ, "HOME": str(home)},
+        capture_output=True, encoding="utf-8", timeout=240, env={**os.environ, "HOME": str(home)},
     )
     assert proc.returncode == 0, proc.stderr
     made = out_dir / f"{source.stem}.{to.split(':')[0]}"

@@ -81,7 +81,7 @@ def test_no_display_is_exit_2(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items()
            if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     proc = subprocess.run([sys.executable, "-m", "wizard", "gui"], capture_output=True,
-                          text=True, timeout=60, env=env)
+                          text=True, encoding="utf-8", timeout=60, env=env)
     if sys.platform in ("win32", "darwin"):
         pytest.skip("a desktop session always has a display")
     assert proc.returncode == 2, proc.stderr

@@ -22,7 +22,7 @@ def test_ctrl_c_while_writing_the_exceptions_workbook(project: Path, tmp_path: P
                       "Last Four\n" + "\n".join(rows) + "\n", encoding="utf-8")
     with subprocess.Popen(
         [sys.executable, "-m", "wizard", "export-flags", str(project), "--input", str(export)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, encoding="utf-8",
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     ) as proc:
         assert proc.stderr is not None

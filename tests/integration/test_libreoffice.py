@@ -34,7 +34,7 @@ def test_libreoffice_converts_the_workbook_to_pdf(project: Path, tmp_path: Path)
     proc = subprocess.run(
         [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless",
          "--norestore", "--convert-to", "pdf", "--outdir", str(out_dir), str(workbook)],
-        capture_output=True, text=True, timeout=240,
+        capture_output=True, text=True, encoding="utf-8", timeout=240,
         env={**os.environ, "HOME": str(home)},
     )
     pdf = out_dir / (workbook.stem + ".pdf")

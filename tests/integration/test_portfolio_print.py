@@ -28,11 +28,11 @@ def test_forty_conversions_print_on_one_landscape_page(tmp_path: Path) -> None:
                     "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(book)],
                    check=True, capture_output=True, timeout=180)
     info = subprocess.run(["pdfinfo", str(tmp_path / "portfolio.pdf")], capture_output=True,
-                          text=True, check=True).stdout
+                          text=True, encoding="utf-8", check=True).stdout
     assert "Pages:          1" in info or "Pages:           1" in info, info
     width, height = (float(v) for v in
                      info.split("Page size:")[1].split("pts")[0].split("x"))
     assert width > height  # landscape
     text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "portfolio.pdf"), "-"],
-                          capture_output=True, text=True, check=True).stdout
+                          capture_output=True, text=True, encoding="utf-8", check=True).stdout
     assert "Next action" in text and "Biller clash-a" in text

@@ -55,10 +55,10 @@ def test_host_key_is_printed_as_openssh_prints_it(simulator: Simulator) -> None:
     pub = simulator.root / "host.pub"
     out = subprocess.run(["ssh-keygen", "-y", "-f",
                           str(simulator.root / "simulator_host_ed25519_key")],
-                         capture_output=True, text=True, check=True).stdout
+                         capture_output=True, text=True, encoding="utf-8", check=True).stdout
     pub.write_text(out)
     openssh = subprocess.run(["ssh-keygen", "-l", "-E", "sha256", "-f", str(pub)],
-                             capture_output=True, text=True, check=True).stdout.split()[1]
+                             capture_output=True, encoding="utf-8", check=True).stdout.split()[1]
     run = convwiz("host-key", "--host", simulator.host, "--port", simulator.port)
     assert run.code == 0, run.stderr
     assert run.stdout.strip() == openssh == simulator.fingerprint
@@ -306,7 +306,7 @@ def test_provider_sim_command_announces_itself_and_stops_on_sigterm(tmp_path: Pa
     with subprocess.Popen(
         [sys.executable, *start, "provider-sim", "--root", str(tmp_path / "sim"),
          "--port", "0"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8",
         creationflags=subprocess.CREATE_NEW_PROCESS_GROUP if windows else 0,
     ) as proc:
         try:

@@ -29,7 +29,7 @@ pytestmark = [
 def pages_by_sheet(pdf: Path) -> dict[str, int]:
     """Pages per sheet, from each page's footer (biller, sheet, page N of M)."""
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
-                          text=True, check=True).stdout
+                          text=True, encoding="utf-8", check=True).stdout
     counts: dict[str, int] = {}
     for page in text.split("\f"):
         lines = [ln for ln in page.splitlines() if "Page " in ln and " of " in ln]

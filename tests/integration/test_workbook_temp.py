@@ -29,7 +29,7 @@ def test_killed_report_leaves_no_temporary_file(project: Path, tmp_path: Path) -
            "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     proc = subprocess.Popen([sys.executable, "-m", "wizard", "report", str(project)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, encoding="utf-8")
     assert proc.stderr is not None
     seen = []
     for line in proc.stderr:  # progress lines: kill once the rows are being written

@@ -169,7 +169,7 @@ class Poller:
     def __init__(self, pid: int) -> None:
         self.proc = subprocess.Popen([sys.executable, "-m", "tests.ui.atspi", str(pid)],
                                      cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     text=True)
+                                     text=True, encoding="utf-8")
 
     def stop(self) -> int:
         """Stop it; how many whole reads it made."""

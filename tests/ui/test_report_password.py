@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QLabel
 
 from tests.helpers.cli import convwiz
 from tests.helpers.workbooks import calamine, is_ole
@@ -43,9 +44,10 @@ def test_the_page_writes_an_encrypted_workbook_and_shows_its_password(
     qtbot.mouseClick(page.copy_password_button, Qt.MouseButton.LeftButton)
     assert QGuiApplication.clipboard().text() == password
     assert "Copied" in page.password_status.text()
-    # the same password next time: it is the project's, kept in the keyring
+    # the same password next time: it is the project's, kept in the keyring, and it says so
     page.refresh()
     assert page.password_field.text() == password
+    assert "system keyring" in page.password_status.text()
 
 
 def test_the_demo_without_a_keyring_still_encrypts_and_shows_the_password(
@@ -65,6 +67,10 @@ def test_the_demo_without_a_keyring_still_encrypts_and_shows_the_password(
         password = page.password_field.text()
         assert len(password.split("-")) == 6 and page.copy_password_button.isEnabled()
         assert "this session only" in page.password_status.text()
+        # and nothing on the page claims a keyring keeps it
+        shown = " ".join(label.text() for label in page.findChildren(QLabel)
+                         if label.isVisibleTo(page))
+        assert "kept in" not in shown.lower(), shown
         assert page.output is not None and calamine(page.output, password).sheet_names
     finally:
         type(memory_keyring).locked = False

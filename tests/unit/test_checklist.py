@@ -143,7 +143,7 @@ def test_steps_does_not_need_the_checklist() -> None:
     """flow.steps imports nothing of flow.checklist when it loads (no import cycle)."""
     code = ("import sys, wizard.flow.steps; "
             "print('wizard.flow.checklist' in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, encoding="utf-8",
                           check=True)
     assert done.stdout.strip() == "False"
 

@@ -24,7 +24,7 @@ print("ok")
 
 
 def test_core_services_flow_cli_import_without_pyside6() -> None:
-    proc = subprocess.run([sys.executable, "-c", BLOCK_QT], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-c", BLOCK_QT], capture_output=True, encoding="utf-8",
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
@@ -35,6 +35,6 @@ def test_the_commands_run_without_pyside6(tmp_path) -> None:
         "from wizard.cli import main\n"
         f"sys.exit(main(['init', r'{tmp_path / 'p'}', '--biller', 'B', '--go-live', "
         "'2026-12-14', '--production-bid', '2806', '--allow-past']))"))
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, encoding="utf-8",
                           timeout=120)
     assert proc.returncode == 0, proc.stderr

@@ -39,7 +39,7 @@ def lock_held(folder: Path, command: str = "export-flags") -> Iterator[subproces
     """
     proc = subprocess.Popen(
         [sys.executable, "-c", _HOLDER, str(folder), command],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8",
     )
     try:
         assert proc.stdout is not None

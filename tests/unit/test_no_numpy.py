@@ -60,7 +60,7 @@ def run_without_numpy(*args: object, cwd: Path, home: Path) -> Run:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home),
            "LANG": "C.UTF-8", "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     proc = subprocess.run([sys.executable, "-c", NO_NUMPY, *[str(a) for a in args]],
-                          capture_output=True, text=True, timeout=300, env=env, cwd=cwd)
+                          capture_output=True, encoding="utf-8", timeout=300, env=env, cwd=cwd)
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 

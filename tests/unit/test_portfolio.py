@@ -200,7 +200,7 @@ def test_a_project_another_process_writes_is_busy_with_its_last_state(
     # copyfile: Wine lacks CopyFile2, which copy2 calls on Windows
     shutil.copytree(attention.folder, copy, copy_function=shutil.copyfile)
     with subprocess.Popen([sys.executable, "-c", HOLD, str(copy)], cwd=ROOT,
-                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, encoding="utf-8",
                           env={**os.environ, "PYTHONPATH": str(ROOT)}) as holder:
         assert holder.stdout is not None and holder.stdin is not None
         try:
@@ -279,7 +279,7 @@ def test_a_folder_without_permission_is_unreadable(tmp_path: Path) -> None:
         os.chmod(base / "theirs", 0)
         command = [sys.executable, "-m", "wizard", "portfolio", str(base), "--json"]
     try:
-        proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
+        proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, encoding="utf-8",
                               env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
     finally:
         os.chmod(base / "theirs", 0o700)

@@ -13,6 +13,7 @@ from wizard.ui import jobs
 from wizard.ui.pages.base import PageContext, StepPage
 from wizard.ui.widgets import ProgressPanel, note, open_path, section, value_label
 
+KEPT_IN_KEYRING = "Kept in this computer's system keyring, with the project's other secrets."
 
 class ReportPage(StepPage):
     step_id = "report"
@@ -52,9 +53,10 @@ class ReportPage(StepPage):
         from wizard.flow.workbook_password import TELL_THE_BILLER
 
         frame, box = section("The workbook's password")
+        # where the password is kept is said below, as it is: the keyring, or (the demo on a
+        # computer without one) this session only
         box.addWidget(note("The workbook is encrypted (AES-256): Excel and LibreOffice ask for "
-                           "this password. It is kept in the system keyring, never in the "
-                           "project."))
+                           "this password. It is never written into the project."))
         row = QHBoxLayout()
         caption = QLabel("&Password:")
         self.password_field = QLineEdit()
@@ -84,8 +86,9 @@ class ReportPage(StepPage):
 
         try:
             password = workbook_password.current(self.project)
-            status = "" if password else ("No password yet: writing the workbook makes one "
-                                          "and keeps it in the system keyring.")
+            status = (KEPT_IN_KEYRING if password else
+                      "No password yet: writing the workbook makes one and keeps it in the "
+                      "system keyring.")
         except ConvWizError as exc:
             password, status = None, f"⚠ {exc.message}"
         if not password and self._demo_password:
