@@ -15,6 +15,7 @@ from wizard.ui.widgets import ProgressPanel, note, open_path, section, value_lab
 
 KEPT_IN_KEYRING = "Kept in this computer's system keyring, with the project's other secrets."
 
+
 class ReportPage(StepPage):
     step_id = "report"
 
