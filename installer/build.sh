@@ -25,11 +25,11 @@ if [[ "${CONVWIZ_BUILD_VENV:-1}" != "0" ]]; then
     fi
     PY="$VENV/bin/python"
     echo "build: installing the project and PyInstaller into $VENV" >&2
-    "$PY" -m pip install --quiet --upgrade "${ROOT}[installer]"
+    "$PY" -m pip install --quiet --upgrade -c "$ROOT/constraints.txt" "${ROOT}[installer]"
 else
     PY="$PYTHON"
     "$PY" -m PyInstaller --version >/dev/null 2>&1 || {
-        echo "build: $PY has no PyInstaller: pip install '.[installer]'" >&2
+        echo "build: $PY has no PyInstaller: pip install -c constraints.txt '.[installer]'" >&2
         exit 2
     }
 fi

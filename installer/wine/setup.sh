@@ -72,14 +72,22 @@ STAGE="$DL/project"
 rm -rf "$STAGE" && mkdir -p "$STAGE"
 cp "$WINE_ROOT/pyproject.toml" "$WINE_ROOT/README.md" "$STAGE/"
 cp -r "$WINE_ROOT/wizard" "$STAGE/wizard"
+# the tested versions (constraints.txt), their markers dropped: pip would judge them for Linux,
+# and a constraint only limits a package something asks for (scripts/lock.sh refuses a package
+# pinned twice, so dropping a marker never makes two pins meet)
+sed 's/ *;.*$//' "$WINE_ROOT/constraints.txt" > "$DL/constraints-windows.txt"
 $PIP install -q --disable-pip-version-check --no-compile --target "$SP" \
     --platform win_amd64 --python-version 3.13 --implementation cp --abi cp313 \
     --only-binary=:all: --upgrade --cache-dir "$DL/pip-cache" \
-    "$STAGE" \
+    -c "$DL/constraints-windows.txt" "$STAGE" \
     pytest pytest-qt hypothesis pytest-timeout "pyinstaller>=6.5" \
-    pywin32-ctypes pefile colorama tzdata pillow 2>&1 | grep -v "^WARNING: Location\|^WARNING: Target directory" >&2 || true
+    pywin32-ctypes pefile colorama tzdata pillow 2>&1 \
+    | { grep -v "^WARNING: Location\|^WARNING: Target directory" >&2 || true; } || pip_status=$?
+# a pip that failed (a pin with no Windows wheel, say) must not leave the last run's packages
+# standing in for this one's
+[ "${pip_status:-0}" = 0 ] || { echo "setup: pip could not install the Windows wheels (above)" >&2; exit 1; }
 # the project itself comes from the working tree (PYTHONPATH), not a copy
-rm -rf "$SP/wizard" "$SP"/convwiz-*.dist-info "$SP/bin"
+rm -rf "${SP:?}/wizard" "$SP"/convwiz-*.dist-info "${SP:?}/bin"
 for module in wizard PySide6 pyarrow paramiko keyring pytest PyInstaller win32ctypes; do
     [ -e "$SP/$module" ] || [ "$module" = wizard ] || { echo "setup: $module missing from $SP" >&2; exit 1; }
 done
