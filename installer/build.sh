@@ -41,6 +41,9 @@ if [[ -f "$ICONS/convwiz.svg" && ! -f "$ICONS/convwiz.png" ]] && command -v conv
 fi
 
 echo "build: running PyInstaller (a few minutes)" >&2
+# PyInstaller imports asyncssh in its own processes, where cryptography 48+ warns about DSA
+# ten times (the program silences it at its one import: wizard/services/simulator.py)
+export PYTHONWARNINGS="ignore:DSA is deprecated:UserWarning"
 "$PY" -m PyInstaller --noconfirm --clean --log-level WARN \
     --distpath "$ROOT/dist" --workpath "$ROOT/build/pyinstaller" \
     "$ROOT/installer/convwiz.spec"

@@ -8,7 +8,7 @@
 #   bash scripts/lock.sh            # needs uv (pip install uv)
 #
 # The resolution reads a staged copy of what the build reads (pyproject.toml, README.md,
-# wizard/): from the clone, the build would walk everything under it, Wine prefixes included.
+# wizard/), so nothing else of the checkout (virtual environments, Wine prefixes) can change it.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 command -v uv >/dev/null || { echo "lock: uv is missing (pip install uv)" >&2; exit 2; }

@@ -16,6 +16,9 @@ rm -rf "$OUT" "$WINE_ROOT/build/pyinstaller-win"
 mkdir -p "$OUT"
 
 echo "build-win: PyInstaller under Wine (several minutes)" >&2
+# PyInstaller imports asyncssh in its own processes, where cryptography 48+ warns about DSA
+# ten times (the program silences it at its one import: wizard/services/simulator.py)
+export PYTHONWARNINGS="ignore:DSA is deprecated:UserWarning"
 "$HERE/python.sh" -m PyInstaller --noconfirm --clean --log-level WARN \
     --distpath 'Z:'"$OUT" --workpath 'Z:'"$WINE_ROOT/build/pyinstaller-win" installer/convwiz.spec
 for exe in convwiz.exe convwiz-gui.exe; do

@@ -65,9 +65,10 @@ echo "setup: the Windows wheels of the project's dependencies and the test tools
 # pefile (PyInstaller), colorama (pytest), tzdata (zoneinfo: Windows has no time-zone files);
 # and Pillow, with which PyInstaller turns the PNG icon into the .exe's icon.
 SP="$PYDIR/Lib/site-packages"
-# The project's own dependencies come from a staged copy of what its build reads: built from
-# the clone, setuptools would walk every file under it, and WINPY_DIR's Wine prefix (inside
-# the clone by default) links z: to / (the whole machine, /proc included).
+# The project's own dependencies come from a staged copy of what its build reads, so that
+# nothing else under the clone takes part; WINPY_DIR's Wine prefix (inside the clone by
+# default) links z: to /, which a namespace package search once followed through the whole
+# machine (pyproject.toml, namespaces = false; tests/integration/test_packaging.py)
 STAGE="$DL/project"
 rm -rf "$STAGE" && mkdir -p "$STAGE"
 cp "$WINE_ROOT/pyproject.toml" "$WINE_ROOT/README.md" "$STAGE/"
