@@ -19,14 +19,15 @@ cp -r "$ROOT/wizard" "$STAGE/wizard"
 cd "$STAGE"
 uv pip compile --quiet --universal --python-version 3.11 --no-header \
     --extra test --extra installer pyproject.toml -o requirements.txt
+# a package pinned twice (under two markers) cannot be taken by installer/wine/setup.sh, which
+# drops the markers to pin the Windows wheels a Linux pip fetches: refused before anything is
+# written, so constraints.txt stays the last good one
+dupes=$(grep -v '^ *#' requirements.txt | sed '/^$/d; s/[=; ].*//' | sort | uniq -d)
+[ -z "$dupes" ] || { echo "lock: pinned under two markers: $dupes" >&2; exit 1; }
 {
     echo "# The versions .ci/run last passed with, on every system we ship for (markers say which)."
     echo "# Written by scripts/lock.sh (uv pip compile --universal); do not edit by hand."
     echo "# pip install -c constraints.txt ... takes them; a package missing here is unpinned."
-    grep -v '^ *# via\|^    #   \|^    # ' requirements.txt | sed '/^$/d'
+    grep -v '^ *#' requirements.txt | sed '/^$/d'
 } > "$ROOT/constraints.txt"
-# a package pinned twice (under two markers) cannot be taken by installer/wine/setup.sh, which
-# drops the markers to pin the Windows wheels a Linux pip fetches
-dupes=$(grep -v '^#' "$ROOT/constraints.txt" | sed 's/[=; ].*//' | sort | uniq -d)
-[ -z "$dupes" ] || { echo "lock: pinned under two markers: $dupes" >&2; exit 1; }
 echo "lock: $(grep -vc '^#' "$ROOT/constraints.txt") packages in $ROOT/constraints.txt" >&2
