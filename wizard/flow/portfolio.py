@@ -39,14 +39,13 @@ from wizard.flow.status import ProjectStatus, status
 from wizard.flow.steps import State
 from wizard.flow.steps import step as step_of
 from wizard.services import places
-from wizard.services.store import STORE_NAME, Store
+from wizard.services.store import STORE_NAME, Store, stored_schema
 
 UNREADABLE, BUSY, PURGED = "unreadable", "busy", "purged"
 ATTENTION, OVERDUE, DONE, ON_TRACK = "needs attention", "overdue", "done", "on track"
 # where several apply, the first wins (CONTRACT.md, "The portfolio")
 STATES = (UNREADABLE, BUSY, PURGED, ATTENTION, OVERDUE, DONE, ON_TRACK)
 OWNERS = (checklist.PM, checklist.BILLER, checklist.MILSOFT)
-SQLITE_MAGIC = b"SQLite format 3\x00"
 READERS = 4  # projects read at once: the disk waits overlap (a cold cache, a network share)
 
 
@@ -173,8 +172,7 @@ def read_conversion(candidate: Candidate, today: date, locks: dict[int, int] | N
         return unreadable(folder, candidate.error)
     store_path = folder / STORE_NAME
     try:
-        with store_path.open("rb") as handle:
-            header = handle.read(100)
+        schema = stored_schema(store_path)
     except FileNotFoundError:
         if not candidate.named:
             return None
@@ -189,11 +187,10 @@ def read_conversion(candidate: Candidate, today: date, locks: dict[int, int] | N
         return unreadable(folder, "not a conversion project: a file, not a folder")
     except IsADirectoryError:
         return unreadable(folder, f"{STORE_NAME} is a folder, not a project's database")
+    except sqlite3.DatabaseError:
+        return unreadable(folder, f"{STORE_NAME} is damaged: it is not a SQLite database")
     except OSError as exc:
         return unreadable(folder, f"{STORE_NAME} cannot be read: {exc.strerror}")
-    if not header.startswith(SQLITE_MAGIC) or len(header) < 100:
-        return unreadable(folder, f"{STORE_NAME} is damaged: it is not a SQLite database")
-    schema = int.from_bytes(header[60:64], "big")
     if schema > Store.known_schema():
         return unreadable(folder, f"made by a newer Conversion Wizard (schema {schema}; this "
                                   f"one knows up to {Store.known_schema()}): update the "

@@ -12,6 +12,7 @@ import errno
 import json
 import os
 import sqlite3
+import stat
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -455,6 +456,31 @@ def _split_sql(script: str) -> list[str]:
     if "\n".join(current).strip():
         statements.append("\n".join(current).strip())
     return statements
+
+
+def stored_schema(path: Path) -> int:
+    """The schema version of the store at `path`, read through SQLite alone.
+
+    Never a plain open() of the file: on POSIX, closing any descriptor of a file drops every
+    lock this process holds on it, so a header read beside a live connection lets the next
+    process to close its connection delete the -wal and -shm under it (SQLite's "How To
+    Corrupt An SQLite Database File", 2.2). SQLite defers the close of its own descriptors
+    while the process holds locks. Raises FileNotFoundError, NotADirectoryError,
+    PermissionError, IsADirectoryError as open() would, and sqlite3.DatabaseError for a file
+    that is not a SQLite database."""
+    info = path.stat()  # a stat opens nothing: FileNotFoundError, NotADirectoryError, ...
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "is a folder", str(path))
+    if info.st_size < 100:  # shorter than SQLite's header: empty or cut short
+        raise sqlite3.DatabaseError("file is not a database")
+    if not os.access(path, os.R_OK):
+        raise PermissionError(errno.EACCES, "permission denied", str(path))
+    uri = path.absolute().as_uri() + "?mode=ro&immutable=1"
+    db = sqlite3.connect(uri, uri=True, timeout=10)
+    try:
+        return int(db.execute("PRAGMA user_version").fetchone()[0])
+    finally:
+        db.close()
 
 
 def _writable(path: Path) -> bool:
