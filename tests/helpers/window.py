@@ -19,3 +19,21 @@ def flag_file_page(qtbot: Any, wizard: Any, project: Path, export: Path,
     qtbot.waitUntil(lambda: page.preview.model.rowCount() == rows and not main.runner.busy,
                     timeout=LONG)
     return main, page
+
+
+def open_from_start_screen(qtbot: Any, wizard: Any, project: Path) -> Any:
+    """The project opened as a PM opens it: among the recent projects on the start screen,
+    chosen in the portfolio and opened (Enter). The start screen stays, hidden, and goes on
+    reading the portfolio. Returns the project's window."""
+    from wizard.ui import settings
+
+    settings.add_recent_project(project)
+    start = wizard.show_start()
+    qtbot.waitUntil(lambda: any(c.path == project for c in start.portfolio.model.rows)
+                    and not wizard.runner.running("portfolio"), timeout=LONG)
+    panel = start.portfolio
+    row = next(i for i, c in enumerate(panel.model.rows) if c.path == project)
+    panel.table.setCurrentIndex(panel.proxy.mapFromSource(panel.model.index(row, 0)))
+    assert panel.open_current()
+    qtbot.waitUntil(lambda: wizard.main is not None, timeout=LONG)
+    return wizard.main

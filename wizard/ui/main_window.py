@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from wizard.ui import settings
-from wizard.ui.pages.base import PageContext, StepPage
+from wizard.ui.pages.base import READ_ONLY_WORK, PageContext, StepPage
 from wizard.ui.resources import icon
 from wizard.ui.scroll import ScrollPane
 from wizard.ui.workers import Runner
@@ -192,6 +192,7 @@ class MainWindow(QMainWindow):
         self.busy_label = QLabel()
         self.statusBar().addPermanentWidget(self.busy_label)
         self.runner.busy_changed.connect(self._busy_changed)
+        self.runner.ending.connect(self._work_ended)
         self.sidebar.currentRowChanged.connect(self._row_chosen)
         # a step chosen through the accessibility interface is a selection, not a current row
         self.sidebar.itemSelectionChanged.connect(self._selection_moved)
@@ -309,6 +310,17 @@ class MainWindow(QMainWindow):
         self._watch()
         if self.runner.busy:
             self._changed.start()  # after our own work ends
+            return
+        self.refresh()
+        self.current_page.refresh()
+
+    def _work_ended(self, key: str) -> None:
+        """A page's work ended and its result is about to be shown. A step's work writes the
+        project (in a child process, through its own connection): the steps' states, the
+        manifest and the checklist are read again now, before the page draws its result,
+        so the sidebar, the Next button, the status line and the page agree with it.
+        Nothing of the project is kept between reads: every read asks the store."""
+        if getattr(self, "_shut", False) or key.partition(".")[2] in READ_ONLY_WORK:
             return
         self.refresh()
         self.current_page.refresh()

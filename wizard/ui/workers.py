@@ -102,6 +102,7 @@ class Task(QObject):
         self.state = TaskState(_Reporter(self.serial, self._relay))
         self.running = True
         self.superseded = False  # a newer task of the same kind took over: stay silent
+        self.on_ending: Callable[[Task], None] | None = None  # before its result is shown
         self.on_end: Callable[[Task], None] | None = None
         # the worker thread holds these plain objects only, never the task itself
         self.job = _Job(self.serial, work, self.state, self._relay, key)
@@ -121,6 +122,8 @@ class Task(QObject):
     def _deliver_result(self, ok: bool, value: object) -> None:
         self.running = False
         if not self.superseded:
+            if self.on_ending is not None:
+                self.on_ending(self)
             if ok:
                 self.succeeded.emit(value)
             else:
@@ -181,6 +184,9 @@ class Runner(QObject):
     """The single owner of the window's background tasks."""
 
     busy_changed = Signal(bool)
+    # a task ended and its result is about to be shown (its key): what it wrote is read
+    # again first (the window redraws from the project, then the page shows the result)
+    ending = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -210,6 +216,7 @@ class Runner(QObject):
             old.cancel()
             self._superseded.add(old)
         task = Task(key, work, self)
+        task.on_ending = lambda t: self.ending.emit(t.key)
         task.on_end = self._forget
         if on_progress is not None:
             task.progress.connect(on_progress)
@@ -231,7 +238,7 @@ class Runner(QObject):
             del self._live[task.key]
         self._superseded.discard(task)
         task.deleteLater()
-        if not self.busy:
+        if not self.busy and not self._closing:
             self.busy_changed.emit(False)
 
     @property
@@ -266,10 +273,20 @@ class Runner(QObject):
             task.cancel()
 
     def shutdown(self, timeout_ms: int = 30_000) -> bool:
-        """Cancel every task and wait for them all; True when none is left running."""
+        """Cancel every task, wait for them all, and drop what they would still deliver;
+        True when none is left running.
+
+        Their results wait in the event queue while this waits, and the owner lets go of
+        what they would touch (the window closes the project's store) before the queue runs
+        again: a result shown then would read a closed store (issue 29: two
+        "Cannot operate on a closed database" tracebacks when the window closed while a
+        step ran). A step's own record is in the store whatever happens to its result."""
         self._closing = True
         self.cancel_all()
-        return bool(self._pool.waitForDone(timeout_ms))
+        stopped = bool(self._pool.waitForDone(timeout_ms))
+        for task in [*self._live.values(), *self._superseded]:
+            task.superseded = True
+        return stopped
 
 
 # -- work in a child process ------------------------------------------------------------------
