@@ -37,3 +37,10 @@ def open_from_start_screen(qtbot: Any, wizard: Any, project: Path) -> Any:
     assert panel.open_current()
     qtbot.waitUntil(lambda: wizard.main is not None, timeout=LONG)
     return wizard.main
+
+
+def portfolio_reads(qtbot: Any, wizard: Any) -> None:
+    """The start screen (hidden behind the window) reads every project again, the open one
+    included, as it does when a project changes on disk; returns once it has."""
+    wizard.start.portfolio.load()
+    qtbot.waitUntil(lambda: not wizard.runner.running("portfolio"), timeout=LONG)

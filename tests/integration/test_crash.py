@@ -17,6 +17,7 @@ import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
@@ -24,10 +25,12 @@ import pytest
 from tests.helpers.cli import convwiz
 from tests.helpers.conversion import write_xref
 from tests.helpers.memkeyring import STORE_ENV
+from tests.helpers.window import open_from_start_screen, portfolio_reads
 from wizard.core import generate
-from wizard.flow.project import SUBFOLDERS, Project
+from wizard.flow.project import HOLDER_NAME, SUBFOLDERS, Project
 from wizard.services.files import TEMP_PREFIX, sha256_file
 from wizard.services.simulator import Simulator, start_simulator
+from wizard.services.store import STORE_NAME
 
 pytestmark = pytest.mark.slow
 CUSTOMERS = 300_000
@@ -190,3 +193,103 @@ def test_kill_during_a_download(project: Path, slow_provider: Simulator, tmp_pat
     assert run.result["sha256"] == sha256_file(answer)
     assert sha256_file(project / run.result["file"]) == sha256_file(answer)
     _assert_clean_after_rerun(project)
+
+
+# -- the same kills while a window holds the project (issue 29) --------------------------------
+# The window keeps its own connection to the store for as long as it is open and hands the
+# project's lock to each step's child process. A child killed mid-step must cost nothing:
+# not the rows the window wrote before, not the store, not the next run of the step.
+KILL = getattr(signal, "SIGKILL", signal.SIGTERM)  # on Windows os.kill is TerminateProcess
+
+
+@pytest.fixture
+def wizard_app(qapp: object, tmp_path: Path, memory_keyring: object) -> Iterator[Any]:
+    """The program's windows in this process (Qt offscreen), their settings in tmp_path."""
+    from PySide6.QtCore import QSettings
+
+    from wizard.ui.app import Wizard, application
+
+    folder = tmp_path / "qsettings"
+    folder.mkdir()
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    application()
+    wizard = Wizard()
+    yield wizard
+    wizard.shutdown()
+    if wizard.start is not None:
+        wizard.start.close()
+
+
+def _kill_the_windows_step(project: Path, deadline_s: float = 240) -> list[str]:
+    """Kill the window's child process as soon as a temporary file shows it writing (the
+    process named in the lock's holder file, which is not this one)."""
+    deadline = time.monotonic() + deadline_s
+    seen: list[Path] = []
+    while time.monotonic() < deadline and not seen:
+        seen = _temporaries(project)
+    assert seen, "the step never started writing"
+    holder = (project / HOLDER_NAME).read_text(encoding="utf-8")
+    pid = int(holder.split(":")[0].removeprefix("pid "))
+    assert pid != os.getpid(), holder
+    os.kill(pid, KILL)
+    return [p.relative_to(project).as_posix() for p in seen]
+
+
+def _start_step(qtbot: Any, main: Any, step: str, export: Path, xref: Path) -> Any:
+    """Press the step's button on its page, its input chosen; the page."""
+    main.go_to(step)
+    page = main.pages[step]
+    if step == "flag_file":
+        page.load_file(export)
+        button = page.export_button
+    else:
+        page.use_file(xref)
+        button = page.import_button
+    qtbot.waitUntil(lambda: button.isEnabled() and not main.runner.busy, timeout=120_000)
+    button.click()
+    return page
+
+
+@pytest.mark.parametrize("step", ["flag_file", "cross_reference"])
+def test_kill_a_step_of_a_window_that_holds_the_project(
+        qtbot: Any, wizard_app: Any, exported: Path, big_export: tuple[Path, list[str]],
+        tmp_path: Path, step: str) -> None:
+    project = exported
+    xref = write_xref(tmp_path / "xref.csv", big_export[1])
+    main = open_from_start_screen(qtbot, wizard_app, project)
+    wal = project / f"{STORE_NAME}-wal"
+    # a row of the window's own first: a task signed off
+    assert main.pages["coordination"].sign_off_task("test_bid", "Pat PM", "")
+    before = {s: main.states()[s] for s in ("flag_file", "cross_reference")}
+
+    portfolio_reads(qtbot, wizard_app)  # the start screen reads the project meanwhile
+    _start_step(qtbot, main, step, big_export[0], xref)
+    seen = _kill_the_windows_step(project)
+    assert any(s.startswith(("outbox/", "data/")) for s in seen), seen
+    qtbot.waitUntil(lambda: not main.runner.busy, timeout=120_000)
+    page = main.pages[step]
+    assert page.banner.kind == "error", page.banner.text()
+    # the window goes on with the store as it was: its own row, the step's state, whole
+    store = main.project.store
+    assert store.integrity_ok()
+    assert "test_bid" in store.sign_offs()
+    assert {s: main.states()[s] for s in before} == before
+    assert wal.exists()
+
+    # the step runs again in the same window, and its outcome is in the sidebar
+    _start_step(qtbot, main, step, big_export[0], xref)
+    qtbot.waitUntil(lambda: page.banner.kind == "success" and not main.runner.busy,
+                    timeout=240_000)
+    assert main.states()[step] == "done"
+    row = main.step_ids.index(step)
+    assert main.sidebar.item(row).text().startswith(f"{row + 1}. ")
+    assert main.sidebar.item(row).toolTip().endswith("(done)")
+    assert wal.exists(), "the -wal went while the window's connection was open"
+
+    main.close()
+    qtbot.waitUntil(lambda: wizard_app.main is None, timeout=120_000)
+    _assert_clean_after_rerun(project)
+    _assert_sound(project, CUSTOMERS)
+    with Project.open(project) as again:
+        assert "test_bid" in again.store.sign_offs()
+        assert again.store.step(step) is not None and again.store.step(step)[0] == "done"

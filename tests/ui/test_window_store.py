@@ -23,7 +23,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from tests.helpers.window import LONG, open_from_start_screen
+from tests.helpers.window import LONG, open_from_start_screen, portfolio_reads
 from wizard.services.store import STORE_NAME
 from wizard.ui.workers import relay
 
@@ -55,13 +55,6 @@ def read_in_a_fresh_process(folder: Path) -> dict[str, Any]:
                          timeout=120, check=True)
     result: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
     return result
-
-
-def portfolio_reads(qtbot: Any, wizard: Any) -> None:
-    """The start screen (hidden behind the window) reads every project again, this one
-    included, as it does when a project changes on disk."""
-    wizard.start.portfolio.load()
-    qtbot.waitUntil(lambda: not wizard.runner.running("portfolio"), timeout=LONG)
 
 
 def state_in_sidebar(main: Any, step_id: str) -> str:
