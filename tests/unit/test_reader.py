@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import string
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
@@ -13,6 +16,7 @@ from tests.conftest import write_export
 from tests.helpers.cli import convwiz
 from wizard.core.reader import cell_text, read_table
 from wizard.errors import InputError
+from wizard.services.store import STORE_NAME, Store
 
 SETTINGS = settings(max_examples=80, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -172,3 +176,48 @@ def test_data_on_a_second_sheet_names_the_sheets_and_sheet_option(project: Path,
     assert "'Customers'" in run.result["error"] and "--sheet" in run.result["error"]
     run = convwiz("export-flags", project, "--input", path, "--sheet", "Customers", "--json")
     assert run.code == 0, run.stderr
+
+
+
+CHILD_WRITES = """
+import sys
+from pathlib import Path
+from wizard.services.store import Store
+s = Store(Path(sys.argv[1]))
+s.set_setting("child", 2)
+s.close()
+"""
+
+
+def test_a_projects_store_is_refused_unopened(project: Path) -> None:
+    """A project's store chosen or dropped as a table by mistake is refused by its name,
+    and never opened: this process holds that store, and closing a plain open() of it
+    would drop this process's locks, so the next process to close its connection deleted
+    the -wal under this one (issue 29). Fails on a reader that opens it to look."""
+    db = project / STORE_NAME
+    window = Store(db)  # as the window holds its project's store
+    try:
+        window.set_setting("window", 1)
+        for name in (STORE_NAME, f"{STORE_NAME}-wal", f"{STORE_NAME}-shm"):
+            with pytest.raises(InputError, match="is a database"):
+                read_table(project / name)
+        run = convwiz("export-flags", project, "--input", db)
+        assert run.code == 2 and "is a database" in run.stderr, run.stderr
+        subprocess.run([sys.executable, "-c", CHILD_WRITES, str(db)], check=True,
+                       cwd=Path(__file__).resolve().parents[2], timeout=120)
+        assert (project / f"{STORE_NAME}-wal").exists(), "the -wal went under a live store"
+        window.set_setting("window_after", 3)
+    finally:
+        window.close()
+    with Store(db) as fresh:
+        assert (fresh.setting("window"), fresh.setting("child"),
+                fresh.setting("window_after")) == (1, 2, 3)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a symbolic link needs a privilege on "
+                    "Windows; the name rule is the same")
+def test_a_link_to_a_store_is_refused_too(project: Path, tmp_path: Path) -> None:
+    link = tmp_path / "customers.csv"
+    link.symlink_to(project / STORE_NAME)
+    with pytest.raises(InputError, match="is a database"):
+        read_table(link)

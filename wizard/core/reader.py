@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from wizard.core.arrays import row_numbers
-from wizard.core.vocabulary import SPREADSHEET_SUFFIXES, normalise_header
+from wizard.core.vocabulary import DATABASE_SUFFIXES, SPREADSHEET_SUFFIXES, normalise_header
 from wizard.errors import InputError
 
 DELIMITERS = [",", ";", "\t", "|"]
@@ -83,6 +83,7 @@ def read_table(
         raise InputError(f"{path}: no such file")
     if path.is_dir():
         raise InputError(f"{path} is a folder: choose the export file itself")
+    refuse_database(path)
     try:
         with open(path, "rb") as handle:
             head = handle.read(8)
@@ -97,6 +98,18 @@ def read_table(
     if sheet is not None:
         raise InputError(f"{path} is not a spreadsheet, so it has no sheet {sheet!r}")
     return _read_csv(path, header_hint)
+
+
+def refuse_database(path: Path) -> None:
+    """InputError (exit 2) for a database or a file SQLite keeps beside one, by its name or
+    the name it links to, before anything opens it: a project's `convwiz.sqlite` chosen or
+    dropped by mistake would otherwise be opened here, in a process that may hold that very
+    store, and closing that open() would drop the process's locks on it (issue 29)."""
+    for name in {path.name, path.resolve().name}:
+        if name.lower().endswith(DATABASE_SUFFIXES):
+            raise InputError(f"{path} is a database (a project's own record, or a file beside "
+                             "one), not a table: choose the customer export or the "
+                             "cross-reference itself (CSV or Excel)")
 
 
 # -- CSV --------------------------------------------------------------------------------------

@@ -167,6 +167,10 @@ TABLE_SUFFIXES: Final = TEXT_TABLE_SUFFIXES + SPREADSHEET_SUFFIXES
 # the cross-reference `fetch-xref` takes by default: a CSV or XLSX whose name holds a word
 XREF_SUFFIXES: Final = (".csv", ".xlsx")
 XREF_WORDS: Final = ("xref", "cross")
+# a database and SQLite's files beside one (a project's `convwiz.sqlite`, its -wal, -shm and
+# -journal): never a table, and never opened except through SQLite (issue 29: closing a
+# plain open() of a store in a process that holds it drops that process's locks on it)
+DATABASE_SUFFIXES: Final = (".sqlite", ".sqlite3", ".db", "-wal", "-shm", "-journal")
 
 # -- the provider connection's settings (never a secret: those are in the keyring) ----------
 S_HOST, S_PORT, S_USER = "sftp_host", "sftp_port", "sftp_user"
