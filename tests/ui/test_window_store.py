@@ -123,24 +123,31 @@ def test_steps_run_from_the_start_screen_are_drawn_from_the_store(
 def test_a_step_ending_is_drawn_after_the_store_is_read_again(
         qtbot: Any, wizard: Any, project: Path) -> None:
     """The result of a step's work is shown after the window read the project again: at
-    that moment the sidebar already says what the step wrote (here written by another
-    connection, as a child step writes)."""
+    that moment the sidebar already says what the step wrote, and the page on show lists
+    the file it made (here written by another connection, as a child step writes)."""
     from wizard.services.store import Store
 
     main = wizard.open_project(project)
-    seen: list[str] = []
+    main.go_to("purge")  # the PM looks at another page while the step runs
+    purge: Any = main.pages["purge"]
+    assert purge.files.rowCount() == 0
+    seen: list[tuple[str, int]] = []
 
     def work(_state: Any) -> None:
+        made = project / "outbox" / "flag_file_acme.csv"
+        made.write_text("Account\r\n1\r\n", encoding="utf-8")
         other = Store(project / STORE_NAME)  # as the step's child process does
         try:
+            other.record_file("made", "flag_file", "outbox/flag_file_acme.csv", "0" * 64,
+                              rows=1, size=made.stat().st_size)
             other.set_step("flag_file", "done", {})
         finally:
             other.close()
 
-    main.runner.start("flag_file", work,
-                      on_done=lambda _r: seen.append(state_in_sidebar(main, "flag_file")))
+    main.runner.start("flag_file", work, on_done=lambda _r: seen.append(
+        (state_in_sidebar(main, "flag_file"), purge.files.rowCount())))
     qtbot.waitUntil(lambda: bool(seen), timeout=LONG)
-    assert seen == ["done"]
+    assert seen == [("done", 1)]
 
 
 def test_closing_the_window_while_a_step_runs_shows_no_error(
