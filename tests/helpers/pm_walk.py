@@ -90,7 +90,7 @@ class Window(Program):
     and the screen reader's view of it. `close()` ends it as the desktop does when the
     session asks (SIGTERM: the window closes, its work is awaited, the project let go)."""
 
-    def __init__(self, display: str, home: Path, *args: str) -> None:  # noqa: D107
+    def __init__(self, display: str, home: Path, *args: str) -> None:
         # Program's own __init__ starts `gui --demo FOLDER`: the same, with any arguments
         home.mkdir(parents=True, exist_ok=True)
         self.home = home
