@@ -4,7 +4,8 @@
 first; the demo ("Try the demo") or a project opened from there; then the steps walked
 through the tree alone (tests/ui/test_atspi.py's `Program` and `demo_walk`), as a screen
 reader user would. Reusable: `xvfb(size)` gives a display of any size, `Window` starts the
-program with any arguments, `demo_from_start_screen` opens the demo.
+program with any arguments, `demo_from_start_screen` opens the demo and
+`open_folder_from_start_screen` a project folder.
 
 Also what a fresh process finds in a project's store once the window has closed
 (`store_record`), and a project's record cut into what each step wrote (`step_blocks`), to
@@ -134,6 +135,16 @@ def demo_from_start_screen(program: Window) -> Path:
     found = [p.parent for p in program.documents.glob(f"demo-*/{STORE}")]
     assert len(found) == 1, found
     return found[0]
+
+
+def open_folder_from_start_screen(program: Window, folder: Path) -> None:
+    """"Open a project folder" on the start screen, the folder typed into the dialog."""
+    program.text("Your conversions")
+    program.press("Open a project folder")
+    program.client.type_text(program.field("Directory"), str(folder))
+    program.press("Choose", exact=True)
+    program.wait("the project's window", lambda nodes: next(
+        (n for n in nodes if n.role == "list" and n.name == "Steps"), None))
 
 
 # -- what the store holds ----------------------------------------------------------------------

@@ -27,6 +27,7 @@ from tests.helpers.pm_walk import (
     command,
     demo_from_start_screen,
     desktop_missing,
+    open_folder_from_start_screen,
     signed_off,
     step_blocks,
     store_record,
@@ -96,16 +97,6 @@ def test_the_demo_from_the_start_screen_through_verify_loses_nothing(
     assert len(coordination) == 8 and set(coordination) <= set(signed_off(cli.audit))
     # every file in the manifest has its audit row: none was lost on either side
     assert window.files_audited() == len(window.manifest)
-
-
-def open_folder_from_start_screen(program: Window, folder: Path) -> None:
-    """"Open a project folder" on the start screen, the folder typed into the dialog."""
-    program.text("Your conversions")
-    program.press("Open a project folder")
-    program.client.type_text(program.field("Directory"), str(folder))
-    program.press("Choose", exact=True)
-    program.wait("the project's window", lambda nodes: next(
-        (n for n in nodes if n.role == "list" and n.name == "Steps"), None))
 
 
 def holder_pid(project: Path) -> int | None:
