@@ -120,7 +120,8 @@ class VerifyResult:
             method_changed=int(data["method_changed"]),
             last4_changed=int(data["last4_changed"]), preserved=bool(data["preserved"]),
             exceptions=Path(exceptions) if exceptions else None,
-            registration=Registration.from_json(data.get("registration")),
+            registration=replace(Registration.from_json(data.get("registration")),
+                                 column=data.get("registration_column")),
         )
 
     @property
@@ -303,8 +304,9 @@ def verify_for_window(project: Project, post: Path, mapping: Mapping[str, str] |
     turns it back into a `VerifyResult` with `VerifyResult.from_json`. `words`: the
     registration words the person named, {"yes": [...], "no": [...]}."""
     chosen = registration_words((words or {}).get("yes", ()), (words or {}).get("no", ()))
-    return verify(project, post, mapping, progress, say=lambda _message: None,
-                  words=chosen).to_json()
+    result = verify(project, post, mapping, progress, say=lambda _message: None, words=chosen)
+    # the column read travels beside the contract's object, for the window's messages
+    return {**result.to_json(), "registration_column": result.registration.column}
 
 
 def registration_words(yes: Iterable[str], no: Iterable[str]) -> RegistrationWords | None:
