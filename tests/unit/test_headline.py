@@ -59,4 +59,4 @@ def test_the_demo_names_all_eighteen_problems_everywhere(tmp_path: Path) -> None
     post = folder / "data" / "demo_post_go_live_day_14.csv"
     again = convwiz("verify", folder, "--post", post)
     assert again.code == 3
-    assert f"{post}: {headline}: not every enrolment was preserved" in again.stderr
+    assert f"{post}: not every enrolment was preserved: {headline}." in again.stderr

@@ -44,12 +44,12 @@ def test_the_rollback_file_as_cross_reference_is_refused_in_one_line(
     before = _steps(project)
     rollback = project / "outbox" / "ic_account_rollback.csv"
     copy = shutil.copy(rollback, tmp_path / "from_daffron.csv")  # the same bytes elsewhere
-    for given in (rollback, Path(copy)):
+    for given, how in ((rollback, ""), (Path(copy), "same SHA-256 as ")):
         run = convwiz("import-xref", project, "--xref", given, "--json")
         assert run.code == 2, run.stderr
         line = _one_line(run.stderr)
         assert line.startswith(f"convwiz: {given.name} is the program's own rollback file "
-                               "(outbox/ic_account_rollback.csv, made ")
+                               f"({how}outbox/ic_account_rollback.csv, made ")
         assert "the cross-reference comes from Daffron" in line
         assert run.result["wrong_file"] == "the program's own rollback file"
     # the IC account update and the flag file are named too
@@ -71,7 +71,7 @@ def test_the_pre_go_live_export_as_post_export_is_refused_in_one_line(
         assert run.code == 2, run.stderr
         line = _one_line(run.stderr)
         assert line.startswith(f"convwiz: {given.name} is the pre-go-live customer export the "
-                               f"flag file was made from ({export.name}, used ")
+                               f"flag file was made from (same SHA-256 as {export.name}, used ")
         assert "the post-go-live export is the portal's customer export taken after go-live" \
             in line
     # the real result (and its problems) stays
@@ -87,7 +87,8 @@ def test_other_own_files_and_used_exports_are_named(
     assert "xref.csv is the cross-reference imported for the IC account update (" in run.stderr
     run = convwiz("import-xref", project, "--xref", post)
     assert run.code == 2
-    assert "post.csv is the post-go-live export already verified (post.csv, used " in run.stderr
+    assert ("post.csv is the post-go-live export already verified (same SHA-256 as post.csv, "
+            "used ") in run.stderr
     workbook = next((project / "reports").glob("verification_exceptions_*.xlsx"))
     run = convwiz("verify", project, "--post", workbook)
     assert run.code == 2 and "is the program's own exceptions workbook (reports/" in run.stderr

@@ -15,7 +15,7 @@ right file costs a `stat`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +97,7 @@ def _candidates(project: Project) -> list[_Candidate]:
 
 def recognise(project: Project, path: Path) -> tuple[Known | None, str | None]:
     """What the project knows `path` to be (None: nothing), and its SHA-256 when it had to
-    be computed (None otherwise)."""
+    be computed (None otherwise). Known by its SHA-256 (not its place), `where` says so."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -119,7 +119,7 @@ def recognise(project: Project, path: Path) -> tuple[Known | None, str | None]:
     digest = sha256_file(path)
     for c in reversed(same_size):
         if c.sha256 == digest:
-            return c.known, digest
+            return replace(c.known, where=f"same SHA-256 as {c.known.where}"), digest
     return None, digest
 
 

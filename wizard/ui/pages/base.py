@@ -223,6 +223,7 @@ class StepPage(QWidget):
             self.banner.show_message("info", "Cancelled. Nothing was written.")
         elif isinstance(exc, ConvWizError):
             self.banner.show_message("error", window_words(exc.message), action, callback)
+            self.reveal(self.banner)  # the page may be scrolled down to where it was pressed
         else:
             log.error("unexpected error on the %s page: %r", self.step_id, exc)
             self.banner.show_message(

@@ -262,16 +262,16 @@ class VerificationPage(StepPage):
 
         result = VerifyResult.from_json(data)
         self.show_figures(result.to_json())
-        self._tell(result)
+        asked = self._tell(result)
         self._load_details()
         self._load_trend()
-        self.reveal(self.chart)
+        self.reveal(self.banner if asked else self.chart)  # the question before the rows
         self.saved.emit()
 
-    def _tell(self, result: Any) -> None:
+    def _tell(self, result: Any) -> bool:
         """The banner after Verify: first whether this is the right file (when most
         customers are not in it), then registration words it does not know, then the
-        exceptions workbook."""
+        exceptions workbook. True when it asked whether the file is the right one."""
         from wizard.flow.registration import unknown_words_text
         from wizard.flow.verification import right_file_question
 
@@ -298,6 +298,7 @@ class VerificationPage(StepPage):
             calm = result.preserved and not asked and not result.registration.unknown_values
             self.banner.show_message("info" if calm else "warning", " ".join(said), action,
                                      callback)
+        return bool(asked)
 
     def _failed(self, exc: BaseException) -> None:
         action, callback = self.exceptions_action(exc)
