@@ -176,7 +176,7 @@ def _not_user_starts(words: RegistrationWords) -> pa.Array:
     """How a value that may say "no user" begins: blank or space, a digit (a date, 0), or
     the first letter of a word meaning no user; any other user name is registered as it
     stands."""
-    firsts = {w[:1] for w in words.no_user} | {w[:1] for w in words.yes}
+    firsts = {w[:1] for w in words.no_user}
     return pa.array(sorted({"", " ", "\t", "-", *"0123456789"} | firsts
                            | {f.upper() for f in firsts}))
 
