@@ -172,13 +172,21 @@ def _distinct_verdicts(values: pa.Array, kind: str | None, go_live: date,
     return pc.or_(yes, dated), unknown  # a flag or a date column
 
 
-def _not_user_starts(words: RegistrationWords) -> pa.Array:
-    """How a value that may say "no user" begins: blank or space, a digit (a date, 0), or
-    the first letter of a word meaning no user; any other user name is registered as it
-    stands."""
-    firsts = {w[:1] for w in words.no_user}
-    return pa.array(sorted({"", " ", "\t", "-", *"0123456789"} | firsts
-                           | {f.upper() for f in firsts}))
+# how a value that may say "no user" and is no word begins: blank, a space, a dash, a digit
+# (a date, 0)
+_ODD_STARTS = pa.array(["", " ", "\t", "-", *"0123456789"])
+
+
+def _maybe_no_user(text: pa.Array, words: RegistrationWords) -> pa.Array:
+    """Which values of a username column could say "no user": a word meaning none (any
+    case, blanks around it or two inside), or one starting like a date, a dash or a blank.
+    Every
+    other user name is registered as it stands (whole-column work: a million distinct
+    names never reach the dictionary)."""
+    word = pc.is_in(pc.utf8_lower(pc.utf8_trim_whitespace(text)),
+                    value_set=pa.array(sorted(words.no_user), pa.string()))
+    odd = pc.is_in(pc.utf8_slice_codeunits(text, 0, 1), value_set=_ODD_STARTS)
+    return pc.or_(pc.or_(word, odd), pc.match_substring(text, "  "))  # "not  registered"
 
 
 def registered_mask(values: pa.ChunkedArray | pa.Array, kind: str | None,
@@ -197,8 +205,7 @@ def read_column(values: pa.ChunkedArray | pa.Array, kind: str | None, go_live: d
         values = values.combine_chunks()
     text = pc.fill_null(pc.cast(values, pa.string()), "")
     if kind == REGISTRATION_USERNAME:
-        maybe_not = pc.is_in(pc.utf8_slice_codeunits(text, 0, 1),
-                             value_set=_not_user_starts(words))
+        maybe_not = _maybe_no_user(text, words)
         if not pc.all(maybe_not).as_py():
             part = _by_distinct(pc.filter(text, maybe_not), kind, go_live, words)
             return ColumnReading(pc.replace_with_mask(pa.repeat(True, len(text)), maybe_not,
