@@ -30,7 +30,9 @@ def test_the_rollback_as_cross_reference_is_named_and_advice_names_the_checkbox(
     main.go_to("cross_reference")
     page: Any = main.pages["cross_reference"]
     page.use_file(project / "outbox" / "ic_account_rollback.csv")
-    qtbot.waitUntil(lambda: page.import_button.isEnabled() and _idle(main), timeout=LONG)
+    qtbot.waitUntil(lambda: page.banner.kind == "error" and _idle(main), timeout=LONG)
+    assert "is the program's own rollback file" in page.banner.text()  # said when chosen
+    page.banner.clear()
     qtbot.mouseClick(page.import_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.banner.kind == "error" and _idle(main), timeout=LONG)
     said = page.banner.text()
@@ -82,14 +84,19 @@ def test_verify_refuses_the_pre_go_live_export_and_asks_for_unknown_words(
     main = wizard.open_project(project)
     main.go_to("verification")
     page: Any = main.pages["verification"]
-    page.use_file(built.export)
-    qtbot.mouseClick(page.verify_button, Qt.MouseButton.LeftButton)
+    page.use_file(built.export)  # said as soon as it is chosen ...
     qtbot.waitUntil(lambda: page.banner.kind == "error" and _idle(main), timeout=LONG)
-    assert page.banner.text().startswith(
-        "customer_export.csv is the pre-go-live customer export the flag file was made from")
+    refused = ("customer_export.csv is the pre-go-live customer export the flag file was "
+               "made from (same SHA-256 as customer_export.csv, used ")
+    assert page.banner.text().startswith(refused)
+    page.banner.clear()
+    qtbot.mouseClick(page.verify_button, Qt.MouseButton.LeftButton)  # ... and when pressed
+    qtbot.waitUntil(lambda: page.banner.kind == "error" and _idle(main), timeout=LONG)
+    assert page.banner.text().startswith(refused)
     assert main.project.store.step("verification") is None  # nothing verified, nothing kept
     # the real export: its words are asked for, not counted
     page.use_file(post)
+    qtbot.waitUntil(lambda: _idle(main), timeout=LONG)
     qtbot.mouseClick(page.verify_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Invited" in page.banner.text() and _idle(main), timeout=LONG)
     said = page.banner.text()

@@ -169,6 +169,9 @@ class CrossReferencePage(StepPage):
             return
 
         def headers(_state: TaskState) -> list[str]:
+            from wizard.flow.recognition import CROSS_REFERENCE, refuse_known
+
+            refuse_known(self.project, path, CROSS_REFERENCE)  # a wrong file: said at once
             return list(read_table(path).data.column_names)
 
         def fill(names: list[str]) -> None:

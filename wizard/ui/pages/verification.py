@@ -197,7 +197,8 @@ class VerificationPage(StepPage):
                 for side, edit in self.words.items()}
 
     def task_keys(self) -> tuple[str, ...]:
-        return ("verification", "verification.details", "verification.demo")
+        return ("verification", "verification.details", "verification.demo",
+                "verification.headers")
 
     def refresh(self) -> None:
         from wizard.flow.checklist import items
@@ -226,10 +227,18 @@ class VerificationPage(StepPage):
             self.use_file(path)
 
     def use_file(self, path: Path) -> None:
-        self.post_path = Path(path)
+        self.post_path = chosen = Path(path)
         settings.remember_folder("post", self.post_path)
         self.file_label.setText(f"Post-conversion export: <b>{self.post_path.name}</b> "
                                 f"({self.post_path.parent})")
+
+        def check(_state: TaskState) -> None:  # one of the program's own files: said at once
+            from wizard.flow.recognition import POST_EXPORT, refuse_known
+
+            refuse_known(self.project, chosen, POST_EXPORT)
+
+        self.ctx.runner.start("verification.headers", check, on_error=self.show_error,
+                              on_finished=self._update_buttons)
         self._update_buttons()
 
     def use_demo_export(self) -> None:
