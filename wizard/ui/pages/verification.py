@@ -174,12 +174,13 @@ class VerificationPage(StepPage):
         row.addWidget(QLabel(f"{REGISTERED_VALUES_LABEL} (only if Verify asks):"))
         self.words: dict[str, QLineEdit] = {}
         for side, text, example in (("yes", "&Registered:", "e.g. Live, Signed up"),
-                                    ("no", "&Not registered:", "e.g. Invited")):
+                                    ("no", "Not re&gistered:", "e.g. Invited")):
             label = QLabel(text)
             edit = QLineEdit()
             edit.setPlaceholderText(example)
-            edit.setAccessibleName(f"{REGISTERED_VALUES_LABEL}: {text.strip('&:').lower()} "
-                                   "(words separated by commas)")
+            words = text.replace("&", "").rstrip(":").lower()
+            edit.setAccessibleName(f"{REGISTERED_VALUES_LABEL}: {words} (words separated by "
+                                   "commas)")
             edit.setAccessibleDescription(
                 "Words of the export's registration column that mean the customer "
                 + ("registered" if side == "yes" else "has not registered")
