@@ -169,3 +169,19 @@ def build_accounts(project: Path) -> list[str]:
 
     with Project.open(project) as p:
         return [str(a) for a in snapshot.load(p, snapshot.CUSTOMERS)["account"].to_pylist()]
+
+
+@pytest.mark.parametrize(("head", "words"), [
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3", "a PDF document"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00", "a PNG image"),
+    (b"\xef\xbb\xbf  <!DOCTYPE html>", "a web page (HTML)"),
+    (b"{\\rtf1\\ansi", "an RTF document (Word or WordPad)"),
+    (b"Customer Name,Acc", None),
+    (b"\xef\xbb\xbfUTI Account Number", None),
+    (b"PK\x03\x04\x14\x00", None),  # a workbook: the reader's own business
+])
+def test_a_file_that_is_no_table_is_known_by_its_first_bytes(head: bytes,
+                                                              words: str | None) -> None:
+    from wizard.core.recognition import not_a_table
+
+    assert not_a_table(head) == words

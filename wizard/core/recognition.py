@@ -69,7 +69,6 @@ _NOT_TABLES: Final = (
     (b"<html", "a web page (HTML)"),
     (b"<!doctype html", "a web page (HTML)"),
     (b"<?xml", "an XML file"),
-    (b"from:", "an e-mail message"),
     (b"begin:vcalendar", "a calendar file"),
 )
 HEAD_BYTES: Final = 16  # how many first bytes `not_a_table` needs
