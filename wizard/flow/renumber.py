@@ -197,8 +197,8 @@ def _right_file(source: Path, result: XrefCheck, customers: pa.Table,
     """"Is this the right file?" when more than half of the customers are not in it (and
     whether its new numbers are the customers' old ones: a rollback, old and new swapped)."""
     n = customers.num_rows
-    if result.unmatched <= n // 2:
-        return None
+    if question(source.name, result.unmatched, n, CROSS_REFERENCE) is None:
+        return None  # most customers are in it (core.recognition's threshold)
     swapped = int(pc.sum(pc.is_in(customers.column("account"),
                                   value_set=pc.utf8_trim_whitespace(new))).as_py() or 0)
     why = (f"; its new account column holds {swapped:,} of their old numbers, as a rollback "
