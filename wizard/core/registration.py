@@ -180,9 +180,8 @@ _ODD_STARTS = pa.array(["", " ", "\t", "-", *"0123456789"])
 def _maybe_no_user(text: pa.Array, words: RegistrationWords) -> pa.Array:
     """Which values of a username column could say "no user": a word meaning none (any
     case, blanks around it or two inside), or one starting like a date, a dash or a blank.
-    Every
-    other user name is registered as it stands (whole-column work: a million distinct
-    names never reach the dictionary)."""
+    Every other user name is registered as it stands (whole-column work: a million
+    distinct names never reach the dictionary)."""
     word = pc.is_in(pc.utf8_lower(pc.utf8_trim_whitespace(text)),
                     value_set=pa.array(sorted(words.no_user), pa.string()))
     odd = pc.is_in(pc.utf8_slice_codeunits(text, 0, 1), value_set=_ODD_STARTS)

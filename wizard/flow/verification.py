@@ -403,8 +403,8 @@ def right_file_question(result: VerifyResult, post: Path) -> str | None:
 
 
 def verdict_message(result: VerifyResult, post: Path) -> str:
-    """Why verify exits 3, led by its headline (or by the question whether the file is the
-    right one, when most customers are not in it)."""
+    """Why verify exits 3, with its headline; led by the question whether the file is the
+    right one when most customers are not in it."""
     told = (f"{post}: not every enrolment was preserved: {result.problems.headline()}. The "
             f"customers concerned are listed in {result.exceptions}; the verification step "
             "needs attention")
