@@ -66,3 +66,20 @@ def memory_keyring() -> Iterator[object]:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True)
+def every_verify_headline_sums_its_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every verify outcome a test produces in this process (the command line, the demo, a
+    flow called directly): its headline names every problem, and its total is their sum."""
+    from tests.helpers.headline import assert_headline_sums
+    from wizard.flow import verification
+
+    real = verification.verify
+
+    def checked(*args: object, **kwargs: object) -> verification.VerifyResult:
+        result = real(*args, **kwargs)  # type: ignore[arg-type]
+        assert_headline_sums(result)
+        return result
+
+    monkeypatch.setattr(verification, "verify", checked)

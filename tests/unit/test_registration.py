@@ -328,3 +328,72 @@ def test_the_outreach_workbook_carries_the_not_registered_list(project: Path) ->
     rows = book.get_sheet_by_name("Not yet registered").to_python()
     assert rows[0] == ["Customer Name", "Old Account Number", "New Account Number", "Email"]
     assert sorted(str(r[2]) for r in rows[1:]) == sorted(waiting)
+
+
+def test_a_status_column_of_registered_not_registered_pending_is_measured(
+        project: Path) -> None:
+    """The words a portal writes: a third each, and a third registered (not a silent 0%)."""
+    build(project, n=150)
+    post, table = _post_with(project, "Registration Status",
+                             ["Registered", "Not Registered", "Pending"])
+    run = convwiz("verify", project, "--post", post, "--json")
+    assert run.code == 0, run.stderr
+    got = run.result["registration"]
+    assert got["measured"] is True
+    assert (got["registered"], got["expected"]) == (50, 150)
+    expected = _expected(project, table, "Registration Status", {"Registered"})
+    assert {k: v for k, v in got.items() if k != "date"} == expected
+    assert "re-registered: 50 of 150 matched customers (33%)" in run.stderr
+
+
+@pytest.mark.parametrize("values", [
+    ["registered", "NOT  REGISTERED", "unregistered", "Active", "inactive", "ENROLLED", "null",
+     "N/A", "", "y", "No", "false", "0", "TRUE", "1", "yes", "n", "pending"],
+], ids=["every-contract-word"])
+def test_every_word_of_the_contract_is_read(project: Path, values: list[str]) -> None:
+    build(project, n=72)
+    post, table = _post_with(project, "Registered", values)
+    run = convwiz("verify", project, "--post", post, "--json")
+    assert run.code == 0, run.stderr
+    yes = {"registered", "Active", "ENROLLED", "y", "TRUE", "1", "yes"}
+    got = run.result["registration"]
+    assert {k: v for k, v in got.items() if k != "date"} == _expected(
+        project, table, "Registered", yes)
+
+
+def test_words_the_contract_does_not_list_are_reported_not_counted(project: Path) -> None:
+    build(project, n=90)
+    post, _ = _post_with(project, "Registration Status", ["Registered", "Invited", "Invited",
+                                                          "Not Registered", "Live", "Pending"])
+    run = convwiz("verify", project, "--post", post, "--json")
+    assert run.code == 0, run.stderr
+    assert run.result["registration"] == {"measured": False,
+                                          "unknown_values": {"Invited": 30, "Live": 15}}
+    assert "re-registration was not measured" in run.stderr
+    assert "'Invited' (30 rows), 'Live' (15 rows)" in run.stderr
+    assert "--registered-values" in run.stderr
+    # not counted anywhere: no point in the history, no list, no checklist figure
+    assert convwiz("status", project, "--json").result["registration"] == []
+    with Project.open(project) as p:
+        assert not snapshot.exists(p, "not_registered")
+    # named by hand, they are read: Live is registered, Invited is not
+    run = convwiz("verify", project, "--post", post, "--registered-values", "yes=live",
+                  "no=Invited", "--json")
+    assert run.code == 0, run.stderr
+    got = run.result["registration"]
+    assert got["measured"] is True and (got["registered"], got["expected"]) == (30, 90)
+    # a word given both ways, or a side that is neither, is bad usage (exit 2)
+    for bad in (["yes=Live", "no=live"], ["maybe=Live"], ["Live"]):
+        run = convwiz("verify", project, "--post", post, "--registered-values", *bad, "--json")
+        assert run.code == 2, run.stderr
+        assert "--registered-values" in run.result["error"]
+
+
+def test_a_date_column_with_a_word_it_does_not_know_is_not_measured(project: Path) -> None:
+    build(project, n=40)
+    post, _ = _post_with(project, "Registration Date", ["2026-12-15", "", "Never", "N/A"])
+    run = convwiz("verify", project, "--post", post, "--json")
+    assert run.result["registration"] == {"measured": False, "unknown_values": {"Never": 10}}
+    run = convwiz("verify", project, "--post", post, "--registered-values", "no=never",
+                  "--json")
+    assert run.result["registration"]["registered"] == 10

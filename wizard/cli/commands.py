@@ -52,6 +52,21 @@ def _mapping(pairs: Sequence[str] | None, allowed: Sequence[str]) -> dict[str, s
     return mapping
 
 
+def _registered_values(pairs: Sequence[str] | None) -> Any:
+    """`--registered-values yes=W1,W2 no=W3` as the registration words (None: not given)."""
+    from wizard.flow.verification import registration_words
+
+    said: dict[str, list[str]] = {"yes": [], "no": []}
+    for pair in pairs or ():
+        side, sep, words = pair.partition("=")
+        side = side.strip().lower()
+        if not sep or side not in said or not words.strip():
+            raise UsageError(f"--registered-values {pair!r}: write it as yes=WORD,WORD or "
+                             "no=WORD,WORD, e.g. --registered-values yes=Live no=Invited,Sent")
+        said[side] += [w.strip() for w in words.split(",") if w.strip()]
+    return registration_words(said["yes"], said["no"])
+
+
 # -- commands ---------------------------------------------------------------------------------
 def cmd_init(args: argparse.Namespace) -> dict[str, Any]:
     from wizard.flow import runtime
@@ -235,16 +250,14 @@ def cmd_import_xref(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_verify(args: argparse.Namespace) -> dict[str, Any]:
     from wizard.errors import BlockingFindings
-    from wizard.flow.verification import verify
+    from wizard.flow.verification import verdict_message, verify
 
     mapping = _mapping(args.map, (*FIELDS, REGISTERED_FIELD))
+    words = _registered_values(args.registered_values)
     with _open(args) as project:
-        result = verify(project, Path(args.post), mapping, _progress())
+        result = verify(project, Path(args.post), mapping, _progress(), words=words)
     if not result.preserved:  # exit 3, with the contract's figures in the --json object
-        raise BlockingFindings(
-            f"{args.post}: not every enrolment was preserved; the customers concerned are "
-            f"listed in {result.exceptions}. The verification step needs attention",
-            **result.to_json())
+        raise BlockingFindings(verdict_message(result, Path(args.post)), **result.to_json())
     return result.to_json()
 
 

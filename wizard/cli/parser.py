@@ -234,6 +234,11 @@ def _after_go_live_commands(a: _Adder) -> None:
     p.add_argument("--map", action="append", metavar="FIELD=HEADER",
                    help=f"the column holding FIELD, one of: {FIELD_WORDS} registered (who "
                    "registered again on the new portal: a flag, a date or a username)")
+    p.add_argument("--registered-values", nargs="+", action="extend", default=None,
+                   metavar="yes=W1,W2|no=W3",
+                   help="what the registration column's own words mean, besides the "
+                   "contract's (e.g. yes=Signed Up,Live no=Invited): a word no list names "
+                   "is never guessed")
 
     p = a.add("report", cmd_report, "write the biller workbook, encrypted with the project's "
               "workbook password (AES-256; the password is kept in the keyring and shown once "

@@ -21,6 +21,7 @@ from wizard.core.arrays import mask_at
 from wizard.core.cards import card_cells, mask_cards_in_text
 from wizard.core.findings import Findings
 from wizard.core.reader import Table
+from wizard.core.recognition import shares_no_column_message
 from wizard.core.vocabulary import (
     BLOCKING,
     CARD_WORDS,
@@ -93,6 +94,8 @@ def detect_columns(headers: list[str], mapping: Mapping[str, str] | None = None,
     A missing field is an InputError (exit 2) naming the headers found.
     """
     found = match_columns(headers, mapping, path)
+    if not found:
+        raise InputError(shares_no_column_message(path, headers, "customer_export"))
     missing = [f for f in FIELDS if f not in found]
     if missing:
         need = ", ".join(f"{f} ({FIELD_LABELS[f]})" for f in missing)

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from wizard.core.arrays import row_numbers
+from wizard.core.recognition import HEAD_BYTES, not_a_table, not_a_table_message
 from wizard.core.vocabulary import DATABASE_SUFFIXES, SPREADSHEET_SUFFIXES, normalise_header
 from wizard.errors import InputError
 
@@ -86,11 +87,14 @@ def read_table(
     refuse_database(path)
     try:
         with open(path, "rb") as handle:
-            head = handle.read(8)
+            head = handle.read(HEAD_BYTES)
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
     if not head:
         raise InputError(f"{path} is empty: export the customers again")
+    no_table = not_a_table(head)  # a PDF, an image...: said so, never read as one column
+    if no_table:
+        raise InputError(not_a_table_message(path, no_table))
     suffix = path.suffix.lower()
     if head.startswith((_ZIP_MAGIC, _OLE_MAGIC)) or suffix in SPREADSHEET_SUFFIXES:
         package = opener(path) if opener is not None and head.startswith(_OLE_MAGIC) else None

@@ -7,18 +7,22 @@ values), so it adds little to verify's time at a million customers.
 
 The column's kind is decided once per column, by its header (`REGISTRATION_HEADERS`):
 
-- flag ("Registered", "Is Registered", "Registration Status"): Y, YES, TRUE or 1 (any case)
-  is registered;
+- flag ("Registered", "Is Registered", "Registration Status"): a yes-word (Y, YES, TRUE, 1,
+  REGISTERED, ACTIVE, ENROLLED, any case) is registered, a no-word (N, NO, FALSE, 0, NOT
+  REGISTERED, UNREGISTERED, PENDING, INACTIVE, NULL, N/A) or a blank is not;
 - date ("Registration Date", "Registered On", "Last Login"): a date from the go-live on is
-  registered (YYYY-MM-DD, M/D/YYYY or YYYY/MM/DD, a time after it allowed);
+  registered, one before it is not (YYYY-MM-DD, M/D/YYYY or YYYY/MM/DD, a time after it
+  allowed);
 - username ("Username", "User Name", "Login"): a user name that is not blank is registered.
 
 Each kind also reads the contract's other signs the same way (a flag column holding a date
 from go-live on, a date column holding Y), and a username column does not count what an
-export writes for "no user" (N, FALSE, 0, NULL, a date before go-live): a user name is never
-"N" or "1900-01-01". Anything else, blank included, is not registered. A column named by
-`--map registered=HEADER` whose header is none of these is read as a flag/date column when
-every value is a date or a yes/no word, else as a username column.
+export writes for "no user" (a no-word, a date before go-live): a user name is never "N" or
+"1900-01-01". A flag or date column holding any other word is not guessed: the words and
+their counts come back (`ColumnReading.unknown`) and nothing is measured until the person
+names them (`RegistrationWords.by_hand`, `--registered-values yes=W1,W2 no=W3`). A column
+named by `--map registered=HEADER` whose header is none of these is read as a flag/date
+column when every value is a date or a yes/no word, else as a username column.
 
 Segments come from the pre-conversion flags, exclusive, in `SEGMENTS`' order: autopay by
 card, autopay by bank account, paperless, neither (an autopay customer with no payment
@@ -36,10 +40,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from wizard.core.vocabulary import (
-    FLAG_NO,
-    FLAG_YES,
     NO_USERNAME,
     REGISTERED_FIELD,
+    REGISTERED_NO,
     REGISTERED_YES,
     REGISTRATION_DATE,
     REGISTRATION_FLAG,
@@ -97,10 +100,59 @@ def _dates(text: pa.Array) -> pa.Array:
     return pc.cast(pc.coalesce(*parsed), pa.date32())
 
 
-def _distinct_verdicts(values: pa.Array, kind: str | None, go_live: date) -> pa.Array:
-    """Registered or not, for each distinct value (trimmed text, no nulls)."""
-    low = pc.utf8_lower(values)
-    yes = pc.is_in(low, value_set=pa.array(REGISTERED_YES))
+@dataclass(frozen=True)
+class RegistrationWords:
+    """The words a registration column is read by: the contract's, and any the person named
+    (`--registered-values`), which win over the contract's (all lower case)."""
+
+    yes: frozenset[str] = frozenset(REGISTERED_YES)
+    no: frozenset[str] = frozenset(REGISTERED_NO)
+
+    @classmethod
+    def by_hand(cls, yes: Iterable[str] = (), no: Iterable[str] = ()) -> RegistrationWords:
+        """The contract's words with the person's: `yes` and `no` as given (any case)."""
+        said_yes, said_no = {normal_word(w) for w in yes}, {normal_word(w) for w in no}
+        both = said_yes & said_no
+        if both:
+            raise ValueError("a word cannot mean both registered and not registered: "
+                             + ", ".join(repr(w) for w in sorted(both)))
+        return cls(frozenset(REGISTERED_YES) - said_no | said_yes,
+                   frozenset(REGISTERED_NO) - said_yes | said_no)
+
+    @property
+    def no_user(self) -> frozenset[str]:
+        """What a username column holds for "no user yet"."""
+        return (self.no | frozenset(NO_USERNAME)) - self.yes
+
+
+CONTRACT_WORDS = RegistrationWords()
+
+
+def normal_word(text: str) -> str:
+    """A value as the words are compared: trimmed, lower case, each run of spaces one."""
+    return " ".join(str(text).split()).lower()
+
+
+@dataclass(frozen=True)
+class ColumnReading:
+    """A registration column read: registered or not for each value (never null), and the
+    words a flag or date column held that no list names, with how many rows hold each."""
+
+    registered: pa.Array
+    unknown: dict[str, int] = field(default_factory=dict)
+
+
+def _normal(values: pa.Array) -> pa.Array:
+    return pc.utf8_lower(pc.utf8_trim_whitespace(
+        pc.replace_substring_regex(values, r"\s+", " ")))
+
+
+def _distinct_verdicts(values: pa.Array, kind: str | None, go_live: date,
+                       words: RegistrationWords) -> tuple[pa.Array, pa.Array]:
+    """Registered or not, and unknown or not, for each distinct value (no nulls)."""
+    low = _normal(values)
+    yes = pc.is_in(low, value_set=pa.array(sorted(words.yes), pa.string()))
+    no = pc.is_in(low, value_set=pa.array(sorted(words.no), pa.string()))
     candidates = pc.utf8_is_digit(pc.utf8_slice_codeunits(values, 0, 1))
     if pc.any(candidates).as_py():
         day = _dates(values)
@@ -109,42 +161,71 @@ def _distinct_verdicts(values: pa.Array, kind: str | None, go_live: date) -> pa.
     is_date = pc.is_valid(day)
     dated = pc.fill_null(pc.greater_equal(day, pa.scalar(go_live, pa.date32())), False)
     if kind is None:
-        words_or_dates = pc.or_(is_date, pc.is_in(low, value_set=pa.array(FLAG_YES + FLAG_NO)))
-        kind = REGISTRATION_FLAG if pc.all(words_or_dates).as_py() else REGISTRATION_USERNAME
+        known = pc.or_(is_date, pc.or_(yes, no))
+        kind = REGISTRATION_FLAG if pc.all(known).as_py() else REGISTRATION_USERNAME
     if kind == REGISTRATION_USERNAME:
-        named = pc.invert(pc.is_in(low, value_set=pa.array(NO_USERNAME)))
-        return pc.and_(named, pc.or_(pc.invert(is_date), dated))
-    return pc.or_(yes, dated)  # a flag or a date column
+        no_user = pc.is_in(low, value_set=pa.array(sorted(words.no_user), pa.string()))
+        named = pc.invert(no_user)
+        registered = pc.or_(yes, pc.and_(named, pc.or_(pc.invert(is_date), dated)))
+        return registered, pa.repeat(False, len(values))
+    unknown = pc.invert(pc.or_(pc.or_(yes, no), is_date))
+    return pc.or_(yes, dated), unknown  # a flag or a date column
 
 
-# how a value that may say "no user" begins: blank or space, a digit (a date, 0), or the first
-# letter of a word of NO_USERNAME; any other user name is registered as it stands
-_NOT_USER_STARTS = pa.array(sorted(
-    {"", " ", "\t", "-", *"0123456789"}
-    | {w[:1] for w in NO_USERNAME} | {w[:1].upper() for w in NO_USERNAME}))
+# how a value that may say "no user" and is no word begins: blank, a space, a dash, a digit
+# (a date, 0)
+_ODD_STARTS = pa.array(["", " ", "\t", "-", *"0123456789"])
+
+
+def _maybe_no_user(text: pa.Array, words: RegistrationWords) -> pa.Array:
+    """Which values of a username column could say "no user": a word meaning none (any
+    case, blanks around it or two inside), or one starting like a date, a dash or a blank.
+    Every other user name is registered as it stands (whole-column work: a million
+    distinct names never reach the dictionary)."""
+    word = pc.is_in(pc.utf8_lower(pc.utf8_trim_whitespace(text)),
+                    value_set=pa.array(sorted(words.no_user), pa.string()))
+    odd = pc.is_in(pc.utf8_slice_codeunits(text, 0, 1), value_set=_ODD_STARTS)
+    return pc.or_(pc.or_(word, odd), pc.match_substring(text, "  "))  # "not  registered"
 
 
 def registered_mask(values: pa.ChunkedArray | pa.Array, kind: str | None,
                     go_live: date) -> pa.Array:
     """True for each value that says the customer registered (see the module's rules);
-    never null. The text work runs on the distinct values only; in a username column
-    (a million distinct names), only on the names that could say "no user"."""
+    never null. An unknown word is not registered (`read_column` says which they are)."""
+    return read_column(values, kind, go_live).registered
+
+
+def read_column(values: pa.ChunkedArray | pa.Array, kind: str | None, go_live: date,
+                words: RegistrationWords = CONTRACT_WORDS) -> ColumnReading:
+    """Read a registration column (see the module's rules). The text work runs on the
+    distinct values only; in a username column (a million distinct names), only on the
+    names that could say "no user"."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     text = pc.fill_null(pc.cast(values, pa.string()), "")
     if kind == REGISTRATION_USERNAME:
-        maybe_not = pc.is_in(pc.utf8_slice_codeunits(text, 0, 1), value_set=_NOT_USER_STARTS)
+        maybe_not = _maybe_no_user(text, words)
         if not pc.all(maybe_not).as_py():
-            verdicts = _by_distinct(pc.filter(text, maybe_not), kind, go_live)
-            return pc.replace_with_mask(pa.repeat(True, len(text)), maybe_not, verdicts)
-    return _by_distinct(text, kind, go_live)
+            part = _by_distinct(pc.filter(text, maybe_not), kind, go_live, words)
+            return ColumnReading(pc.replace_with_mask(pa.repeat(True, len(text)), maybe_not,
+                                                      part.registered))
+    return _by_distinct(text, kind, go_live, words)
 
 
-def _by_distinct(text: pa.Array, kind: str | None, go_live: date) -> pa.Array:
+def _by_distinct(text: pa.Array, kind: str | None, go_live: date,
+                 words: RegistrationWords) -> ColumnReading:
     encoded = pc.dictionary_encode(text)
     distinct = pc.utf8_trim_whitespace(encoded.dictionary)
-    verdicts = _distinct_verdicts(distinct, kind, go_live)
-    return pc.take(verdicts, encoded.indices)
+    verdicts, unknown = _distinct_verdicts(distinct, kind, go_live, words)
+    found: dict[str, int] = {}
+    if pc.any(unknown).as_py():
+        counts = pc.value_counts(encoded.indices)
+        for entry in counts.to_pylist():
+            at = int(entry["values"])
+            if unknown[at].as_py():
+                word = str(distinct[at].as_py())
+                found[word] = found.get(word, 0) + int(entry["counts"])
+    return ColumnReading(pc.take(verdicts, encoded.indices), found)
 
 
 def segment_codes(before: pa.Table) -> pa.Array:
@@ -179,6 +260,8 @@ class Registration:
     column: str | None = None  # the post export's column read
     kind: str | None = None
     new_point: bool = True  # False: this export was measured before (no second point)
+    # not measured because the column holds words no list names: each word, how many rows
+    unknown_values: dict[str, int] = field(default_factory=dict)
 
     @property
     def percent(self) -> float:
@@ -186,6 +269,8 @@ class Registration:
 
     def to_json(self) -> dict[str, Any]:
         if not self.measured:
+            if self.unknown_values:
+                return {"measured": False, "unknown_values": dict(self.unknown_values)}
             return {"measured": False}
         return {"measured": True, "registered": self.registered, "expected": self.expected,
                 "by_segment": {k: v.to_json() for k, v in self.by_segment.items()},
@@ -194,6 +279,9 @@ class Registration:
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> Registration:
         if not data or not data.get("measured"):
+            unknown = (data or {}).get("unknown_values") or {}
+            if unknown:
+                return cls(False, unknown_values={str(k): int(v) for k, v in unknown.items()})
             return NOT_MEASURED
         return cls(True, int(data["registered"]), int(data["expected"]),
                    {k: SegmentCount(int(v["registered"]), int(v["expected"]))

@@ -89,7 +89,7 @@ HEADER_NAMES: Final[dict[str, tuple[str, ...]]] = {
 # -- re-registration after go-live (`verify` reads it when the post export has it) ----------
 # Passwords are never transferred: each customer registers again on the new portal. A post
 # export may say who did, in one of three kinds of column, decided per column by its header:
-#   flag      "Registered", "Is Registered", "Registration Status": Y/YES/TRUE/1 is registered
+#   flag      "Registered", "Is Registered", "Registration Status": a yes-word is registered
 #   date      "Registration Date", "Registered On", "Last Login": a date from go-live on
 #   username  "Username", "User Name", "Login": a non-blank user name
 # (`wizard.core.registration` reads them; a column named by `--map registered=HEADER` that is
@@ -109,11 +109,14 @@ REGISTRATION_HEADERS: Final[dict[str, str]] = {
     "lastlogin": REGISTRATION_DATE, "lastlogindate": REGISTRATION_DATE,
     "lastlogon": REGISTRATION_DATE,
 }
-# what a registration flag column says for "registered" (the contract's words, any case)
-REGISTERED_YES: Final = ("y", "yes", "true", "1")
-# what a username column holds for "no user yet": the flag words for no, and the usual nulls
-NO_USERNAME: Final = ("n", "no", "false", "f", "0", "", "null", "none", "n/a", "na", "-",
-                      "--", "not registered")
+# what a registration column says for "registered" and for "not registered" (the contract's
+# words, any case, runs of spaces as one); any other word in a flag or date column is not
+# guessed: it is reported (`unknown_values`) until `--registered-values yes=W no=W` names it
+REGISTERED_YES: Final = ("y", "yes", "true", "1", "registered", "active", "enrolled")
+REGISTERED_NO: Final = ("n", "no", "false", "0", "not registered", "unregistered", "pending",
+                        "inactive", "null", "n/a", "")
+# what a username column holds for "no user yet": the no-words, and the usual nulls
+NO_USERNAME: Final = REGISTERED_NO + ("f", "none", "na", "-", "--")
 # the re-registration segments, exclusive, in this order (from the pre-conversion flags)
 SEGMENTS: Final[dict[str, str]] = {
     "autopay_card": "Autopay by card", "autopay_bank": "Autopay by bank account",
@@ -171,6 +174,32 @@ XREF_WORDS: Final = ("xref", "cross")
 # -journal): never a table, and never opened except through SQLite (issue 29: closing a
 # plain open() of a store in a process that holds it drops that process's locks on it)
 DATABASE_SUFFIXES: Final = (".sqlite", ".sqlite3", ".db", "-wal", "-shm", "-journal")
+
+# -- advice: an option on the command line, its control in the window --------------------------
+# A message is worded once, with the command line's option; `for_window` gives the window's
+# words for it (the control's own label), so each face names what it has.
+ALLOW_UNMATCHED_OPTION: Final = "--allow-unmatched"
+ALLOW_UNMATCHED_LABEL: Final = "Allow customers missing from the cross-reference"
+REGISTERED_VALUES_OPTION: Final = "--registered-values"
+REGISTERED_VALUES_LABEL: Final = "Registration words"
+XREF_COLUMNS_SECTION: Final = "2. Columns and checks"
+WINDOW_CONTROLS: Final[tuple[tuple[str, str], ...]] = (
+    (r"--map old=HEADER --map new=HEADER(?:, e\.g\. --map old='[^']*' --map new='[^']*')?",
+     f"the column choices under '{XREF_COLUMNS_SECTION}'"),
+    (re.escape(ALLOW_UNMATCHED_OPTION),
+     f"the checkbox '{ALLOW_UNMATCHED_LABEL}' ticked"),
+    (re.escape(REGISTERED_VALUES_OPTION) + r"(?: yes=WORD,WORD no=WORD)?",
+     f"the '{REGISTERED_VALUES_LABEL}' fields of the Verify page"),
+)
+
+
+def for_window(text: str) -> str:
+    """A message worded for the command line, with each option replaced by the window's
+    control that does the same."""
+    for pattern, control in WINDOW_CONTROLS:
+        text = re.sub(pattern, control, text)
+    return text
+
 
 # -- the provider connection's settings (never a secret: those are in the keyring) ----------
 S_HOST, S_PORT, S_USER = "sftp_host", "sftp_port", "sftp_user"

@@ -32,7 +32,9 @@ from wizard.core.arrays import (
 from wizard.core.cards import mask_cards_in_text
 from wizard.core.findings import Findings
 from wizard.core.reader import Table
+from wizard.core.recognition import CROSS_REFERENCE, shares_no_column_message
 from wizard.core.vocabulary import (
+    ALLOW_UNMATCHED_OPTION,
     BLOCKING,
     GENERIC_ACCOUNT,
     MANGLED_NUMBER,
@@ -68,8 +70,9 @@ FIX_OLD_TWICE = "one old account gets exactly one new account: ask the provider 
 FIX_NEW_TWICE = ("each new account belongs to one customer: ask the provider which old "
                  "account it is for")
 FIX_UNMATCHED = ("ask the provider for this customer's new account, or import with "
-                 "--allow-unmatched to leave it out of the IC update")
-FIX_UNMATCHED_ALLOWED = "left out of the IC update (--allow-unmatched): renumber it by hand"
+                 f"{ALLOW_UNMATCHED_OPTION} to leave it out of the IC update")
+FIX_UNMATCHED_ALLOWED = (f"left out of the IC update ({ALLOW_UNMATCHED_OPTION}): renumber it "
+                         "by hand")
 FIX_DUPLICATE = "nothing to do: the repeated row was counted once"
 FIX_EXTRA = ("not a customer of the flag file: left out of the IC update; check with the "
              "provider if it should be there")
@@ -114,6 +117,8 @@ def find_columns(table: Table, mapping: Mapping[str, str] | None = None) -> tupl
         if len(generic) == 1:
             old, new = (generic[0], new) if old is None else (old, generic[0])
     missing = [side for side, col in (("old", old), ("new", new)) if col is None]
+    if len(missing) == 2 and not any(norm[n] in GENERIC_NAMES for n in names):
+        raise InputError(shares_no_column_message(table.path, table.headers, CROSS_REFERENCE))
     if missing:
         raise InputError(
             f"{table.path}: no {' and no '.join(missing)} account column found (headers "

@@ -407,9 +407,8 @@ def _run_steps(project: Project, setup: DemoSetup, say: Callable[[str], None]) -
                 project, path, {}, progress, say=None if last else (lambda _m: None),
                 measured_on=go_live + timedelta(days=day)).to_json()
         record.update(figures)
-        say(f"  {figures['matched']:,} of {figures['customers']:,} customers found; autopay "
-            f"lost {figures['autopay']['lost']}, paperless gained "
-            f"{figures['paperless']['gained']}, missing {figures['missing_after']}")
+        say(f"  {figures['matched']:,} of {figures['customers']:,} customers found; "
+            f"{verification.Problems.of_figures(figures).headline()}")
         say(f"  {registration.trend_text(registration.points(project))} (simulated)")
 
     with _step(steps, "checklist", say) as record:

@@ -23,6 +23,7 @@ from wizard.flow import snapshot, steps, workbook_password
 from wizard.flow.project import Project
 from wizard.progress import NullProgress, Progress, check
 from wizard.services.csvfile import write_csv
+from wizard.services.files import sha256_file
 
 log = logging.getLogger("wizard.export")
 STEP = "flag_file"
@@ -147,6 +148,8 @@ def _write_flag_file(project: Project, prepared: Prepared, source: Path,
     # the snapshot is written on a second thread while the flag file is written here
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="snapshot") as pool:
         snap = pool.submit(snapshot.Pending, project, snapshot.CUSTOMERS, customers)
+        # the customer export's own hash, so that no later step takes it for another file
+        source_sha256 = pool.submit(sha256_file, source)
         try:
             written = write_csv(output, FLAG_FILE_HEADER, customers.select(list(FIELDS)),
                                 progress, "writing the flag file",
@@ -160,6 +163,8 @@ def _write_flag_file(project: Project, prepared: Prepared, source: Path,
             raise
         pending = snap.result()
     digest = project.record_made(output, "flag_file", rows=customers.num_rows,
-                                 sha256=written, source=source.name)
+                                 sha256=written, source=source.name,
+                                 source_sha256=source_sha256.result(),
+                                 source_bytes=source.stat().st_size)
     pending.publish(source=source.name)
     return output, digest

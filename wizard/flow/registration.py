@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wizard.core.vocabulary import SEGMENTS
+from wizard.core.vocabulary import REGISTERED_VALUES_OPTION, SEGMENTS
 from wizard.flow.project import Project
 from wizard.progress import NullProgress, Progress, check
 from wizard.services.files import sha256_file
@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # pyarrow is imported where the tables are made: the checklis
 
     from wizard.core.customers import Prepared
     from wizard.core.reader import Table
-    from wizard.core.registration import Registration, RegistrationColumn
+    from wizard.core.registration import Registration, RegistrationColumn, RegistrationWords
     from wizard.core.verify import Comparison
 
 log = logging.getLogger("wizard.registration")
@@ -59,6 +59,7 @@ class Reading:
     column: RegistrationColumn
     registered: pa.Array
     export_sha256: str  # the same export verified twice adds no second point
+    unknown: dict[str, int] = field(default_factory=dict)  # words no list names: not measured
 
 
 def percent_text(registered: int, expected: int) -> str:
@@ -66,17 +67,22 @@ def percent_text(registered: int, expected: int) -> str:
     return f"{100 * registered // expected}%" if expected else "0%"
 
 
-def read(table: Table, prepared: Prepared, go_live: date, post: Path) -> Reading | None:
+def read(table: Table, prepared: Prepared, go_live: date, post: Path,
+         words: RegistrationWords | None = None, export_sha256: str | None = None
+         ) -> Reading | None:
     """Find and read the registration column of the export `post` (None when it has none:
-    then nothing more is done, not even hashing the export)."""
-    from wizard.core.registration import aligned, find_column, registered_mask
+    then nothing more is done, not even hashing the export). `words`: the contract's, with
+    any the person named (`--registered-values`)."""
+    from wizard.core.registration import CONTRACT_WORDS, aligned, find_column, read_column
 
     column = find_column(table.data.column_names, prepared.columns)
     if column is None:
         return None
     values = aligned(table.data.column(column.header), table.row_numbers,
                      prepared.customers["row"])
-    return Reading(column, registered_mask(values, column.kind, go_live), sha256_file(post))
+    reading = read_column(values, column.kind, go_live, words or CONTRACT_WORDS)
+    return Reading(column, reading.registered, export_sha256 or sha256_file(post),
+                   reading.unknown)
 
 
 def record(project: Project, reading: Reading | None, before: pa.Table,
@@ -87,11 +93,16 @@ def record(project: Project, reading: Reading | None, before: pa.Table,
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from wizard.core.registration import NOT_MEASURED, measure
+    from wizard.core.registration import NOT_MEASURED, Registration, measure
     from wizard.flow import snapshot
 
     if reading is None or comparison.matched is None:
         return NOT_MEASURED
+    if reading.unknown:  # not guessed: nothing measured, no point, no list
+        log.info("re-registration not measured: %s holds unknown words %s",
+                 reading.column.header, reading.unknown)
+        return Registration(False, column=reading.column.header, kind=reading.column.kind,
+                            unknown_values=dict(reading.unknown))
     b_idx, a_idx = comparison.matched
     result = measure(before, reading.registered, b_idx, a_idx,
                      measured_on or date.today(), reading.column)
@@ -114,6 +125,8 @@ def sentence(figures: Registration) -> str:
     from wizard.core.registration import KIND_WORDS
 
     if not figures.measured:
+        if figures.unknown_values:
+            return f"  {unknown_words_text(figures)}"
         return f"  {NO_COLUMN}"
     parts = ", ".join(f"{SEGMENTS[k].lower()} {v.registered:,} of {v.expected:,}"
                       for k, v in figures.by_segment.items())
@@ -123,6 +136,18 @@ def sentence(figures: Registration) -> str:
             f"the column {figures.column!r} ({how}); {parts}"
             + ("" if figures.new_point else "\n  this export was verified before: the "
                "re-registration history keeps its one point"))
+
+
+def unknown_words_text(figures: Registration) -> str:
+    """Why re-registration was not measured when its column holds words no list names."""
+    shown = sorted(figures.unknown_values.items(), key=lambda kv: (-kv[1], kv[0]))
+    words = ", ".join(f"{word!r} ({count:,} row{'s' if count != 1 else ''})"
+                      for word, count in shown[:12])
+    more = f" and {len(shown) - 12:,} more" if len(shown) > 12 else ""
+    column = f"the column {figures.column!r}" if figures.column else "the registration column"
+    return (f"re-registration was not measured: {column} holds words that do not say "
+            f"whether a customer registered: {words}{more}. Say what they mean with "
+            f"{REGISTERED_VALUES_OPTION} yes=WORD,WORD no=WORD and verify again")
 
 
 # -- the history -------------------------------------------------------------------------------

@@ -29,10 +29,12 @@ import pyarrow.compute as pc
 from wizard.core.arrays import arange
 from wizard.core.findings import Findings, describe, plural
 from wizard.core.reader import read_table
+from wizard.core.recognition import CROSS_REFERENCE
+from wizard.core.recognition import right_file_question as question
 from wizard.core.vocabulary import MIN_TOKEN_VALIDITY, TOKEN_DAYS_RANGE, XREF_HEADERS
 from wizard.core.xref import XrefCheck, check_cross_reference, find_columns
 from wizard.errors import BlockingFindings, InputError, NotReady, UsageError
-from wizard.flow import snapshot, steps, workbook_password
+from wizard.flow import recognition, snapshot, steps, workbook_password
 from wizard.flow.project import Project
 from wizard.progress import NullProgress, Progress, check
 from wizard.services.csvfile import write_csv
@@ -129,6 +131,7 @@ def import_xref(
         loading = pool.submit(snapshot.load, project, snapshot.CUSTOMERS,
                               ["row", "account", "name"])
         source = Path(xref) if xref is not None else newest_cross_reference(project)
+        recognition.refuse_known(project, source, recognition.CROSS_REFERENCE)
         progress.report(0, 4, f"reading {source.name}")
         table = read_table(source, header_hint=XREF_HEADERS,
                            opener=workbook_password.opener(project))
@@ -159,8 +162,11 @@ def import_xref(
         summary = XrefImport(result.mapped, result.unmatched, result.extra, result.blocking,
                              result.findings.warnings, None, None, exceptions, warning,
                              result.findings)
+        asked = _right_file(source, result, customers, table.data.column(new_col))
+        if asked and not result.blocking:  # --allow-unmatched: asked all the same, first
+            say(asked)
         if result.blocking:
-            _refuse(project, source, result, exceptions, summary)
+            _refuse(project, source, result, exceptions, summary, asked)
         # the snapshot is written on a second thread while the two CSV files are written,
         # and put in place only when they are
         saving = pool.submit(snapshot.Pending, project, snapshot.CROSS_REFERENCE,
@@ -175,7 +181,8 @@ def import_xref(
         progress.report(3, 4, "saving the cross-reference snapshot")
         digest = saving.result().publish(source=source.name)
         steps.mark_done(project, STEP, source=project.relative(source),
-                        source_sha256=sha256_file(source), old_column=old_col,
+                        source_sha256=sha256_file(source),
+                        source_bytes=source.stat().st_size, old_column=old_col,
                         new_column=new_col, mapped=result.mapped,
                         unmatched=result.unmatched, extra=result.extra,
                         warnings=result.findings.warnings, snapshot_sha256=digest,
@@ -185,15 +192,31 @@ def import_xref(
     return summary
 
 
+def _right_file(source: Path, result: XrefCheck, customers: pa.Table,
+                new: pa.ChunkedArray) -> str | None:
+    """"Is this the right file?" when more than half of the customers are not in it (and
+    whether its new numbers are the customers' old ones: a rollback, old and new swapped)."""
+    n = customers.num_rows
+    if question(source.name, result.unmatched, n, CROSS_REFERENCE) is None:
+        return None  # most customers are in it (core.recognition's threshold)
+    swapped = int(pc.sum(pc.is_in(customers.column("account"),
+                                  value_set=pc.utf8_trim_whitespace(new))).as_py() or 0)
+    why = (f"; its new account column holds {swapped:,} of their old numbers, as a rollback "
+           "file does (old and new swapped)" if swapped > n // 2 else "")
+    return question(source.name, result.unmatched, n, CROSS_REFERENCE, why)
+
+
 def _refuse(project: Project, source: Path, result: XrefCheck, exceptions: Path | None,
-            summary: XrefImport) -> NoReturn:
-    """Blocking findings: no update is written (exit 3), the workbook says which rows."""
+            summary: XrefImport, asked: str | None = None) -> NoReturn:
+    """Blocking findings: no update is written (exit 3), the workbook says which rows; the
+    message leads with `asked` (is this the right file?) when most customers are not in
+    it."""
     steps.mark_failed(project, STEP, source=project.relative(source),
                       blocking=result.blocking,
                       exceptions=project.relative(exceptions) if exceptions else None)
     lines = list(describe(result.findings))
     error = BlockingFindings(
-        f"{source}: the cross-reference has "
+        (f"{asked}\n" if asked else "") + f"{source}: the cross-reference has "
         f"{plural(result.blocking, 'blocking finding')}; the IC account update was not "
         f"written. Every row is listed in {exceptions}\n" + "\n".join(lines),
         **summary.to_json(),

@@ -231,9 +231,10 @@ def _summary(project: Project, customers: pa.Table, xref: pa.Table | None,
         def bad(n: int) -> str:
             return "bad" if n else ""
 
+        headline = verification.Problems.of_figures(figures).headline()
         after = [
             Figure("Verification", "PRESERVED: nothing lost, gained, changed or missing"
-                   if preserved else "NOT PRESERVED: see the Exceptions sheet",
+                   if preserved else f"NOT PRESERVED: {headline}; see the Exceptions sheet",
                    "good" if preserved else "bad"),
             Figure("Customers matched after go-live", int(figures["matched"])),
             Figure("Missing after go-live", int(figures["missing_after"]),

@@ -6,6 +6,7 @@ conversion is complete only when every step is done AND every checklist task is 
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,14 @@ class ProjectStatus:
         """One sentence that never claims more than is known."""
         attention = [s for s in self.steps if s.state is State.ATTENTION]
         if attention:
-            return f"'{attention[0].title}' needs attention: see its findings"
+            step = attention[0]
+            if "autopay" in step.detail:  # a verification: its problems, as Verify names them
+                from wizard.flow.verification import Problems
+
+                with contextlib.suppress(KeyError, TypeError, ValueError):
+                    return (f"'{step.title}' needs attention: "
+                            f"{Problems.of_figures(step.detail).headline()}")
+            return f"'{step.title}' needs attention: see its findings"
         if self.complete:
             return "Every step is done and every checklist task signed off: complete"
         if self.steps_done:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -33,7 +33,9 @@ import pyarrow.compute as pc
 from wizard.core.customers import prepare
 from wizard.core.findings import BLOCKING, Findings, describe, plural
 from wizard.core.reader import Table, read_table
-from wizard.core.registration import NOT_MEASURED, Registration
+from wizard.core.recognition import POST_EXPORT
+from wizard.core.recognition import right_file_question as question
+from wizard.core.registration import NOT_MEASURED, Registration, RegistrationWords
 from wizard.core.verify import (
     ISSUES,
     Comparison,
@@ -43,11 +45,12 @@ from wizard.core.verify import (
     lookup,
     xref_positions,
 )
-from wizard.core.vocabulary import CUSTOMER_HEADERS
-from wizard.errors import BlockingFindings, InputError
-from wizard.flow import registration, snapshot, steps, workbook_password
+from wizard.core.vocabulary import CUSTOMER_HEADERS, REGISTERED_VALUES_OPTION
+from wizard.errors import BlockingFindings, InputError, UsageError
+from wizard.flow import recognition, registration, snapshot, steps, workbook_password
 from wizard.flow.project import Project
 from wizard.progress import NullProgress, Progress, check
+from wizard.services.files import sha256_file
 
 log = logging.getLogger("wizard.verification")
 STEP = "verification"
@@ -117,18 +120,63 @@ class VerifyResult:
             method_changed=int(data["method_changed"]),
             last4_changed=int(data["last4_changed"]), preserved=bool(data["preserved"]),
             exceptions=Path(exceptions) if exceptions else None,
-            registration=Registration.from_json(data.get("registration")),
+            registration=replace(Registration.from_json(data.get("registration")),
+                                 column=data.get("registration_column")),
         )
 
     @property
     def summary(self) -> str:
         return summary_line(self.to_json())
 
+    @property
+    def problems(self) -> Problems:
+        return Problems.of(self)
+
+
+@dataclass(frozen=True)
+class Problems:
+    """What a verification found, each kind with its count; the one rule every headline
+    (the command line, the Verify page, the sidebar and status line, `convwiz status`, the
+    biller workbook) is built by, so the total is always the sum of the parts it names."""
+
+    parts: tuple[tuple[str, int], ...]  # (words, count) of every kind, in this order
+
+    @classmethod
+    def of(cls, result: VerifyResult) -> Problems:
+        a, p = result.autopay, result.paperless
+        return cls((("lost", a.lost + p.lost), ("gained", a.gained + p.gained),
+                    ("missing", result.missing_after),
+                    ("payment method changed", result.method_changed),
+                    ("last-4 changed", result.last4_changed),
+                    ("unexpected", result.unexpected_after)))
+
+    @classmethod
+    def of_figures(cls, figures: Mapping[str, Any]) -> Problems:
+        """From a verification's figures (its `to_json()`, or the step's record)."""
+        return cls.of(VerifyResult.from_json(figures))
+
+    @property
+    def total(self) -> int:
+        return sum(count for _words, count in self.parts)
+
+    @property
+    def named(self) -> tuple[tuple[str, int], ...]:
+        """The kinds found (a count above 0)."""
+        return tuple((words, count) for words, count in self.parts if count)
+
+    def headline(self) -> str:
+        """"18 problems: 7 lost, 6 gained, 2 missing, 3 last-4 changed" ("no problems")."""
+        if not self.total:
+            return "no problems"
+        return (f"{self.total:,} problem{'s' if self.total != 1 else ''}: "
+                + ", ".join(f"{count:,} {words}" for words, count in self.named))
+
 
 def verify(project: Project, post: Path, mapping: Mapping[str, str] | None = None,
            progress: Progress | None = None,
            say: Callable[[str], None] | None = None,
-           measured_on: date | None = None) -> VerifyResult:
+           measured_on: date | None = None,
+           words: RegistrationWords | None = None) -> VerifyResult:
     """`convwiz verify`: compare, and record the outcome.
 
     Preserved: the step is done. Not preserved (anything lost, gained, changed or missing):
@@ -137,15 +185,21 @@ def verify(project: Project, post: Path, mapping: Mapping[str, str] | None = Non
     adds a point to the re-registration history, measured `measured_on` (today by default).
     Warnings about the post export (and rows the snapshot lacks) go to the exceptions
     workbook either way. A post export failing a blocking reading check raises
-    BlockingFindings (exit 3); unreadable, exit 2; not ready, exit 4."""
+    BlockingFindings (exit 3); unreadable, exit 2; not ready, exit 4. `words`: the
+    registration words the person named (`--registered-values`) besides the contract's."""
     progress = progress or NullProgress()
     say = say or _stderr
     post = Path(post)
-    with project.writing("verify"), ThreadPoolExecutor(max_workers=1) as pool:
+    with project.writing("verify"), ThreadPoolExecutor(max_workers=2) as pool:
         steps.require(project, STEP)
+        # one of the program's own files, or an export used for another step: refused
+        known_digest = recognition.refuse_known(project, post, recognition.POST_EXPORT)
         # the snapshots load, and the customers are looked up in the cross-reference, on a
-        # second thread while the post export is read and checked on this one
+        # second thread while the post export is read and checked on this one (and hashed,
+        # so a later step knows it)
         snapshots = pool.submit(_snapshots, project)
+        digest = (pool.submit(lambda: known_digest) if known_digest
+                  else pool.submit(sha256_file, post))
         progress.report(0, 0, f"reading {post.name}")
         table = read_table(post, header_hint=CUSTOMER_HEADERS,
                            opener=workbook_password.opener(project))
@@ -158,7 +212,8 @@ def verify(project: Project, post: Path, mapping: Mapping[str, str] | None = Non
         if findings.blocking:
             _refuse(project, post, findings, progress)
         check(progress)
-        reading = pool.submit(registration.read, table, prepared, project.dates.go_live, post)
+        reading = pool.submit(lambda: registration.read(
+            table, prepared, project.dates.go_live, post, words, digest.result()))
         progress.report(0, 0, "comparing with the pre-conversion snapshot")
         before, xref, xi = snapshots.result()
         comparison = compare(before, xref, prepared.customers, xi)
@@ -175,7 +230,8 @@ def verify(project: Project, post: Path, mapping: Mapping[str, str] | None = Non
         figures["registration"] = measured.to_json()
         snapshot.save(project, DETAILS, comparison.details, source=post.name)
         outcome = {**figures, "warnings": findings.warnings,
-                   "exceptions": project.relative(exceptions) if exceptions else None}
+                   "exceptions": project.relative(exceptions) if exceptions else None,
+                   "source_sha256": digest.result(), "source_bytes": post.stat().st_size}
         if figures["preserved"]:
             steps.mark_done(project, STEP, source=post.name, **outcome)
         else:
@@ -224,6 +280,9 @@ def _result(figures: dict[str, Any], comparison: Comparison, findings: Findings,
 
 def _tell(result: VerifyResult, post: Path, listed_rows: int,
           say: Callable[[str], None]) -> None:
+    asked = right_file_question(result, post)
+    if asked:
+        say(asked)
     say(result.summary)
     say(registration.sentence(result.registration))
     if result.old_numbers_after:
@@ -239,10 +298,27 @@ def _tell(result: VerifyResult, post: Path, listed_rows: int,
 
 
 def verify_for_window(project: Project, post: Path, mapping: Mapping[str, str] | None = None,
-                      progress: Progress | None = None) -> dict[str, Any]:
+                      progress: Progress | None = None,
+                      words: Mapping[str, list[str]] | None = None) -> dict[str, Any]:
     """`verify` for the window's worker process, whose answer travels as JSON: the window
-    turns it back into a `VerifyResult` with `VerifyResult.from_json`."""
-    return verify(project, post, mapping, progress, say=lambda _message: None).to_json()
+    turns it back into a `VerifyResult` with `VerifyResult.from_json`. `words`: the
+    registration words the person named, {"yes": [...], "no": [...]}."""
+    chosen = registration_words((words or {}).get("yes", ()), (words or {}).get("no", ()))
+    result = verify(project, post, mapping, progress, say=lambda _message: None, words=chosen)
+    # the column read travels beside the contract's object, for the window's messages
+    return {**result.to_json(), "registration_column": result.registration.column}
+
+
+def registration_words(yes: Iterable[str], no: Iterable[str]) -> RegistrationWords | None:
+    """The contract's registration words with the person's (None when none was named); a
+    word given as both is a usage error (exit 2)."""
+    yes, no = [w for w in yes if w.strip()], [w for w in no if w.strip()]
+    if not yes and not no:
+        return None
+    try:
+        return RegistrationWords.by_hand(yes, no)
+    except ValueError as exc:
+        raise UsageError(f"{REGISTERED_VALUES_OPTION}: {exc}") from None
 
 
 def _exception_rows(comparison: Comparison, findings: Findings, table: Table,
@@ -316,6 +392,24 @@ def _snapshots(project: Project) -> tuple[pa.Table, pa.Table, pa.Array]:
     before = snapshot.load(project, snapshot.CUSTOMERS)
     xref = snapshot.load(project, snapshot.CROSS_REFERENCE)
     return before, xref, xref_positions(before, xref)
+
+
+def right_file_question(result: VerifyResult, post: Path) -> str | None:
+    """"Is this the right file?", with the counts, when more than half of the snapshot's
+    customers were not found in the post export (None otherwise)."""
+    extra = (f", and {result.unexpected_after:,} of its rows are no customer of the flag file"
+             if result.unexpected_after else "")
+    return question(post.name, result.missing_after, result.customers, POST_EXPORT, extra)
+
+
+def verdict_message(result: VerifyResult, post: Path) -> str:
+    """Why verify exits 3, with its headline; led by the question whether the file is the
+    right one when most customers are not in it."""
+    told = (f"{post}: not every enrolment was preserved: {result.problems.headline()}. The "
+            f"customers concerned are listed in {result.exceptions}; the verification step "
+            "needs attention")
+    asked = right_file_question(result, post)
+    return f"{asked}\n{told}" if asked else told
 
 
 def summary_line(figures: Mapping[str, Any]) -> str:

@@ -114,12 +114,14 @@ def import_xref(project: Any, xref: Path | None, mapping: Mapping[str, str],
 
 
 def verify(project: Any, post: Path, mapping: Mapping[str, str] | None,
-           progress: Any) -> dict[str, Any]:
-    """`wizard.flow.verification.verify_for_window` (its result as JSON), a Cancel audited."""
+           words: Mapping[str, list[str]] | None, progress: Any) -> dict[str, Any]:
+    """`wizard.flow.verification.verify_for_window` (its result as JSON), a Cancel audited;
+    `words`: the registration words the person named ({"yes": [...], "no": [...]})."""
     from wizard.flow import verification
 
     return _audited(project, "verification", progress,
-                    lambda: verification.verify_for_window(project, post, mapping, progress))
+                    lambda: verification.verify_for_window(project, post, mapping, progress,
+                                                           words))
 
 
 def write_report(project: Any, out: Path | None, password: str | None,

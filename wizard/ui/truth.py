@@ -18,20 +18,21 @@ PURGED = "purged"
 
 
 def attention_count(detail: dict[str, Any] | None) -> int:
-    """How many problems a step that needs attention recorded (0 when it does not say)."""
+    """How many problems a step that needs attention recorded (0 when it does not say); a
+    verification's are counted by `flow.verification.Problems`, as its headline names them."""
     if not detail:
         return 0
     for key in ("problems", "issues", "count"):
         if isinstance(detail.get(key), int):
             return int(detail[key])
-    total = 0
-    for group in ("autopay", "paperless"):
-        values = detail.get(group)
-        if isinstance(values, dict):
-            total += int(values.get("lost", 0) or 0) + int(values.get("gained", 0) or 0)
-    for key in ("missing_after", "unexpected_after", "method_changed", "last4_changed"):
-        total += int(detail.get(key, 0) or 0)
-    return total
+    if "autopay" in detail:
+        from wizard.flow.verification import Problems
+
+        try:
+            return Problems.of_figures(detail).total
+        except (KeyError, TypeError, ValueError):  # an older record: not the contract's keys
+            return 0
+    return 0
 
 
 @dataclass(frozen=True)

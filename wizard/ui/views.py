@@ -3,7 +3,6 @@ filter, a data preview, and a small bar chart of the verification figures."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -363,20 +362,21 @@ class TableView(QWidget):
 class BarChart(QWidget):
     """Grouped bars: for each group (Autopay, Paperless) kept, lost and gained.
 
-    Every bar has its count written above it, and a bar that is not zero is never thinner
-    than a few pixels. When the counts differ by more than 50 times (7 lost beside 1,821
-    kept) the scale is logarithmic, and the chart says so: a small loss stays visible.
+    The scale is linear, from 0: a bar's height is its share of the largest count, so 7
+    lost beside 1,852 kept looks as small as it is (a logarithmic scale made it look like a
+    third). Every bar has its count written above it, and a bar that is not zero is never
+    thinner than a few pixels, so a small loss is still seen and read.
     """
 
     SERIES = (("kept", "#2e8b57"), ("lost", "#c0392b"), ("gained", "#1f6fb2"))
-    LOG_RATIO = 50
-    MIN_BAR = 4.0
+    MIN_BAR = 3.0
+    NAME = "Chart of kept, lost and gained enrolments (linear scale from 0, each count written)"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.groups: list[tuple[str, dict[str, int]]] = []
         self.setMinimumHeight(200)
-        self.setAccessibleName("Chart of kept, lost and gained enrolments")
+        self.setAccessibleName(self.NAME)
         self.setAccessibleDescription("No figures yet")
 
     def set_groups(self, groups: list[tuple[str, dict[str, int]]]) -> None:
@@ -387,20 +387,12 @@ class BarChart(QWidget):
             for label, values in groups) or "No figures yet")
         self.update()
 
-    @property
-    def logarithmic(self) -> bool:
-        values = [int(v.get(k, 0) or 0) for _, v in self.groups for k, _ in self.SERIES]
-        nonzero = [v for v in values if v > 0]
-        return bool(nonzero) and max(nonzero) > self.LOG_RATIO * min(nonzero)
-
     def bar_height(self, value: int, peak: int, room: float) -> float:
+        """A linear height: `value`'s share of `peak` of the `room` (a count above 0 at
+        least MIN_BAR pixels, so it is seen)."""
         if value <= 0:
             return 0.0
-        if self.logarithmic:
-            share = math.log10(1 + value) / math.log10(1 + peak)
-        else:
-            share = value / peak
-        return max(self.MIN_BAR, room * share)
+        return max(self.MIN_BAR, room * value / max(1, peak))
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)
@@ -421,11 +413,6 @@ class BarChart(QWidget):
             painter.setPen(QColor("#333"))
             painter.drawText(QRectF(x + 16, 2, 80, 20), Qt.AlignmentFlag.AlignVCenter, name)
             x += 80
-        if self.logarithmic:
-            painter.setPen(QColor("#555"))
-            painter.drawText(QRectF(x, 2, max(0.0, width - x), 20),
-                             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
-                             "log scale: small counts stay visible")
         room = bottom - top - 18
         for g, (label, values) in enumerate(self.groups):
             x0 = left + g * group_w + (group_w - bar_w * len(self.SERIES)) / 2

@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFileDialog, QPushButton, QVBoxLayout, QWidget
 
-from wizard.core.vocabulary import TABLE_SUFFIXES
+from wizard.core.vocabulary import TABLE_SUFFIXES, for_window
 from wizard.errors import Cancelled, ConvWizError, NotReady
 from wizard.ui import settings
 from wizard.ui.widgets import Banner, heading, note
@@ -40,13 +40,14 @@ _COMMAND = re.compile(r"(?:run |use |with )?`?convwiz ([a-z-]+)[^`\n)]*`?|\(run 
 
 
 def window_words(message: str) -> str:
-    """A flow's message with its command lines replaced by what to press in the window."""
+    """A flow's message with its command lines and options replaced by what to press in the
+    window (`core.vocabulary.for_window` names each option's control)."""
     def place(match: re.Match[str]) -> str:
         command = match.group(1) or match.group(2) or ""
         where = WINDOW_PLACES.get(command, "its page in the window")
         return f"({where})" if match.group(2) else f"use {where}"
 
-    return _COMMAND.sub(place, message)
+    return for_window(_COMMAND.sub(place, message))
 
 
 # background work that only reads the project (no lock): see StepPage.other_work
@@ -222,6 +223,7 @@ class StepPage(QWidget):
             self.banner.show_message("info", "Cancelled. Nothing was written.")
         elif isinstance(exc, ConvWizError):
             self.banner.show_message("error", window_words(exc.message), action, callback)
+            self.reveal(self.banner)  # the page may be scrolled down to where it was pressed
         else:
             log.error("unexpected error on the %s page: %r", self.step_id, exc)
             self.banner.show_message(

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wizard.core.vocabulary import TABLE_SUFFIXES
+from wizard.core.vocabulary import ALLOW_UNMATCHED_LABEL, TABLE_SUFFIXES, XREF_COLUMNS_SECTION
 from wizard.errors import ConvWizError
 from wizard.progress import TaskState
 from wizard.ui import jobs, settings
@@ -71,7 +71,7 @@ class CrossReferencePage(StepPage):
         box.addWidget(self.progress)
         self.layout_.addWidget(frame)
 
-        frame, box = section("2. Columns and checks")
+        frame, box = section(XREF_COLUMNS_SECTION)
         box.addWidget(note("Leave '(found by name)' unless the wizard picks the wrong columns."))
         grid = QGridLayout()
         self.old_column = QComboBox()
@@ -87,7 +87,7 @@ class CrossReferencePage(StepPage):
         grid.setColumnStretch(2, 1)
         box.addLayout(grid)
         self.allow_unmatched = QCheckBox(
-            "&Allow customers missing from the cross-reference (they are listed, not renumbered)")
+            f"&{ALLOW_UNMATCHED_LABEL} (they are listed, not renumbered)")
         box.addWidget(self.allow_unmatched)
         row = QHBoxLayout()
         self.import_button = self.make_primary(QPushButton("&Make the IC account update"))
@@ -169,6 +169,9 @@ class CrossReferencePage(StepPage):
             return
 
         def headers(_state: TaskState) -> list[str]:
+            from wizard.flow.recognition import CROSS_REFERENCE, refuse_known
+
+            refuse_known(self.project, path, CROSS_REFERENCE)  # a wrong file: said at once
             return list(read_table(path).data.column_names)
 
         def fill(names: list[str]) -> None:

@@ -63,8 +63,16 @@ def findings_table(findings: Any) -> Any:
         "Value": pa.array(findings.values, pa.string()),
         "Severity": pa.array(findings.severities, pa.string()),
         "Rule": pa.array(findings.rules, pa.string()),
-        "What to do": pa.array(findings.fixes, pa.string()),
+        "What to do": pa.array(_window_fixes(findings.fixes), pa.string()),
     }))
+
+
+def _window_fixes(fixes: list[str]) -> list[str]:
+    """Each fix in the window's words (its controls, not the command line's options)."""
+    from wizard.core.vocabulary import for_window
+
+    said = {fix: for_window(fix) for fix in set(fixes)}
+    return [said[fix] for fix in fixes]
 
 
 def findings_of(value: Any) -> Any:
@@ -303,7 +311,14 @@ class FlagFilePage(StepPage):
             combo.setCurrentIndex(max(0, combo.findData(chosen)) if chosen else 0)
             combo.blockSignals(False)
         self._mapping_changed()
-        if missing:
+        if missing and not detected:  # not one column of a customer export
+            from wizard.core.recognition import shares_no_column_message
+
+            said = shares_no_column_message(path.name, self.headers, "customer_export")
+            self.banner.show_message("warning", said.replace(
+                "--map FIELD=HEADER", "the column choices under '2. Which column holds what'"))
+            self.mapping[missing[0]].setFocus()
+        elif missing:
             words = _join([FIELD_LABELS[f] for f in missing])
             self.banner.show_message(
                 "warning", f"{path.name}: no column found for {words}. The other columns "

@@ -11,14 +11,15 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QWidget,
 )
 
-from wizard.core.vocabulary import TABLE_SUFFIXES
+from wizard.core.vocabulary import REGISTERED_VALUES_LABEL, TABLE_SUFFIXES
 from wizard.progress import TaskState
 from wizard.ui import jobs, settings
-from wizard.ui.pages.base import PageContext, StepPage
+from wizard.ui.pages.base import PageContext, StepPage, window_words
 from wizard.ui.registration_trend import RegistrationTrend
 from wizard.ui.views import BarChart, ChecklistView, TableView
 from wizard.ui.widgets import (
@@ -116,6 +117,7 @@ class VerificationPage(StepPage):
         self.verify_button.clicked.connect(self.verify)
         row.addWidget(self.verify_button)
         box.addLayout(row)
+        box.addLayout(self._words_row())
         self.progress = ProgressPanel()
         self.progress.cancel_requested.connect(self.cancel)
         box.addWidget(self.progress)
@@ -164,8 +166,40 @@ class VerificationPage(StepPage):
         self.layout_.addWidget(frame)
         self.layout_.addStretch(1)
 
+    def _words_row(self) -> QHBoxLayout:
+        """The registration words the export uses besides the contract's (what the command
+        line's --registered-values says): only needed when verify reports words it does not
+        know."""
+        row = QHBoxLayout()
+        row.addWidget(QLabel(f"{REGISTERED_VALUES_LABEL} (only if Verify asks):"))
+        self.words: dict[str, QLineEdit] = {}
+        for side, text, example in (("yes", "&Registered:", "e.g. Live, Signed up"),
+                                    ("no", "Not re&gistered:", "e.g. Invited")):
+            label = QLabel(text)
+            edit = QLineEdit()
+            edit.setPlaceholderText(example)
+            words = text.replace("&", "").rstrip(":").lower()
+            edit.setAccessibleName(f"{REGISTERED_VALUES_LABEL}: {words} (words separated by "
+                                   "commas)")
+            edit.setAccessibleDescription(
+                "Words of the export's registration column that mean the customer "
+                + ("registered" if side == "yes" else "has not registered")
+                + ", besides Y, Yes, True, 1, Registered, Active, Enrolled and N, No, False, "
+                "0, Not Registered, Unregistered, Pending, Inactive, Null, N/A")
+            label.setBuddy(edit)
+            row.addWidget(label)
+            row.addWidget(edit, 1)
+            self.words[side] = edit
+        return row
+
+    def registration_words(self) -> dict[str, list[str]]:
+        """The words typed, {"yes": [...], "no": [...]}, as `jobs.verify` takes them."""
+        return {side: [w.strip() for w in edit.text().split(",") if w.strip()]
+                for side, edit in self.words.items()}
+
     def task_keys(self) -> tuple[str, ...]:
-        return ("verification", "verification.details", "verification.demo")
+        return ("verification", "verification.details", "verification.demo",
+                "verification.headers")
 
     def refresh(self) -> None:
         from wizard.flow.checklist import items
@@ -194,10 +228,18 @@ class VerificationPage(StepPage):
             self.use_file(path)
 
     def use_file(self, path: Path) -> None:
-        self.post_path = Path(path)
+        self.post_path = chosen = Path(path)
         settings.remember_folder("post", self.post_path)
         self.file_label.setText(f"Post-conversion export: <b>{self.post_path.name}</b> "
                                 f"({self.post_path.parent})")
+
+        def check(_state: TaskState) -> None:  # one of the program's own files: said at once
+            from wizard.flow.recognition import POST_EXPORT, refuse_known
+
+            refuse_known(self.project, chosen, POST_EXPORT)
+
+        self.ctx.runner.start("verification.headers", check, on_error=self.show_error,
+                              on_finished=self._update_buttons)
         self._update_buttons()
 
     def use_demo_export(self) -> None:
@@ -219,7 +261,7 @@ class VerificationPage(StepPage):
             return
         self.banner.clear()
         self.progress.start(f"Comparing {self.post_path.name} with the snapshot…")
-        work = self.ctx.child_work(jobs.verify, self.post_path, {})
+        work = self.ctx.child_work(jobs.verify, self.post_path, {}, self.registration_words())
         self.ctx.runner.start("verification", work, on_progress=self.progress.update_progress,
                               on_done=self._verified, on_error=self._failed,
                               on_finished=self._finished)
@@ -230,19 +272,43 @@ class VerificationPage(StepPage):
 
         result = VerifyResult.from_json(data)
         self.show_figures(result.to_json())
-        if result.exceptions is not None:
-            workbook = result.exceptions
-            kind, text = (("info", "Every enrolment was preserved. Warnings about the export "
-                           "are listed in the exceptions workbook.") if result.preserved else
-                          ("warning", "Not everything was preserved: this step needs "
-                           "attention. Every customer concerned is listed in the exceptions "
-                           "workbook, with what to do."))
-            self.banner.show_message(kind, text, "Open the exceptions workbook",
-                                     lambda: self.open_file(Path(workbook)))
+        asked = self._tell(result)
         self._load_details()
         self._load_trend()
-        self.reveal(self.chart)
+        self.reveal(self.banner if asked else self.chart)  # the question before the rows
         self.saved.emit()
+
+    def _tell(self, result: Any) -> bool:
+        """The banner after Verify: first whether this is the right file (when most
+        customers are not in it), then registration words it does not know, then the
+        exceptions workbook. True when it asked whether the file is the right one."""
+        from wizard.flow.registration import unknown_words_text
+        from wizard.flow.verification import right_file_question
+
+        said: list[str] = []
+        asked = (right_file_question(result, self.post_path) if self.post_path is not None
+                 else None)
+        if asked:
+            said.append(asked)
+        if result.registration.unknown_values:  # not guessed: the PM names them, above
+            text = window_words(unknown_words_text(result.registration))
+            said.append(text[:1].upper() + text[1:] + ".")
+            self.words["yes"].setFocus()
+        action = callback = None
+        if result.exceptions is not None:
+            workbook = Path(result.exceptions)
+            said.append("Every enrolment was preserved. Warnings about the export are listed "
+                        "in the exceptions workbook." if result.preserved else
+                        "Not everything was preserved: this step needs attention. Every "
+                        "customer concerned is listed in the exceptions workbook, with what "
+                        "to do.")
+            action, callback = ("Open the exceptions workbook",
+                                lambda: self.open_file(workbook))
+        if said:
+            calm = result.preserved and not asked and not result.registration.unknown_values
+            self.banner.show_message("info" if calm else "warning", " ".join(said), action,
+                                     callback)
+        return bool(asked)
 
     def _failed(self, exc: BaseException) -> None:
         action, callback = self.exceptions_action(exc)
@@ -250,7 +316,7 @@ class VerificationPage(StepPage):
         self.saved.emit()
 
     def show_figures(self, f: dict[str, Any]) -> None:
-        from wizard.ui.truth import attention_count
+        from wizard.flow.verification import Problems
 
         a, p = f.get("autopay") or {}, f.get("paperless") or {}
         flat = dict(f)
@@ -260,19 +326,20 @@ class VerificationPage(StepPage):
         for key, label in self.figure_labels.items():
             show_value(label, f"{int(flat.get(key, 0) or 0):,}")
         self.chart.set_groups([("Autopay", a), ("Paperless", p)])
-        problems = attention_count(f)
-        if f.get("preserved") and not problems:
+        problems = Problems.of_figures(f)
+        if f.get("preserved") and not problems.total:
             self.verdict.setText("<b style='color:#1d6b3b'>✔ Every autopay and paperless "
                                  "enrolment was preserved.</b>")
-        else:
-            lost = int(a.get("lost", 0) or 0) + int(p.get("lost", 0) or 0)
-            gained = int(a.get("gained", 0) or 0) + int(p.get("gained", 0) or 0)
+        elif f.get("preserved"):
             self.verdict.setText(
-                f"<b style='color:#b26a00'>⚠ Needs attention: {problems:,} problem"
-                f"{'s' if problems != 1 else ''}</b>: {lost:,} enrolments lost, {gained:,} "
-                f"gained, {int(f.get('missing_after', 0) or 0):,} customers missing. The table "
-                "below lists who, with what to do; resolve each and sign the QA task off with "
-                "a note. The biller workbook lists them too.")
+                f"<b style='color:#1d6b3b'>✔ Every autopay and paperless enrolment was "
+                f"preserved</b>; {problems.headline()} (rows the snapshot does not have, "
+                "listed below and in the exceptions workbook).")
+        else:
+            self.verdict.setText(
+                f"<b style='color:#b26a00'>⚠ Needs attention: {problems.headline()}</b>. The "
+                "table below lists who, with what to do; resolve each and sign the QA task "
+                "off with a note. The biller workbook lists them too.")
 
     def _load_trend(self) -> None:
         from wizard.flow.registration import points
