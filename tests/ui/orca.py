@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,11 +149,11 @@ class Orca:
                                  + (self.log_path.parent / "orca-stderr.txt").read_text(
                                      errors="replace")[-3000:])
 
-    def wait_for(self, done: object, timeout: float, what: str) -> None:
+    def wait_for(self, done: Callable[[], bool], timeout: float, what: str) -> None:
         deadline = time.monotonic() + timeout
         while True:
             self.read()
-            if callable(done) and done():
+            if done():
                 return
             self.alive()
             if time.monotonic() > deadline:
@@ -160,9 +161,11 @@ class Orca:
                                      f"{[t for k, _r, t in self.events if k == 'speech'][-20:]}")
             time.sleep(0.05)
 
-    def settle(self, start: int, key: str, answer: float = ANSWER) -> Heard:
-        """What Orca did from event `start` on: once it said or moved something (or
-        `answer` s passed), until QUIET s pass with nothing new."""
+    def settle(self, start: int, key: str, until: Callable[[Heard], bool] | None = None,
+               answer: float = ANSWER) -> Heard:
+        """What Orca did from event `start` on: once it said or moved something, and what
+        it did satisfies `until` (or `answer` s passed), until QUIET s pass with nothing
+        new. `until` keeps a slow machine's late utterance with the key that made it."""
         deadline = time.monotonic() + answer
         seen, quiet_since = start, time.monotonic()
         while True:
@@ -170,18 +173,23 @@ class Orca:
             now = time.monotonic()
             if len(self.events) != seen:
                 seen, quiet_since = len(self.events), now
-            if seen > start and now - quiet_since >= QUIET:
+            if seen > start and now - quiet_since >= QUIET and (
+                    until is None or until(self._heard(start, key)) or now > deadline):
                 break
             if seen == start and now > deadline:
                 break  # said nothing at all
             time.sleep(0.05)
+        heard = self._heard(start, key)
+        self.heard.append(heard)
+        return heard
+
+    def _heard(self, start: int, key: str) -> Heard:
         heard = Heard(key)
         for kind, role, text in self.events[start:]:
             if kind == "speech":
                 heard.speech.append(text)
             else:
                 heard.focus.append((role, text))
-        self.heard.append(heard)
         return heard
 
     # -- the keyboard -----------------------------------------------------------------------
@@ -192,21 +200,24 @@ class Orca:
         assert done.returncode == 0, f"xdotool {args}: {done.stderr}"
         return done.stdout
 
-    def focus_window(self, pid: int, title: str) -> Heard:
+    def focus_window(self, pid: int, title: str,
+                     until: Callable[[Heard], bool] | None = None) -> Heard:
         """Give the program's window the keyboard (there is no window manager to)."""
         self.read()
         start = len(self.events)
         window = self.xdotool("search", "--sync", "--onlyvisible", "--pid", str(pid),
                               "--name", title).split()[0]
         self.xdotool("windowfocus", "--sync", window)
-        return self.settle(start, "window focused", answer=30.0)
+        return self.settle(start, "window focused", until, answer=30.0)
 
-    def press(self, key: str) -> Heard:
-        """Press `key` (xdotool's words: Tab, shift+Tab, alt+n, End) and hear what follows."""
+    def press(self, key: str, until: Callable[[Heard], bool] | None = None,
+              answer: float = ANSWER) -> Heard:
+        """Press `key` (xdotool's words: Tab, shift+Tab, alt+n, End) and hear what follows
+        (until `until` holds of it, if it comes within `answer` s)."""
         self.read()
         start = len(self.events)
         self.xdotool("key", "--clearmodifiers", key)
-        return self.settle(start, key)
+        return self.settle(start, key, until, answer)
 
     def stop(self) -> None:
         if self.proc.poll() is None:

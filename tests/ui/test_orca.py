@@ -35,6 +35,7 @@ from tests.ui.test_atspi import ROOT, Program, display  # noqa: F401
 
 pytestmark = [pytest.mark.atspi, pytest.mark.orca, pytest.mark.slow]
 CUSTOMERS = 300  # the demo's size: the figures are read, not the speed
+ARRIVAL = 15.0  # s a page may take to be shown and its title said (a loaded machine)
 MAX_TABS = 90  # presses of Tab for one round of the busiest page (Verify: about 60 stops)
 STEP_PAGES = ("Coordinate", "Flag file", "Send to Daffron", "Cross-reference", "Verify",
               "Biller workbook")
@@ -99,6 +100,11 @@ class Walk:
         self.problems: list[str] = []
         self.rounds: dict[str, list[Heard]] = {}
 
+    def arrive_by(self, key: str, title: str) -> Heard:
+        """Press `key`, and hear what follows until the page's title (if it comes)."""
+        return self.orca.press(key, until=lambda heard: title_heard(heard, title),
+                               answer=ARRIVAL)
+
     def arrived(self, title: str, heard: Heard) -> None:
         if not title_heard(heard, title):
             self.problems.append(f"{title}: its title was not said on arriving by "
@@ -108,7 +114,7 @@ class Walk:
         """Tab until the focus comes back to the round's first stop."""
         stops: list[Heard] = []
         for _ in range(MAX_TABS):
-            heard = self.orca.press("Tab")
+            heard = self.orca.press("Tab", until=lambda h: bool(h.focus))
             if stops and in_table(stops[-1]) and in_table(heard):
                 self.problems.append(f"{page}: Tab did not leave the table: "
                                      f"{stops[-1].last_focus} then {heard.last_focus}")
@@ -187,13 +193,14 @@ def test_a_blind_pm_hears_every_page_its_figures_and_leaves_every_table(
     program = Program(display, home, folder, args=())
     walk = Walk(screen_reader)
     try:
-        opened = screen_reader.focus_window(program.proc.pid, "Conversion Wizard")
+        opened = screen_reader.focus_window(program.proc.pid, "Conversion Wizard",
+                                            until=lambda h: title_heard(h, "Verify"))
         walk.arrived("Verify", opened)  # reopened: the first step not done
         for title in reversed(STEP_PAGES[:4]):  # Back to the first page
-            walk.arrived(title, screen_reader.press("alt+b"))
+            walk.arrived(title, walk.arrive_by("alt+b", title))
         walk.tab_round("Coordinate")
         for title in STEP_PAGES[1:]:
-            walk.arrived(title, screen_reader.press("alt+n"))
+            walk.arrived(title, walk.arrive_by("alt+n", title))
             walk.tab_round(title)
             program.alive()
         walk.figures(verification)

@@ -68,6 +68,8 @@ class FocusSaidFirst(QObject):
                 or not isinstance(event, QFocusEvent)):
             return False
         reason = event.reason()
+        if reason == Qt.FocusReason.MouseFocusReason:
+            return False  # a click: the box's own press and release follow at once
         QTimer.singleShot(0, self, lambda: self._deliver(watched, reason))
         return True  # the box's focus-in comes on the next turn
 
