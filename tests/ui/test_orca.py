@@ -13,7 +13,7 @@ way round the window. What Orca said is read from its own log, and it must hold:
 - Tab leaves every table at once (arrow keys move inside it) and Shift+Tab comes back.
 
 Needs Xvfb, the accessibility bus on a D-Bus session, Orca and xdotool: .ci/run installs them
-and runs the tests under dbus-run-session. CI time: about 3 minutes (a shared 2-core machine).
+and runs the tests under dbus-run-session. Time: 2 to 2.5 minutes (a shared 2-core machine).
 """
 
 from __future__ import annotations
