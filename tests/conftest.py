@@ -36,11 +36,10 @@ def write_export(path: Path, rows: list[str], header: str = EXPORT_HEADER,
     return path
 
 
-# In CI (CONVWIZ_REQUIRE_INTEGRATION=1) a test that needs sshd, a real keyring, LibreOffice or
-# the accessibility bus
-# must run: .ci/run installs and starts them, so a skip there means a broken set-up, and it
-# fails instead of passing quietly.
-REQUIRED_MARKERS = ("sshd", "keyring_real", "libreoffice", "atspi")
+# In CI (CONVWIZ_REQUIRE_INTEGRATION=1) a test that needs sshd, a real keyring, LibreOffice,
+# the accessibility bus or Orca must run: .ci/run installs and starts them, so a skip there
+# means a broken set-up, and it fails instead of passing quietly.
+REQUIRED_MARKERS = ("sshd", "keyring_real", "libreoffice", "atspi", "orca")
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -6,8 +6,9 @@
 # Not under Wine (README, "Windows under Wine", says why): the tests marked sshd (OpenSSH's
 # server is a Linux program the Windows Python cannot start), keyring_real (the Secret Service
 # is Linux's; the Windows keyring is checked by setup.sh's own round trip), libreoffice
-# (soffice is a Linux program) and atspi (Linux's accessibility bus). The slow ones run: the
-# crash tests (TerminateProcess in the middle of a step) take about 80 s here.
+# (soffice is a Linux program), atspi (Linux's accessibility bus) and orca (GNOME's screen
+# reader, on that bus). The slow ones run: the crash tests (TerminateProcess in the middle of
+# a step) take about 80 s here.
 #
 # NOT_UNDER_WINE names single tests of those directories that ask a Linux-only question.
 # Nothing else is set aside: a test that fails under Windows fails this run.
@@ -16,7 +17,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$HERE/env.sh"
 cd "$WINE_ROOT"
 
-MARKERS="not sshd and not keyring_real and not libreoffice and not atspi"
+MARKERS="not sshd and not keyring_real and not libreoffice and not atspi and not orca"
 # not a Windows question: "no display" is Linux's missing DISPLAY/WAYLAND_DISPLAY; a Windows
 # session always has a desktop (and Wine's explorer.exe is one)
 NOT_UNDER_WINE=(

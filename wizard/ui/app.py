@@ -38,6 +38,9 @@ def application() -> QApplication:
     app.setWindowIcon(icon("convwiz"))
     if existing is None:
         app.setStyle("Fusion")
+    from wizard.ui.focus import say_focus_first
+
+    say_focus_first(app)  # a text box's name said under Orca (wizard/ui/focus.py)
     return app
 
 

@@ -257,9 +257,19 @@ class MainWindow(QMainWindow):
         self.scrolls[step_id].verticalScrollBar().setValue(0)
         self.current_page.refresh()
         self._update_nav()
-        primary = self.current_page.primary
-        if primary is not None and primary.isEnabled():
-            primary.setFocus()
+        self._arrive()
+
+    def _arrive(self) -> None:
+        """The keyboard lands on the page's title, which a screen reader says with what the
+        page is for (issue 32); Enter still presses the page's primary action. A page chosen
+        in the step list leaves the keyboard there: its item names the page, and Tab goes on
+        to the page's title."""
+        page = self.current_page
+        # what a screen reader names first on coming into the page, before its title
+        self.stack.setAccessibleName(f"Step {self.stack.currentIndex() + 1} of "
+                                     f"{self.stack.count()}")
+        if not self.sidebar.hasFocus():
+            page.title_label.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def go_relative(self, delta: int) -> None:
         ids = self.step_ids

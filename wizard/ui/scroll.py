@@ -35,6 +35,9 @@ class ScrollPane(QWidget):
         super().__init__(parent)
         self.area = QScrollArea()
         self.area.setWidgetResizable(True)
+        # no focus stop of its own: a screen reader would say a bare 'layered pane' (issue
+        # 32); the keyboard scrolls it by moving through what it shows
+        self.area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         if not frame:
             self.area.setFrameShape(QFrame.Shape.NoFrame)
         self.area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

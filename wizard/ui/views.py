@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from wizard.ui import settings
+from wizard.ui.focus import heard_by_tab, labelled, one_tab_stop
 from wizard.ui.widgets import show_value
 
 
@@ -91,7 +92,7 @@ class ChecklistView(QWidget):
                                       "sign it off")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.summary = QLabel()
+        self.summary = heard_by_tab(QLabel())
         show_value(self.summary, "", f"{name}: progress")
         layout.addWidget(self.summary)
         self.rows = QWidget()
@@ -139,7 +140,7 @@ class ChecklistView(QWidget):
     def _make_row(self, item: dict[str, Any]) -> list[QWidget]:
         task = QLabel(str(item["title"]))
         task.setWordWrap(True)
-        status = QLabel()
+        status = heard_by_tab(QLabel())
         status.setWordWrap(True)
         row: list[QWidget] = [task, QLabel(str(item["owner"])), status]
         if not item["auto"]:
@@ -238,9 +239,9 @@ class TableView(QWidget):
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter: type any text (a row, an account, a rule)…")
         self.filter.setClearButtonEnabled(True)
-        self.filter.setAccessibleName(f"Filter the {name.lower()}")
         self.filter.setAccessibleDescription("Shows only the rows that contain this text, in "
                                              "any column, in any case")
+        bar.addWidget(labelled(self.filter, "Filter:", f"Filter the {name.lower()}"))
         bar.addWidget(self.filter, 1)
         self.filter_column = filter_column
         self.choice = QComboBox()
@@ -257,6 +258,7 @@ class TableView(QWidget):
         layout.addLayout(bar)
         self.model = ArrowTableModel()
         self.view = QTableView()
+        one_tab_stop(self.view)
         self.view.setModel(self.model)
         self.view.setAccessibleName(name)
         self.view.setAccessibleDescription(f"{name}: one row per line; the filter above it "

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QPushButton, QVBoxLayout, QWidget
 
 from wizard.core.vocabulary import TABLE_SUFFIXES, for_window
@@ -104,6 +104,11 @@ class StepPage(QWidget):
         self.layout_.setContentsMargins(24, 18, 24, 18)
         self.layout_.setSpacing(12)
         self.title_label = heading(title, 1.5)
+        # where the keyboard lands on arriving (MainWindow.go_to): a screen reader says the
+        # page's title and what the page is for
+        self.title_label.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.title_label.setAccessibleName(title)
+        self.title_label.setAccessibleDescription(summary)
         self.layout_.addWidget(self.title_label)
         self.layout_.addWidget(note(summary))
         self.banner = Banner()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from wizard.progress import TaskState
+from wizard.ui.focus import one_tab_stop
 from wizard.ui.pages.base import PageContext, StepPage
 from wizard.ui.widgets import ProgressPanel, human_bytes, note, section, value_label
 
@@ -48,6 +49,7 @@ class PurgePage(StepPage):
             1, self.files.horizontalHeader().ResizeMode.ResizeToContents)
         self.files.setMinimumHeight(200)
         self.files.setAccessibleName("Files purge will remove")
+        one_tab_stop(self.files)
         self.files.setAccessibleDescription("Each file with its size")
         box.addWidget(self.files)
         self.layout_.addWidget(frame)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from wizard.core.vocabulary import REGISTERED_VALUES_LABEL, TABLE_SUFFIXES
 from wizard.progress import TaskState
 from wizard.ui import jobs, settings
+from wizard.ui.focus import heard_by_tab
 from wizard.ui.pages.base import PageContext, StepPage, window_words
 from wizard.ui.registration_trend import RegistrationTrend
 from wizard.ui.views import BarChart, ChecklistView, TableView
@@ -140,8 +141,9 @@ class VerificationPage(StepPage):
                 ("last4_changed", "Last 4 changed"))):
             caption = QLabel(f"{text}:")
             grid.addWidget(caption, r, 0)
-            label = captioned_value(text, "–")
-            caption.setBuddy(label)
+            # a Tab stop named "Autopay lost: 7"; not the caption's buddy, or a screen
+            # reader says the caption twice ("Autopay lost: Autopay lost: 7")
+            label = heard_by_tab(captioned_value(text, "–"))
             self.figure_labels[key] = label
             grid.addWidget(label, r, 1)
         line.addLayout(grid)
