@@ -6,13 +6,16 @@ sign-off and setting change, and the chain's state; and no customer of the demo 
 
 from __future__ import annotations
 
+import contextlib
 import io
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 
 from tests.helpers.cli import convwiz
+from tests.helpers.conversion import build
 from tests.helpers.memkeyring import MemoryKeyring
 from tests.helpers.workbooks import decrypted, is_ole
 from wizard.core.reader import read_table
@@ -82,9 +85,11 @@ def test_the_evidence_pack_lists_the_record_and_no_customer(
 
     # the chain's state on the Summary
     summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True) if row[0]}
-    assert summary["State"] == pack.chain.text
-    assert summary["Rows"] == pack.chain.rows
-    assert "Head kept outside the database" in summary
+    assert summary["State"] == pack.chain.describe()
+    assert summary["State"].startswith(f"whole, {len(audit) - 1} rows, last hash ")
+    assert summary["Rows"] == pack.chain.rows and summary["Last hash"] == pack.chain.last_hash
+    assert summary["Head kept outside the database (keyring)"] == (
+        "the tail matches the head kept in the keyring")
 
     # no customer: no name, account number or email of the demo's customer export
     export = read_table(Path(made["customer_export"]))
@@ -95,3 +100,21 @@ def test_the_evidence_pack_lists_the_record_and_no_customer(
             if value:
                 assert value not in cells, (column, value)
 
+
+
+def test_a_broken_chain_is_stated_in_the_pack(project: Path,
+                                             memory_keyring: MemoryKeyring) -> None:
+    """A row removed with the sqlite3 shell (the trigger dropped first): the pack says the
+    chain is broken and where, and is written all the same (it repairs nothing)."""
+    build(project, n=30, xref=False)
+    with contextlib.closing(sqlite3.connect(project / "convwiz.sqlite")) as db, db:
+        db.execute("DROP TRIGGER audit_no_delete")
+        db.execute("DELETE FROM audit WHERE seq = 3")
+    with Project.open(project) as opened:
+        pack = write_evidence_pack(opened)
+    assert pack.password is not None
+    book = openpyxl.load_workbook(io.BytesIO(decrypted(pack.output, pack.password)))
+    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True) if row[0]}
+    assert summary["State"].startswith("BROKEN at row 3"), summary["State"]
+    assert summary["First bad row"] == 3
+    assert summary["What is wrong"]

@@ -23,8 +23,9 @@ from typing import Any
 from wizard.flow import evidence_sheets, workbook_password
 from wizard.flow.project import Project
 from wizard.progress import NullProgress, Progress, check
+from wizard.services.audit_chain import AuditEntry, ChainState
 from wizard.services.evidence_workbook import Figure, Section, write_evidence_workbook
-from wizard.services.store import AuditEntry, ManifestEntry, now_iso
+from wizard.services.store import ManifestEntry, now_iso
 from wizard.services.workbook import local_time
 
 log = logging.getLogger("wizard.evidence")
@@ -42,27 +43,6 @@ def default_path(project: Project) -> Path:
 
 
 @dataclass(frozen=True)
-class ChainView:
-    """What the pack states about the audit log's hash chain."""
-
-    whole: bool | None  # None: not checked
-    rows: int
-    last_hash: str
-    text: str  # "whole, N rows, last hash ..." or where it breaks, in words
-    head: str  # the head kept outside the database (the keyring), in words
-    first_bad_row: int | None = None
-    first_bad_time: str | None = None
-
-
-def chain_view(project: Project) -> ChainView:
-    """The chain as the store finds it now. A stand-in until `Store.verify_chain()` (issue
-    29, branch h29-chain) is merged: it says the chain was not checked."""
-    rows = len(project.store.audit_log())
-    return ChainView(None, rows, "", f"not checked: {rows:,} rows (this program keeps no hash "
-                     "chain yet)", "not kept")
-
-
-@dataclass(frozen=True)
 class EvidencePack:
     """What `write_evidence_pack` wrote; `to_json` is the `--json` object."""
 
@@ -70,7 +50,7 @@ class EvidencePack:
     sheets: list[str]
     rows: dict[str, int]
     sha256: str
-    chain: ChainView
+    chain: ChainState  # the audit log's hash chain as the pack states it
     encrypted: bool = True
     # for the person (shown once on standard error); in --json only with --show-password
     password: str | None = field(default=None, repr=False)
@@ -78,13 +58,9 @@ class EvidencePack:
     keyring: str = ""
 
     def to_json(self, show_password: bool = False) -> dict[str, Any]:
-        c = self.chain
         result: dict[str, Any] = {
             "output": str(self.output), "sheets": self.sheets, "rows": self.rows,
-            "sha256": self.sha256, "encrypted": self.encrypted,
-            "chain": {"whole": c.whole, "rows": c.rows, "last_hash": c.last_hash,
-                      "first_bad_row": c.first_bad_row, "first_bad_time": c.first_bad_time,
-                      "text": c.text, "head": c.head}}
+            "sha256": self.sha256, "encrypted": self.encrypted, "chain": self.chain.to_json()}
         if show_password and self.password:
             result["password"] = self.password
         return result
@@ -104,7 +80,8 @@ def write_evidence_pack(project: Project, out: Path | None = None,
             kept = workbook_password.ensure(project)
             password, created, keyring = kept.password, kept.created, kept.keyring
         progress.report(0, 0, "reading the project's record")
-        chain = chain_view(project)  # first: the pack states the chain it was made from
+        # first: the pack states the chain it was made from (with the keyring's head)
+        chain = project.store.verify_chain()
         manifest, audit = project.store.manifest(), project.store.audit_log()
         sheets = [evidence_sheets.files_sheet(manifest),
                   evidence_sheets.host_keys_sheet(audit, manifest),
@@ -116,7 +93,7 @@ def write_evidence_pack(project: Project, out: Path | None = None,
             _summary(project, chain, manifest, audit, [s.rows for s in sheets]), sheets,
             progress, biller=project.biller, password=password if encrypt else None)
         digest = project.record_made(target, KIND, rows=sum(written.rows.values()),
-                                     encrypted=encrypt, chain=chain.text)
+                                     encrypted=encrypt, chain=chain.describe())
         if not encrypt:
             project.store.audit("evidence pack written without encryption (--no-encrypt)",
                                 output=project.relative(target))
@@ -134,18 +111,23 @@ def _subtitle(project: Project) -> str:
             f"{offset[:3]}:{offset[3:]}).")
 
 
-def _chain_section(chain: ChainView) -> Section:
-    mood = "good" if chain.whole else "bad" if chain.whole is False else ""
-    figures = [Figure("State", chain.text, mood), Figure("Rows", chain.rows),
+def _chain_section(chain: ChainState) -> Section:
+    """The chain's state in an auditor's words: "whole, N rows, last hash ..." or where it
+    breaks, and how its tail was checked against the head kept outside the database."""
+    mood = "" if not chain.chained else "good" if chain.whole else "bad"
+    figures = [Figure("State", chain.describe(), mood), Figure("Rows", chain.rows),
                Figure("Last hash", chain.last_hash or "none")]
-    if chain.whole is False:
-        figures.append(Figure("First bad row", chain.first_bad_row))
-        figures.append(Figure("First bad row's time", local_time(chain.first_bad_time)))
-    figures.append(Figure("Head kept outside the database", chain.head))
+    if chain.chained and not chain.whole:
+        figures += [Figure("First bad row", chain.first_bad_row),
+                    Figure("First bad row's time", local_time(chain.first_bad_time)
+                           or chain.first_bad_time or "unknown"),
+                    Figure("What is wrong", chain.why)]
+    figures.append(Figure("Head kept outside the database (keyring)", chain.head))
+    figures.append(Figure("Checked", local_time(now_iso())))
     return Section("The audit log (hash chain)", figures)
 
 
-def _summary(project: Project, chain: ChainView, manifest: list[ManifestEntry],
+def _summary(project: Project, chain: ChainState, manifest: list[ManifestEntry],
              audit: list[AuditEntry], counts: list[int]) -> list[Section]:
     d = project.dates
     by_direction = {w: sum(1 for e in manifest if e.direction == w)

@@ -15,8 +15,9 @@ from typing import Any
 import pyarrow as pa
 
 from wizard.flow.report import KIND_WORDS
+from wizard.services.audit_chain import AuditEntry
 from wizard.services.evidence_workbook import TableSheet
-from wizard.services.store import AuditEntry, ManifestEntry
+from wizard.services.store import ManifestEntry
 from wizard.services.workbook import Column, local_times
 
 # what `connection saved` records, as settings (the SFTP password is never one: keyring)

@@ -219,7 +219,7 @@ class ReportPage(StepPage):
 
     def _evidence_written(self, result: dict[str, Any]) -> None:
         self.evidence = Path(str(result["output"]))
-        chain = (result.get("chain") or {}).get("text", "")
+        chain = (result.get("chain") or {}).get("state", "")
         self.evidence_label.setText(f"<b>{self.evidence}</b><br>SHA-256 "
                                     f"<code>{result.get('sha256', '')}</code><br>"
                                     f"The audit log: {chain}")
