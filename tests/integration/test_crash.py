@@ -132,11 +132,13 @@ def test_kill_during_import_xref(exported: Path, big_export: tuple[Path, list[st
     proc = _start("import-xref", exported, "--xref", xref)
     _kill_when_working(proc, exported)
     _assert_sound(exported, CUSTOMERS)
+    _assert_no_update_without_its_rollback(exported)
     run = convwiz("import-xref", exported, "--xref", xref, "--json")
     assert run.code == 0, run.stderr
     assert run.result["mapped"] == CUSTOMERS
     _assert_clean_after_rerun(exported)
     _assert_sound(exported, CUSTOMERS)
+    _assert_no_update_without_its_rollback(exported)
 
 
 def test_kill_during_report(exported: Path) -> None:

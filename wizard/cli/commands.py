@@ -272,6 +272,25 @@ def _say_protection(output: Path, password: str | None, created: bool, keyring: 
     say(f"  {TELL_THE_BILLER}")
 
 
+def write_evidence(args: argparse.Namespace, project: Any) -> dict[str, Any]:
+    """`convwiz audit PROJECT --workbook [FILE] [--no-encrypt] [--show-password]`: the
+    evidence pack for the biller's auditors (`flow.evidence`), its password said once as for
+    the biller workbook."""
+    from wizard.flow.evidence import write_evidence_pack
+
+    result = write_evidence_pack(project, Path(args.workbook) if args.workbook else None,
+                                 _progress(), encrypt=not args.no_encrypt)
+    say(f"The evidence pack for the biller's auditors: {result.output}")
+    say(f"  the audit log: {result.chain.describe()}")
+    if result.password is None:
+        say(f"NOT ENCRYPTED (--no-encrypt): {result.output.name} opens without a password. "
+            "The audit log records this choice.")
+    else:
+        _say_protection(result.output, result.password, result.password_created,
+                        result.keyring)
+    return result.to_json(show_password=args.show_password)
+
+
 def cmd_outreach(args: argparse.Namespace) -> dict[str, Any]:
     from wizard.flow.outreach import write_outreach
 
