@@ -10,7 +10,8 @@ says comes from the same rules as `convwiz status` (`flow.status`, `flow.steps`,
 list goes on.
 
 A row's state, the first that applies in the contract's order: unreadable, busy, purged,
-needs attention (a step found something a person must resolve), overdue (a checklist task
+needs attention (a step found something a person must resolve, or the audit log's chain is
+broken), overdue (a checklist task
 whose due date, the conversion calendar's, has passed without a sign-off), done (every
 step done and every task signed off), on track.
 """
@@ -39,6 +40,7 @@ from wizard.flow.status import ProjectStatus, status
 from wizard.flow.steps import State
 from wizard.flow.steps import step as step_of
 from wizard.services import places
+from wizard.services.audit_chain import ChainState
 from wizard.services.store import STORE_NAME, Store, stored_schema
 
 UNREADABLE, BUSY, PURGED = "unreadable", "busy", "purged"
@@ -272,6 +274,17 @@ class _Snapshot(Store):
     def sign_offs(self) -> dict[str, dict[str, str]]:
         return self._sign_offs
 
+    def verify_chain(self, *, head: bool = True) -> ChainState:
+        """The chain as far as the file holds it. Rows still in the -wal (a program has the
+        project open) are not read, so the keyring's head, which counts them, is compared
+        only when there is no -wal, before and after."""
+        folder = self.path.parent
+        head = head and not _has_unmerged_changes(folder)
+        state = super().verify_chain(head=head)
+        if head and not state.whole and _has_unmerged_changes(folder):
+            state = super().verify_chain(head=False)
+        return state
+
 
 def _read_store(folder: Path, today: date, with_calendar: bool) -> Conversion:
     store = _Snapshot(folder / STORE_NAME)
@@ -310,10 +323,11 @@ def describe(current: ProjectStatus, today: date) -> Conversion:
     open_tasks = {owner: sum(1 for t in tasks if t["owner"] == owner) for owner in OWNERS}
     attention = [s for s in current.steps if s.state is State.ATTENTION]
     title = next((s.title for s in current.steps if s.id == current.next_step), None)
+    record = current.record_attention
     if any(s.state is State.PURGED for s in current.steps):
-        state, action, owner = (PURGED, "Nothing more to do: its files were purged (the "
-                                "audit log stays)", None)
-    elif attention:
+        state, action, owner = (PURGED, record or "Nothing more to do: its files were purged "
+                                "(the audit log stays)", None if record is None else checklist.PM)
+    elif attention or record:
         state, action, owner = ATTENTION, current.headline(), checklist.PM
     elif overdue:
         first = overdue[0]
