@@ -83,3 +83,26 @@ def test_a_pack_without_encryption_is_plain_and_audited(project: Path, tmp_path:
     assert ("go live", "2026-12-14", "2026-12-15") in [tuple(r[1:4]) for r in changes]
     assert pack.to_json()["chain"]["whole"] is True
     assert "password" not in pack.to_json(show_password=True)
+
+
+def test_convwiz_audit_workbook_writes_the_encrypted_pack(project: Path, tmp_path: Path) -> None:
+    from tests.helpers.workbooks import calamine, is_ole
+
+    build(project, n=20, xref=False)
+    run = convwiz("audit", project, "--workbook", "--json", "--show-password")
+    assert run.code == 0, run.stderr
+    result = run.result
+    pack = Path(result["output"])
+    assert pack == project / "reports" / "Acme_Electric_Co-op_evidence_pack.xlsx"
+    assert is_ole(pack) and result["encrypted"] is True
+    assert result["password"] in run.stderr  # said once, as for the biller workbook
+    assert result["chain"]["state"].startswith("whole, ")
+    assert calamine(pack, result["password"]).sheet_names[0] == "Summary"
+    # without --show-password the result holds no password
+    assert "password" not in convwiz("audit", project, "--workbook", "--json").result
+    # a file of the person's choosing, plain when asked (said, and audited)
+    out = tmp_path / "pack.xlsx"
+    run = convwiz("audit", project, "--workbook", out, "--no-encrypt", "--json")
+    assert run.code == 0, run.stderr
+    assert Path(run.result["output"]) == out and not is_ole(out)
+    assert "NOT ENCRYPTED" in run.stderr

@@ -405,7 +405,7 @@ def cmd_audit(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError("--no-encrypt and --show-password go with --workbook")
     with _open(args) as project:
         if args.workbook is not None:
-            return _evidence_pack(args, project)
+            return write_evidence(args, project)
         if args.verify:
             log_ = verify_log(project)  # exit 3, naming the first bad row, when broken
             say(f"The audit log of {project.folder}: {log_.chain.describe()}")
@@ -418,23 +418,6 @@ def cmd_audit(args: argparse.Namespace) -> dict[str, Any]:
                   + (f"  ({detail})" if detail else ""))
     say(f"{len(log_.entries)} rows; the chain: {log_.chain.describe()}")
     return log_.to_json()
-
-
-def _evidence_pack(args: argparse.Namespace, project: Any) -> dict[str, Any]:
-    """`audit --workbook [FILE]`: the evidence pack for the biller's auditors, written by
-    `wizard.flow.evidence.write_evidence_pack(project, out, encrypt=...)` where the program
-    has it (issue 29, item 3)."""
-    import importlib
-
-    try:
-        evidence = importlib.import_module("wizard.flow.evidence")
-        write = evidence.write_evidence_pack
-    except (ImportError, AttributeError):
-        raise UsageError("audit --workbook: the evidence pack is not available in this "
-                         "version yet; `convwiz audit PROJECT --verify` checks the log") from None
-    result = write(project, Path(args.workbook) if args.workbook else None,
-                   encrypt=not args.no_encrypt)
-    return dict(result.to_json(show_password=args.show_password))
 
 
 def cmd_demo(args: argparse.Namespace) -> dict[str, Any]:
