@@ -240,6 +240,7 @@ class ReportPage(StepPage):
         busy = self.busy
         why = self.missing_prerequisites() or self.other_work()
         self.evidence_button.setEnabled(not busy and not self.other_work())
+        self.evidence_button.setToolTip(self.other_work())  # it needs no step done first
         self.write_button.setEnabled(not busy and not why)
         self.write_button.setToolTip(why)
         if not why and not steps.is_done(self.project, "verification"):
