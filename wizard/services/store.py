@@ -22,11 +22,11 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
+from wizard.core.vocabulary import STORE_NAME as STORE_NAME  # one home: core
 from wizard.services import audit_chain
 from wizard.services.audit_chain import AuditEntry, ChainState, Head
 from wizard.services.places import restrict_path
 
-STORE_NAME = "convwiz.sqlite"
 
 def _migrate_paths(db: sqlite3.Connection, folder: Path) -> None:
     """Number 2: one path form (see `stored_path`) for the files of the manifest and the
