@@ -12,11 +12,13 @@ a head with more rows than the log, or whose row differs, is a cut or rewritten 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import secrets as _random
 import sqlite3
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -309,26 +311,52 @@ def head_account(project_id: str, folder: Path) -> str:
     return f"audit-head:{project_id}:{where}"
 
 
-def read_head(account: str) -> tuple[Head | None, str]:
-    """The head kept for `account`, and how the tail can be checked. Never fails: without a
-    usable keyring the tail is just not checked (reading a project needs no keyring)."""
+# a keyring that refused once (locked, failing) is not asked again by this process: a locked
+# GNOME Keyring asks the person to unlock it at every call, and the head is written after
+# every write of the log. Per backend object, so a new keyring (a test's) is asked afresh.
+_REFUSED: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
+
+def _usable_backend() -> tuple[Any, str | None]:
+    """The keyring backend and None, or why the head is not kept or read with it."""
     import keyring
-    import keyring.errors
 
     from wizard.services import secrets
 
+    chosen = keyring.get_keyring()
+    if chosen in _REFUSED:
+        return chosen, _REFUSED[chosen]
+    if not secrets.backend().usable:
+        return chosen, HEAD_NO_KEYRING
+    return chosen, None
+
+
+def _refused(backend: Any, exc: Exception) -> str:
+    import keyring.errors
+
+    note = (HEAD_LOCKED if isinstance(exc, keyring.errors.KeyringLocked)
+            else f"{HEAD_NO_KEYRING} (the keyring failed: {type(exc).__name__})")
+    log.info("the chain's head: %s", note)
+    with contextlib.suppress(TypeError):  # a backend that cannot be weakly referenced
+        _REFUSED[backend] = note
+    return note
+
+
+def read_head(account: str) -> tuple[Head | None, str]:
+    """The head kept for `account`, and how the tail can be checked. Never fails: without a
+    usable keyring the tail is just not checked (reading a project needs no keyring)."""
+    from wizard.services import secrets
+
+    backend, why = _usable_backend()
+    if why is not None:
+        return None, why
     try:
-        if not secrets.backend().usable:
-            return None, HEAD_NO_KEYRING
-        text = keyring.get_password(secrets.SERVICE, account)
-    except keyring.errors.KeyringLocked:
-        return None, HEAD_LOCKED
+        text = backend.get_password(secrets.SERVICE, account)
     except Exception as exc:  # noqa: BLE001 - a keyring that fails never blocks a read
-        log.info("the chain's head could not be read (%s)", type(exc).__name__)
-        return None, f"{HEAD_NO_KEYRING} (the keyring failed: {type(exc).__name__})"
+        return None, _refused(backend, exc)
     if not text:
         return None, HEAD_NONE
-    head = Head.from_text(text)
+    head = Head.from_text(str(text))
     if head is None:
         return None, "the head in the keyring cannot be read: the tail is not checked"
     return head, HEAD_MATCHES
@@ -337,15 +365,14 @@ def read_head(account: str) -> tuple[Head | None, str]:
 def write_head(account: str, head: Head) -> bool:
     """Keep the head in the keyring; False (logged, nothing raised) when there is no usable
     keyring: the log itself is written all the same."""
-    import keyring
-
     from wizard.services import secrets
 
+    backend, why = _usable_backend()
+    if why is not None:
+        return False
     try:
-        if not secrets.backend().usable:
-            return False
-        keyring.set_password(secrets.SERVICE, account, head.to_text())
+        backend.set_password(secrets.SERVICE, account, head.to_text())
     except Exception as exc:  # noqa: BLE001 - the head is a second check, never a blocker
-        log.info("the chain's head could not be kept (%s)", type(exc).__name__)
+        _refused(backend, exc)
         return False
     return True
