@@ -20,7 +20,7 @@ import secrets as _random
 import sqlite3
 import weakref
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,8 @@ HEAD_NONE = "no head in the keyring yet for this project and folder: the tail is
 HEAD_NO_KEYRING = "no usable keyring: the tail (the newest rows) cannot be checked"
 HEAD_LOCKED = ("the keyring is locked: the tail (the newest rows) is not checked; unlock it "
                "and check again")
+HEAD_IN_WAL = ("the newest rows are still in the -wal (a program has the project open), "
+               "which this read does not see: the tail is checked when the project is opened")
 HEAD_NOT_READ = "the head was not read: the tail (the newest rows) is not checked"
 
 
@@ -273,9 +275,27 @@ def last_head(db: sqlite3.Connection) -> Head | None:
     return None if row is None or not row[1] else Head(int(row[0]), str(row[1]), str(row[2]))
 
 
-def check(db: sqlite3.Connection, folder: Path, *, head: bool = True) -> ChainState:
+def check(db: sqlite3.Connection, folder: Path, *, head: bool = True,
+          wal: Path | None = None) -> ChainState:
     """The store's chain checked (`Store.verify_chain`), with the keyring's head unless
-    `head` is False. Reads only."""
+    `head` is False. Reads only. `wal`: for a store read immutable (the portfolio, a
+    read-only medium), its -wal file, whose rows such a read does not see: the head, which
+    counts them, is compared only when that file is empty or absent, before and after."""
+    seen_all = wal is None or not _holds_rows(wal)
+    state = _check(db, folder, head and seen_all)
+    if head and seen_all and wal is not None and not state.whole and _holds_rows(wal):
+        state, seen_all = _check(db, folder, False), False  # a writer came in meanwhile
+    return state if seen_all or not head else replace(state, head=HEAD_IN_WAL)
+
+
+def _holds_rows(wal: Path) -> bool:
+    try:
+        return wal.stat().st_size > 0  # a stat, never an open: SQLite's file
+    except OSError:
+        return False
+
+
+def _check(db: sqlite3.Connection, folder: Path, head: bool) -> ChainState:
     found = read_chain(db)
     if found is None:  # made before the chain, read without migrating (the portfolio)
         count = int(db.execute("SELECT COUNT(*) FROM audit").fetchone()[0])

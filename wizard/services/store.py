@@ -322,8 +322,9 @@ class Store:
     def verify_chain(self, *, head: bool = True) -> ChainState:
         """Check the audit log's hash chain from its first row, and its tail against the
         head kept in the keyring (`head=False`: not read). Never repairs, never writes."""
+        wal = self.path.with_name(self.path.name + "-wal") if self.read_only else None
         with self._lock:
-            return audit_chain.check(self._db, self.path.parent, head=head)
+            return audit_chain.check(self._db, self.path.parent, head=head, wal=wal)
 
     def _publish_head(self) -> None:
         """After a commit that added audit rows: keep the new head in the keyring (when
