@@ -229,3 +229,22 @@ def test_writers_in_several_processes_chain_every_row(path: Path) -> None:
         state = s.verify_chain()
     assert state.whole, state.describe()
     assert state.rows == 1 + 3 * 25 * 2
+
+
+def test_a_locked_keyring_is_asked_once_not_at_every_row(
+        path: Path, keyring_memory: MemoryKeyring, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A locked GNOME Keyring asks the person to unlock it at each call: the head, written
+    after every row, must not ask again and again."""
+    MemoryKeyring.locked = True
+    asked: list[str] = []
+    check = MemoryKeyring._check
+
+    def counted(self: MemoryKeyring) -> None:
+        asked.append("asked")
+        check(self)
+
+    monkeypatch.setattr(MemoryKeyring, "_check", counted)
+    _write(path, 3)
+    with Store(path) as s:
+        assert s.verify_chain().whole and s.verify_chain().whole
+    assert len(asked) == 1

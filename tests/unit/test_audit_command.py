@@ -147,3 +147,23 @@ def test_the_options_and_the_evidence_pack_s_seam(worked: Path) -> None:
     assert run.code == 2 and "go with --workbook" in run.result["error"]
     run = convwiz("audit", worked, "--workbook", "--json")
     assert run.code in (0, 2), run.stderr  # 2 until the evidence pack is in this version
+
+
+def test_rows_still_in_the_wal_of_an_open_project_are_no_cut_tail_for_the_portfolio(
+        worked: Path, memory_keyring: MemoryKeyring) -> None:
+    """The window holds the project and has just written rows (in the -wal, with the head
+    in the keyring counting them); the portfolio's immutable read does not see them, and
+    must not call that a cut tail."""
+    from wizard.services.store import STORE_NAME, Store
+
+    window = Store(worked / STORE_NAME)
+    try:
+        for n in range(3):
+            window.audit("written by the window", n=n)
+        assert (worked / f"{STORE_NAME}-wal").stat().st_size > 0
+        listed = _portfolio_row(worked)
+        assert listed["state"] != "needs attention", listed
+    finally:
+        window.close()
+    code, result, _stderr = _verify(worked)
+    assert code == 0 and result["chain"]["head"].startswith("the tail matches")  # type: ignore[index]

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from wizard.core.arrays import row_numbers
-from wizard.core.vocabulary import SPREADSHEET_SUFFIXES, normalise_header
+from wizard.core.vocabulary import SPREADSHEET_SUFFIXES, is_store_file, normalise_header
 from wizard.errors import InputError
 
 DELIMITERS = [",", ";", "\t", "|"]
@@ -79,6 +79,9 @@ def read_table(
     `opener` decrypts an encrypted workbook (an OLE file) in memory.
     """
     path = Path(path)
+    if is_store_file(path):  # never opened but by SQLite: a plain close drops its locks
+        raise InputError(f"{path} is a conversion project's database, not a table: choose "
+                         "the exported file itself")
     if not path.exists():
         raise InputError(f"{path}: no such file")
     if path.is_dir():

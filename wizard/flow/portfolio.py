@@ -40,7 +40,6 @@ from wizard.flow.status import ProjectStatus, status
 from wizard.flow.steps import State
 from wizard.flow.steps import step as step_of
 from wizard.services import places
-from wizard.services.audit_chain import ChainState
 from wizard.services.store import STORE_NAME, Store, stored_schema
 
 UNREADABLE, BUSY, PURGED = "unreadable", "busy", "purged"
@@ -273,17 +272,6 @@ class _Snapshot(Store):
 
     def sign_offs(self) -> dict[str, dict[str, str]]:
         return self._sign_offs
-
-    def verify_chain(self, *, head: bool = True) -> ChainState:
-        """The chain as far as the file holds it. Rows still in the -wal (a program has the
-        project open) are not read, so the keyring's head, which counts them, is compared
-        only when there is no -wal, before and after."""
-        folder = self.path.parent
-        head = head and not _has_unmerged_changes(folder)
-        state = super().verify_chain(head=head)
-        if head and not state.whole and _has_unmerged_changes(folder):
-            state = super().verify_chain(head=False)
-        return state
 
 
 def _read_store(folder: Path, today: date, with_calendar: bool) -> Conversion:

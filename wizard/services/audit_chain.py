@@ -12,13 +12,15 @@ a head with more rows than the log, or whose row differs, is a cut or rewritten 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import secrets as _random
 import sqlite3
+import weakref
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,8 @@ HEAD_NONE = "no head in the keyring yet for this project and folder: the tail is
 HEAD_NO_KEYRING = "no usable keyring: the tail (the newest rows) cannot be checked"
 HEAD_LOCKED = ("the keyring is locked: the tail (the newest rows) is not checked; unlock it "
                "and check again")
+HEAD_IN_WAL = ("the newest rows are still in the -wal (a program has the project open), "
+               "which this read does not see: the tail is checked when the project is opened")
 HEAD_NOT_READ = "the head was not read: the tail (the newest rows) is not checked"
 
 
@@ -271,9 +275,27 @@ def last_head(db: sqlite3.Connection) -> Head | None:
     return None if row is None or not row[1] else Head(int(row[0]), str(row[1]), str(row[2]))
 
 
-def check(db: sqlite3.Connection, folder: Path, *, head: bool = True) -> ChainState:
+def check(db: sqlite3.Connection, folder: Path, *, head: bool = True,
+          wal: Path | None = None) -> ChainState:
     """The store's chain checked (`Store.verify_chain`), with the keyring's head unless
-    `head` is False. Reads only."""
+    `head` is False. Reads only. `wal`: for a store read immutable (the portfolio, a
+    read-only medium), its -wal file, whose rows such a read does not see: the head, which
+    counts them, is compared only when that file is empty or absent, before and after."""
+    seen_all = wal is None or not _holds_rows(wal)
+    state = _check(db, folder, head and seen_all)
+    if head and seen_all and wal is not None and not state.whole and _holds_rows(wal):
+        state, seen_all = _check(db, folder, False), False  # a writer came in meanwhile
+    return state if seen_all or not head else replace(state, head=HEAD_IN_WAL)
+
+
+def _holds_rows(wal: Path) -> bool:
+    try:
+        return wal.stat().st_size > 0  # a stat, never an open: SQLite's file
+    except OSError:
+        return False
+
+
+def _check(db: sqlite3.Connection, folder: Path, head: bool) -> ChainState:
     found = read_chain(db)
     if found is None:  # made before the chain, read without migrating (the portfolio)
         count = int(db.execute("SELECT COUNT(*) FROM audit").fetchone()[0])
@@ -309,26 +331,52 @@ def head_account(project_id: str, folder: Path) -> str:
     return f"audit-head:{project_id}:{where}"
 
 
-def read_head(account: str) -> tuple[Head | None, str]:
-    """The head kept for `account`, and how the tail can be checked. Never fails: without a
-    usable keyring the tail is just not checked (reading a project needs no keyring)."""
+# a keyring that refused once (locked, failing) is not asked again by this process: a locked
+# GNOME Keyring asks the person to unlock it at every call, and the head is written after
+# every write of the log. Per backend object, so a new keyring (a test's) is asked afresh.
+_REFUSED: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
+
+def _usable_backend() -> tuple[Any, str | None]:
+    """The keyring backend and None, or why the head is not kept or read with it."""
     import keyring
-    import keyring.errors
 
     from wizard.services import secrets
 
+    chosen = keyring.get_keyring()
+    if chosen in _REFUSED:
+        return chosen, _REFUSED[chosen]
+    if not secrets.backend().usable:
+        return chosen, HEAD_NO_KEYRING
+    return chosen, None
+
+
+def _refused(backend: Any, exc: Exception) -> str:
+    import keyring.errors
+
+    note = (HEAD_LOCKED if isinstance(exc, keyring.errors.KeyringLocked)
+            else f"{HEAD_NO_KEYRING} (the keyring failed: {type(exc).__name__})")
+    log.info("the chain's head: %s", note)
+    with contextlib.suppress(TypeError):  # a backend that cannot be weakly referenced
+        _REFUSED[backend] = note
+    return note
+
+
+def read_head(account: str) -> tuple[Head | None, str]:
+    """The head kept for `account`, and how the tail can be checked. Never fails: without a
+    usable keyring the tail is just not checked (reading a project needs no keyring)."""
+    from wizard.services import secrets
+
+    backend, why = _usable_backend()
+    if why is not None:
+        return None, why
     try:
-        if not secrets.backend().usable:
-            return None, HEAD_NO_KEYRING
-        text = keyring.get_password(secrets.SERVICE, account)
-    except keyring.errors.KeyringLocked:
-        return None, HEAD_LOCKED
+        text = backend.get_password(secrets.SERVICE, account)
     except Exception as exc:  # noqa: BLE001 - a keyring that fails never blocks a read
-        log.info("the chain's head could not be read (%s)", type(exc).__name__)
-        return None, f"{HEAD_NO_KEYRING} (the keyring failed: {type(exc).__name__})"
+        return None, _refused(backend, exc)
     if not text:
         return None, HEAD_NONE
-    head = Head.from_text(text)
+    head = Head.from_text(str(text))
     if head is None:
         return None, "the head in the keyring cannot be read: the tail is not checked"
     return head, HEAD_MATCHES
@@ -337,15 +385,14 @@ def read_head(account: str) -> tuple[Head | None, str]:
 def write_head(account: str, head: Head) -> bool:
     """Keep the head in the keyring; False (logged, nothing raised) when there is no usable
     keyring: the log itself is written all the same."""
-    import keyring
-
     from wizard.services import secrets
 
+    backend, why = _usable_backend()
+    if why is not None:
+        return False
     try:
-        if not secrets.backend().usable:
-            return False
-        keyring.set_password(secrets.SERVICE, account, head.to_text())
+        backend.set_password(secrets.SERVICE, account, head.to_text())
     except Exception as exc:  # noqa: BLE001 - the head is a second check, never a blocker
-        log.info("the chain's head could not be kept (%s)", type(exc).__name__)
+        _refused(backend, exc)
         return False
     return True

@@ -22,11 +22,11 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
+from wizard.core.vocabulary import STORE_NAME as STORE_NAME  # one home: core
 from wizard.services import audit_chain
 from wizard.services.audit_chain import AuditEntry, ChainState, Head
 from wizard.services.places import restrict_path
 
-STORE_NAME = "convwiz.sqlite"
 
 def _migrate_paths(db: sqlite3.Connection, folder: Path) -> None:
     """Number 2: one path form (see `stored_path`) for the files of the manifest and the
@@ -322,8 +322,9 @@ class Store:
     def verify_chain(self, *, head: bool = True) -> ChainState:
         """Check the audit log's hash chain from its first row, and its tail against the
         head kept in the keyring (`head=False`: not read). Never repairs, never writes."""
+        wal = self.path.with_name(self.path.name + "-wal") if self.read_only else None
         with self._lock:
-            return audit_chain.check(self._db, self.path.parent, head=head)
+            return audit_chain.check(self._db, self.path.parent, head=head, wal=wal)
 
     def _publish_head(self) -> None:
         """After a commit that added audit rows: keep the new head in the keyring (when
