@@ -167,3 +167,14 @@ def test_rows_still_in_the_wal_of_an_open_project_are_no_cut_tail_for_the_portfo
         window.close()
     code, result, _stderr = _verify(worked)
     assert code == 0 and result["chain"]["head"].startswith("the tail matches")  # type: ignore[index]
+
+
+def test_text_from_outside_is_printed_with_control_characters_made_visible(
+        project: Path) -> None:
+    from wizard.services.store import STORE_NAME, Store
+
+    with Store(project / STORE_NAME) as s:  # a file name as a provider may send it
+        s.record_file("received", "xref", "inbox/x\x1b[2Jref.csv", "0" * 64, rows=1, size=1)
+    run = convwiz("audit", project)
+    assert run.code == 0, run.stderr
+    assert "\x1b" not in run.stdout and "x\\x1b[2Jref.csv" in run.stdout

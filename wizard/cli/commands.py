@@ -412,10 +412,8 @@ def cmd_audit(args: argparse.Namespace) -> dict[str, Any]:
             return log_.to_json(entries=False)
         log_ = read_log(project)
     if not args.json:
-        for e in log_.entries:
-            detail = "; ".join(f"{k}: {v}" for k, v in e.detail.items())
-            print(f"{e.seq:>6}  {e.at}  {e.actor:<16} {e.action}"
-                  + (f"  ({detail})" if detail else ""))
+        for line in log_.lines():
+            print(line)
     say(f"{len(log_.entries)} rows; the chain: {log_.chain.describe()}")
     return log_.to_json()
 

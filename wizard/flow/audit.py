@@ -8,6 +8,7 @@ the log: a broken chain stays broken, for whoever audits the project to see.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,16 @@ class AuditLog:
     entries: tuple[AuditEntry, ...]
     chain: ChainState
 
+    def lines(self) -> list[str]:
+        """The log for people, a row a line: number, time, actor, action and detail, with
+        control characters from outside (a file's name) made visible."""
+        out = []
+        for e in self.entries:
+            detail = "; ".join(f"{k}: {v}" for k, v in e.detail.items())
+            out.append(_visible(f"{e.seq:>6}  {e.at}  {e.actor:<16} {e.action}"
+                                + (f"  ({detail})" if detail else "")))
+        return out
+
     def to_json(self, *, entries: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {"project": self.project, "rows": len(self.entries),
                                "whole": self.chain.whole, "chain": self.chain.to_json()}
@@ -33,6 +44,12 @@ class AuditLog:
             out["entries"] = [{"seq": e.seq, "at": e.at, "actor": e.actor,
                                "action": e.action, "detail": e.detail} for e in self.entries]
         return out
+
+
+def _visible(text: str) -> str:
+    """Control and format characters shown as escapes (`\\x1b`), never acted on."""
+    return "".join(c if c == " " or unicodedata.category(c)[0] not in "CZ" or c.isprintable()
+                   else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def attention(chain: ChainState | None) -> str | None:

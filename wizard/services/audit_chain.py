@@ -338,16 +338,22 @@ _REFUSED: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 
 
 def _usable_backend() -> tuple[Any, str | None]:
-    """The keyring backend and None, or why the head is not kept or read with it."""
-    import keyring
+    """The keyring backend and None, or why the head is not kept or read with it. Never
+    fails: a keyring that cannot even start (no home folder to read its configuration from,
+    a broken D-Bus) is just no keyring here."""
+    try:
+        import keyring
 
-    from wizard.services import secrets
+        from wizard.services import secrets
 
-    chosen = keyring.get_keyring()
-    if chosen in _REFUSED:
-        return chosen, _REFUSED[chosen]
-    if not secrets.backend().usable:
-        return chosen, HEAD_NO_KEYRING
+        chosen = keyring.get_keyring()
+        if chosen in _REFUSED:
+            return chosen, _REFUSED[chosen]
+        if not secrets.backend().usable:
+            return chosen, HEAD_NO_KEYRING
+    except Exception as exc:  # noqa: BLE001 - the head is a second check, never a blocker
+        log.info("no keyring for the chain's head (%s)", type(exc).__name__)
+        return None, f"{HEAD_NO_KEYRING} ({type(exc).__name__})"
     return chosen, None
 
 
