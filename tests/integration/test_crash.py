@@ -135,11 +135,13 @@ def test_kill_during_import_xref(exported: Path, big_export: tuple[Path, list[st
     proc = _start("import-xref", exported, "--xref", xref)
     _kill_when_working(proc, exported)
     _assert_sound(exported, CUSTOMERS)
+    _assert_no_update_without_its_rollback(exported)
     run = convwiz("import-xref", exported, "--xref", xref, "--json")
     assert run.code == 0, run.stderr
     assert run.result["mapped"] == CUSTOMERS
     _assert_clean_after_rerun(exported)
     _assert_sound(exported, CUSTOMERS)
+    _assert_no_update_without_its_rollback(exported)
 
 
 def test_kill_during_report(exported: Path) -> None:
@@ -293,3 +295,87 @@ def test_kill_a_step_of_a_window_that_holds_the_project(
     with Project.open(project) as again:
         assert "test_bid" in again.store.sign_offs()
         assert again.store.step(step) is not None and again.store.step(step)[0] == "done"
+
+# -- the IC account update never stands without its rollback ---------------------------------
+UPDATE = "ic_account_update.csv"
+ROLLBACK = "ic_account_rollback.csv"
+# `convwiz import-xref` in a process that kills itself (SIGKILL; on Windows an exit that runs
+# no handler and no finally, as abrupt for the files) right after the Nth rename of a file of
+# the pair into its final name: the one instant a kill at 95% of import-xref can land in
+_KILLED_AT_RENAME = """
+import os, signal, sys
+from pathlib import Path
+real, left = os.replace, int(sys.argv[1])
+def replace(src, dst, *args, **kwargs):
+    global left
+    real(src, dst, *args, **kwargs)
+    if Path(dst).name in ("ic_account_update.csv", "ic_account_rollback.csv"):
+        left -= 1
+        if left == 0:
+            kill = getattr(signal, "SIGKILL", None)
+            os.kill(os.getpid(), kill) if kill is not None else os._exit(9)
+os.replace = replace
+from wizard.cli import main
+raise SystemExit(main(sys.argv[2:]))
+"""
+
+
+def _import_xref_killed_at_rename(project: Path, xref: Path, nth: int) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", _KILLED_AT_RENAME, str(nth), "import-xref", str(project),
+         "--xref", str(xref)],
+        capture_output=True, timeout=240, env={**os.environ, "PYTHONPATH": str(REPO)})
+    killed = 9 if sys.platform == "win32" else -getattr(signal, "SIGKILL", 9)
+    assert proc.returncode == killed, proc.stderr.decode(errors="replace")
+
+
+def _assert_no_update_without_its_rollback(project: Path) -> None:
+    """What a PM may find in outbox/: nothing, a rollback alone (it undoes nothing), or an
+    update with the rollback that undoes it, row for row."""
+    update, rollback = project / "outbox" / UPDATE, project / "outbox" / ROLLBACK
+    if not update.exists():
+        return
+    assert rollback.exists(), "the IC account update stands without its rollback"
+    rows = [line.split(",") for line in update.read_text("utf-8").splitlines()[1:]]
+    back = [line.split(",") for line in rollback.read_text("utf-8").splitlines()[1:]]
+    assert back == [[bid, new, old] for bid, old, new in rows], (
+        "the rollback beside the update does not undo it")
+
+
+def _small_exported(project: Path, tmp_path: Path, n: int = 300) -> list[str]:
+    table = generate.customers(n, seed=29)
+    export = generate.write_csv(table, tmp_path / "export.csv")
+    run = convwiz("export-flags", project, "--input", export, "--json")
+    assert run.code == 0, run.stderr
+    return [str(a) for a in table.column("Account Number").to_pylist()]
+
+
+def test_a_kill_between_the_two_renames_never_leaves_the_update_alone(
+        project: Path, tmp_path: Path) -> None:
+    xref = write_xref(tmp_path / "xref.csv", _small_exported(project, tmp_path))
+    _import_xref_killed_at_rename(project, xref, 1)
+    _assert_no_update_without_its_rollback(project)
+    assert (project / "outbox" / ROLLBACK).exists()  # the rollback was put in place first
+    run = convwiz("import-xref", project, "--xref", xref, "--json")
+    assert run.code == 0, run.stderr
+    _assert_no_update_without_its_rollback(project)
+    assert (project / "outbox" / UPDATE).exists()
+    _assert_clean_after_rerun(project)
+
+
+@pytest.mark.parametrize("nth", [1, 2])
+def test_a_kill_while_a_new_pair_replaces_an_old_one_never_mixes_them(
+        project: Path, tmp_path: Path, nth: int) -> None:
+    olds = _small_exported(project, tmp_path)
+    first = write_xref(tmp_path / "xref.csv", olds)
+    assert convwiz("import-xref", project, "--xref", first).code == 0
+    # the provider's corrected file: other new numbers for the same customers
+    second = tmp_path / "xref_corrected.csv"
+    second.write_text("Old Account Number,New Account Number\n" + "".join(
+        f"{old},8{old[-9:]}\n" for old in olds), encoding="utf-8")
+    _import_xref_killed_at_rename(project, second, nth)
+    _assert_no_update_without_its_rollback(project)
+    run = convwiz("import-xref", project, "--xref", second, "--json")
+    assert run.code == 0, run.stderr
+    _assert_no_update_without_its_rollback(project)
+    assert "8" + olds[0][-9:] in (project / "outbox" / UPDATE).read_text("utf-8")

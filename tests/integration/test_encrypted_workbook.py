@@ -140,15 +140,12 @@ End Sub
 """
 
 
-def test_libreoffice_itself_opens_it_with_the_password(
-        project: Path, tmp_path: Path, memory_keyring: MemoryKeyring) -> None:
+def _open_in_libreoffice(workbook: Path, password: str, tmp_path: Path) -> Path:
+    """LibreOffice itself opens `workbook` with `password` (through the macro above) and saves
+    what it opened as a plain XLSX, returned; the test fails if it could not open it."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         pytest.skip("LibreOffice is not installed (libreoffice-calc-nogui)")
-    build(project, n=200)
-    run = convwiz("report", project, "--json", "--show-password")
-    assert run.code == 0, run.stderr
-    workbook, password = Path(run.result["output"]), run.result["password"]
     profile = tmp_path / "lo-profile"
     home = tmp_path / "home"
     home.mkdir()
@@ -159,16 +156,23 @@ def test_libreoffice_itself_opens_it_with_the_password(
     module = profile / "user" / "basic" / "Standard" / "Module1.xba"
     assert module.exists(), list(profile.rglob("*.xlb"))
     module.write_text(_MACRO, encoding="utf-8")
-
-    def open_with(pw: str, out: Path) -> None:
-        call = (f'macro:///Standard.Module1.OpenWithPassword("{workbook.as_uri()}",'
-                f'"{pw}","{out.as_uri()}")')
-        subprocess.run([*base, call], capture_output=True, timeout=240, env=env)
-
     opened = tmp_path / "opened by libreoffice.xlsx"
-    open_with(password, opened)
-    assert opened.exists(), "LibreOffice did not open the workbook with its password"
-    theirs = calamine(opened)
+    call = (f'macro:///Standard.Module1.OpenWithPassword("{workbook.as_uri()}",'
+            f'"{password}","{opened.as_uri()}")')
+    subprocess.run([*base, call], capture_output=True, timeout=240, env=env)
+    assert opened.exists(), f"LibreOffice did not open {workbook.name} with its password"
+    return opened
+
+
+def test_libreoffice_itself_opens_it_with_the_password(
+        project: Path, tmp_path: Path, memory_keyring: MemoryKeyring) -> None:
+    if shutil.which("soffice") is None and shutil.which("libreoffice") is None:
+        pytest.skip("LibreOffice is not installed (libreoffice-calc-nogui)")
+    build(project, n=200)
+    run = convwiz("report", project, "--json", "--show-password")
+    assert run.code == 0, run.stderr
+    workbook, password = Path(run.result["output"]), run.result["password"]
+    theirs = calamine(_open_in_libreoffice(workbook, password, tmp_path))
     assert theirs.sheet_names == SHEETS
     ours = calamine(workbook, password)
     for sheet in ("Account Mapping", "Re-registration"):
@@ -176,3 +180,29 @@ def test_libreoffice_itself_opens_it_with_the_password(
                 == ours.get_sheet_by_name(sheet).to_python()), sheet
     # (a wrong password: LibreOffice headless waits for a person to type another one, so
     # the refusal is tested with msoffcrypto above and with the program's own exit 2)
+
+
+def test_libreoffice_opens_the_evidence_pack_with_its_password(
+        project: Path, tmp_path: Path, memory_keyring: MemoryKeyring) -> None:
+    """The acceptance of issue 29: the evidence pack opens in LibreOffice with its password,
+    and its file list and hashes match the manifest."""
+    from wizard.flow.evidence import write_evidence_pack
+    from wizard.flow.project import Project
+
+    if shutil.which("soffice") is None and shutil.which("libreoffice") is None:
+        pytest.skip("LibreOffice is not installed (libreoffice-calc-nogui)")
+    build(project, n=200)
+    assert convwiz("checklist", project, "--done", "confirm_go_live", "--by", "Ann").code == 0
+    with Project.open(project) as opened:
+        pack = write_evidence_pack(opened)
+        manifest = [(e.name, e.sha256) for e in opened.store.manifest()[:-1]]  # not itself
+    assert pack.password is not None
+    theirs = calamine(_open_in_libreoffice(pack.output, pack.password, tmp_path))
+    assert theirs.sheet_names == ["Summary", "Files", "Host Keys", "Sign-offs",
+                                  "Setting Changes"]
+    files = theirs.get_sheet_by_name("Files").to_python()
+    header = files[0]
+    name, digest = header.index("File"), header.index("SHA-256")
+    assert [(row[name], row[digest]) for row in files[1:]] == manifest
+    signed = theirs.get_sheet_by_name("Sign-offs").to_python()
+    assert [(row[2], row[3]) for row in signed[1:]] == [("confirm_go_live", "Ann")]

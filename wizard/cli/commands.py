@@ -146,6 +146,8 @@ def cmd_status(args: argparse.Namespace) -> dict[str, Any]:
         done = len(current.checklist) - current.open_tasks
         print(f"  checklist: {done} of {len(current.checklist)} tasks signed off")
         print(f"  {current.registration_trend()}")
+        if current.chain is not None:
+            print(f"  audit log: {current.chain.describe()}")
         print(current.headline())
     return current.to_json()
 
@@ -285,6 +287,25 @@ def _say_protection(output: Path, password: str | None, created: bool, keyring: 
     say(f"  {TELL_THE_BILLER}")
 
 
+def write_evidence(args: argparse.Namespace, project: Any) -> dict[str, Any]:
+    """`convwiz audit PROJECT --workbook [FILE] [--no-encrypt] [--show-password]`: the
+    evidence pack for the biller's auditors (`flow.evidence`), its password said once as for
+    the biller workbook."""
+    from wizard.flow.evidence import write_evidence_pack
+
+    result = write_evidence_pack(project, Path(args.workbook) if args.workbook else None,
+                                 _progress(), encrypt=not args.no_encrypt)
+    say(f"The evidence pack for the biller's auditors: {result.output}")
+    say(f"  the audit log: {result.chain.describe()}")
+    if result.password is None:
+        say(f"NOT ENCRYPTED (--no-encrypt): {result.output.name} opens without a password. "
+            "The audit log records this choice.")
+    else:
+        _say_protection(result.output, result.password, result.password_created,
+                        result.keyring)
+    return result.to_json(show_password=args.show_password)
+
+
 def cmd_outreach(args: argparse.Namespace) -> dict[str, Any]:
     from wizard.flow.outreach import write_outreach
 
@@ -388,6 +409,26 @@ def cmd_purge(args: argparse.Namespace) -> dict[str, Any]:
     else:
         say("Nothing was removed.")
     return result.to_json()
+
+
+def cmd_audit(args: argparse.Namespace) -> dict[str, Any]:
+    from wizard.flow.audit import read_log, verify_log
+
+    if args.workbook is None and (args.no_encrypt or args.show_password):
+        raise UsageError("--no-encrypt and --show-password go with --workbook")
+    with _open(args) as project:
+        if args.workbook is not None:
+            return write_evidence(args, project)
+        if args.verify:
+            log_ = verify_log(project)  # exit 3, naming the first bad row, when broken
+            say(f"The audit log of {project.folder}: {log_.chain.describe()}")
+            return log_.to_json(entries=False)
+        log_ = read_log(project)
+    if not args.json:
+        for line in log_.lines():
+            print(line)
+    say(f"{len(log_.entries)} rows; the chain: {log_.chain.describe()}")
+    return log_.to_json()
 
 
 def cmd_demo(args: argparse.Namespace) -> dict[str, Any]:

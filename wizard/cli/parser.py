@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 
 from wizard import __version__
 from wizard.cli.commands import (
+    cmd_audit,
     cmd_checklist,
     cmd_connect,
     cmd_demo,
@@ -287,6 +288,18 @@ def _after_go_live_commands(a: _Adder) -> None:
     p.add_argument("--keep-secret", action="store_true",
                    help="keep the SFTP password and the workbook password in the keyring "
                    "(default: asked; with --yes they are removed)")
+
+    p = a.add("audit", cmd_audit, "print the audit log and check its hash chain")
+    p.add_argument("--verify", action="store_true",
+                   help="only check the chain: exit 0 when it is whole, 3 when it is broken "
+                   "(the first bad row named)")
+    p.add_argument("--workbook", nargs="?", const="", default=None, metavar="FILE",
+                   help="write the evidence pack for the biller's auditors (default: "
+                   "reports/ in the project), encrypted like the biller workbook")
+    p.add_argument("--no-encrypt", action="store_true",
+                   help="with --workbook: write it without a password")
+    p.add_argument("--show-password", action="store_true",
+                   help="with --workbook and --json: put the password in the result")
 
 
 def _tool_commands(a: _Adder) -> None:

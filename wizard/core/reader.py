@@ -9,6 +9,7 @@ raises `InputError` (exit 2) naming the file and what is wrong with it.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -24,7 +25,12 @@ import pyarrow.csv as pacsv
 
 from wizard.core.arrays import row_numbers
 from wizard.core.recognition import HEAD_BYTES, not_a_table, not_a_table_message
-from wizard.core.vocabulary import DATABASE_SUFFIXES, SPREADSHEET_SUFFIXES, normalise_header
+from wizard.core.vocabulary import (
+    DATABASE_SUFFIXES,
+    SPREADSHEET_SUFFIXES,
+    is_store_file,
+    normalise_header,
+)
 from wizard.errors import InputError
 
 DELIMITERS = [",", ";", "\t", "|"]
@@ -80,11 +86,11 @@ def read_table(
     `opener` decrypts an encrypted workbook (an OLE file) in memory.
     """
     path = Path(path)
+    refuse_database(path)
     if not path.exists():
         raise InputError(f"{path}: no such file")
     if path.is_dir():
         raise InputError(f"{path} is a folder: choose the export file itself")
-    refuse_database(path)
     try:
         with open(path, "rb") as handle:
             head = handle.read(HEAD_BYTES)
@@ -109,11 +115,13 @@ def refuse_database(path: Path) -> None:
     the name it links to, before anything opens it: a project's `convwiz.sqlite` chosen or
     dropped by mistake would otherwise be opened here, in a process that may hold that very
     store, and closing that open() would drop the process's locks on it (issue 29)."""
-    for name in {path.name, path.resolve().name}:
-        if name.lower().endswith(DATABASE_SUFFIXES):
-            raise InputError(f"{path} is a database (a project's own record, or a file beside "
-                             "one), not a table: choose the customer export or the "
-                             "cross-reference itself (CSV or Excel)")
+    names = {path.name}
+    with contextlib.suppress(OSError, RuntimeError):  # a link loop, an unresolvable path
+        names.add(path.resolve().name)
+    if is_store_file(path) or any(n.lower().endswith(DATABASE_SUFFIXES) for n in names):
+        raise InputError(f"{path} is a database (a project's own record, or a file beside "
+                         "one), not a table: choose the customer export or the "
+                         "cross-reference itself (CSV or Excel)")
 
 
 # -- CSV --------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Final
 
 # -- the flag file's seven fields -------------------------------------------------------------
@@ -209,6 +210,24 @@ S_CLEANUP = "sftp_partial_to_remove"
 S_XREF_PATTERN = "sftp_xref_pattern"
 # the keyring entry of the project's workbook password (its name, never the password)
 S_WORKBOOK_ENTRY = "workbook_keyring_entry"
+
+# -- the project's database: opened by SQLite alone (CONTRACT.md, "The record") ----------------
+STORE_NAME: Final = "convwiz.sqlite"
+
+
+def is_store_file(path: str | Path) -> bool:
+    """Whether `path` is a project's database or one of SQLite's files beside it (`-wal`,
+    `-shm`, `-journal`), itself or through a link, in any case of letters. Nothing but SQLite
+    opens, hashes, copies, replaces or deletes those: on POSIX, closing any other descriptor
+    of the file drops every lock the process holds on it, and the next process to close its
+    connection then deletes the -wal under a live one (issue 29)."""
+    names = [Path(path).name]
+    try:
+        names.append(Path(path).resolve().name)
+    except (OSError, RuntimeError):  # a link loop, a path that cannot be resolved
+        pass
+    return any(n.casefold().startswith(STORE_NAME) for n in names)
+
 
 # -- defaults and limits ----------------------------------------------------------------------
 DEFAULT_WINDOW_DAYS: Final = 3  # the procedure's 3-day maintenance window

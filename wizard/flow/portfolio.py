@@ -10,7 +10,8 @@ says comes from the same rules as `convwiz status` (`flow.status`, `flow.steps`,
 list goes on.
 
 A row's state, the first that applies in the contract's order: unreadable, busy, purged,
-needs attention (a step found something a person must resolve), overdue (a checklist task
+needs attention (a step found something a person must resolve, or the audit log's chain is
+broken), overdue (a checklist task
 whose due date, the conversion calendar's, has passed without a sign-off), done (every
 step done and every task signed off), on track.
 """
@@ -310,10 +311,11 @@ def describe(current: ProjectStatus, today: date) -> Conversion:
     open_tasks = {owner: sum(1 for t in tasks if t["owner"] == owner) for owner in OWNERS}
     attention = [s for s in current.steps if s.state is State.ATTENTION]
     title = next((s.title for s in current.steps if s.id == current.next_step), None)
+    record = current.record_attention
     if any(s.state is State.PURGED for s in current.steps):
-        state, action, owner = (PURGED, "Nothing more to do: its files were purged (the "
-                                "audit log stays)", None)
-    elif attention:
+        state, action, owner = (PURGED, record or "Nothing more to do: its files were purged "
+                                "(the audit log stays)", None if record is None else checklist.PM)
+    elif attention or record:
         state, action, owner = ATTENTION, current.headline(), checklist.PM
     elif overdue:
         first = overdue[0]

@@ -146,9 +146,12 @@ class Project:
             if not store.read_only:
                 for sub in SUBFOLDERS:
                     private_dir(folder / sub)
+            chain = store.verify_chain()  # the record checked on every open, never repaired
         except BaseException:
             store.close()
             raise
+        if not chain.whole:
+            log.warning("the audit log of %s: %s", folder, chain.describe())
         return cls(folder, store)
 
     def close(self) -> None:

@@ -28,7 +28,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from wizard.core.vocabulary import S_HOST, S_PORT, S_USER
+from wizard.core.vocabulary import S_HOST, S_PORT, S_USER, is_store_file
 from wizard.errors import KeyringUnavailable, NotReady
 from wizard.flow import steps, workbook_password
 from wizard.flow.project import TEMP_FOLDER, Project
@@ -118,6 +118,8 @@ def plan(project: Project, today: date | None = None) -> PurgePlan:
         if entry.direction not in ("made", "received"):
             continue  # "sent" names the same local file as "made", or a remote one
         path = Path(entry.name)
+        if is_store_file(path):
+            continue  # a manifest naming the database (changed by hand): SQLite's, never ours
         if path.is_absolute():
             try:
                 path.relative_to(project.folder)

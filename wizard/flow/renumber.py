@@ -37,8 +37,8 @@ from wizard.errors import BlockingFindings, InputError, NotReady, UsageError
 from wizard.flow import recognition, snapshot, steps, workbook_password
 from wizard.flow.project import Project
 from wizard.progress import NullProgress, Progress, check
-from wizard.services.csvfile import write_csv
-from wizard.services.files import TEMP_PREFIX, sha256_file
+from wizard.services.csvfile import write_csv, write_csv_to
+from wizard.services.files import TEMP_PREFIX, atomic_output, sha256_file
 
 log = logging.getLogger("wizard.renumber")
 
@@ -239,6 +239,12 @@ def _tell(result: XrefCheck, source: Path, update: Path, rollback: Path,
 
 
 def _write_update(project: Project, result: XrefCheck, progress: Progress) -> tuple[Path, Path]:
+    """The IC account update and its rollback, put in place so that a PM never finds the
+    update without the rollback that undoes it, whenever the process dies: both are written
+    whole under temporary names; then the update of an earlier run (which the new rollback
+    would not undo) goes, the rollback takes its final name, and the update takes its own
+    last. A kill in between leaves a rollback alone, which applies to nothing; the next
+    run writes the pair again."""
     n = result.mapped
     bid = pa.repeat(project.production_bid, n) if n else pa.array([], pa.string())
     old, new = result.update.column("old"), result.update.column("new")
@@ -246,10 +252,15 @@ def _write_update(project: Project, result: XrefCheck, progress: Progress) -> tu
     rollback = project.outbox / ROLLBACK_NAME
     progress.report(2, 4, "writing the IC account update")
     plain = (True, False, False)  # the BID is letters and digits: no quoting to look for
-    update_sha = write_csv(update, IC_HEADER, pa.table([bid, old, new], names=list(IC_HEADER)),
-                           plain=plain)
-    rollback_sha = write_csv(rollback, IC_HEADER,
-                             pa.table([bid, new, old], names=list(IC_HEADER)), plain=plain)
+    # the inner file is renamed when its block ends, before the outer one
+    with atomic_output(update) as (update_out, _), atomic_output(rollback) as (back_out, _):
+        update_sha = write_csv_to(update_out, IC_HEADER,
+                                  pa.table([bid, old, new], names=list(IC_HEADER)), plain=plain)
+        rollback_sha = write_csv_to(back_out, IC_HEADER,
+                                    pa.table([bid, new, old], names=list(IC_HEADER)),
+                                    plain=plain)
+        check(progress)
+        update.unlink(missing_ok=True)  # the stale pair's update, before its rollback goes
     project.record_made(update, "ic_account_update", rows=n, sha256=update_sha)
     project.record_made(rollback, "ic_account_rollback", rows=n, sha256=rollback_sha)
     return update, rollback

@@ -82,7 +82,8 @@ KIND_WORDS = {
     "cross_reference": "Cross-reference", "ic_account_update": "IC account update",
     "ic_account_rollback": "IC account rollback", "biller_workbook": "Biller workbook",
     "outreach_list": "Outreach list", "outreach_workbook": "Outreach workbook",
-    "tokens": "Token registration file",
+    "tokens": "Token registration file", "evidence_pack": "Evidence pack",
+    "snapshot:not_registered": "Not-registered list", "calendar": "Conversion calendar",
     "host key": "SFTP host key",
 }
 

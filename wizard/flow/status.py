@@ -2,6 +2,7 @@
 
 One rule for every face of the program: a step is done only when its outcome is good; the
 conversion is complete only when every step is done AND every checklist task is signed off.
+The audit log's chain is checked every time: a broken one is said first (`flow.audit`).
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from wizard.flow import checklist, registration, steps
+from wizard.flow.audit import attention as record_attention_of
 from wizard.flow.project import Dates, Project
 from wizard.flow.settings import Settings
 from wizard.flow.steps import State
+from wizard.services.audit_chain import ChainState
 from wizard.services.store import RegistrationPoint
 
 
@@ -36,6 +39,12 @@ class ProjectStatus:
     checklist: list[dict[str, Any]]
     next_step: str | None
     registration: tuple[RegistrationPoint, ...] = ()  # re-registration, oldest first
+    chain: ChainState | None = None  # the audit log's hash chain, checked now
+
+    @property
+    def record_attention(self) -> str | None:
+        """Why the audit log needs attention (its chain is broken), or None."""
+        return record_attention_of(self.chain)
 
     @property
     def open_tasks(self) -> int:
@@ -51,6 +60,8 @@ class ProjectStatus:
 
     def headline(self) -> str:
         """One sentence that never claims more than is known."""
+        if self.record_attention:
+            return self.record_attention
         attention = [s for s in self.steps if s.state is State.ATTENTION]
         if attention:
             step = attention[0]
@@ -86,7 +97,15 @@ class ProjectStatus:
                        "updated": s.updated, "detail": s.detail} for s in self.steps],
             "checklist": self.checklist,
             "registration": registration.points_json(list(self.registration)),
+            "chain": self.chain.to_json() if self.chain is not None else None,
+            "headline": self.headline(),
         }
+
+
+def record_attention(project: Project) -> str | None:
+    """Why the project's audit log needs attention (its chain checked now), or None: for a
+    face that shows `headline` without the whole status (the window's status line)."""
+    return record_attention_of(project.store.verify_chain())
 
 
 def status(project: Project) -> ProjectStatus:
@@ -104,4 +123,5 @@ def status(project: Project) -> ProjectStatus:
         checklist=checklist.items(project),
         next_step=steps.first_not_done(project),
         registration=tuple(registration.points(project)),
+        chain=project.store.verify_chain(),
     )

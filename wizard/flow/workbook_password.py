@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard.core.vocabulary import S_WORKBOOK_ENTRY
+from wizard.core.vocabulary import S_WORKBOOK_ENTRY, is_store_file
 from wizard.errors import KeyringUnavailable, WorkbookLocked
 from wizard.flow.project import Project
 from wizard.services import logs, office_crypto, secrets
@@ -123,6 +123,8 @@ def open_workbook(project: Project, path: Path, password: str | None = None) -> 
     A plain workbook is returned as it is. A wrong or missing password is `WorkbookLocked`
     (exit 2)."""
     path = Path(path)
+    if is_store_file(path):  # SQLite's alone: a plain read's close drops the store's locks
+        raise WorkbookLocked(f"{path.name} is a conversion project's database, not a workbook")
     try:
         data = path.read_bytes()
     except OSError as exc:

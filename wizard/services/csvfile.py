@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -83,25 +84,33 @@ def write_csv(path: Path, header: Sequence[str], table: pa.Table,
               plain: Sequence[bool] = ()) -> str:
     """Write `table` (its columns in `header`'s order) under `path`, atomically; return the
     file's SHA-256, computed on the way out."""
+    with atomic_output(path) as (handle, _tmp):
+        return write_csv_to(handle, header, table, progress, what, plain)
+
+
+def write_csv_to(handle: IO[bytes], header: Sequence[str], table: pa.Table,
+                 progress: Progress | None = None, what: str = "writing",
+                 plain: Sequence[bool] = ()) -> str:
+    """Write the CSV into an open file (one of `atomic_output`'s, when files that belong
+    together are put in place in a chosen order); return its SHA-256."""
     progress = progress or NullProgress()
     if table.num_columns != len(header):
         raise ValueError(f"{len(header)} headers for {table.num_columns} columns")
     total = table.num_rows
     digest = hashlib.sha256()
-    with atomic_output(path) as (handle, _tmp):
-        first = header_line(header)
-        digest.update(first)
-        handle.write(first)
-        done = 0
+    first = header_line(header)
+    digest.update(first)
+    handle.write(first)
+    done = 0
+    progress.report(done, total, what)
+    for batch_table in _slices(table):
+        check(progress)
+        for buffer in encode_rows(batch_table, plain):
+            view = memoryview(buffer)
+            digest.update(view)
+            handle.write(view)
+        done += batch_table.num_rows
         progress.report(done, total, what)
-        for batch_table in _slices(table):
-            check(progress)
-            for buffer in encode_rows(batch_table, plain):
-                view = memoryview(buffer)
-                digest.update(view)
-                handle.write(view)
-            done += batch_table.num_rows
-            progress.report(done, total, what)
     return digest.hexdigest()
 
 

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from wizard.core.vocabulary import is_store_file
+from wizard.errors import UsageError
 from wizard.services.places import PRIVATE_DIR, PRIVATE_FILE, fsync_dir, restrict_fd, restrict_path
 
 TEMP_PREFIX = ".tmp-"
@@ -43,7 +45,7 @@ def atomic_output(final: Path, mode: str = "wb") -> Iterator[tuple[IO[bytes], Pa
     The temporary file is created 0600 by `mkstemp`. On any exception (Cancel included) it
     is removed and `final` is untouched.
     """
-    final = Path(final)
+    final = _not_a_store(Path(final))
     private_dir(final.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX + final.name + ".", dir=final.parent)
     tmp = Path(tmp_name)
@@ -64,7 +66,7 @@ def atomic_output(final: Path, mode: str = "wb") -> Iterator[tuple[IO[bytes], Pa
 @contextlib.contextmanager
 def atomic_path(final: Path) -> Iterator[Path]:
     """Yield a temporary path for a library that writes by name; rename it on success."""
-    final = Path(final)
+    final = _not_a_store(Path(final))
     private_dir(final.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX + final.name + ".", dir=final.parent)
     os.close(fd)
@@ -85,10 +87,19 @@ def atomic_path(final: Path) -> Iterator[Path]:
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     """The file's SHA-256 as lowercase hex."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with open(_not_a_store(Path(path)), "rb") as handle:
         while block := handle.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _not_a_store(path: Path) -> Path:
+    """`path`, unless it is a project's database (or its -wal, -shm, -journal): those are
+    read and written by SQLite alone (`vocabulary.is_store_file`), exit 2."""
+    if is_store_file(path):
+        raise UsageError(f"{path} is a conversion project's database: the program reads and "
+                         "writes it through SQLite alone; choose another file")
+    return path
 
 
 def sweep_temporaries(folder: Path) -> list[Path]:

@@ -2,8 +2,9 @@
 sign-offs, the append-only audit log and the manifest of every file made, sent or received.
 
 Schema changes are numbered migrations applied in order and recorded in `user_version`.
-The audit log is append-only: triggers refuse UPDATE and DELETE on it. No secret is ever
-stored here; `set_setting` refuses keys that look like one.
+The audit log is append-only: triggers refuse UPDATE and DELETE on it, and it is a hash
+chain (`audit_chain`) checked by `verify_chain`. No secret is ever stored here;
+`set_setting` refuses keys that look like one.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
+from wizard.core.vocabulary import STORE_NAME as STORE_NAME  # one home: core
+from wizard.services import audit_chain
+from wizard.services.audit_chain import AuditEntry, ChainState, Head
 from wizard.services.places import restrict_path
 
-STORE_NAME = "convwiz.sqlite"
 
 def _migrate_paths(db: sqlite3.Connection, folder: Path) -> None:
     """Number 2: one path form (see `stored_path`) for the files of the manifest and the
@@ -52,7 +55,7 @@ _PATH_KEYS = frozenset({"output", "exceptions", "source", "path", "file", "workb
                         "flag_file", "target"})
 
 # each migration is SQL, or a function given the connection and the project folder
-MIGRATIONS: list[str | Callable[[sqlite3.Connection, Path], None]] = [
+MIGRATIONS: list[str | Callable[[sqlite3.Connection, Path], Head | None]] = [
     # 1: the first schema
     """
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -106,6 +109,8 @@ MIGRATIONS: list[str | Callable[[sqlite3.Connection, Path], None]] = [
         by_segment TEXT NOT NULL DEFAULT '{}'
     );
     """,
+    # 4: the audit log as a hash chain, older rows chained once (audited); the project's id
+    audit_chain.chain_existing,
 ]
 
 _SECRET_WORDS = ("password", "passphrase", "secret", "token_value", "private_key", "pwd",
@@ -143,15 +148,6 @@ class RegistrationPoint:
     by_segment: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class AuditEntry:
-    seq: int
-    at: str
-    actor: str
-    action: str
-    detail: dict[str, Any]
-
-
 class ReadOnlyProject(OSError):
     """A write to a project whose folder cannot be written."""
 
@@ -169,6 +165,7 @@ class Store:
         self.path = Path(path)
         # one connection shared by the GUI thread and its workers, serialised by _lock
         self._lock = threading.RLock()
+        self._head: Head | None = None  # the chain's head after this process's last write
         # a project on a read-only medium (a CD, a write-protected share, a folder whose
         # permissions say so) can still be read: `status`, `checklist`. SQLite cannot open a
         # WAL database read-only without writing its -shm file unless told it is immutable.
@@ -216,9 +213,11 @@ class Store:
                 yield self._db
             except BaseException:
                 self._db.execute("ROLLBACK")
+                self._head = None
                 raise
             else:
                 self._db.execute("COMMIT")
+                self._publish_head()
 
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -228,8 +227,8 @@ class Store:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             with self.transaction() as db:
-                if callable(script):
-                    script(db, self.path.parent)
+                if callable(script):  # a migration that writes the log returns the new head
+                    self._head = script(db, self.path.parent)
                 else:
                     for statement in _split_sql(script):
                         db.execute(statement)
@@ -317,10 +316,22 @@ class Store:
     # -- audit log --------------------------------------------------------------------------
     def audit(self, action: str, actor: str = "convwiz", **detail: Any) -> None:
         with self.transaction() as db:
-            db.execute(
-                "INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
-                (now_iso(), actor, action, json.dumps(detail, default=str)),
-            )
+            self._head = audit_chain.append(db, now_iso(), actor, action,
+                                            json.dumps(detail, default=str))
+
+    def verify_chain(self, *, head: bool = True) -> ChainState:
+        """Check the audit log's hash chain from its first row, and its tail against the
+        head kept in the keyring (`head=False`: not read). Never repairs, never writes."""
+        wal = self.path.with_name(self.path.name + "-wal") if self.read_only else None
+        with self._lock:
+            return audit_chain.check(self._db, self.path.parent, head=head, wal=wal)
+
+    def _publish_head(self) -> None:
+        """After a commit that added audit rows: keep the new head in the keyring (when
+        there is a usable one; the log is written all the same without)."""
+        new, self._head = self._head, None
+        if new is not None:
+            audit_chain.publish(self._db, self.path.parent, new)
 
     def audit_log(self) -> list[AuditEntry]:
         rows = self._query("SELECT * FROM audit ORDER BY seq")
@@ -350,19 +361,9 @@ class Store:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (at, direction, kind, name, sha256, rows, size, json.dumps(detail, default=str)),
             )
-            db.execute(
-                "INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
-                (
-                    at,
-                    "convwiz",
-                    f"file {direction}",
-                    json.dumps(
-                        {"kind": kind, "name": name, "sha256": sha256, "rows": rows,
-                         "bytes": size, **detail},
-                        default=str,
-                    ),
-                ),
-            )
+            self._head = audit_chain.append(db, at, "convwiz", f"file {direction}", json.dumps(
+                {"kind": kind, "name": name, "sha256": sha256, "rows": rows, "bytes": size,
+                 **detail}, default=str))
 
     def manifest(self, kind: str | None = None) -> list[ManifestEntry]:
         if kind is None:

@@ -137,6 +137,19 @@ def write_report(project: Any, out: Path | None, password: str | None,
                     lambda: report.write_report(project, out, progress, password=password))
 
 
+def write_evidence_pack(project: Any, out: Path | None, password: str | None,
+                        progress: Any) -> dict[str, Any]:
+    """`wizard.flow.evidence.write_evidence_pack`, encrypted with `password` (the window's,
+    from the keyring, as for the workbook; not in the result)."""
+    from wizard.flow import evidence
+    from wizard.flow.runtime import register_secret
+
+    if password:
+        register_secret(password)
+    return evidence.write_evidence_pack(project, out, progress, password=password).to_json()
+
+
 # The only functions the window's worker process will run: a job names one of these, never a
 # module and function of its choosing.
-JOBS: dict[str, Any] = {f.__name__: f for f in (export_flags, import_xref, verify, write_report)}
+JOBS: dict[str, Any] = {f.__name__: f for f in (export_flags, import_xref, verify, write_report,
+                                              write_evidence_pack)}

@@ -30,7 +30,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -42,7 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from wizard.errors import Cancelled
-from wizard.ui import settings
+from wizard.ui import file_dialogs, settings
 from wizard.ui.resources import icon
 
 Index = QModelIndex | QPersistentModelIndex
@@ -376,8 +375,8 @@ class PortfolioPanel(QWidget):
         self.proxy.setFilterFixedString(text.strip())
 
     def _choose_project(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Open a conversion project",
-                                                settings.last_folder("project"))
+        path = file_dialogs.existing_directory(self, "Open a conversion project",
+                                               str(settings.last_folder("project")))
         if path:
             self.open_requested.emit(Path(path))
 
@@ -386,8 +385,8 @@ class PortfolioPanel(QWidget):
         suffix, what = (".ics", "Calendar (*.ics)") if kind == "calendar" else (
             ".xlsx", "Excel workbook (*.xlsx)")
         start = Path(settings.last_folder("export")) / f"conversion-portfolio{suffix}"
-        path, _ = QFileDialog.getSaveFileName(self, f"Export the portfolio {kind}",
-                                              str(start), what)
+        path = file_dialogs.save_file_name(self, f"Export the portfolio {kind}",
+                                           str(start), what)
         if path:
             self.export_to(kind, Path(path))
 

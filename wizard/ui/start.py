@@ -12,7 +12,6 @@ from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDateEdit as _QDateEdit
 from PySide6.QtWidgets import (
-    QFileDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -24,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wizard.ui import settings
+from wizard.ui import file_dialogs, settings
 from wizard.ui.portfolio_view import PortfolioPanel
 from wizard.ui.resources import icon
 from wizard.ui.widgets import Banner, ProgressPanel, confirm_past_go_live, heading, note, section
@@ -160,16 +159,16 @@ class StartWindow(QWidget):
             self.folder.setText(str(default_project_folder(text)) if text.strip() else "")
 
     def _choose_new_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Where should the project live?",
-                                                settings.last_folder("project"))
+        path = file_dialogs.existing_directory(self, "Where should the project live?",
+                                               str(settings.last_folder("project")))
         if path:
             self._folder_edited = True
             name = re.sub(r"[^A-Za-z0-9]+", "-", self.biller.text()).strip("-").lower()
             self.folder.setText(str(Path(path) / name) if name else path)
 
     def _choose_project(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Open a conversion project",
-                                                settings.last_folder("project"))
+        path = file_dialogs.existing_directory(self, "Open a conversion project",
+                                               str(settings.last_folder("project")))
         if path:
             self.open_requested.emit(Path(path))
 

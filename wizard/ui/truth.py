@@ -59,6 +59,7 @@ class StepTruth:
 class Conversion:
     steps: list[StepTruth]
     tasks_open: list[str]  # titles of checklist tasks not signed off
+    record: str | None = None  # flow.status: why the audit log needs attention (its chain)
 
     @property
     def complete(self) -> bool:
@@ -69,6 +70,8 @@ class Conversion:
 
     def headline(self) -> str:
         """What the status line says first."""
+        if self.record:
+            return self.record
         if self.complete:
             return "Every step is done and every task signed off: the conversion is complete"
         attention = [s for s in self.steps if s.state == ATTENTION]
@@ -90,6 +93,7 @@ def conversion(project: Any) -> Conversion:
     """The steps' states and the open tasks of `project`, read now."""
     from wizard.flow import steps
     from wizard.flow.checklist import items
+    from wizard.flow.status import record_attention
 
     records = project.store.steps()
     found = []
@@ -99,4 +103,4 @@ def conversion(project: Any) -> Conversion:
         found.append(StepTruth(s.id, s.title, value,
                                attention_count(detail) if value == ATTENTION else 0))
     open_tasks = [str(i["title"]) for i in items(project) if not i["done"]]
-    return Conversion(found, open_tasks)
+    return Conversion(found, open_tasks, record_attention(project))

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
 from wizard.core.vocabulary import TABLE_SUFFIXES, for_window
 from wizard.errors import Cancelled, ConvWizError, NotReady
-from wizard.ui import settings
+from wizard.ui import file_dialogs, settings
 from wizard.ui.widgets import Banner, heading, note
 from wizard.ui.workers import Runner, Work, in_child
 
@@ -140,8 +140,8 @@ class StepPage(QWidget):
             folder = str(start or Path(self.ctx.demo.customer_export).parent)
         else:
             folder = settings.last_folder(folder_key, start)
-        path, _ = QFileDialog.getOpenFileName(self, title, folder,
-                                              f"{kind} ({TABLE_PATTERNS});;All files (*)")
+        path = file_dialogs.open_file_name(self, title, str(folder),
+                                           f"{kind} ({TABLE_PATTERNS});;All files (*)")
         return Path(path) if path else None
 
     def sign_off_task(self, task_id: str, by: str, note: str) -> bool:

@@ -14,6 +14,7 @@ from wizard.ui.pages.base import PageContext, StepPage
 from wizard.ui.widgets import ProgressPanel, note, open_path, section, value_label
 
 KEPT_IN_KEYRING = "Kept in this computer's system keyring, with the project's other secrets."
+EVIDENCE = "report.evidence"  # the runner's key for the evidence pack (this page's work)
 
 
 class ReportPage(StepPage):
@@ -39,12 +40,13 @@ class ReportPage(StepPage):
         row.addStretch(1)
         box.addLayout(row)
         self.progress = ProgressPanel()
-        self.progress.cancel_requested.connect(lambda: self.ctx.runner.cancel("report"))
+        self.progress.cancel_requested.connect(self.cancel)
         box.addWidget(self.progress)
         self.result_label = value_label()
         box.addWidget(self.result_label)
         self.layout_.addWidget(frame)
         self.layout_.addWidget(self._password_section())
+        self.layout_.addWidget(self._evidence_section())
         self.layout_.addStretch(1)
         self.output: Path | None = None
         # the demo without a usable keyring: its password for this session, in memory only
@@ -78,6 +80,27 @@ class ReportPage(StepPage):
         self.password_status = note("")
         box.addWidget(self.password_status)
         return frame
+
+    def _evidence_section(self) -> QWidget:
+        frame, box = section("For the biller's auditors")
+        box.addWidget(note("The evidence pack: every file made, sent or received with its "
+                           "SHA-256, the SFTP host keys, every sign-off and setting change, and "
+                           "the audit log's state, for a PCI DSS assessor. No customer data; "
+                           "encrypted with the same password."))
+        self.evidence_button = QPushButton("Write the &evidence pack")
+        self.evidence_button.setAccessibleName("Write the evidence pack for the auditors")
+        self.evidence_button.clicked.connect(self.write_evidence)
+        row = QHBoxLayout()
+        row.addWidget(self.evidence_button)
+        row.addStretch(1)
+        box.addLayout(row)
+        self.evidence_label = value_label()
+        box.addWidget(self.evidence_label)
+        self.evidence: Path | None = None
+        return frame
+
+    def task_keys(self) -> tuple[str, ...]:
+        return (self.step_id, EVIDENCE)
 
     def show_password(self) -> None:
         """The project's password from the keyring, if it has one (never a crash: a keyring
@@ -128,10 +151,15 @@ class ReportPage(StepPage):
                                           "the workbook to make it again.")
         else:
             self.result_label.setText("No workbook written yet.")
+        pack = self.project.store.latest_file("evidence_pack")
+        self.evidence_label.setText(
+            f"Last written: <b>{Path(pack.name).name}</b> ({pack.at[:16].replace('T', ' ')} "
+            "UTC)" if pack is not None else "No evidence pack written yet.")
         self.show_password()
         self._update_buttons()
 
-    def write(self) -> None:
+    def _password(self) -> str | None:
+        """The project's workbook password for a write, or None with the reason shown."""
         from wizard.errors import ConvWizError
         from wizard.flow import workbook_password
 
@@ -142,11 +170,16 @@ class ReportPage(StepPage):
                 self._demo_password = None if kept.entry else kept.password
             else:
                 kept = workbook_password.ensure(self.project)
-            password = kept.password
         except ConvWizError as exc:
             self.show_error(exc)
-            return
+            return None
         self.show_password()
+        return kept.password
+
+    def write(self) -> None:
+        password = self._password()
+        if password is None:
+            return
         self.progress.start("Writing the biller workbook…")
         # the password reaches the worker process through its pipe, never a file
         work = self.ctx.child_work(jobs.write_report, None, password)
@@ -173,6 +206,30 @@ class ReportPage(StepPage):
         self.reveal(self.result_label)
         self.saved.emit()
 
+    def write_evidence(self) -> None:
+        password = self._password()
+        if password is None:
+            return
+        self.progress.start("Writing the evidence pack…")
+        work = self.ctx.child_work(jobs.write_evidence_pack, None, password)
+        self.ctx.runner.start(EVIDENCE, work, on_progress=self.progress.update_progress,
+                              on_done=self._evidence_written, on_error=self.show_error,
+                              on_finished=self._finished)
+        self._update_buttons()
+
+    def _evidence_written(self, result: dict[str, Any]) -> None:
+        self.evidence = Path(str(result["output"]))
+        chain = (result.get("chain") or {}).get("state", "")
+        self.evidence_label.setText(f"<b>{self.evidence}</b><br>SHA-256 "
+                                    f"<code>{result.get('sha256', '')}</code><br>"
+                                    f"The audit log: {chain}")
+        evidence = self.evidence
+        self.banner.show_message("success", f"The evidence pack is written, encrypted with the "
+                                 f"workbook's password: {evidence.name}. The audit log: "
+                                 f"{chain}.", "Open it", lambda: self.open_file(evidence))
+        self.reveal(self.evidence_label)
+        self.saved.emit()
+
     def open_workbook(self) -> None:
         if self.output is not None:
             self.open_file(self.output)
@@ -180,8 +237,10 @@ class ReportPage(StepPage):
     def _update_buttons(self) -> None:
         from wizard.flow import steps
 
-        busy = self.ctx.runner.running("report")
+        busy = self.busy
         why = self.missing_prerequisites() or self.other_work()
+        self.evidence_button.setEnabled(not busy and not self.other_work())
+        self.evidence_button.setToolTip(self.other_work())  # it needs no step done first
         self.write_button.setEnabled(not busy and not why)
         self.write_button.setToolTip(why)
         if not why and not steps.is_done(self.project, "verification"):

@@ -12,7 +12,6 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -23,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wizard.ui import settings
+from wizard.ui import file_dialogs, settings
 from wizard.ui.pages.base import PageContext, StepPage
 from wizard.ui.widgets import ProgressPanel, note, section, value_label
 
@@ -247,8 +246,9 @@ class SendPage(StepPage):
         return self.password.text() or self.ctx.demo_secret()
 
     def _choose_key(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose the private key",
-                                              settings.last_folder("key", Path.home() / ".ssh"))
+        path = file_dialogs.open_file_name(
+            self, "Choose the private key",
+            str(settings.last_folder("key", Path.home() / ".ssh")), "")
         if path:
             settings.remember_folder("key", Path(path))
             self.key_file.setText(path)
