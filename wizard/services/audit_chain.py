@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import os
 import secrets as _random
 import sqlite3
 import weakref
@@ -332,7 +333,8 @@ HEAD_SERVICE = "convwiz audit chain"
 def head_account(project_id: str, folder: Path) -> str:
     """The keyring username of a project's chain head: the project's id and its folder (a
     copy of a project in another folder writes its own log, so it keeps its own head)."""
-    where = hashlib.sha256(str(Path(folder).absolute()).encode("utf-8")).hexdigest()[:16]
+    place = os.path.normcase(str(Path(folder).absolute()))  # Windows: C:\ and c:\ alike
+    where = hashlib.sha256(place.encode("utf-8")).hexdigest()[:16]
     return f"head:{project_id}:{where}"
 
 
