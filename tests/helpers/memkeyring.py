@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,8 +42,17 @@ class MemoryKeyring(KeyringBackend):
 
     def _save(self, data: dict[str, dict[str, str]]) -> None:
         path = self._file()
-        if path is not None:
-            path.write_text(json.dumps(data), encoding="utf-8", newline="")
+        if path is not None:  # whole or not at all: a process may be killed while it writes
+            part = path.with_name(f"{path.name}.{os.getpid()}.part")
+            part.write_text(json.dumps(data), encoding="utf-8", newline="")
+            for attempt in range(200):  # Windows refuses while another process reads it
+                try:
+                    os.replace(part, path)
+                    break
+                except PermissionError:
+                    if attempt == 199:
+                        raise
+                    time.sleep(0.01)
         else:
             type(self).secrets = data
 
@@ -72,6 +82,15 @@ class MemoryKeyring(KeyringBackend):
     def reset(cls) -> None:
         cls.secrets = {}
         cls.locked = False
+
+
+def kept_secrets() -> dict[str, dict[str, str]]:
+    """The secrets in the in-memory keyring, without the audit chain's heads (kept there too,
+    under their own service: they are not secrets)."""
+    from wizard.services.audit_chain import HEAD_SERVICE
+
+    return {service: entries for service, entries in MemoryKeyring.secrets.items()
+            if service != HEAD_SERVICE}
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.cli import convwiz
-from tests.helpers.memkeyring import MemoryKeyring
+from tests.helpers.memkeyring import MemoryKeyring, kept_secrets
 from tests.helpers.private import PRIVATE_FILE, mode
 from tests.integration.conftest import write_flag_file
 from wizard.errors import RemoteError
@@ -83,7 +83,7 @@ def test_unknown_host_key_prints_it_and_saves_nothing(flag_project: Path,
     assert simulator.fingerprint in run.stderr
     assert f"--host-key {simulator.fingerprint}" in run.stderr
     assert "sftp_host" not in settings(flag_project)
-    assert MemoryKeyring.secrets == {}
+    assert kept_secrets() == {}
 
 
 def test_wrong_pinned_key_is_refused_as_a_possible_attack(flag_project: Path,

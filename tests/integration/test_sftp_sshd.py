@@ -11,7 +11,7 @@ import pytest
 
 from tests.helpers import sshd as sshd_helper
 from tests.helpers.cli import Run, convwiz
-from tests.helpers.memkeyring import MemoryKeyring
+from tests.helpers.memkeyring import MemoryKeyring, kept_secrets
 from tests.helpers.proxy import CuttingProxy
 from tests.integration.conftest import write_flag_file
 from wizard.flow import exchange
@@ -194,7 +194,7 @@ def test_key_without_passphrase_needs_no_keyring(flag_project: Path,
     run = connect(flag_project, sshd_server, space, key=key, secret="typed anyway")
     assert run.code == 0, run.stderr
     assert run.result["keyring"] is None
-    assert MemoryKeyring.secrets == {}
+    assert kept_secrets() == {}
     MemoryKeyring.locked = True  # no keyring is touched to send with a plain key
     sent = convwiz("send", flag_project, "--json")
     assert sent.code == 0, sent.stderr

@@ -191,6 +191,11 @@ def test_an_older_project_is_chained_once_from_its_first_row_and_says_so(
     with Store(path) as again:  # once: opening it again adds nothing
         assert [e.action for e in again.audit_log()].count("audit log chained") == 1
         assert again.verify_chain().whole
+        with again.transaction() as db:  # still append-only: the triggers were made again
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                db.execute("UPDATE audit SET actor = 'x' WHERE seq = 1")
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                db.execute("DELETE FROM audit WHERE seq = 1")
 
 
 def test_an_older_project_changed_before_it_was_chained_keeps_its_gap(

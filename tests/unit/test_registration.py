@@ -316,13 +316,13 @@ def _measured_project_again(project: Path) -> tuple[set[str], list[str]]:
 def test_the_outreach_workbook_carries_the_not_registered_list(project: Path) -> None:
     """`outreach --workbook` after a measurement: the biller's encrypted workbook has the
     reminder list as a sheet of its own, autopay first, every not-registered customer once."""
-    from tests.helpers.memkeyring import MemoryKeyring
+    from tests.helpers.memkeyring import kept_secrets
     from tests.helpers.workbooks import calamine
 
     waiting, _ = _measured_project(project)
     run = convwiz("outreach", project, "--workbook", "--json")
     assert run.code == 0, run.stderr
-    (password,) = [p for e in MemoryKeyring.secrets.values() for p in e.values()]
+    (password,) = [p for e in kept_secrets().values() for p in e.values()]
     book = calamine(Path(run.result["workbook"]), password)
     assert "Not yet registered" in book.sheet_names
     rows = book.get_sheet_by_name("Not yet registered").to_python()

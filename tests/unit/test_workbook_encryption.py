@@ -16,7 +16,7 @@ import pytest
 
 from tests.helpers.cli import convwiz
 from tests.helpers.conversion import build, drifted_post
-from tests.helpers.memkeyring import MemoryKeyring
+from tests.helpers.memkeyring import MemoryKeyring, kept_secrets
 from tests.helpers.private import PRIVATE_FILE, mode
 from tests.helpers.workbooks import calamine, is_ole
 from wizard.core import generate
@@ -31,7 +31,7 @@ LIST_SHEETS = ["Notify by email", "No email (mail or phone)", "Autopay by card",
 
 
 def _keyring_passwords() -> list[str]:
-    return [p for entries in MemoryKeyring.secrets.values() for p in entries.values()]
+    return [p for entries in kept_secrets().values() for p in entries.values()]
 
 
 def _descriptor(path: Path) -> str:

@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import os
 import secrets as _random
 import sqlite3
 import weakref
@@ -324,11 +325,17 @@ def _project_id(db: sqlite3.Connection) -> str | None:
 
 
 # -- the head in the keyring ----------------------------------------------------------------
+# the heads' own keyring service: they are not secrets, and a person browsing the keyring,
+# or purge removing the project's secrets, tells them apart
+HEAD_SERVICE = "convwiz audit chain"
+
+
 def head_account(project_id: str, folder: Path) -> str:
     """The keyring username of a project's chain head: the project's id and its folder (a
     copy of a project in another folder writes its own log, so it keeps its own head)."""
-    where = hashlib.sha256(str(Path(folder).absolute()).encode("utf-8")).hexdigest()[:16]
-    return f"audit-head:{project_id}:{where}"
+    place = os.path.normcase(str(Path(folder).absolute()))  # Windows: C:\ and c:\ alike
+    where = hashlib.sha256(place.encode("utf-8")).hexdigest()[:16]
+    return f"head:{project_id}:{where}"
 
 
 # a keyring that refused once (locked, failing) is not asked again by this process: a locked
@@ -371,13 +378,11 @@ def _refused(backend: Any, exc: Exception) -> str:
 def read_head(account: str) -> tuple[Head | None, str]:
     """The head kept for `account`, and how the tail can be checked. Never fails: without a
     usable keyring the tail is just not checked (reading a project needs no keyring)."""
-    from wizard.services import secrets
-
     backend, why = _usable_backend()
     if why is not None:
         return None, why
     try:
-        text = backend.get_password(secrets.SERVICE, account)
+        text = backend.get_password(HEAD_SERVICE, account)
     except Exception as exc:  # noqa: BLE001 - a keyring that fails never blocks a read
         return None, _refused(backend, exc)
     if not text:
@@ -391,13 +396,11 @@ def read_head(account: str) -> tuple[Head | None, str]:
 def write_head(account: str, head: Head) -> bool:
     """Keep the head in the keyring; False (logged, nothing raised) when there is no usable
     keyring: the log itself is written all the same."""
-    from wizard.services import secrets
-
     backend, why = _usable_backend()
     if why is not None:
         return False
     try:
-        backend.set_password(secrets.SERVICE, account, head.to_text())
+        backend.set_password(HEAD_SERVICE, account, head.to_text())
     except Exception as exc:  # noqa: BLE001 - the head is a second check, never a blocker
         _refused(backend, exc)
         return False
