@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QFont
+from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -93,6 +93,22 @@ def section(title: str) -> tuple[QFrame, QVBoxLayout]:
     layout.setContentsMargins(14, 10, 14, 12)
     layout.addWidget(heading(title, 1.08))
     return frame, layout
+
+
+def fit_on_screen(window: QWidget, width: int, height: int) -> None:
+    """Size `window` to `width` x `height`, or less: always inside its screen's available
+    area with room for the frame (a 1366x768 laptop, or 1920x1080 at 150%: 1280x720
+    logical pixels, less the taskbar)."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        window.resize(width, height)
+        return
+    room = screen.availableGeometry()
+    # the frame (title bar, borders) is not in the size: leave room for it
+    width, height = min(width, room.width() - 16), min(height, room.height() - 40)
+    window.resize(width, height)
+    window.move(room.left() + (room.width() - width) // 2,
+                room.top() + max(0, (room.height() - height - 30) // 2))
 
 
 def open_path(path: Path) -> bool:
