@@ -277,7 +277,7 @@ class PortfolioPanel(QWidget):
         self.workbook_button = QPushButton("Export wor&kbook…")
         self.workbook_button.setAccessibleName("Export the portfolio workbook")
         self.workbook_button.clicked.connect(lambda: self._export("workbook"))
-        self.remove_demo_button = QPushButton("Remove this de&mo…")
+        self.remove_demo_button = QPushButton("Remo&ve this demo…")
         self.remove_demo_button.setAccessibleName("Remove the chosen demo project")
         self.remove_demo_button.setToolTip("A demo project's made-up files and its record go;"
                                            " files you put in its folder stay")
