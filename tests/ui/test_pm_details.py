@@ -31,3 +31,63 @@ def test_a_sign_off_typed_over_the_name_offered_records_what_was_typed(
     qtbot.waitUntil(lambda: page.checklist.dialog is None)
     signed = checklist.items(main.project)
     assert next(t for t in signed if t["id"] == task_id)["by"] == "Sam Roe"
+
+
+def exported(qtbot: Any, wizard: Any, project: Path, tmp_path: Path) -> tuple[Any, Any]:
+    """The project's window after Export flag file, the coordination checklist still open."""
+    from tests.conftest import write_export
+    from tests.helpers.window import flag_file_page
+    from tests.ui.test_error_paths import GOOD_ROWS
+
+    export = write_export(tmp_path / "portal export.csv", GOOD_ROWS)
+    main, page = flag_file_page(qtbot, wizard, project, export, len(GOOD_ROWS))
+    main.resize(1280, 720)
+    account = page.preview.view.horizontalHeader()
+    before = account.sectionSize(1)
+    page.export_button.click()
+    qtbot.waitUntil(lambda: "Flag file written" in page.banner.text() and
+                    not main.runner.busy, timeout=LONG)
+    return main, page, before
+
+
+def test_after_export_the_page_says_rows_and_folder_and_the_next_step_agrees(
+        qtbot: Any, wizard: Any, project: Path, tmp_path: Path) -> None:
+    main, page, before = exported(qtbot, wizard, project, tmp_path)
+    outbox = str(project / "outbox")
+    # what is written, how many rows and where: in the banner and beside the findings
+    assert outbox in page.banner.text() and "3 customers" in page.banner.text()
+    assert outbox in page.summary.text() and "3 customers" in page.summary.text()
+    assert page.summary.accessibleName() == "" or outbox in page.summary.accessibleName()
+    # the status line's "Next:" and the Next button name the same step
+    main.refresh()
+    assert main.next_button.text().replace("&", "") == "Next: Send to Daffron ›"
+    assert "Next: Send to Daffron" in main.status_label.text(), main.status_label.text()
+    assert "Coordinate" in main.status_label.text()  # still open, and said so
+    # the preview keeps its columns readable
+    header = page.preview.view.horizontalHeader()
+    account = next(c for c in range(header.count()) if page.preview.model.headerData(
+        c, Qt.Orientation.Horizontal) == "Account Number")
+    assert header.sectionSize(account) >= header.fontMetrics().horizontalAdvance(
+        "Account Number"), (before, header.sectionSize(account))
+
+
+def test_after_the_send_the_send_button_is_no_longer_the_main_one(
+        qtbot: Any, wizard: Any, project: Path, tmp_path: Path) -> None:
+    from wizard.core.vocabulary import S_HOST, S_HOST_KEY, S_USER
+    from wizard.flow import steps
+
+    main, _page, _before = exported(qtbot, wizard, project, tmp_path)
+    with main.project.writing("test"):  # a connection saved, as Test connection saves it
+        for key, value in ((S_HOST, "127.0.0.1"), (S_USER, "biller"),
+                           (S_HOST_KEY, "SHA256:" + "A" * 43)):
+            main.project.store.set_setting(key, value)
+    main.go_to("send")
+    send: Any = main.pages["send"]
+    send._update_buttons()
+    assert send.primary is send.send_button and send.send_button.objectName() == "primary"
+    with main.project.writing("test"):  # the upload succeeded (flow.exchange.send's mark)
+        steps.mark_done(main.project, "send", file="flag_file.csv")
+    send._update_buttons()
+    assert send.send_button.objectName() != "primary"  # not the blue main button ...
+    assert send.primary is None  # ... nor what Enter presses: Enter goes on to the next step
+    assert send.send_button.isEnabled()  # a second send stays possible, on purpose
