@@ -91,3 +91,72 @@ def test_after_the_send_the_send_button_is_no_longer_the_main_one(
     assert send.send_button.objectName() != "primary"  # not the blue main button ...
     assert send.primary is None  # ... nor what Enter presses: Enter goes on to the next step
     assert send.send_button.isEnabled()  # a second send stays possible, on purpose
+
+
+def test_the_focus_ring_is_two_pixels_of_a_dark_colour(qtbot: Any, wizard: Any,
+                                                      project: Path) -> None:
+    from PySide6.QtGui import QColor
+
+    from wizard.ui.widgets import FOCUS_COLOUR
+
+    start = wizard.show_start()
+    start.activateWindow()
+    qtbot.waitUntil(start.isActiveWindow)
+    ring = QColor(FOCUS_COLOUR)
+    for widget in (start.create_button, start.demo_button, start.biller,
+                   start.portfolio.table):
+        widget.setFocus()
+        qtbot.waitUntil(widget.hasFocus)
+        image = widget.grab().toImage()
+        middle = image.height() // 2
+        edge = [image.pixelColor(x, middle) for x in range(3)]
+        # its two outermost columns of pixels are the ring's colour (a faint line was not)
+        assert [c.name() for c in edge[:2]] == [ring.name()] * 2, (
+            widget.accessibleName() or widget.text(), [c.name() for c in edge])
+
+
+def tab_stops(main: Any, count: int = 40) -> list[str]:
+    """What Tab reaches from the step sidebar, in order, by name."""
+    main.sidebar.setFocus()
+    names = []
+    for _ in range(count):
+        main.focusNextChild()
+        widget = main.focusWidget()
+        names.append(widget.accessibleName() or getattr(widget, "text", lambda: "")()
+                     .replace("&", ""))
+    return names
+
+
+def test_tab_goes_sidebar_settings_sign_offs_notices_next(qtbot: Any, wizard: Any,
+                                                         project: Path) -> None:
+    main = wizard.open_project(project)
+    main.go_to("coordination")
+    main.activateWindow()
+    qtbot.waitUntil(main.isActiveWindow)
+    stops = tab_stops(main)
+    first = stops.index("Edit settings…")
+    following = next(i for i, name in enumerate(stops[first:], first)
+                     if name.startswith("Next: "))
+    cycle = stops[first:following + 1]  # Edit settings … Next
+    signs = [i for i, name in enumerate(cycle) if name.startswith("Sign off: ")]
+    assert len(signs) == 8 and signs[-1] < cycle.index("Notices and tickets"), cycle
+    assert stops[following + 1] == "Steps"  # and round again: the sidebar first
+
+
+def test_a_focused_list_is_scrolled_fully_into_view(qtbot: Any, wizard: Any,
+                                                    project: Path) -> None:
+    main = wizard.open_project(project)
+    main.resize(1280, 720)
+    main.go_to("coordination")
+    main.activateWindow()
+    qtbot.waitUntil(main.isActiveWindow)
+    page: Any = main.pages["coordination"]
+    notices = page.template_list
+    main.scrolls["coordination"].verticalScrollBar().setValue(0)
+    main.sidebar.setFocus()
+    notices.setFocus()  # as Tab from the last Sign off button does
+
+    def whole() -> bool:
+        return notices.visibleRegion().boundingRect() == notices.rect()
+
+    qtbot.waitUntil(whole)

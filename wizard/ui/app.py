@@ -22,6 +22,7 @@ from wizard.progress import TaskState
 from wizard.ui import settings
 from wizard.ui.resources import icon
 from wizard.ui.start import StartWindow
+from wizard.ui.widgets import FOCUS_RING
 from wizard.ui.workers import Runner
 
 log = logging.getLogger("wizard.ui")
@@ -38,6 +39,8 @@ def application() -> QApplication:
     app.setWindowIcon(icon("convwiz"))
     if existing is None:
         app.setStyle("Fusion")
+    if FOCUS_RING not in app.styleSheet():
+        app.setStyleSheet(app.styleSheet() + FOCUS_RING)
     return app
 
 

@@ -357,6 +357,7 @@ class PortfolioPanel(QWidget):
         self.summary.setAccessibleName(text)
         self._watch(found)
         self._fit_columns()
+        self.remove_demo_button.setVisible(demos > 0)
         self._select(current)
         self._chosen_changed()
         self.loaded.emit()

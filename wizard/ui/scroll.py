@@ -24,7 +24,7 @@ own area follows only a Tab inside it). Every scrolled area in the window is a S
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -33,6 +33,8 @@ from PySide6.QtWidgets import (
     QScrollBar,
     QWidget,
 )
+
+FOCUS_MARGIN = 8  # pixels kept in view around the focused widget
 
 
 class ScrollPane(QWidget):
@@ -70,7 +72,15 @@ class ScrollPane(QWidget):
         if new is None or inner is None or not inner.isAncestorOf(new) or \
                 QApplication.mouseButtons() != Qt.MouseButton.NoButton:
             return  # not ours, or a click: what was clicked is in view already
-        self.area.ensureWidgetVisible(new, 8, 8)
+        self.area.ensureWidgetVisible(new, 8, 8)  # its cursor or current item, sideways too
+        # and the whole widget when it fits (Qt's shows only a list's current item, or none)
+        top = new.mapTo(inner, QPoint(0, 0)).y() - FOCUS_MARGIN
+        bottom = top + new.height() + 2 * FOCUS_MARGIN
+        bar, room = self.area.verticalScrollBar(), self.area.viewport().height()
+        if bottom - top > room or top < bar.value():
+            bar.setValue(top)
+        elif bottom > bar.value() + room:
+            bar.setValue(bottom - room)
 
     def _follow(self, inner: QScrollBar, orientation: Qt.Orientation) -> QScrollBar:
         """A visible scroll bar that mirrors the area's hidden one, both ways."""

@@ -29,6 +29,7 @@ from wizard.ui.portfolio_view import PortfolioPanel
 from wizard.ui.resources import icon
 from wizard.ui.scroll import ScrollPane
 from wizard.ui.widgets import (
+    FOCUS_COLOUR,
     Banner,
     ProgressPanel,
     confirm_past_go_live,
@@ -69,6 +70,7 @@ class StartWindow(QWidget):
             "QPushButton#primary { background: #1f6fb2; color: white; border: 1px solid #185a91;"
             " border-radius: 4px; padding: 6px 14px; font-weight: bold; }"
             "QPushButton#primary:disabled { background: #9fb8cf; border-color: #9fb8cf; }"
+            f"QPushButton#primary:focus {{ border: 2px solid {FOCUS_COLOUR}; }}"
             "StartWindow, #startSide { background: #f3f5f8; }")
         self._folder_edited: bool = False
         self._allow_past: bool = False

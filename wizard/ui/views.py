@@ -141,8 +141,24 @@ class ChecklistView(QWidget):
             for c, widget in enumerate(row):
                 self.grid.addWidget(widget, r, c)  # in the order of the list
             self._update_row(item, row)
+        self._tab_order(mine)
         done = sum(1 for i in mine if i["done"])
         show_value(self.summary, f"{done} of {len(mine)} tasks done")
+
+    def _tab_order(self, mine: list[dict[str, Any]]) -> None:
+        """Tab reaches the Sign off buttons where the checklist is on the page, in its
+        order: a button made after the page would otherwise come last, after Next."""
+        previous: QWidget | None = self.previousInFocusChain()  # what Tab reaches before us
+        while previous is not None and previous is not self.window() and \
+                previous.focusPolicy() == Qt.FocusPolicy.NoFocus:
+            previous = previous.previousInFocusChain()
+        if previous is None or previous is self.window():
+            return  # not in a window yet: its order is made when it is
+        for item in mine:
+            button = self.buttons.get(str(item["id"]))
+            if button is not None:
+                QWidget.setTabOrder(previous, button)
+                previous = button
 
     def _make_row(self, item: dict[str, Any]) -> list[QWidget]:
         task = QLabel(str(item["title"]))
