@@ -160,3 +160,18 @@ def test_a_focused_list_is_scrolled_fully_into_view(qtbot: Any, wizard: Any,
         return notices.visibleRegion().boundingRect() == notices.rect()
 
     qtbot.waitUntil(whole)
+
+
+def test_the_notices_list_shows_every_notice_without_a_sideways_scroll_bar(
+        qtbot: Any, wizard: Any, project: Path) -> None:
+    main = wizard.open_project(project)
+    main.resize(1280, 720)
+    main.go_to("coordination")
+    notices = main.pages["coordination"].template_list
+    qtbot.waitUntil(lambda: notices.count() >= 5)
+    qtbot.waitUntil(lambda: notices.isVisible())
+    for row in range(notices.count()):  # each title whole, within the list's width
+        rect = notices.visualItemRect(notices.item(row))
+        assert notices.viewport().rect().contains(rect), (notices.item(row).text(), rect)
+    assert notices.horizontalScrollBar().maximum() == 0
+    assert notices.verticalScrollBar().maximum() == 0  # every notice shown: none scrolled
