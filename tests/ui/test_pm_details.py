@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 
 from wizard.flow import checklist
@@ -175,3 +176,32 @@ def test_the_notices_list_shows_every_notice_without_a_sideways_scroll_bar(
         assert notices.viewport().rect().contains(rect), (notices.item(row).text(), rect)
     assert notices.horizontalScrollBar().maximum() == 0
     assert notices.verticalScrollBar().maximum() == 0  # every notice shown: none scrolled
+
+
+@pytest.mark.parametrize("how", ["keyring", "no-encrypt", "password kept nowhere",
+                                 "password removed"])
+def test_a_workbook_the_command_line_wrote_is_never_no_password_yet(
+        qtbot: Any, wizard: Any, project: Path, how: str, memory_keyring: Any) -> None:
+    from tests.helpers.cli import convwiz
+    from tests.helpers.conversion import build
+    from wizard.core.vocabulary import S_WORKBOOK_ENTRY
+    from wizard.flow.project import Project
+
+    build(project)
+    run = convwiz("report", project, *(["--no-encrypt"] if how == "no-encrypt" else []),
+                  "--json")
+    assert run.code == 0, run.stderr
+    if how == "password kept nowhere":  # as a demo without a usable keyring leaves it
+        with Project.open(project) as opened, opened.writing("test"):
+            opened.store.set_setting(S_WORKBOOK_ENTRY, "")
+    if how == "password removed":
+        memory_keyring.secrets.clear()
+    main = wizard.open_project(project)
+    main.go_to("report")
+    status = main.pages["report"].password_status.text()
+    assert "No password yet" not in status
+    expected = {"keyring": "Kept in this computer's system keyring",
+                "no-encrypt": "without a password (--no-encrypt",
+                "password kept nowhere": "shown once when it was written",
+                "password removed": "is not in this computer's keyring"}[how]
+    assert expected in status, status
