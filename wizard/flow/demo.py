@@ -434,8 +434,10 @@ def _run_steps(project: Project, setup: DemoSetup, say: Callable[[str], None]) -
         workbook = report.write_report(project, None, progress,
                                        password=kept.password).to_json()
         record.update(workbook)
+        # no parentheses around the keyring's words, which may hold their own ("a keyring
+        # that is not a system store (…)"): the line ended in "))"
         say(f"  the biller workbook: {workbook['output']}, encrypted (AES-256) with the "
-            f"password {kept.password} (kept in {kept.keyring})")
+            f"password {kept.password}; the password is kept in {kept.keyring}.")
 
     # after the workbook: the biller's letter carries it as its attachment
     with _step(steps, "templates", say) as record:
