@@ -205,3 +205,45 @@ def test_a_workbook_the_command_line_wrote_is_never_no_password_yet(
                 "password kept nowhere": "shown once when it was written",
                 "password removed": "is not in this computer's keyring"}[how]
     assert expected in status, status
+
+
+def test_verify_what_to_do_is_readable_at_1280x720(qtbot: Any, wizard: Any,
+                                                    project: Path, tmp_path: Path) -> None:
+    from tests.helpers.cli import convwiz
+    from tests.helpers.conversion import build, drifted_post
+    from wizard.core import generate
+
+    build(project)
+    post = generate.write_csv(drifted_post(project).table, tmp_path / "post.csv")
+    assert convwiz("verify", project, "--post", post, "--json").code == 3  # losses planted
+    main = wizard.open_project(project)
+    main.resize(1280, 720)
+    main.go_to("verification")
+    details = main.pages["verification"].details
+    qtbot.waitUntil(lambda: details.isVisible() and details.model.rowCount() > 0,
+                    timeout=LONG)
+    header = details.view.horizontalHeader()
+    todo = next(c for c in range(header.count())
+                if details.model.headerData(c, Qt.Orientation.Horizontal) == "What to do")
+    qtbot.waitUntil(lambda: header.sectionSize(todo) > 0)
+    chars = header.sectionSize(todo) / details.view.fontMetrics().averageCharWidth()
+    assert chars >= 40, header.sectionSize(todo)  # a line of advice, not a few characters
+    # and nothing pushed off to the right: the table fits its width
+    assert details.view.horizontalScrollBar().maximum() == 0
+
+
+def test_open_a_project_folder_starts_in_documents_conversion_wizard(
+        qtbot: Any, wizard: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    from wizard.services import places
+
+    documents = tmp_path / "Documents" / "Conversion Wizard"
+    documents.mkdir(parents=True)
+    monkeypatch.setattr(places, "documents_dir", lambda: documents)
+    asked: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        lambda _parent, _title, folder: asked.append(folder) or "")
+    start = wizard.show_start()
+    qtbot.keyClick(start.portfolio.open_button, Qt.Key.Key_Space)
+    assert asked == [str(documents)]  # not the home folder

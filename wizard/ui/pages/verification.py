@@ -52,8 +52,10 @@ DETAIL_HEADINGS = {
 # the reason a customer is missing is said in "What to do", which takes the rest and wraps
 DETAIL_ORDER = ("Issue", "Name", "Old account", "New account", "Email", "Before", "After",
                 "What to do")
-DETAIL_WIDTHS = {"Issue": 125, "Old account": 95, "New account": 95, "Before": 50,
-                 "After": 50}  # names and emails are measured: shown whole
+# names and emails measured up to a cap (a longer one is elided, whole in its tool tip), so
+# that "What to do" keeps 40 characters a line at 1280x720 (it was squeezed to 25)
+DETAIL_WIDTHS = {"Issue": 110, "Name": 130, "Old account": 90, "New account": 90,
+                 "Email": 165, "Before": 50, "After": 50}
 
 
 def readable_details(table: Any) -> Any:
