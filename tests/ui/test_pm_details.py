@@ -100,20 +100,28 @@ def test_the_focus_ring_is_two_pixels_of_a_dark_colour(qtbot: Any, wizard: Any,
 
     from wizard.ui.widgets import FOCUS_COLOUR
 
-    start = wizard.show_start()
-    start.activateWindow()
-    qtbot.waitUntil(start.isActiveWindow)
     ring = QColor(FOCUS_COLOUR)
-    for widget in (start.create_button, start.demo_button, start.biller,
-                   start.portfolio.table):
+
+    def ringed(widget: Any) -> None:
         widget.setFocus()
         qtbot.waitUntil(widget.hasFocus)
         image = widget.grab().toImage()
         middle = image.height() // 2
-        edge = [image.pixelColor(x, middle) for x in range(3)]
+        edge = [image.pixelColor(x, middle).name() for x in range(3)]
         # its two outermost columns of pixels are the ring's colour (a faint line was not)
-        assert [c.name() for c in edge[:2]] == [ring.name()] * 2, (
-            widget.accessibleName() or widget.text(), [c.name() for c in edge])
+        assert edge[:2] == [ring.name()] * 2, (widget.accessibleName(), edge)
+
+    start = wizard.show_start()
+    start.activateWindow()
+    qtbot.waitUntil(start.isActiveWindow)
+    for widget in (start.create_button, start.demo_button, start.biller,
+                   start.portfolio.table):
+        ringed(widget)
+    main = wizard.open_project(project)
+    main.activateWindow()
+    qtbot.waitUntil(main.isActiveWindow)
+    for widget in (main.sidebar, main.pages["coordination"].settings_button):
+        ringed(widget)
 
 
 def tab_stops(main: Any, count: int = 40) -> list[str]:
