@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 from wizard.errors import Cancelled
 from wizard.ui import settings
 from wizard.ui.resources import icon
+from wizard.ui.widgets import ask_yes
 
 Index = QModelIndex | QPersistentModelIndex
 URGENT = ("overdue", "needs attention", "unreadable")
@@ -114,8 +115,8 @@ MOST = {STATE: 300, BILLER: 320, NEXT_ACTION: 520, WARNINGS: 420, FOLDER: 900}
 
 
 def start_folder() -> Path:
-    """Where "Open a project folder…" starts: the folder of the project last opened, else
-    Documents/Conversion Wizard (or the nearest of its parents that is there)."""
+    """Where "Open a project folder…" starts: the last project's folder, else Documents/
+    Conversion Wizard (or the nearest of its parents that is there)."""
     from wizard.flow.runtime import projects_folder
 
     folder = Path(settings.last_folder("project", projects_folder()))
@@ -279,8 +280,7 @@ class PortfolioPanel(QWidget):
         self.workbook_button.clicked.connect(lambda: self._export("workbook"))
         self.remove_demo_button = QPushButton("Remo&ve this demo…")
         self.remove_demo_button.setAccessibleName("Remove the chosen demo project")
-        self.remove_demo_button.setToolTip("A demo project's made-up files and its record go;"
-                                           " files you put in its folder stay")
+        self.remove_demo_button.setToolTip("Its made-up files and record go; yours stay")
         self.remove_demo_button.clicked.connect(self.remove_current_demo)
         self.remove_demo_button.setEnabled(False)
         self.refresh_button = QPushButton("Refres&h")
@@ -300,7 +300,8 @@ class PortfolioPanel(QWidget):
         self.debounce.setInterval(REFRESH_DELAY_MS)
         self.debounce.timeout.connect(self.load)
         self.message: Callable[[str, str], None] = lambda _kind, _text: None
-        self.confirm: Callable[[str], bool] = self._ask
+        self.confirm: Callable[[str], bool] = lambda question: ask_yes(
+            self, "Remove the demo project", question)
         self.table.selectionModel().currentRowChanged.connect(
             lambda _now, _before: self._chosen_changed())
 
@@ -349,7 +350,8 @@ class PortfolioPanel(QWidget):
         n = len(found.conversions) - demos
         urgent = sum(1 for c in found.conversions if self.model.urgent(c))
         clashes = len(found.clashes)
-        text = (f"{n} conversion{'' if n == 1 else 's'}" +
+        text = "No conversion yet: start one, or try the demo" if not (n or demos) else (
+                f"{n} conversion{'' if n == 1 else 's'}" +
                 (f" and {demos} demo{'' if demos == 1 else 's'}" if demos else "") +
                 (f", {urgent} to look at" if urgent else "") +
                 (f", {clashes} window clash{'' if clashes == 1 else 'es'}" if clashes else ""))
@@ -427,12 +429,6 @@ class PortfolioPanel(QWidget):
         if not index.isValid():
             return None
         return self.model.conversion(self.proxy.mapToSource(index).row())
-
-    def _ask(self, question: str) -> bool:
-        from PySide6.QtWidgets import QMessageBox
-
-        answer = QMessageBox.question(self, "Remove the demo project", question)
-        return answer == QMessageBox.StandardButton.Yes
 
     def remove_current_demo(self) -> None:
         """Remove the chosen demo project (flow.demo_projects: purge's rules, then its

@@ -313,6 +313,14 @@ class DropZone(QFrame):
             self.file_chosen.emit(path)
 
 
+def ask_yes(parent: QWidget, title: str, question: str) -> bool:
+    """A yes/no question; True for yes."""
+    from PySide6.QtWidgets import QMessageBox
+
+    answer = QMessageBox.question(parent, title, question)
+    return answer == QMessageBox.StandardButton.Yes
+
+
 def confirm_past_go_live(parent: QWidget, day: date, doing: str) -> bool:
     """Ask before a go-live date in the past is kept (a conversion that already went live);
     `doing` is what goes ahead on yes, e.g. "Create the project"."""
