@@ -109,7 +109,7 @@ class StartWindow(QWidget):
         columns.addWidget(self.side, 1)
         outer.addLayout(columns, 1)
         self.load_recent()
-        fit_on_screen(self, 1280, 800)
+        fit_on_screen(self, 1440, 860)  # or less: the screen decides (widgets.py)
         self.biller.setFocus()
 
     def _new_conversion(self) -> QFrame:
