@@ -193,6 +193,12 @@ class StartWindow(QWidget):
             name = re.sub(r"[^A-Za-z0-9]+", "-", self.biller.text()).strip("-").lower()
             self.folder.setText(str(Path(path) / name) if name else path)
 
+    def _choose_project(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open a conversion project",
+                                                settings.last_folder("project"))
+        if path:
+            self.open_requested.emit(Path(path))
+
     def _first_focus(self) -> None:
         """Once the list is read: "Open one with Enter" holds from the start, so the focus
         goes to the list when it has a conversion and the PM has not begun the form."""
