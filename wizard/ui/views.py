@@ -146,8 +146,9 @@ class ChecklistView(QWidget):
         show_value(self.summary, f"{done} of {len(mine)} tasks done")
 
     def _tab_order(self, mine: list[dict[str, Any]]) -> None:
-        """Tab reaches the Sign off buttons where the checklist is on the page, in its
-        order: a button made after the page would otherwise come last, after Next."""
+        """Tab reaches each row's controls (its Sign off button, and any other that takes
+        the focus) where the checklist is on the page, in its order: a widget made after the
+        page would otherwise come last, after Next."""
         previous: QWidget | None = self.previousInFocusChain()  # what Tab reaches before us
         while previous is not None and previous is not self.window() and \
                 previous.focusPolicy() == Qt.FocusPolicy.NoFocus:
@@ -155,10 +156,10 @@ class ChecklistView(QWidget):
         if previous is None or previous is self.window():
             return  # not in a window yet: its order is made when it is
         for item in mine:
-            button = self.buttons.get(str(item["id"]))
-            if button is not None:
-                QWidget.setTabOrder(previous, button)
-                previous = button
+            for widget in self._rows.get(str(item["id"]), []):
+                if widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+                    QWidget.setTabOrder(previous, widget)
+                    previous = widget
 
     def _make_row(self, item: dict[str, Any]) -> list[QWidget]:
         task = QLabel(str(item["title"]))
