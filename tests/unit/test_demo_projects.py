@@ -115,3 +115,13 @@ def test_a_real_conversion_is_not_removed_as_a_demo(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="not a demo project"):
         remove_demo(folder)
     assert (folder / STORE_NAME).exists()
+
+
+def test_the_command_says_which_are_demos(tmp_path: Path) -> None:
+    first = a_demo(tmp_path / "demo-1", TODAY - timedelta(days=40))
+    real = real_conversion(tmp_path / "real", TODAY + timedelta(days=20))
+    run = convwiz("portfolio", first, real)
+    assert run.code == 0, run.stderr
+    demo_line = next(line for line in run.stdout.splitlines() if demo.BILLER in line)
+    assert demo_line.startswith("DEMO ") and "OVERDUE" not in demo_line
+    assert "1 conversion and 1 demo project" in run.stderr
