@@ -24,13 +24,16 @@ from PySide6.QtWidgets import (
 FOCUS_COLOUR = "#0b3d91"  # dark blue: 10:1 against white, 8:1 against the pages' grey
 # The keyboard focus drawn as a 2-pixel ring in a high-contrast colour (Fusion's own is a
 # faint 1-pixel line): set on the application, so every window and dialog has it. Only the
-# focused state is styled; a control without the focus keeps the style's own look.
+# focused state is styled, but for tables, lists and text boxes: their plain frame is 1 pixel
+# and 1 of padding, so the ring takes no room from what they show. Never QAbstractItemView:
+# a table's headers are item views too.
 FOCUS_RING = f"""
 QPushButton:focus, QToolButton:focus {{ border: 2px solid {FOCUS_COLOUR}; border-radius: 4px;
-    padding: 4px 12px; background: #eef4fb; }}
+    padding: 0px 4px; background: #eef4fb; }}
 QLineEdit:focus, QComboBox:focus, QAbstractSpinBox:focus {{ border: 2px solid {FOCUS_COLOUR}; }}
-QAbstractItemView, QPlainTextEdit, QTextEdit {{ border: 1px solid #b8bfc8; padding: 1px; }}
-QAbstractItemView:focus, QPlainTextEdit:focus, QTextEdit:focus {{
+QTableView, QListView, QTreeView, QPlainTextEdit, QTextEdit {{ border: 1px solid #b8bfc8;
+    padding: 1px; }}
+QTableView:focus, QListView:focus, QTreeView:focus, QPlainTextEdit:focus, QTextEdit:focus {{
     border: 2px solid {FOCUS_COLOUR}; padding: 0px; }}
 QLineEdit:focus, QAbstractSpinBox:focus {{ border-radius: 3px; padding: 1px 2px; }}
 QCheckBox:focus, QRadioButton:focus {{ border: 2px solid {FOCUS_COLOUR}; border-radius: 3px;
