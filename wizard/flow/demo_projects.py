@@ -81,6 +81,7 @@ def remove_demo(folder: Path) -> DemoRemoved:
         with contextlib.suppress(OSError):  # not empty: something of the PM's is there
             if not Path(here).is_symlink():
                 Path(here).rmdir()
+    # what stays is the PM's; not our log, which Windows keeps while this program writes it
     kept = tuple(sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
-                        if not p.is_dir())) if folder.exists() else ()
+                        if not p.is_dir() and p != log_file)) if folder.exists() else ()
     return DemoRemoved(folder, result.files, kept)
