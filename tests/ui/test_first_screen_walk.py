@@ -14,6 +14,7 @@ Needs Xvfb and the AT-SPI bus, as tests/ui/test_atspi.py.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import signal
@@ -50,6 +51,10 @@ def screen(request: pytest.FixtureRequest) -> Iterator[tuple[str, int, int, str]
         a11y_bus_address()
     except Exception as exc:  # noqa: BLE001 - any failure here means: no accessibility bus
         pytest.skip(f"needs the AT-SPI bus (apt install at-spi2-core): {exc}")
+    try:
+        ctypes.CDLL("libXtst.so.6")  # the keyboard's way in (tests/ui/xkeys.py)
+    except OSError:
+        pytest.skip("needs libXtst (apt install libxtst6; at-spi2-core brings it)")
     size = str(request.param)
     width, height = (int(n) for n in size.split("x"))
     read, write = os.pipe()
