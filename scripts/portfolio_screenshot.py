@@ -1,7 +1,9 @@
 """The start screen as a PM with several conversions sees it: the demo and made-up
 conversions in every state, into docs/screenshots/0-portfolio.png.
 
-    xvfb-run -a -s "-screen 0 1400x900x24" python scripts/portfolio_screenshot.py
+    xvfb-run -a -s "-screen 0 1366x768x24" python scripts/portfolio_screenshot.py
+
+The window takes the size it opens at on that screen (a 1366x768 laptop's), as a PM sees it.
 
 Everything is made in a temporary home folder (its Documents/Conversion Wizard), so the
 person's own projects and settings are never touched.
@@ -87,7 +89,6 @@ def main() -> int:
     app = application()
     wizard = Wizard()
     start = wizard.show_start()
-    start.resize(1360, 860)
     wait_until(lambda: start.portfolio.loaded_once and not wizard.runner.busy)
     start.portfolio.table.setFocus()
     wait_until(lambda: True)

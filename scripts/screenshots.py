@@ -40,7 +40,10 @@ def wait_until(condition: Callable[[], bool], timeout: float = 120.0) -> None:
 
 
 def shoot(widget: QWidget, path: Path) -> None:
-    wait_until(lambda: True)
+    # half a second of the event loop first: a layout with wrapped labels settles in a few
+    # passes (one pass drew the checklist's two-line statuses on top of each other)
+    settled = time.monotonic() + 0.5
+    wait_until(lambda: time.monotonic() > settled)
     QApplication.processEvents()
     widget.grab().save(str(path))
     print(f"  {path}")

@@ -92,9 +92,10 @@ def test_the_demo_leaves_a_real_biller_workbook(demo: tuple[Run, Path]) -> None:
     # once. Windows always has its Credential Manager, which keeps the password.
     assert is_ole(workbook)
     kept = "Windows Credential Manager" if sys.platform == "win32" else "memory only"
-    found = re.search(rf"encrypted \(AES-256\) with the password (\S+) \(kept in {kept}\b",
-                      run.stderr)
+    found = re.search(rf"encrypted \(AES-256\) with the password ([^;\s]+); the password is "
+                      rf"kept in {kept}\b", run.stderr)
     assert found, run.stderr
+    assert not re.search(r"\)\)\.?$", run.stderr, re.MULTILINE), run.stderr  # no "))"
     book = calamine(workbook, found.group(1))
     assert book.sheet_names == SHEETS
     mapping = book.get_sheet_by_name("Account Mapping").to_python()

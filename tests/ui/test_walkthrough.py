@@ -107,10 +107,10 @@ def test_demo_project_walks_through_every_step(qtbot: Any, wizard: Any, tmp_path
     model = details.model
     headings = [model.headerData(c, Qt.Orientation.Horizontal)
                 for c in range(model.columnCount())]
-    assert headings[:3] == ["Issue", "Name", "Old account"] and headings[-1] == "What to do"
+    assert headings[:3] == ["Issue", "What to do", "Name"]  # what a PM reads first
     issues = {model.data(model.index(r, 0)) for r in range(model.rowCount())}
     assert "Autopay lost" in issues and not any("_" in i for i in issues), issues
-    todo = {model.data(model.index(r, model.columnCount() - 1)) for r in range(model.rowCount())}
+    todo = {model.data(model.index(r, 1)) for r in range(model.rowCount())}
     assert "Autopay was on before go-live and is off now: re-enrol the customer" in todo
     assert not details.view.verticalHeader().isVisible()
     metrics = details.view.fontMetrics()

@@ -161,16 +161,20 @@ def cmd_portfolio(args: argparse.Namespace) -> dict[str, Any]:
     if not args.json:
         for c in found.conversions:
             days = "" if c.days_left is None else f"{c.days_left:+d}d"
-            print(f"{c.state.upper() + (' +CLASH' if c.clashes else ''):<22} {days:>6}  "
+            state = ("DEMO " if c.demo else "") + c.state.upper()
+            print(f"{state + (' +CLASH' if c.clashes else ''):<22} {days:>6}  "
                   f"{c.biller or c.path.name}  {c.go_live or ''}")
             print(f"{'':<30}{c.next_action or c.error}"
                   + (f" [{c.owner}]" if c.owner else ""))
             for warning in c.warnings:
                 print(f"{'':<30}! {warning}")
+    real = [c for c in found.conversions if not c.demo]  # a demo is counted as a demo only
+    demos = len(found.conversions) - len(real)
     counts = ", ".join(f"{n} {s}" for s in ("overdue", "needs attention", "busy", "unreadable")
-                       if (n := found.count(s)))
-    say(f"{len(found.conversions)} conversion{'' if len(found.conversions) == 1 else 's'}"
+                       if (n := sum(1 for c in real if c.state == s)))
+    say(f"{len(real)} conversion{'' if len(real) == 1 else 's'}"
         + (f" ({counts})" if counts else "")
+        + (f" and {demos} demo project{'' if demos == 1 else 's'}" if demos else "")
         + (f"; {len(found.clashes)} maintenance window clash"
            f"{'' if len(found.clashes) == 1 else 'es'}" if found.clashes else ""))
     result = found.to_json()

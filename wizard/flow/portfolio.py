@@ -34,6 +34,7 @@ import holidays
 
 from wizard.flow import checklist
 from wizard.flow.conversion_calendar import CalendarEvent, events
+from wizard.flow.demo_projects import is_demo
 from wizard.flow.portfolio_sources import Candidate, candidates
 from wizard.flow.project import HOLDER_NAME, LOCK_NAME, Project
 from wizard.flow.status import ProjectStatus, status
@@ -90,6 +91,7 @@ class Conversion:
     last_state: str | None = None  # busy: the state as last saved, when it could be read
     registration: str | None = None  # live: the latest registered / expected, e.g. "62%"
     clashes: tuple[Path, ...] = ()
+    demo: bool = False  # a demo project: marked, in no clash, never overdue (demo_projects.py)
     calendar: tuple[CalendarEvent, ...] = field(default=(), compare=False)
 
     @property
@@ -109,6 +111,7 @@ class Conversion:
             "warnings": list(self.warnings), "error": self.error,
             "last_state": self.last_state, "registration": self.registration,
             "clash": bool(self.clashes), "clashes_with": [str(p) for p in self.clashes],
+            "demo": self.demo,
         }
 
 
@@ -152,9 +155,10 @@ def portfolio(folders: Sequence[Path] | None = None, today: date | None = None, 
 
 def urgency(c: Conversion) -> tuple[int, int, str, str]:
     """Overdue and needs attention first, then by days to go-live (the nearest first);
-    unreadable ones after those still running, done and purged last."""
+    unreadable ones after those still running, done and purged last, demos after all."""
     s = c.urgent_state
-    group = {ATTENTION: 0, OVERDUE: 0, ON_TRACK: 1, BUSY: 1, UNREADABLE: 2}.get(s, 3)
+    group = 4 if c.demo else {ATTENTION: 0, OVERDUE: 0, ON_TRACK: 1, BUSY: 1,
+                              UNREADABLE: 2}.get(s, 3)
     days = c.days_left if c.days_left is not None else 1 << 30
     return group, days, (c.biller or "").casefold(), str(c.path)
 
@@ -287,7 +291,7 @@ def _read_store(folder: Path, today: date, with_calendar: bool) -> Conversion:
         calendar = tuple(events(project)) if with_calendar else ()
     finally:
         store.close()
-    row = describe(current, today)
+    row = describe(current, today, demo=is_demo(store.settings()))
     warnings = list(row.warnings)
     if _has_unmerged_changes(folder):
         warnings.append(f"its last changes are still in {STORE_NAME}-wal (a program stopped "
@@ -302,12 +306,12 @@ def _has_unmerged_changes(folder: Path) -> bool:
     return False
 
 
-def describe(current: ProjectStatus, today: date) -> Conversion:
-    """A readable project's row, from what `status` computes."""
+def describe(current: ProjectStatus, today: date, demo: bool = False) -> Conversion:
+    """A readable project's row, from what `status` computes. A demo is never overdue."""
     d = current.dates
     tasks = [t for t in current.checklist if not t["done"]]
-    overdue = sorted((t for t in tasks if date.fromisoformat(t["due"]) < today),
-                     key=lambda t: t["due"])
+    overdue = [] if demo else sorted(
+        (t for t in tasks if date.fromisoformat(t["due"]) < today), key=lambda t: t["due"])
     open_tasks = {owner: sum(1 for t in tasks if t["owner"] == owner) for owner in OWNERS}
     attention = [s for s in current.steps if s.state is State.ATTENTION]
     title = next((s.title for s in current.steps if s.id == current.next_step), None)
@@ -336,7 +340,8 @@ def describe(current: ProjectStatus, today: date) -> Conversion:
         step_title=title, open_tasks=open_tasks, overdue_tasks=len(overdue),
         next_action=action, owner=owner,
         warnings=tuple(date_warnings(d.go_live, d.window_start, d.window_end))
-        if state not in (DONE, PURGED) else (),
+        if state not in (DONE, PURGED) and not demo else (),
+        demo=demo,
     )
 
 
@@ -401,8 +406,9 @@ def date_warnings(go_live: date, window_start: date, window_end: date) -> list[s
 # -- clashes --------------------------------------------------------------------------------
 def find_clashes(rows: Sequence[Conversion]) -> list[Clash]:
     """Every pair of conversions still to renumber whose maintenance windows overlap.
-    Done and purged conversions are past renumbering; unreadable ones have no window."""
-    live = sorted((r for r in rows if r.window is not None
+    Done and purged conversions are past renumbering; unreadable ones have no window; a
+    demo renumbers nobody's customers."""
+    live = sorted((r for r in rows if r.window is not None and not r.demo
                    and r.urgent_state not in (DONE, PURGED, UNREADABLE)),
                   key=lambda r: (r.window[0] if r.window else date.min, str(r.path)))
     out: list[Clash] = []

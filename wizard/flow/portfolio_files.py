@@ -59,8 +59,9 @@ def write_workbook(found: Portfolio, path: Path) -> int:
         ws.write_string(0, j, header, f["header"])
     ws.set_row(0, 24)
     for i, c in enumerate(found.conversions, start=1):
-        urgent = c.state in ("overdue", "needs attention", "unreadable") or bool(c.clashes)
-        state = c.state + (" (clash)" if c.clashes else "")
+        urgent = not c.demo and (c.state in ("overdue", "needs attention", "unreadable")
+                                 or bool(c.clashes))
+        state = c.state + (" (clash)" if c.clashes else "") + (" (demo)" if c.demo else "")
         ws.write_string(i, 0, state, warn if urgent else f["text"])
         ws.write_string(i, 1, c.biller or "")
         if c.go_live is not None:

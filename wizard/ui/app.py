@@ -22,6 +22,7 @@ from wizard.progress import TaskState
 from wizard.ui import settings
 from wizard.ui.resources import icon
 from wizard.ui.start import StartWindow
+from wizard.ui.widgets import FOCUS_RING
 from wizard.ui.workers import Runner
 
 log = logging.getLogger("wizard.ui")
@@ -41,6 +42,8 @@ def application() -> QApplication:
     from wizard.ui.focus import say_focus_first
 
     say_focus_first(app)  # a text box's name said under Orca (wizard/ui/focus.py)
+    if FOCUS_RING not in app.styleSheet():
+        app.setStyleSheet(app.styleSheet() + FOCUS_RING)
     return app
 
 

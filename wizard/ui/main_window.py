@@ -32,6 +32,7 @@ from wizard.ui import settings
 from wizard.ui.pages.base import READ_ONLY_WORK, PageContext, StepPage
 from wizard.ui.resources import icon
 from wizard.ui.scroll import ScrollPane
+from wizard.ui.widgets import FOCUS_COLOUR
 from wizard.ui.workers import Runner
 
 log = logging.getLogger("wizard.ui")
@@ -86,7 +87,9 @@ class StepSidebar(QListWidget):
             "#sidebar { background: #f3f5f8; border: none; border-right: 1px solid #d9dee4;"
             " padding-top: 8px; font-size: 11pt; }"
             "#sidebar::item { padding: 8px 6px; border-radius: 6px; margin: 0 6px; }"
-            "#sidebar::item:selected { background: #dce8f5; color: #102a43; }")
+            "#sidebar::item:selected { background: #dce8f5; color: #102a43; }"
+            # its own sheet wins over the application's focus ring: said here again
+            f"#sidebar:focus {{ border: 2px solid {FOCUS_COLOUR}; }}")
 
     def show_states(self, steps: Any, truth: Any) -> None:
         """Update the items in place: a list cleared and filled again leaves a screen

@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 from wizard.errors import Cancelled
 from wizard.ui import file_dialogs, settings
 from wizard.ui.resources import icon
+from wizard.ui.widgets import ask_yes
 
 Index = QModelIndex | QPersistentModelIndex
 URGENT = ("overdue", "needs attention", "unreadable")
@@ -59,6 +60,8 @@ def _state_words(c: Any) -> str:
         words += f" (last: {c.last_state})"
     if c.clashes:
         words += " · window clash"
+    if c.demo:
+        return f"Demo · {words}"
     return words[:1].upper() + words[1:]
 
 
@@ -103,9 +106,22 @@ COLUMNS: tuple[tuple[str, Callable[[Any], str], Callable[[Any], object] | None],
     ("Registered", lambda c: c.registration or "", None),
     ("Folder", lambda c: str(c.path), None),
 )
-STATE, BILLER, NEXT_ACTION, WARNINGS, TASKS = 0, 1, 4, 6, 9
+STATE, BILLER, NEXT_ACTION, WARNINGS, TASKS, FOLDER = 0, 1, 4, 6, 9, 11
 WIDTHS = {STATE: 190, BILLER: 200, 2: 122, 3: 70, NEXT_ACTION: 420, 5: 60, WARNINGS: 330,
-          7: 130, 8: 110, TASKS: 200, 10: 80}
+          7: 130, 8: 110, TASKS: 200, 10: 80, FOLDER: 200}
+# the widest a column grows to fit its text (the rest is in the row's tool tip)
+MOST = {STATE: 300, BILLER: 320, NEXT_ACTION: 520, WARNINGS: 420, FOLDER: 900}
+
+
+def start_folder() -> Path:
+    """Where "Open a project folder…" starts: the last project's folder, else Documents/
+    Conversion Wizard (or the nearest of its parents that is there)."""
+    from wizard.flow.runtime import projects_folder
+
+    folder = Path(settings.last_folder("project", projects_folder()))
+    while not folder.is_dir() and folder.parent != folder:
+        folder = folder.parent
+    return folder
 
 
 class PortfolioModel(QAbstractTableModel):
@@ -136,6 +152,8 @@ class PortfolioModel(QAbstractTableModel):
         return None
 
     def urgent(self, c: Any) -> bool:
+        if c.demo:
+            return False  # a demo's losses are planted: nobody's customers are at stake
         return c.state in URGENT or bool(c.clashes) or (
             c.state == "busy" and c.last_state in URGENT)
 
@@ -159,7 +177,8 @@ class PortfolioModel(QAbstractTableModel):
             return "\n".join(line for line in lines if line)
         if role == Qt.ItemDataRole.DecorationRole:
             if index.column() == STATE:
-                name = "step-failed" if c.clashes else STATE_ICONS.get(c.state, "step-ready")
+                name = "step-failed" if c.clashes else "step-ready" if c.demo else \
+                    STATE_ICONS.get(c.state, "step-ready")
                 return icon(name)
             if index.column() == WARNINGS and c.warnings:
                 return icon("step-failed" if c.clashes else "step-blocked")
@@ -196,6 +215,7 @@ class PortfolioPanel(QWidget):
     """The table, its filter, and what a PM does with it: open, export, refresh."""
 
     open_requested = Signal(Path)
+    loaded = Signal()  # a read of the portfolio is shown
 
     def __init__(self, runner: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -257,10 +277,16 @@ class PortfolioPanel(QWidget):
         self.workbook_button = QPushButton("Export wor&kbook…")
         self.workbook_button.setAccessibleName("Export the portfolio workbook")
         self.workbook_button.clicked.connect(lambda: self._export("workbook"))
+        self.remove_demo_button = QPushButton("Remo&ve this demo…")
+        self.remove_demo_button.setAccessibleName("Remove the chosen demo project")
+        self.remove_demo_button.setToolTip("Its made-up files and record go; yours stay")
+        self.remove_demo_button.clicked.connect(self.remove_current_demo)
+        self.remove_demo_button.setEnabled(False)
         self.refresh_button = QPushButton("Refres&h")
         self.refresh_button.setAccessibleName("Refresh the list")
         self.refresh_button.clicked.connect(self.load)
         buttons.addWidget(self.open_button)
+        buttons.addWidget(self.remove_demo_button)
         buttons.addStretch(1)
         for b in (self.calendar_button, self.workbook_button, self.refresh_button):
             buttons.addWidget(b)
@@ -273,6 +299,10 @@ class PortfolioPanel(QWidget):
         self.debounce.setInterval(REFRESH_DELAY_MS)
         self.debounce.timeout.connect(self.load)
         self.message: Callable[[str, str], None] = lambda _kind, _text: None
+        self.confirm: Callable[[str], bool] = lambda question: ask_yes(
+            self, "Remove the demo project", question)
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda _now, _before: self._chosen_changed())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's
         if watched is self.table and event.type() == QEvent.Type.KeyPress and \
@@ -315,16 +345,36 @@ class PortfolioPanel(QWidget):
         current = self.selected()
         self.model.set_rows(found.conversions)
         self.loaded_once = True
-        n = len(found.conversions)
+        demos = sum(1 for c in found.conversions if c.demo)
+        n = len(found.conversions) - demos
         urgent = sum(1 for c in found.conversions if self.model.urgent(c))
         clashes = len(found.clashes)
-        text = (f"{n} conversion{'' if n == 1 else 's'}" +
+        text = "No conversion yet: start one, or try the demo" if not (n or demos) else (
+                f"{n} conversion{'' if n == 1 else 's'}" +
+                (f" and {demos} demo{'' if demos == 1 else 's'}" if demos else "") +
                 (f", {urgent} to look at" if urgent else "") +
                 (f", {clashes} window clash{'' if clashes == 1 else 'es'}" if clashes else ""))
         self.summary.setText(text)
         self.summary.setAccessibleName(text)
         self._watch(found)
+        self._fit_columns()
+        self.remove_demo_button.setVisible(demos > 0)
         self._select(current)
+        self._chosen_changed()
+        self.loaded.emit()
+
+    def _fit_columns(self) -> None:
+        """Each column as wide as its header and its text (up to MOST): no header clipped,
+        no folder cut to its first letters; the table scrolls sideways instead."""
+        header, cells = self.table.horizontalHeader().fontMetrics(), self.table.fontMetrics()
+        for column, (title, text, _key) in enumerate(COLUMNS):
+            # the longest few texts by length measured (cheap: never stalls the window)
+            longest = sorted({text(c) for c in self.model.rows}, key=len)[-3:]
+            fits = max((cells.horizontalAdvance(t) for t in longest), default=0) + (
+                40 if column == STATE else 16)  # its icon; the cell's margins
+            wanted = max(WIDTHS.get(column, 100), header.horizontalAdvance(title) + 28,
+                         min(fits, MOST.get(column, 300)))
+            self.table.setColumnWidth(column, wanted)
 
     def _watch(self, found: Any) -> None:
         from wizard.flow.runtime import projects_folder
@@ -346,10 +396,8 @@ class PortfolioPanel(QWidget):
 
     # -- choosing -----------------------------------------------------------------------------
     def selected(self) -> Path | None:
-        index = self.table.currentIndex()
-        if not index.isValid():
-            return None
-        return Path(self.model.conversion(self.proxy.mapToSource(index).row()).path)
+        row = self.current_row()
+        return None if row is None else Path(row.path)
 
     def _select(self, folder: Path | None) -> None:
         row = next((i for i, c in enumerate(self.model.rows) if c.path == folder), 0)
@@ -371,12 +419,48 @@ class PortfolioPanel(QWidget):
         self.open_requested.emit(folder)
         return True
 
+    def _chosen_changed(self) -> None:
+        row = self.current_row()
+        self.remove_demo_button.setEnabled(row is not None and bool(row.demo))
+
+    def current_row(self) -> Any:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        return self.model.conversion(self.proxy.mapToSource(index).row())
+
+    def remove_current_demo(self) -> None:
+        """Remove the chosen demo project (flow.demo_projects: purge's rules, then its
+        record), off the window's thread; the list is read again after."""
+        row = self.current_row()
+        if row is None or not row.demo:
+            return
+        folder = Path(row.path)
+        if not self.confirm(f"Remove the demo project {folder}? Its made-up customer files "
+                            "and its record are removed; files you put in its folder stay."):
+            return
+
+        def work(_state: Any) -> Any:
+            from wizard.flow.demo_projects import remove_demo
+
+            return remove_demo(folder).words()
+
+        def done(text: Any) -> None:
+            self.message("success", str(text))
+            self.load()
+
+        self.remove_demo_button.setEnabled(False)
+        self.runner.start("remove-demo", work, on_done=done,
+                          on_error=lambda exc: self.message(
+                              "error", f"The demo project {folder} could not be removed: "
+                              f"{getattr(exc, 'message', exc)}"))
+
     def _filter_changed(self, text: str) -> None:
         self.proxy.setFilterFixedString(text.strip())
 
     def _choose_project(self) -> None:
         path = file_dialogs.existing_directory(self, "Open a conversion project",
-                                               str(settings.last_folder("project")))
+                                               str(start_folder()))
         if path:
             self.open_requested.emit(Path(path))
 

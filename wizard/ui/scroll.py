@@ -17,14 +17,24 @@ keyboard focus, `ensureWidgetVisible`) but turns both of its own scroll bars off
 accessible children are the viewport alone, always: an index a reader read earlier can never
 be past the end. The scroll bars the person sees are two plain QScrollBars beside it, in a
 plain QWidget, whose accessible `child(index)` checks the index; they follow the hidden
-ones both ways. Every scrolled area in the window is a ScrollPane
+ones both ways. The pane keeps the keyboard focus in view, however it came there (Qt's
+own area follows only a Tab inside it). Every scrolled area in the window is a ScrollPane
 (tests/ui/test_scrolling.py checks that no QScrollArea is made anywhere else).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QGridLayout, QScrollArea, QScrollBar, QWidget
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QGridLayout,
+    QScrollArea,
+    QScrollBar,
+    QWidget,
+)
+
+FOCUS_MARGIN = 8  # pixels kept in view around the focused widget
 
 
 class ScrollPane(QWidget):
@@ -54,6 +64,26 @@ class ScrollPane(QWidget):
         grid.addWidget(self.horizontal, 1, 0)
         grid.setRowStretch(0, 1)
         grid.setColumnStretch(0, 1)
+        # the keyboard focus is always in view, however it came (Tab from outside the pane,
+        # a mnemonic, a page giving focus): Qt's scroll area follows only a Tab inside it
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_moved)
+
+    def _focus_moved(self, _old: QWidget | None, new: QWidget | None) -> None:
+        inner = self.area.widget()
+        if new is None or inner is None or not inner.isAncestorOf(new) or \
+                QApplication.mouseButtons() != Qt.MouseButton.NoButton:
+            return  # not ours, or a click: what was clicked is in view already
+        self.area.ensureWidgetVisible(new, 8, 8)  # its cursor or current item, sideways too
+        # and the whole widget when it fits (Qt's shows only a list's current item, or none)
+        top = new.mapTo(inner, QPoint(0, 0)).y() - FOCUS_MARGIN
+        bottom = top + new.height() + 2 * FOCUS_MARGIN
+        bar, room = self.area.verticalScrollBar(), self.area.viewport().height()
+        if bottom - top > room or top < bar.value():
+            bar.setValue(top)
+        elif bottom > bar.value() + room:
+            bar.setValue(bottom - room)
 
     def _follow(self, inner: QScrollBar, orientation: Qt.Orientation) -> QScrollBar:
         """A visible scroll bar that mirrors the area's hidden one, both ways."""

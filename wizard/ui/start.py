@@ -26,7 +26,19 @@ from PySide6.QtWidgets import (
 from wizard.ui import file_dialogs, settings
 from wizard.ui.portfolio_view import PortfolioPanel
 from wizard.ui.resources import icon
-from wizard.ui.widgets import Banner, ProgressPanel, confirm_past_go_live, heading, note, section
+from wizard.ui.scroll import ScrollPane
+from wizard.ui.widgets import (
+    FOCUS_COLOUR,
+    Banner,
+    ProgressPanel,
+    confirm_past_go_live,
+    fit_on_screen,
+    heading,
+    note,
+    section,
+)
+
+SIDE_WIDTH = 440  # the new conversion's form: its labels, and room for its hints
 
 
 def default_project_folder(biller: str) -> Path:
@@ -57,13 +69,15 @@ class StartWindow(QWidget):
             "QPushButton#primary { background: #1f6fb2; color: white; border: 1px solid #185a91;"
             " border-radius: 4px; padding: 6px 14px; font-weight: bold; }"
             "QPushButton#primary:disabled { background: #9fb8cf; border-color: #9fb8cf; }"
-            "StartWindow { background: #f3f5f8; }")
+            f"QPushButton#primary:focus {{ border: 2px solid {FOCUS_COLOUR}; }}"
+            "StartWindow, #startSide { background: #f3f5f8; }")
         self._folder_edited: bool = False
         self._allow_past: bool = False
+        self._focus_placed = False
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(28, 22, 28, 22)
-        outer.setSpacing(14)
-        outer.addWidget(heading("Conversion Wizard", 1.7))
+        outer.setContentsMargins(24, 14, 24, 14)
+        outer.setSpacing(10)
+        outer.addWidget(heading("Conversion Wizard", 1.5))
         outer.addWidget(note("Every conversion you run, most urgent first. Open one with "
                              "Enter or a double-click, start a new one, or try the demo."))
         self.banner = Banner()
@@ -72,15 +86,29 @@ class StartWindow(QWidget):
         self.portfolio = PortfolioPanel(self.runner)
         self.portfolio.open_requested.connect(self.open_requested.emit)
         self.portfolio.message = self.banner.show_message
+        self.portfolio.loaded.connect(self._first_focus)
         box.addWidget(self.portfolio, 1)
-        outer.addWidget(frame, 3)
+        # side by side, so that the new conversion's form and its button fit a 1280x720
+        # screen (1920x1080 at 150% too); a smaller one scrolls the form, and the form's
+        # pane follows the keyboard focus (wizard/ui/scroll.py)
         columns = QHBoxLayout()
-        columns.setSpacing(16)
-        columns.addWidget(self._new_conversion(), 3)
-        columns.addWidget(self._continue_conversion(), 2)
-        outer.addLayout(columns, 2)
+        columns.setSpacing(14)
+        columns.addWidget(frame, 3)
+        side = QWidget()
+        side.setObjectName("startSide")
+        side_box = QVBoxLayout(side)
+        side_box.setContentsMargins(0, 0, 0, 0)
+        side_box.setSpacing(12)
+        side_box.addWidget(self._new_conversion())
+        side_box.addWidget(self._continue_conversion())
+        side_box.addStretch(1)
+        self.side = ScrollPane(side)
+        self.side.setMinimumWidth(SIDE_WIDTH)
+        self.side.area.viewport().setAutoFillBackground(False)
+        columns.addWidget(self.side, 1)
+        outer.addLayout(columns, 1)
         self.load_recent()
-        self.resize(1280, 860)
+        fit_on_screen(self, 1440, 860)  # or less: the screen decides (widgets.py)
         self.biller.setFocus()
 
     def _new_conversion(self) -> QFrame:
@@ -131,7 +159,6 @@ class StartWindow(QWidget):
         line.addStretch(1)
         line.addWidget(self.create_button)
         box.addLayout(line)
-        box.addStretch(1)
         self.biller.textChanged.connect(self._biller_changed)
         self.folder.textEdited.connect(lambda _t: setattr(self, "_folder_edited", True))
         return frame
@@ -147,7 +174,6 @@ class StartWindow(QWidget):
         self.open_button = self.portfolio.open_button
         self.progress = ProgressPanel()
         box.addWidget(self.progress)
-        box.addStretch(1)
         return frame
 
     def load_recent(self) -> None:
@@ -171,6 +197,16 @@ class StartWindow(QWidget):
                                                str(settings.last_folder("project")))
         if path:
             self.open_requested.emit(Path(path))
+
+    def _first_focus(self) -> None:
+        """Once the list is read: "Open one with Enter" holds from the start, so the focus
+        goes to the list when it has a conversion and the PM has not begun the form."""
+        if self._focus_placed:
+            return
+        self._focus_placed = True
+        if self.portfolio.model.rows and self.focusWidget() in (None, self.biller) and \
+                not self.biller.text():
+            self.portfolio.table.setFocus()
 
     def values(self) -> dict[str, object]:
         d = self.go_live.date()

@@ -81,9 +81,15 @@ class Conversion:
         purged = [s for s in self.steps if s.state == PURGED]
         if purged and all(s.done or s.state == PURGED for s in self.steps):
             return "The customer files were purged; the audit log is kept"
-        nxt = next((s for s in self.steps if not s.done), None)
+        # the step after the furthest one done, as the Next button names it; a step left
+        # open before it is said too ("Next: Send to Daffron (still open: Coordinate)")
+        furthest = max((i for i, s in enumerate(self.steps) if s.done), default=-1)
+        nxt = next((s for s in self.steps[furthest + 1:] if not s.done), None) or next(
+            (s for s in self.steps if not s.done), None)
         if nxt is not None:
-            return f"Next: {nxt.title}"
+            behind = [s.title for s in self.steps[:self.steps.index(nxt)] if not s.done]
+            return f"Next: {nxt.title}" + (f" (still open: {', '.join(behind)})"
+                                           if behind else "")
         n = len(self.tasks_open)
         return (f"Every step is done; {n} checklist task{'s' if n != 1 else ''} still to sign "
                 "off on the Coordinate and Verify pages")

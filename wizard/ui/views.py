@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -72,6 +72,13 @@ class SignOffDialog(QDialog):
         layout.addWidget(buttons)
         self.resize(460, self.sizeHint().height())
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        # the name last used is offered selected: typing replaces it, never appends to it
+        # (the audit log once recorded "Pat LeePat Lee")
+        self.by.setFocus()
+        self.by.selectAll()
+
 
 class ChecklistView(QWidget):
     """The checklist tasks of some phases, who signed each off, and a Sign off button each.
@@ -134,8 +141,25 @@ class ChecklistView(QWidget):
             for c, widget in enumerate(row):
                 self.grid.addWidget(widget, r, c)  # in the order of the list
             self._update_row(item, row)
+        self._tab_order(mine)
         done = sum(1 for i in mine if i["done"])
         show_value(self.summary, f"{done} of {len(mine)} tasks done")
+
+    def _tab_order(self, mine: list[dict[str, Any]]) -> None:
+        """Tab reaches each row's controls (its Sign off button, and any other that takes
+        the focus) where the checklist is on the page, in its order: a widget made after the
+        page would otherwise come last, after Next."""
+        previous: QWidget | None = self.previousInFocusChain()  # what Tab reaches before us
+        while previous is not None and previous is not self.window() and \
+                previous.focusPolicy() == Qt.FocusPolicy.NoFocus:
+            previous = previous.previousInFocusChain()
+        if previous is None or previous is self.window():
+            return  # not in a window yet: its order is made when it is
+        for item in mine:
+            for widget in self._rows.get(str(item["id"]), []):
+                if widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+                    QWidget.setTabOrder(previous, widget)
+                    previous = widget
 
     def _make_row(self, item: dict[str, Any]) -> list[QWidget]:
         task = QLabel(str(item["title"]))

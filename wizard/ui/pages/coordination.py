@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QListView,
     QListWidget,
     QPlainTextEdit,
     QPushButton,
@@ -89,7 +90,14 @@ class CoordinationPage(StepPage):
         row = QHBoxLayout()
         self.template_list = QListWidget()
         self.template_list.setMaximumWidth(280)
-        self.template_list.setMaximumHeight(160)
+        # every notice in view at once, a long title wrapped: no sideways scroll bar
+        self.template_list.setWordWrap(True)
+        self.template_list.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.template_list.setResizeMode(QListView.ResizeMode.Adjust)
+        self.template_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        line = self.template_list.fontMetrics().lineSpacing()
+        self.template_list.setMinimumHeight(9 * line)
+        self.template_list.setMaximumHeight(14 * line)
         self.template_list.setAccessibleName("Notices and tickets")
         self.template_list.setAccessibleDescription("Choose one to show its text beside")
         row.addWidget(self.template_list, 0, Qt.AlignmentFlag.AlignTop)

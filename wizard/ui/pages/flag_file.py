@@ -420,12 +420,16 @@ class FlagFilePage(StepPage):
         if self.cancel_too_late(result, "the flag file", output.name):
             self.saved.emit()
             return
-        text = (f"Flag file written: <b>{output.name}</b> with {result['rows']:,} customers"
+        rows = f"{result['rows']:,} customer{'' if result['rows'] == 1 else 's'}"
+        text = (f"Flag file written: <b>{escape(output.name)}</b> with {rows}, in "
+                f"{escape(str(output.parent))}"
                 f"{f', {warnings:,} warnings (see the findings below)' if warnings else ''}. "
                 "Next: send it to Daffron.")
         self.banner.show_message("success", text, "Open folder",
                                  lambda: open_path(output.parent))
-        self.summary.setText(f"SHA-256 {result.get('sha256', '')}")
+        # beside the findings, where the page scrolls to: what, how many, where, the digest
+        self.summary.setText(f"Flag file written: {output.name} with {rows}, in "
+                             f"{output.parent}. SHA-256 {result.get('sha256', '')}")
         self.reveal(self.findings if self.findings.isVisibleTo(self) else self.summary)
         self.saved.emit()
 

@@ -110,9 +110,8 @@ class ReportPage(StepPage):
 
         try:
             password = workbook_password.current(self.project)
-            status = (KEPT_IN_KEYRING if password else
-                      "No password yet: writing the workbook makes one and keeps it in the "
-                      "system keyring.")
+            status = KEPT_IN_KEYRING if password else self._no_password_words(
+                workbook_password.entry(self.project))
         except ConvWizError as exc:
             password, status = None, f"⚠ {exc.message}"
         if not password and self._demo_password:
@@ -123,6 +122,26 @@ class ReportPage(StepPage):
         self.copy_password_button.setEnabled(bool(password))
         self.password_status.setText(status)
         self.password_status.setVisible(bool(status))
+
+    def _no_password_words(self, entry: str | None) -> str:
+        """Why the keyring holds no password, from what the project recorded: the workbook
+        may have been written elsewhere (the command line, another session), never "no
+        password yet" for a workbook that has one."""
+        written = getattr(self, "_workbook", None)
+        if entry:
+            return (f"This project's password (keyring entry {entry}) is not in this "
+                    "computer's keyring: it was removed, or kept under another user account. "
+                    "Writing the workbook again makes a new one.")
+        if written is None:
+            return ("No password yet: writing the workbook makes one and keeps it in the "
+                    "system keyring.")
+        if written.detail.get("encrypted") is False:
+            return ("The last workbook was written without a password (--no-encrypt on the "
+                    "command line). Writing it here encrypts it with a password kept in the "
+                    "system keyring.")
+        return ("The last workbook's password was shown once when it was written and kept "
+                "nowhere (no usable keyring then, as for a demo on the command line). Writing "
+                "the workbook again makes one kept in the system keyring.")
 
     def copy_password(self) -> None:
         text = self.password_field.text()
@@ -136,6 +155,7 @@ class ReportPage(StepPage):
         if latest is None:
             latest = next((e for e in reversed(self.project.store.manifest())
                            if e.name.endswith("_conversion_workbook.xlsx")), None)
+        self._workbook = latest  # how it was written says where its password is
         self.output = None
         if latest is not None:
             path = Path(latest.name)

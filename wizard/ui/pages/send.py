@@ -369,6 +369,8 @@ class SendPage(StepPage):
         return bool(saved.get("host") and saved.get("host_key"))
 
     def _update_buttons(self) -> None:
+        from wizard.flow import steps
+
         busy = self.busy
         wait = self.other_work()
         self.test_button.setEnabled(not busy and not wait)
@@ -380,9 +382,11 @@ class SendPage(StepPage):
             wait if wait else "" if has_file and connected else
             "Make the flag file on the Flag file page first" if not has_file else
             "Press Test connection first: no connection to the provider is saved yet")
-        # Enter presses what can work now: Test connection until a connection exists
-        self.primary = self.send_button if connected else self.test_button
-        self.send_button.setObjectName("primary" if connected else "")
+        # Enter presses what can work now: Test connection until a connection exists; once
+        # the latest flag file is sent, nothing here invites a second send (Enter: Next)
+        sent = connected and steps.is_done(self.project, "send")
+        self.primary = None if sent else self.send_button if connected else self.test_button
+        self.send_button.setObjectName("primary" if connected and not sent else "")
         self.test_button.setObjectName("" if connected else "primary")
         for b in (self.send_button, self.test_button):
             b.style().unpolish(b)
