@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from wizard.core.arrays import row_numbers
+from wizard.core.package_bounds import check_package
 from wizard.core.vocabulary import SPREADSHEET_SUFFIXES, normalise_header
 from wizard.errors import InputError
 
@@ -103,6 +104,17 @@ def read_table(
 SAMPLE_BYTES = 256 * 1024
 
 
+def _binary(sample: bytes) -> bool:
+    """Binary data rather than a text table: NUL bytes in the header line, or more than one
+    byte in a hundred (UTF-16 without its mark, a PDF renamed .csv). A NUL further on, in a
+    value, is the control-character finding of that row (`findings.control_findings`)."""
+    nuls = sample.count(b"\x00")
+    if not nuls:
+        return False
+    end = sample.find(b"\n")
+    return b"\x00" in sample[: end if end >= 0 else len(sample)] or nuls * 100 > len(sample)
+
+
 def _decode(path: Path, raw: bytes, whole: bool) -> tuple[str, str]:
     """(encoding, text) of `raw`: UTF-8 (BOM or not), else Windows-1252, else InputError.
 
@@ -113,7 +125,7 @@ def _decode(path: Path, raw: bytes, whole: bool) -> tuple[str, str]:
             f"{path} is saved as UTF-16 (Excel's 'Unicode Text'); save it as "
             "'CSV UTF-8 (Comma delimited)' and choose it again"
         )
-    if b"\x00" in raw[:SAMPLE_BYTES]:
+    if _binary(raw[:SAMPLE_BYTES]):
         raise InputError(f"{path} is not a text table (it holds binary data); "
                          "choose the CSV or XLSX export")
     encoding = "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8"
@@ -343,6 +355,8 @@ def _read_spreadsheet(path: Path, sheet: str | None, header_hint: AbstractSet[st
         from python_calamine import CalamineWorkbook
     except ImportError as exc:  # pragma: no cover - a broken install
         raise InputError(f"{path}: python-calamine is not installed ({exc})") from None
+    # the library aborts the process on a sheet it cannot make room for: bounded first
+    check_package(path, package)
     try:
         book = (CalamineWorkbook.from_filelike(io.BytesIO(package)) if package is not None
                 else CalamineWorkbook.from_path(str(path)))
