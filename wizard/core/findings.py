@@ -177,7 +177,9 @@ def describe(findings: Findings, limit: int = 5) -> Iterable[str]:
         where = f"row {f.row}" if f.row is not None else "file"
         if f.account:
             where += f" (account {f.account})"
-        yield f"  {where}: {f.field} {f.value!r}: {f.rule}. {f.fix}"
+        # the value as the finding shows it (controls already made visible): a repr() would
+        # double every backslash of `\x00`
+        yield f"  {where}: {f.field} '{f.value}': {f.rule}. {f.fix}"
 
 
 # every byte but the controls: what `_may_hold` deletes, so only controls are left to see

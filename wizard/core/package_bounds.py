@@ -150,8 +150,16 @@ class _Cells:
         self.first = True
         self.extent = _Extent()
         self.strings = 0  # a shared-string table's <si> items
+        self.unmarked = 0  # bytes since the last '<': a text or tag still open
 
     def feed(self, chunk: bytes) -> None:
+        first_mark = chunk.find(b"<")
+        run = self.unmarked + (len(chunk) if first_mark < 0 else first_mark)
+        if run > limits.MAX_TEXT_RUN:
+            raise _refuse(self.path, f"its part {self.part} holds a text or tag of more than "
+                          f"{size_text(limits.MAX_TEXT_RUN)} without markup",
+                          size_text(limits.MAX_TEXT_RUN))
+        self.unmarked = run if first_mark < 0 else len(chunk) - chunk.rfind(b"<") - 1
         data = self.carry + chunk
         if self.first:
             self.first = False
@@ -162,10 +170,6 @@ class _Cells:
         else:
             self._scan(data[:cut])
             self.carry = data[cut:]
-        if len(self.carry) > limits.MAX_TEXT_RUN:
-            raise _refuse(self.path, f"its part {self.part} holds a text or tag of more than "
-                          f"{size_text(limits.MAX_TEXT_RUN)} without markup",
-                          size_text(limits.MAX_TEXT_RUN))
         self._check()
 
     def close(self) -> None:

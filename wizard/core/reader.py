@@ -22,7 +22,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from wizard.core import limits
 from wizard.core.arrays import row_numbers
+from wizard.core.limits import size_text
 from wizard.core.package_bounds import check_package
 from wizard.core.vocabulary import SPREADSHEET_SUFFIXES, normalise_header
 from wizard.errors import InputError
@@ -101,7 +103,7 @@ def read_table(
 
 
 # -- CSV --------------------------------------------------------------------------------------
-SAMPLE_BYTES = 256 * 1024
+SAMPLE_BYTES = limits.MAX_HEADER_BYTES
 
 
 def _binary(sample: bytes) -> bool:
@@ -171,6 +173,14 @@ def _read_csv(path: Path, header_hint: AbstractSet[str] | None) -> Table:
     lines = text.splitlines()
     if not whole and lines:
         lines = lines[:-1]  # the last sampled line may be cut short
+    if not whole and not lines:
+        from wizard.core.text_bounds import first_line_bytes
+
+        raise InputError(
+            f"{path}: its first line (the header row) is {size_text(first_line_bytes(path))} "
+            f"long, past the limit of {size_text(SAMPLE_BYTES)} for a header line. It is not "
+            "a customer export with one header row (or its lines do not end in line "
+            "breaks): export the customers again as CSV UTF-8")
     if not any(line.strip() for line in lines):
         raise InputError(f"{path} holds no rows: export the customers again")
     sep_line = re.fullmatch(r"\ufeff?sep=(.)", lines[0].strip()) if lines else None
@@ -203,7 +213,7 @@ def _read_csv(path: Path, header_hint: AbstractSet[str] | None) -> Table:
                 full = path.read_bytes().decode(encoding)
                 table = _ragged_csv(path, full, physical_skip, names, delimiter)
             elif "UTF8" not in str(exc) and "utf8" not in str(exc).lower():
-                raise InputError(f"{path}: {_explain_arrow_error(str(exc))}") from None
+                raise _unreadable(path, str(exc), delimiter, encoding, names) from None
             # else: valid UTF-8 at the start, not further on: Windows-1252 after all
     if table is None:
         encoding, full = _decode(path, path.read_bytes(), True)
@@ -214,7 +224,7 @@ def _read_csv(path: Path, header_hint: AbstractSet[str] | None) -> Table:
                                delimiter)
         except pa.ArrowInvalid as exc:
             if "columns" not in str(exc):
-                raise InputError(f"{path}: {_explain_arrow_error(str(exc))}") from None
+                raise _unreadable(path, str(exc), delimiter, encoding, names) from None
             table = _ragged_csv(path, full, physical_skip, names, delimiter)
     table, numbers = _drop_blank_rows(table, physical_skip + 1)
     return Table(path, table, numbers, header, encoding, delimiter)
@@ -251,7 +261,8 @@ def _arrow_csv(source: object, skip: int, names: list[str], delimiter: str) -> p
     try:
         return pacsv.read_csv(
             source,
-            read_options=pacsv.ReadOptions(skip_rows=skip, column_names=names),
+            read_options=pacsv.ReadOptions(skip_rows=skip, column_names=names,
+                                           block_size=limits.MAX_LINE_BYTES),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
                                               ignore_empty_lines=True),
             convert_options=pacsv.ConvertOptions(
@@ -266,6 +277,25 @@ def _arrow_csv(source: object, skip: int, names: list[str], delimiter: str) -> p
         close = getattr(source, "close", None)
         if close is not None:
             close()
+
+
+def _unreadable(path: Path, message: str, delimiter: str, encoding: str,
+                names: list[str]) -> InputError:
+    """The parser's refusal, said for people: a value past the line limit is named by its
+    line and column (the parser only says "straddling object ... increase block size?")."""
+    if "straddl" in message:
+        from wizard.core.text_bounds import long_value
+
+        found = long_value(path, delimiter, encoding)
+        if found is not None:
+            line, column, _ = found
+            name = repr(names[column]) if column < len(names) else f"number {column + 1}"
+            return InputError(
+                f"{path}: line {line:,}, column {name}, holds a value longer than "
+                f"{size_text(limits.MAX_LINE_BYTES)}, the limit for one line of a customer "
+                "export (a quote left open, or a file pasted into a cell?). Correct that row "
+                "in the source system or the spreadsheet and export again")
+    return InputError(f"{path}: {_explain_arrow_error(message)}")
 
 
 def _explain_arrow_error(message: str) -> str:
