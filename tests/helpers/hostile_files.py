@@ -8,10 +8,13 @@ second to make.
 
 from __future__ import annotations
 
+import base64
+import random
 import zipfile
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+
+from wizard.core.limits import MAX_PARTS
 
 HEADERS = ["Customer Name", "Account Number", "Email", "Paperless", "Autopay",
            "Payment Method", "Last 4"]
@@ -138,5 +141,118 @@ def lying_sizes(path: Path, part: str, declared: int) -> Path:
     return path
 
 
-def deflated_size(data: bytes) -> int:
-    return len(zlib.compress(data, 9))
+# -- the catalogue: each builder writes one hostile workbook into a folder -----------------
+FAR_CELL = row(1_048_576, ["x"], first_col=16_383)  # one cell at XFD1048576
+
+
+def far_cell_declared(folder: Path) -> Path:
+    """The issue's file: a header, one customer, one cell at XFD1048576 (2.5 KB)."""
+    return workbook(folder / "far_cell.xlsx",
+                    sheet_xml(customer_rows() + FAR_CELL, "A1:XFD1048576"))
+
+
+def far_cell_lying(folder: Path) -> Path:
+    """The same cell, under a dimension that says A1:G2."""
+    return workbook(folder / "lying.xlsx", sheet_xml(customer_rows() + FAR_CELL))
+
+
+def far_cell_quoted(folder: Path) -> Path:
+    """The cell's position in single quotes, spaced, with no dimension at all."""
+    cell = "<row r='1048576'><c r = 'XFD1048576' t='inlineStr'><is><t>x</t></is></c></row>"
+    return workbook(folder / "quoted.xlsx", sheet_xml(customer_rows() + cell, None))
+
+
+def sparse(folder: Path) -> Path:
+    """Within the column limit (BL is 64) but a rectangle of 67 million places for 15 cells:
+    the library took 2.7 GB and 11 s."""
+    return workbook(folder / "sparse.xlsx",
+                    sheet_xml(customer_rows() + row(1_048_576, ["x"], first_col=63)))
+
+
+def far_row(folder: Path) -> Path:
+    return workbook(folder / "far_row.xlsx",
+                    sheet_xml(customer_rows() + row(5_000_000, ["x"])))
+
+
+def bomb_sheet(folder: Path) -> Path:
+    """A sheet inflating to 200 MB from a few hundred KB (the issue's was 3 GB from 3 MB)."""
+    unit = b'<row><c t="inlineStr"><is><t>0001234567</t></is></c></row>'
+    head = sheet_xml(customer_rows()).split("</sheetData>")[0]
+    return workbook(folder / "bomb.xlsx", repeated(head, unit, 200 * 1024**2 // len(unit),
+                                                     "</sheetData></worksheet>"))
+
+
+def bomb_strings(folder: Path) -> Path:
+    unit = b"<si><t>aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa</t></si>"
+    head = ('<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats'
+            '.org/spreadsheetml/2006/main">')
+    return workbook(folder / "bomb_strings.xlsx", sheet_xml(customer_rows()),
+                    shared=repeated(head, unit, 200 * 1024**2 // len(unit), "</sst>"))
+
+
+def lying_directory(folder: Path) -> Path:
+    """A 50 MB sheet whose zip directory says it is 900 bytes: the directory can lie, so
+    the inflation itself is bounded."""
+    unit = b"<row><c><v>1</v></c></row>"
+    head = sheet_xml(customer_rows()).split("</sheetData>")[0]
+    sheet = b"".join(repeated(head, unit, 50 * 1024**2 // len(unit),
+                              "</sheetData></worksheet>")())
+    path = workbook(folder / "lying_sizes.xlsx", sheet)
+    return lying_sizes(path, "xl/worksheets/sheet1.xml", 900)
+
+
+def extreme_ratio(folder: Path) -> Path:
+    """Only 2 MB unpacked, but of one character: 1,000 times its packed size."""
+    head = sheet_xml(customer_rows()).split("</sheetData>")[0]
+    return workbook(folder / "ratio.xlsx", repeated(head, b" ", 2 * 1024**2,
+                                                      "</sheetData></worksheet>"))
+
+
+def many_parts(folder: Path) -> Path:
+    extra: dict[str, Part] = {f"xl/media/p{i}.xml": "" for i in range(MAX_PARTS)}
+    return workbook(folder / "many_parts.xlsx", sheet_xml(customer_rows()), extra=extra)
+
+
+def huge_string_count(folder: Path) -> Path:
+    """A shared-string table declaring 4 billion strings: the library aborted (exit 134)."""
+    sst = ('<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.'
+           'org/spreadsheetml/2006/main" count="1" uniqueCount="4000000000"><si><t>x</t></si>'
+           "</sst>")
+    return workbook(folder / "string_count.xlsx", sheet_xml(customer_rows()), shared=sst)
+
+
+def giant_text(folder: Path) -> Path:
+    """One cell of 1.5 MB of text that does not compress (no cell holds more than 32,767
+    characters): its length, not its ratio, gives it away."""
+    head = sheet_xml(customer_rows()).split("</sheetData>")[0] + (
+        '<row r="3"><c r="A3" t="inlineStr"><is><t>')
+    text = base64.b64encode(random.Random(30).randbytes(1_200_000))
+    return workbook(folder / "giant_text.xlsx",
+                    repeated(head, text, 1, "</t></is></c></row></sheetData></worksheet>"))
+
+
+
+
+def bomb_3gb(folder: Path) -> Path:
+    """The issue's zip bomb: a sheet inflating to 3 GB from about 3 MB (slow to build: for
+    `bench/hostile.py`, not the tests)."""
+    unit = b'<row><c t="inlineStr"><is><t>0001234567</t></is></c></row>'
+    head = sheet_xml(customer_rows()).split("</sheetData>")[0]
+    return workbook(folder / "bomb_3gb.xlsx", repeated(head, unit, 3 * 1000**3 // len(unit),
+                                                         "</sheetData></worksheet>"))
+
+
+def sparse_within_limits(folder: Path) -> Path:
+    """The worst a hostile sheet can be and still pass: 1,048,576 rows, cells in columns A
+    and V only (23 million places, one in 11 filled), values all "1"."""
+    def rows() -> Iterator[bytes]:
+        yield sheet_xml(customer_rows()).split("</sheetData>")[0].encode()
+        batch = []
+        for n in range(3, 1_048_577):
+            batch.append(f'<row r="{n}"><c r="A{n}"><v>1</v></c><c r="V{n}"><v>1</v></c>'
+                         "</row>")
+            if len(batch) == 10_000:
+                yield "".join(batch).encode()
+                batch = []
+        yield ("".join(batch) + "</sheetData></worksheet>").encode()
+    return workbook(folder / "sparse_within_limits.xlsx", rows)
