@@ -244,15 +244,30 @@ def bomb_3gb(folder: Path) -> Path:
 
 def sparse_within_limits(folder: Path) -> Path:
     """The worst a hostile sheet can be and still pass: 1,048,576 rows, cells in columns A
-    and V only (23 million places, one in 11 filled), values all "1"."""
+    and P only (16.8 million places, one in 8 filled), values all "1"."""
     def rows() -> Iterator[bytes]:
         yield sheet_xml(customer_rows()).split("</sheetData>")[0].encode()
         batch = []
         for n in range(3, 1_048_577):
-            batch.append(f'<row r="{n}"><c r="A{n}"><v>1</v></c><c r="V{n}"><v>1</v></c>'
+            batch.append(f'<row r="{n}"><c r="A{n}"><v>1</v></c><c r="P{n}"><v>1</v></c>'
                          "</row>")
             if len(batch) == 10_000:
                 yield "".join(batch).encode()
                 batch = []
         yield ("".join(batch) + "</sheetData></worksheet>").encode()
     return workbook(folder / "sparse_within_limits.xlsx", rows)
+
+
+def far_cell_midway(folder: Path, far: bool = True) -> Path:
+    """20,000 customers written plainly, and among them, mid-sheet, one more cell at row
+    900,000: the chunk that holds it looks like every other until its cells are compared.
+    Without `far`, a plain sheet of 20,000 customers."""
+    def rows() -> Iterator[bytes]:
+        yield sheet_xml(customer_rows()).split("</sheetData>")[0].encode()
+        for start in range(3, 20_003, 1000):
+            chunk = [row(n, CUSTOMER) for n in range(start, start + 1000)]
+            if far and start == 10_003:
+                chunk.insert(500, row(900_000, ["x"]))
+            yield "".join(chunk).encode()
+        yield b"</sheetData></worksheet>"
+    return workbook(folder / "far_cell_midway.xlsx", rows)

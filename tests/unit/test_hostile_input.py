@@ -66,12 +66,13 @@ def refused(project: Path, source: Path, *words: str) -> None:
     (h.far_cell_quoted, ("XFD1048576", f"{limits.MAX_COLUMNS:,} columns")),
     (h.sparse, ("1,048,576 rows by 64 columns", f"{limits.MAX_CELLS:,} cells")),
     (h.far_row, ("A5000000", f"{limits.MAX_ROWS:,} rows")),
+    (h.far_cell_midway, ("900,000 rows by 7 columns", f"one cell in {limits.DENSITY}")),
 ])
 def test_a_cell_far_out_is_refused_before_the_reader_sees_it(
         project: Path, inputs: Path, build: Callable[[Path], Path],
         words: tuple[str, ...]) -> None:
     source = build(inputs)
-    assert source.stat().st_size < 4096
+    assert source.stat().st_size < 500_000
     refused(project, source, *words)
 
 
@@ -98,6 +99,12 @@ def test_deep_nesting_is_read_or_refused_never_fatal(project: Path, inputs: Path
         "<sheetData>", deep + "<sheetData>"))
     run, _ = run_export(project, source, written=True)
     assert run.code in (0, 2, 3), run.stderr
+
+
+def test_a_plain_sheet_of_many_chunks_passes_the_check(inputs: Path) -> None:
+    from wizard.core.package_bounds import check_package
+
+    check_package(h.far_cell_midway(inputs, far=False))  # no InputError
 
 
 def test_a_real_workbook_passes(project: Path, inputs: Path) -> None:

@@ -19,6 +19,7 @@ cell): a million-row sheet of 510 MB is checked in a few seconds, in memory of a
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
@@ -47,6 +48,7 @@ _SI = rf"<{_NAME}si[\s/>]"
 # and, apart, its row's digits (a chunk holds a few distinct of each)
 _COLUMN_OF = re.compile(rb"r=[\"']([A-Za-z]{1,8})[0-9]")
 _ROW_OF = re.compile(rb"r=[\"'][A-Za-z]{1,8}([0-9]{1,12})[\"']")
+_LAST_REF = re.compile(rb"([A-Z]{1,3})([0-9]{1,7})\"")
 _SPACED_ATTR = re.compile(rb"\br(?:\s+=\s*|=\s+)")
 _REF = re.compile(r"([A-Za-z]{1,8})([0-9]{1,12})")
 FIX = ("Open it in Excel, delete the rows and columns past the customers, and save it "
@@ -59,6 +61,40 @@ def column_number(letters: str) -> int:
     for ch in letters.upper():
         n = n * 26 + ord(ch) - 64
     return n
+
+
+def _letters(n: int) -> str:
+    """Column letters of column number `n` (1 is A)."""
+    out = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _greater(token: str, low: str, high: str, other: str) -> str:
+    """A regex for the strings over `low`-`high` (upper case letters or digits) that sort
+    after `token` as numbers do: longer, or as long and greater at the first difference.
+    `other` is the class of the characters that may appear (anything else: not matched)."""
+    size = len(token)
+    choices = [f"{other}{{{size + 1},12}}"]
+    for i, ch in enumerate(token):
+        if ch != high:
+            above = f"[{chr(ord(ch) + 1)}-{high}]"
+            choices.append(f"{re.escape(token[:i])}{above}{other}{{{size - i - 1}}}")
+    return "(?:" + "|".join(choices) + ")"
+
+
+@functools.lru_cache(maxsize=64)
+def _unusual(col: int, row: int) -> str:
+    """A regex (RE2, run by pyarrow: one pass, however many alternatives) for what a plain
+    chunk never holds: a cell written otherwise than `<c r="A1"` (no position, attributes in
+    another order, other quotes or spacing), a cell with a namespace prefix, or a plain cell
+    past column `col` or row `row` (lower-case letters always)."""
+    letters = _greater(_letters(col), "A", "Z", "[A-Z]") if col else "[A-Z]{1,12}"
+    digits = _greater(str(row), "0", "9", "[0-9]") if row else "[0-9]{1,12}"
+    return ('<c(?:>|/>|[\\t\\n\\r]| [^r]| r[^=]| r=[^"])|<[A-Za-z_][\\w.-]*:c[\\s/>]'
+            '|<c r="(?:' + letters + "[0-9]|[A-Za-z]*[a-z]|[A-Z]+" + digits + '")')
 
 
 def check_package(path: Path, package: bytes | None = None) -> None:
@@ -150,6 +186,7 @@ class _Cells:
         self.first = True
         self.extent = _Extent()
         self.strings = 0  # a shared-string table's <si> items
+        self.shared_strings = False  # the part is one (its head says <sst)
         self.unmarked = 0  # bytes since the last '<': a text or tag still open
 
     def feed(self, chunk: bytes) -> None:
@@ -190,6 +227,7 @@ class _Cells:
             self._check_box(*self._box(dimension.group(1)), declared=True)
         sst = _SST.search(head)
         if sst is not None:
+            self.shared_strings = True
             for count in _COUNT_ATTR.finditer(sst.group(1)):
                 self._check_strings(int(count.group(1)), "declares")
 
@@ -217,10 +255,13 @@ class _Cells:
         """One chunk's cells. Their positions are read by literal-led regular expressions
         (C speed, a set of a chunk's few distinct columns and rows); a chunk holding cells
         without a position, rare, has its rows counted column-wise (`_rows`)."""
+        if self.shared_strings:
+            block = pa.array([text], pa.binary())
+            self.strings += int(pc.count_substring_regex(block, _SI)[0].as_py())
+        if self._plain(text):
+            return
         extent = self.extent
         block = pa.array([text], pa.binary())
-        if b"<si" in text or b":si" in text:  # a shared-string table's items
-            self.strings += int(pc.count_substring_regex(block, _SI)[0].as_py())
         letters = _COLUMN_OF.findall(text)
         cells = len(letters)
         if text.count(b"<c") > cells or b":c" in text:
@@ -251,6 +292,27 @@ class _Cells:
                 self._place(ref.group(0)[3:-1].decode() if ref else "A" + top.decode(),
                             "a cell lies at")
             extent.max_row = max(extent.max_row, int(top))
+
+    def _plain(self, text: bytes) -> bool:
+        """The common chunk of a large sheet, in two passes at C speed: every cell written
+        `<c r="...`, none with a namespace prefix, and none beyond the furthest column seen
+        so far nor the row of the chunk's last cell (that row is then the furthest).
+        False: read the chunk exactly."""
+        cells = text.count(b'<c r="')
+        last = _LAST_REF.match(text, text.rfind(b'<c r="') + 6) if cells else None
+        if last is None:
+            return False
+        extent = self.extent
+        col = max(extent.max_col, column_number(last.group(1).decode()))
+        row = max(extent.max_row, int(last.group(2)))
+        if col > limits.MAX_COLUMNS or row > limits.MAX_ROWS:
+            return False
+        block = pa.array([text], pa.binary())
+        if pc.match_substring_regex(block, _unusual(col, row))[0].as_py():
+            return False
+        extent.cells += cells
+        extent.max_col, extent.max_row = col, row
+        return True
 
     def _rows(self, pieces: pa.Array) -> None:
         """Rows: their numbers, and how many cells each holds (for cells without one)."""
