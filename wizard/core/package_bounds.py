@@ -102,6 +102,9 @@ def check_package(path: Path, package: bytes | None = None) -> None:
     (or `package`, its plain bytes decrypted in memory) is past a limit of `core.limits`.
     A file that is not a zip package (an old .xls) is left to the reader."""
     source: Path | IO[bytes] = io.BytesIO(package) if package is not None else path
+    stamp = _stamp(path) if package is None else None
+    if stamp is not None and stamp in _PASSED:
+        return  # the same file, unchanged, passed already (the window reads it per sheet)
     try:
         if not zipfile.is_zipfile(source):
             return
@@ -111,10 +114,24 @@ def check_package(path: Path, package: bytes | None = None) -> None:
             for info in infos:
                 if not info.is_dir():
                     _check_part(path, archive, info)
+        if stamp is not None:
+            _PASSED.clear()
+            _PASSED.add(stamp)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError,
             RuntimeError) as exc:
         raise InputError(f"{path} is a damaged workbook ({str(exc)[:200]}); open it in "
                          "Excel and save it again, or save it as CSV UTF-8") from None
+
+
+_PASSED: set[tuple[str, int, int]] = set()  # the last file that passed
+
+
+def _stamp(path: Path) -> tuple[str, int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return str(path.resolve()), info.st_size, info.st_mtime_ns
 
 
 def _refuse(path: Path, what: str, limit: str) -> InputError:
