@@ -3,7 +3,7 @@
 Each limit lets the largest real export through: 2 million customers of about 10 columns
 (20 million cells). As a CSV that is about 200 MB; as a workbook it cannot be one sheet at
 all (a sheet ends at row 1,048,576), so a workbook's limits admit the fullest sheet Excel
-makes, 1,048,576 rows, of up to 16 columns (the reader reads one sheet: `--sheet`). A file
+makes, 1,048,576 rows, of up to 14 columns (the reader reads one sheet: `--sheet`). A file
 past a limit is refused (exit 2) with the limit named, before any library sees it: a 2.5 KB
 workbook whose one cell sits at XFD1048576 made the spreadsheet library ask for
 549,755,813,888 bytes and abort the process, and a 3 MB workbook whose sheet inflates to 3 GB
@@ -23,7 +23,7 @@ from typing import Final
 # rels and comments a few thousand
 MAX_PARTS: Final = 10_000
 # unpacked bytes of any one part. The real export above: 510 MB for 9.4 million cells (54
-# bytes a cell with inline strings); a full sheet of 16 columns, 0.9 GB
+# bytes a cell with inline strings); a full sheet of 14 columns, 0.8 GB
 MAX_PART_BYTES: Final = 2 * 1024**3
 # unpacked bytes of all parts together
 MAX_PACKAGE_BYTES: Final = 3 * 1024**3
@@ -38,11 +38,11 @@ RATIO_FREE_BYTES: Final = 1024**2
 MAX_ROWS: Final = 1_048_576  # a sheet's last row, Excel's and the format's own
 MAX_COLUMNS: Final = 1_024  # column AMJ; exports have 7 to 60 columns
 # cells in the rectangle from A1 to the last row and column that hold a cell: the reader
-# makes room for every one of them, filled or not (57 bytes each through the whole command:
-# a sheet of 23 million places, one in 11 filled, peaked at 1.3 GB). A full sheet of 16
-# columns: 2 million customers of up to 16 columns fit in two such sheets, as Excel must
-# split them, and the sparsest sheet that passes stays under 1 GB
-MAX_CELLS: Final = 1_048_576 * 16
+# makes room for every one of them, filled or not (about 60 bytes each through the whole
+# command: the sparsest sheet that passes, 16 columns of a full sheet, two of them filled,
+# peaked at 1,063 MB; at 14 columns it stays under 1 GB). 2 million customers of up to 14
+# columns fit in two full sheets, as Excel must split them
+MAX_CELLS: Final = 1_048_576 * 14
 # a rectangle over SPARSE_FREE_CELLS must hold a cell for at least one in DENSITY of its
 # places: a real export leaves few cells out (blank emails and methods), while one cell at
 # XFD1048576 claims 17 billion places for two filled rows
