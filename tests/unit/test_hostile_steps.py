@@ -5,6 +5,8 @@ command in its own process."""
 
 from __future__ import annotations
 
+import base64
+import random
 from pathlib import Path
 
 from tests.helpers import hostile_files as h
@@ -74,3 +76,29 @@ def test_a_post_export_workbook_bomb_is_refused(project: Path) -> None:
     assert run.code == 2, run.stderr
     assert str(post) in run.stderr and f"{limits.MAX_RATIO} times" in run.stderr
     assert peak is not None and peak < 1024
+
+
+def test_an_encrypted_workbook_is_checked_once_decrypted(project: Path, tmp_path: Path) -> None:
+    """The biller protects the export with the project's password: the plain package, made
+    in memory, is held to the same limits before the reader sees it (in this process: the
+    password is in the test's keyring; before the bounds, this aborted it)."""
+    from tests.helpers.cli import convwiz
+    from tests.helpers.memkeyring import MemoryKeyring
+    from wizard.services import office_crypto
+
+    build(project, n=10, xref=False)
+    assert convwiz("report", project, "--json").code == 0  # makes the password
+    (password,) = [p for entries in MemoryKeyring.secrets.values() for p in entries.values()]
+    # a part of notes makes the package over 4 KB: office_crypto's round trip fails on a
+    # smaller one (InvalidKeyError), a matter of its own
+    noise = base64.b64encode(random.Random(30).randbytes(6000)).decode()
+    notes = f"<notes>{noise}</notes>"
+    plain = h.workbook(tmp_path / "far.xlsx", h.sheet_xml(h.customer_rows() + h.FAR_CELL),
+                       extra={"docProps/notes.xml": notes})
+    protected = tmp_path / "protected.xlsx"
+    protected.write_bytes(office_crypto.encrypt(plain.read_bytes(), password))
+    run = convwiz("export-flags", project, "--input", protected, "--json")
+    assert run.code == 2, run.stderr
+    assert "protected.xlsx" in run.result["error"] and "XFD1048576" in run.result["error"]
+    assert f"{limits.MAX_COLUMNS:,} columns" in run.result["error"]
+    _no_temporaries(project)
