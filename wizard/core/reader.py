@@ -174,13 +174,9 @@ def _read_csv(path: Path, header_hint: AbstractSet[str] | None) -> Table:
     if not whole and lines:
         lines = lines[:-1]  # the last sampled line may be cut short
     if not whole and not lines:
-        from wizard.core.text_bounds import first_line_bytes
+        from wizard.core.text_bounds import long_header
 
-        raise InputError(
-            f"{path}: its first line (the header row) is {size_text(first_line_bytes(path))} "
-            f"long, past the limit of {size_text(SAMPLE_BYTES)} for a header line. It is not "
-            "a customer export with one header row (or its lines do not end in line "
-            "breaks): export the customers again as CSV UTF-8")
+        raise long_header(path)
     if not any(line.strip() for line in lines):
         raise InputError(f"{path} holds no rows: export the customers again")
     sep_line = re.fullmatch(r"\ufeff?sep=(.)", lines[0].strip()) if lines else None

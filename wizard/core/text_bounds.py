@@ -8,6 +8,8 @@ import csv
 from pathlib import Path
 
 from wizard.core import limits
+from wizard.core.limits import size_text
+from wizard.errors import InputError
 
 CHUNK_BYTES = 1024**2
 
@@ -22,6 +24,15 @@ def first_line_bytes(path: Path) -> int:
                 return size + min(ends)
             size += len(chunk)
     return size
+
+
+def long_header(path: Path) -> InputError:
+    """The error for a file whose first line is past `limits.MAX_HEADER_BYTES`."""
+    return InputError(
+        f"{path}: its first line (the header row) is {size_text(first_line_bytes(path))} "
+        f"long, past the limit of {size_text(limits.MAX_HEADER_BYTES)} for a header line. "
+        "It is not a customer export with one header row (or its lines do not end in line "
+        "breaks): export the customers again as CSV UTF-8")
 
 
 def long_value(path: Path, delimiter: str, encoding: str,
