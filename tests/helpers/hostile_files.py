@@ -271,3 +271,22 @@ def far_cell_midway(folder: Path, far: bool = True) -> Path:
             yield "".join(chunk).encode()
         yield b"</sheetData></worksheet>"
     return workbook(folder / "far_cell_midway.xlsx", rows)
+
+
+def far_cell_row_overflow(folder: Path) -> Path:
+    """A cell's row of 20 digits, past what the reader's row counter holds: it asked for
+    372 GB and aborted."""
+    cell = '<row r="3"><c r="A99999999999999999999" t="inlineStr"><is><t>x</t></is></c></row>'
+    return workbook(folder / "row_overflow.xlsx", sheet_xml(customer_rows() + cell, None))
+
+
+def far_cell_column_overflow(folder: Path) -> Path:
+    """A cell's column of nine letters."""
+    cell = '<row r="3"><c r="AAAAAAAAA3" t="inlineStr"><is><t>x</t></is></c></row>'
+    return workbook(folder / "column_overflow.xlsx", sheet_xml(customer_rows() + cell, None))
+
+
+def unplaced_far_row(folder: Path) -> Path:
+    """A row of 20 digits holding a cell without a position (it takes the row's number)."""
+    cell = '<row r="99999999999999999999"><c t="inlineStr"><is><t>x</t></is></c></row>'
+    return workbook(folder / "unplaced_far_row.xlsx", sheet_xml(customer_rows() + cell, None))

@@ -67,6 +67,9 @@ def refused(project: Path, source: Path, *words: str) -> None:
     (h.sparse, ("1,048,576 rows by 64 columns", f"{limits.MAX_CELLS:,} cells")),
     (h.far_row, ("A5000000", f"{limits.MAX_ROWS:,} rows")),
     (h.far_cell_midway, ("900,000 rows by 7 columns", f"one cell in {limits.DENSITY}")),
+    (h.far_cell_row_overflow, ("A99999999999999999999", f"{limits.MAX_ROWS:,} rows")),
+    (h.far_cell_column_overflow, ("AAAAAAAAA3", f"{limits.MAX_COLUMNS:,} columns")),
+    (h.unplaced_far_row, ("A99999999999999999999", f"{limits.MAX_ROWS:,} rows")),
 ])
 def test_a_cell_far_out_is_refused_before_the_reader_sees_it(
         project: Path, inputs: Path, build: Callable[[Path], Path],

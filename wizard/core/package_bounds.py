@@ -39,18 +39,18 @@ CHUNK_BYTES = 1024**2
 _NAME = r"(?:[A-Za-z_][\w.-]*:)?"  # an element's namespace prefix, if any
 _ROW_START = rf"<{_NAME}row[\s/>]"
 _CELL_START = rf"<{_NAME}c[\s/>]"
-_ROW_REF = r'^[^<>]*?\br="(?P<row>[0-9]{1,12})"'
+_ROW_REF = r'^[^<>]*?\br="(?P<row>[0-9]+)"'
 _DIMENSION = re.compile(rb'<' + _NAME.encode() + rb'dimension\s[^<>]*?\bref="([^"]{0,64})"')
 _SST = re.compile(rb'<' + _NAME.encode() + rb'sst\s([^<>]{0,4096})>')
 _COUNT_ATTR = re.compile(rb'\b(?:uniqueCount|count)="([0-9]{1,20})"')
 _SI = rf"<{_NAME}si[\s/>]"
 # a cell's position, led by a literal so that the search runs at C speed: its column's letters
 # and, apart, its row's digits (a chunk holds a few distinct of each)
-_COLUMN_OF = re.compile(rb"r=[\"']([A-Za-z]{1,8})[0-9]")
-_ROW_OF = re.compile(rb"r=[\"'][A-Za-z]{1,8}([0-9]{1,12})[\"']")
+_COLUMN_OF = re.compile(rb"r=[\"']([A-Za-z]+)[0-9]")
+_ROW_OF = re.compile(rb"r=[\"'][A-Za-z]+([0-9]+)[\"']")
 _LAST_REF = re.compile(rb"([A-Z]{1,3})([0-9]{1,7})\"")
 _SPACED_ATTR = re.compile(rb"\br(?:\s+=\s*|=\s+)")
-_REF = re.compile(r"([A-Za-z]{1,8})([0-9]{1,12})")
+_REF = re.compile(r"([A-Za-z]+)([0-9]+)")
 FIX = ("Open it in Excel, delete the rows and columns past the customers, and save it "
        "again, or save it as CSV UTF-8")
 
@@ -77,7 +77,7 @@ def _greater(token: str, low: str, high: str, other: str) -> str:
     after `token` as numbers do: longer, or as long and greater at the first difference.
     `other` is the class of the characters that may appear (anything else: not matched)."""
     size = len(token)
-    choices = [f"{other}{{{size + 1},12}}"]
+    choices = [f"{other}{{{size + 1},}}"]
     for i, ch in enumerate(token):
         if ch != high:
             above = f"[{chr(ord(ch) + 1)}-{high}]"
@@ -91,8 +91,8 @@ def _unusual(col: int, row: int) -> str:
     chunk never holds: a cell written otherwise than `<c r="A1"` (no position, attributes in
     another order, other quotes or spacing), a cell with a namespace prefix, or a plain cell
     past column `col` or row `row` (lower-case letters always)."""
-    letters = _greater(_letters(col), "A", "Z", "[A-Z]") if col else "[A-Z]{1,12}"
-    digits = _greater(str(row), "0", "9", "[0-9]") if row else "[0-9]{1,12}"
+    letters = _greater(_letters(col), "A", "Z", "[A-Z]") if col else "[A-Z]+"
+    digits = _greater(str(row), "0", "9", "[0-9]") if row else "[0-9]+"
     return ('<c(?:>|/>|[\\t\\n\\r]| [^r]| r[^=]| r=[^"])|<[A-Za-z_][\\w.-]*:c[\\s/>]'
             '|<c r="(?:' + letters + "[0-9]|[A-Za-z]*[a-z]|[A-Z]+" + digits + '")')
 
@@ -298,14 +298,14 @@ class _Cells:
             last = max(set(letters), key=lambda b: (len(b), b.upper()))
             extent.max_col = max(extent.max_col, column_number(last.decode()))
             if extent.max_col > limits.MAX_COLUMNS or len(last) > 3:
-                ref = re.search(rb"r=[\"']" + last + rb"[0-9]{0,12}", text)
+                ref = re.search(rb"r=[\"']" + last + rb"[0-9]*", text)
                 self._place(ref.group(0)[3:].decode() if ref else last.decode() + "1",
                             "a cell lies at")
         numbers = set(_ROW_OF.findall(text))
         if numbers:
             top = max(numbers, key=lambda b: (len(b), b))
             if len(top) > 7 or int(top) > limits.MAX_ROWS:
-                ref = re.search(rb"r=[\"'][A-Za-z]{1,8}" + top + rb"[\"']", text)
+                ref = re.search(rb"r=[\"'][A-Za-z]+" + top + rb"[\"']", text)
                 self._place(ref.group(0)[3:-1].decode() if ref else "A" + top.decode(),
                             "a cell lies at")
             extent.max_row = max(extent.max_row, int(top))
@@ -346,6 +346,11 @@ class _Cells:
         numbers = pc.struct_field(pc.extract_regex(rows, _ROW_REF), "row")
         extent.rows_unplaced += numbers.null_count
         if numbers.null_count < len(numbers):
+            longest = pc.max(pc.binary_length(numbers)).as_py()
+            if longest > 9:  # past any sheet, and past what int64 holds
+                self._place("A" + pc.filter(numbers, pc.equal(pc.binary_length(numbers),
+                                                              longest))[0].as_py().decode(),
+                            "a row lies at")
             top = int(pc.max(pc.cast(pc.cast(numbers, pa.string()), pa.int64())).as_py())
             if top > limits.MAX_ROWS:
                 self._place(f"A{top}", "a row lies at")
