@@ -102,3 +102,15 @@ def test_an_encrypted_workbook_is_checked_once_decrypted(project: Path, tmp_path
     assert "protected.xlsx" in run.result["error"] and "XFD1048576" in run.result["error"]
     assert f"{limits.MAX_COLUMNS:,} columns" in run.result["error"]
     _no_temporaries(project)
+
+
+def test_an_encrypted_workbook_too_big_to_decrypt_in_memory_is_refused(project: Path,
+                                                                      tmp_path: Path) -> None:
+    big = tmp_path / "protected.xlsx"
+    with open(big, "wb") as out:
+        out.write(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # an OLE container's signature
+        out.truncate(limits.MAX_ENCRYPTED_BYTES + 1)
+    run, peak = convwiz_measured("export-flags", project, "--input", big)
+    assert run.code == 2, run.stderr
+    assert str(big) in run.stderr and "256 MB" in run.stderr
+    assert peak is not None and peak < 200

@@ -34,6 +34,10 @@ MAX_PACKAGE_BYTES: Final = 3 * 1024**3
 MAX_RATIO: Final = 100
 RATIO_FREE_BYTES: Final = 1024**2
 
+# an encrypted workbook is read whole and decrypted in memory (twice its size held): a real
+# export of 1,000,000 customers is a 59 MB workbook
+MAX_ENCRYPTED_BYTES: Final = 256 * 1024**2
+
 # -- workbooks: the sheet ---------------------------------------------------------------------
 MAX_ROWS: Final = 1_048_576  # a sheet's last row, Excel's and the format's own
 MAX_COLUMNS: Final = 1_024  # column AMJ; exports have 7 to 60 columns

@@ -97,6 +97,18 @@ def _unusual(col: int, row: int) -> str:
             '|<c r="(?:' + letters + "[0-9]|[A-Za-z]*[a-z]|[A-Z]+" + digits + '")')
 
 
+def bounded_encrypted(path: Path) -> Path:
+    """`path`, if an encrypted workbook that size may be decrypted in memory (it is held
+    there twice: as read and as decrypted); InputError (exit 2) if not."""
+    size = path.stat().st_size
+    if size > limits.MAX_ENCRYPTED_BYTES:
+        raise InputError(f"{path} is an encrypted workbook of {size_text(size)}, past the "
+                         f"limit of {size_text(limits.MAX_ENCRYPTED_BYTES)} for one decrypted "
+                         "in memory: open it in Excel and save it without a password as CSV "
+                         "UTF-8")
+    return path
+
+
 def check_package(path: Path, package: bytes | None = None) -> None:
     """Raise InputError (exit 2), naming `path` and the limit, when the workbook at `path`
     (or `package`, its plain bytes decrypted in memory) is past a limit of `core.limits`.

@@ -25,7 +25,7 @@ import pyarrow.csv as pacsv
 from wizard.core import limits
 from wizard.core.arrays import row_numbers
 from wizard.core.limits import size_text
-from wizard.core.package_bounds import check_package
+from wizard.core.package_bounds import bounded_encrypted, check_package
 from wizard.core.vocabulary import SPREADSHEET_SUFFIXES, normalise_header
 from wizard.errors import InputError
 
@@ -95,7 +95,9 @@ def read_table(
         raise InputError(f"{path} is empty: export the customers again")
     suffix = path.suffix.lower()
     if head.startswith((_ZIP_MAGIC, _OLE_MAGIC)) or suffix in SPREADSHEET_SUFFIXES:
-        package = opener(path) if opener is not None and head.startswith(_OLE_MAGIC) else None
+        package = None
+        if opener is not None and head.startswith(_OLE_MAGIC):
+            package = opener(bounded_encrypted(path))
         return _read_spreadsheet(path, sheet, header_hint, package)
     if sheet is not None:
         raise InputError(f"{path} is not a spreadsheet, so it has no sheet {sheet!r}")
