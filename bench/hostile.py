@@ -63,6 +63,8 @@ BUILDERS: dict[str, Callable[[Path], Path]] = {
     "lying_directory": h.lying_directory, "extreme_ratio": h.extreme_ratio,
     "many_parts": h.many_parts, "huge_string_count": h.huge_string_count,
     "giant_text": h.giant_text, "sparse_within_limits": h.sparse_within_limits,
+    "far_cell_midway": h.far_cell_midway, "row_overflow": h.far_cell_row_overflow,
+    "column_overflow": h.far_cell_column_overflow, "unplaced_far_row": h.unplaced_far_row,
     "nul_360k": nul_far_in, "long_header": long_header, "value_200mb": value_200mb,
 }
 
