@@ -65,6 +65,7 @@ BUILDERS: dict[str, Callable[[Path], Path]] = {
     "giant_text": h.giant_text, "sparse_within_limits": h.sparse_within_limits,
     "far_cell_midway": h.far_cell_midway, "row_overflow": h.far_cell_row_overflow,
     "column_overflow": h.far_cell_column_overflow, "unplaced_far_row": h.unplaced_far_row,
+    "far_cell_renamed": h.far_cell_renamed,
     "nul_360k": nul_far_in, "long_header": long_header, "value_200mb": value_200mb,
 }
 

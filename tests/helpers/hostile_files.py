@@ -290,3 +290,20 @@ def unplaced_far_row(folder: Path) -> Path:
     """A row of 20 digits holding a cell without a position (it takes the row's number)."""
     cell = '<row r="99999999999999999999"><c t="inlineStr"><is><t>x</t></is></c></row>'
     return workbook(folder / "unplaced_far_row.xlsx", sheet_xml(customer_rows() + cell, None))
+
+
+def far_cell_renamed(folder: Path) -> Path:
+    """The far cell in a sheet part not named .xml (the relationships may name any part)."""
+    path = workbook(folder / "renamed.xlsx", "", extra={
+        "xl/worksheets/sheet1.dat": sheet_xml(customer_rows() + FAR_CELL)})
+    data = {}
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            data[name] = archive.read(name)
+    data["xl/_rels/workbook.xml.rels"] = data["xl/_rels/workbook.xml.rels"].replace(
+        b"worksheets/sheet1.xml", b"worksheets/sheet1.dat")
+    del data["xl/worksheets/sheet1.xml"]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, part in data.items():
+            archive.writestr(name, part)
+    return path

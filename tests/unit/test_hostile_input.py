@@ -70,6 +70,7 @@ def refused(project: Path, source: Path, *words: str) -> None:
     (h.far_cell_row_overflow, ("A99999999999999999999", f"{limits.MAX_ROWS:,} rows")),
     (h.far_cell_column_overflow, ("AAAAAAAAA3", f"{limits.MAX_COLUMNS:,} columns")),
     (h.unplaced_far_row, ("A99999999999999999999", f"{limits.MAX_ROWS:,} rows")),
+    (h.far_cell_renamed, ("XFD1048576", "sheet1.dat")),
 ])
 def test_a_cell_far_out_is_refused_before_the_reader_sees_it(
         project: Path, inputs: Path, build: Callable[[Path], Path],

@@ -176,14 +176,18 @@ def _check_size(path: Path, name: str, unpacked: int, packed: int, verb: str) ->
 
 
 def _check_part(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
-    """Inflate one part in chunks, counting what really comes out."""
-    scan = _Cells(path, info.filename) if info.filename.lower().endswith(".xml") else None
+    """Inflate one part in chunks, counting what really comes out. Every part that reads as
+    XML has its cells checked, whatever its name (the relationships may name any part as a
+    sheet)."""
+    scan: _Cells | None = None
     unpacked = 0
     with archive.open(info) as stream:
         while True:
             chunk = stream.read(CHUNK_BYTES)
             if not chunk:
                 break
+            if not unpacked and chunk.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+                scan = _Cells(path, info.filename)
             unpacked += len(chunk)
             _check_size(path, info.filename, unpacked, info.compress_size, "inflates to")
             if scan is not None:
