@@ -275,10 +275,11 @@ class _Cells:
         if found is None:
             return
         letters, row = found.group(1), int(found.group(2))
-        col = column_number(letters) if len(letters) <= 4 else limits.MAX_COLUMNS + 1
-        ref = f"{letters.upper()}{row}"
+        col = column_number(letters[:16])
+        ref = f"{letters.upper()}{row}"[:40]
         if col > limits.MAX_COLUMNS:
-            raise _refuse(self.path, f"{what} {ref} (column {col:,}) in its part {self.part}",
+            where = f"column {col:,}" if len(letters) <= 16 else f"{len(letters):,} letters"
+            raise _refuse(self.path, f"{what} {ref} ({where}) in its part {self.part}",
                           f"{limits.MAX_COLUMNS:,} columns")
         if row > limits.MAX_ROWS:
             raise _refuse(self.path, f"{what} {ref} (row {row:,}) in its part {self.part}",
