@@ -46,9 +46,13 @@ def _peak_mb():
 
         counters = Counters()
         counters.cb = ctypes.sizeof(counters)
-        process = ctypes.windll.kernel32.GetCurrentProcess()
-        ctypes.windll.psapi.GetProcessMemoryInfo(process, ctypes.byref(counters),
-                                                 counters.cb)
+        kernel32 = ctypes.WinDLL("kernel32")
+        kernel32.GetCurrentProcess.restype = wintypes.HANDLE
+        info = kernel32.K32GetProcessMemoryInfo
+        info.argtypes = [wintypes.HANDLE, ctypes.POINTER(Counters), wintypes.DWORD]
+        info.restype = wintypes.BOOL
+        if not info(kernel32.GetCurrentProcess(), ctypes.byref(counters), counters.cb):
+            raise OSError(ctypes.get_last_error())
         return counters.PeakWorkingSetSize / 1024**2
     try:
         with open("/proc/self/status") as status:

@@ -163,7 +163,8 @@ def test_other_controls_block_with_their_row(project: Path, inputs: Path, text: 
 def test_a_nul_in_a_workbook_cell_blocks(project: Path, inputs: Path) -> None:
     # Excel writes a control character as _x0000_; the reader gives it back as one
     rows = h.customer_rows(3).replace("Ann Lee</t>", "Ann_x0000_Lee</t>", 1)
-    source = h.workbook(inputs / "nul.xlsx", h.sheet_xml(rows, "A1:G4"))
+    # not "nul.xlsx": NUL, whatever its extension, is a device on Windows
+    source = h.workbook(inputs / "control_cell.xlsx", h.sheet_xml(rows, "A1:G4"))
     blocked(project, source, 2, "Ann\\x00Lee")
 
 
