@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from wizard.core.arrays import mask_at
 from wizard.core.cards import card_cells, mask_cards_in_text
-from wizard.core.findings import Findings
+from wizard.core.findings import Findings, control_findings
 from wizard.core.reader import Table
 from wizard.core.recognition import shares_no_column_message
 from wizard.core.vocabulary import (
@@ -41,6 +41,9 @@ from wizard.core.vocabulary import (
 from wizard.errors import InputError
 from wizard.progress import NullProgress, Progress, check
 
+# the fields sent on as the file has them (trimmed); the others are read into Y/N, card/check
+# or four digits
+SENT_AS_TYPED = ("name", "account", "email")
 _EMAIL_OK = r"^[^@\s,;<>()\[\]]+@[^@\s,;<>()\[\]]+\.[A-Za-z]{2,}$"
 
 
@@ -266,6 +269,10 @@ def prepare(table: Table, mapping: Mapping[str, str] | None = None,
 
     progress.report(1, steps, "reading names and account numbers")
     check(progress)
+    # a control character anywhere in the file blocks; in what is sent on, tab and line
+    # breaks too
+    findings.extend(control_findings(data, export.rows, {
+        export.columns[f]: f for f in SENT_AS_TYPED}))
     _check_accounts(export, findings)
     progress.report(2, steps, "reading paperless and autopay flags")
     paperless, autopay = _read_flags(export, findings)

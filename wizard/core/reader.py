@@ -23,7 +23,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from wizard.core import limits
 from wizard.core.arrays import row_numbers
+from wizard.core.limits import size_text
+from wizard.core.package_bounds import bounded_encrypted, check_package
 from wizard.core.recognition import HEAD_BYTES, not_a_table, not_a_table_message
 from wizard.core.vocabulary import (
     DATABASE_SUFFIXES,
@@ -103,7 +106,9 @@ def read_table(
         raise InputError(not_a_table_message(path, no_table))
     suffix = path.suffix.lower()
     if head.startswith((_ZIP_MAGIC, _OLE_MAGIC)) or suffix in SPREADSHEET_SUFFIXES:
-        package = opener(path) if opener is not None and head.startswith(_OLE_MAGIC) else None
+        package = None
+        if opener is not None and head.startswith(_OLE_MAGIC):
+            package = opener(bounded_encrypted(path))
         return _read_spreadsheet(path, sheet, header_hint, package)
     if sheet is not None:
         raise InputError(f"{path} is not a spreadsheet, so it has no sheet {sheet!r}")
@@ -125,7 +130,18 @@ def refuse_database(path: Path) -> None:
 
 
 # -- CSV --------------------------------------------------------------------------------------
-SAMPLE_BYTES = 256 * 1024
+SAMPLE_BYTES = limits.MAX_HEADER_BYTES
+
+
+def _binary(sample: bytes) -> bool:
+    """Binary data rather than a text table: NUL bytes in the header line, or more than one
+    byte in a hundred (UTF-16 without its mark, a PDF renamed .csv). A NUL further on, in a
+    value, is the control-character finding of that row (`findings.control_findings`)."""
+    nuls = sample.count(b"\x00")
+    if not nuls:
+        return False
+    end = sample.find(b"\n")
+    return b"\x00" in sample[: end if end >= 0 else len(sample)] or nuls * 100 > len(sample)
 
 
 def _decode(path: Path, raw: bytes, whole: bool) -> tuple[str, str]:
@@ -138,7 +154,7 @@ def _decode(path: Path, raw: bytes, whole: bool) -> tuple[str, str]:
             f"{path} is saved as UTF-16 (Excel's 'Unicode Text'); save it as "
             "'CSV UTF-8 (Comma delimited)' and choose it again"
         )
-    if b"\x00" in raw[:SAMPLE_BYTES]:
+    if _binary(raw[:SAMPLE_BYTES]):
         raise InputError(f"{path} is not a text table (it holds binary data); "
                          "choose the CSV or XLSX export")
     encoding = "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8"
@@ -184,6 +200,10 @@ def _read_csv(path: Path, header_hint: AbstractSet[str] | None) -> Table:
     lines = text.splitlines()
     if not whole and lines:
         lines = lines[:-1]  # the last sampled line may be cut short
+    if not whole and not lines:
+        from wizard.core.text_bounds import long_header
+
+        raise long_header(path)
     if not any(line.strip() for line in lines):
         raise InputError(f"{path} holds no rows: export the customers again")
     sep_line = re.fullmatch(r"\ufeff?sep=(.)", lines[0].strip()) if lines else None
@@ -216,7 +236,7 @@ def _read_csv(path: Path, header_hint: AbstractSet[str] | None) -> Table:
                 full = path.read_bytes().decode(encoding)
                 table = _ragged_csv(path, full, physical_skip, names, delimiter)
             elif "UTF8" not in str(exc) and "utf8" not in str(exc).lower():
-                raise InputError(f"{path}: {_explain_arrow_error(str(exc))}") from None
+                raise _unreadable(path, str(exc), delimiter, encoding, names) from None
             # else: valid UTF-8 at the start, not further on: Windows-1252 after all
     if table is None:
         encoding, full = _decode(path, path.read_bytes(), True)
@@ -227,7 +247,7 @@ def _read_csv(path: Path, header_hint: AbstractSet[str] | None) -> Table:
                                delimiter)
         except pa.ArrowInvalid as exc:
             if "columns" not in str(exc):
-                raise InputError(f"{path}: {_explain_arrow_error(str(exc))}") from None
+                raise _unreadable(path, str(exc), delimiter, encoding, names) from None
             table = _ragged_csv(path, full, physical_skip, names, delimiter)
     table, numbers = _drop_blank_rows(table, physical_skip + 1)
     return Table(path, table, numbers, header, encoding, delimiter)
@@ -264,7 +284,8 @@ def _arrow_csv(source: object, skip: int, names: list[str], delimiter: str) -> p
     try:
         return pacsv.read_csv(
             source,
-            read_options=pacsv.ReadOptions(skip_rows=skip, column_names=names),
+            read_options=pacsv.ReadOptions(skip_rows=skip, column_names=names,
+                                           block_size=limits.MAX_LINE_BYTES),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
                                               ignore_empty_lines=True),
             convert_options=pacsv.ConvertOptions(
@@ -279,6 +300,25 @@ def _arrow_csv(source: object, skip: int, names: list[str], delimiter: str) -> p
         close = getattr(source, "close", None)
         if close is not None:
             close()
+
+
+def _unreadable(path: Path, message: str, delimiter: str, encoding: str,
+                names: list[str]) -> InputError:
+    """The parser's refusal, said for people: a value past the line limit is named by its
+    line and column (the parser only says "straddling object ... increase block size?")."""
+    if "straddl" in message:
+        from wizard.core.text_bounds import long_value
+
+        found = long_value(path, delimiter, encoding)
+        if found is not None:
+            line, column, _ = found
+            name = repr(names[column]) if column < len(names) else f"number {column + 1}"
+            return InputError(
+                f"{path}: line {line:,}, column {name}, holds a value longer than "
+                f"{size_text(limits.MAX_LINE_BYTES)}, the limit for one line of a customer "
+                "export (a quote left open, or a file pasted into a cell?). Correct that row "
+                "in the source system or the spreadsheet and export again")
+    return InputError(f"{path}: {_explain_arrow_error(message)}")
 
 
 def _explain_arrow_error(message: str) -> str:
@@ -368,6 +408,8 @@ def _read_spreadsheet(path: Path, sheet: str | None, header_hint: AbstractSet[st
         from python_calamine import CalamineWorkbook
     except ImportError as exc:  # pragma: no cover - a broken install
         raise InputError(f"{path}: python-calamine is not installed ({exc})") from None
+    # the library aborts the process on a sheet it cannot make room for: bounded first
+    check_package(path, package)
     try:
         book = (CalamineWorkbook.from_filelike(io.BytesIO(package)) if package is not None
                 else CalamineWorkbook.from_path(str(path)))

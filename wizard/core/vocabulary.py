@@ -164,6 +164,18 @@ BLOCKING: Final = "blocking"
 WARNING: Final = "warning"
 SEVERITY_LABELS: Final[dict[str, str]] = {BLOCKING: "Blocking", WARNING: "Warning"}
 
+# -- control characters: one rule for every file read ----------------------------------------
+# NUL and the other C0 controls never belong in a value, wherever in the file they are: a NUL
+# in a name went into the flag file sent to the provider. Tab, CR and LF delimit fields and
+# lines; inside a value that is sent on (a name, an account, an email) they break the
+# receiver's rows, so there they count too (after the value is trimmed, as it is sent).
+CONTROL_CHARACTERS: Final = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]"  # a regex class
+CONTROL_OR_LINE_CHARACTERS: Final = "[\\x00-\\x1f]"
+CONTROL_RULE: Final = "the value holds a control character (NUL, tab, line break or another " \
+    "invisible code)"
+CONTROL_FIX: Final = ("Remove the invisible characters (shown as \\x00, \\t, \\n ...) from "
+                      "the value in the source system or the spreadsheet, and export again")
+
 # -- files ------------------------------------------------------------------------------------
 SPREADSHEET_SUFFIXES: Final = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 TEXT_TABLE_SUFFIXES: Final = (".csv", ".txt", ".tsv")

@@ -30,7 +30,7 @@ from wizard.core.arrays import (
     positions,
 )
 from wizard.core.cards import mask_cards_in_text
-from wizard.core.findings import Findings
+from wizard.core.findings import Findings, control_findings
 from wizard.core.reader import Table
 from wizard.core.recognition import CROSS_REFERENCE, shares_no_column_message
 from wizard.core.vocabulary import (
@@ -193,6 +193,8 @@ def check_cross_reference(
         account_rows=_as_array(account_rows),
     )
     old_ok, usable = _check_cells(c, findings)
+    # a control character anywhere in the file blocks; in the two numbers, line breaks too
+    findings.extend(control_findings(table.data, c.rows, {old_col: "old", new_col: "new"}))
     codes = _Codes.of(c)
     keep, duplicates = _collapse_repeats(c, codes, usable, findings)
     clean = pc.and_(keep, pc.invert(_conflicts(c, codes, usable, keep, findings)))

@@ -417,6 +417,10 @@ def _read_as_xref(path: Path, name: str) -> int:
     """The rows of a file whose headers read as a cross-reference's; `_Unrecognised` if not."""
     try:
         table = read_table(path, header_hint=XREF_HEADERS)
+    except InputError as exc:  # past a limit, damaged, not a table: the message says which
+        raise _Unrecognised("it cannot be read as a table (" +
+                            exc.message.replace(str(path), name) + ")") from None
+    try:
         find_columns(table)
     except InputError as exc:
         raise _Unrecognised("its headers are not a cross-reference's (" +

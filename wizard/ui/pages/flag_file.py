@@ -106,6 +106,9 @@ def sheet_names(path: Path) -> list[str]:
     """The sheets of a workbook, in order (python-calamine, as the reader uses)."""
     from python_calamine import CalamineWorkbook
 
+    from wizard.core.package_bounds import check_package
+
+    check_package(path)  # the library aborts on some workbooks: bounded first
     try:
         return [str(n) for n in CalamineWorkbook.from_path(str(path)).sheet_names]
     except Exception as exc:  # noqa: BLE001 - calamine raises its own assorted errors
