@@ -83,12 +83,12 @@ def test_an_encrypted_workbook_is_checked_once_decrypted(project: Path, tmp_path
     in memory, is held to the same limits before the reader sees it (in this process: the
     password is in the test's keyring; before the bounds, this aborted it)."""
     from tests.helpers.cli import convwiz
-    from tests.helpers.memkeyring import MemoryKeyring
+    from tests.helpers.memkeyring import kept_secrets
     from wizard.services import office_crypto
 
     build(project, n=10, xref=False)
     assert convwiz("report", project, "--json").code == 0  # makes the password
-    (password,) = [p for entries in MemoryKeyring.secrets.values() for p in entries.values()]
+    (password,) = [p for entries in kept_secrets().values() for p in entries.values()]
     # a part of notes makes the package over 4 KB: office_crypto's round trip fails on a
     # smaller one (InvalidKeyError), a matter of its own
     noise = base64.b64encode(random.Random(30).randbytes(6000)).decode()
