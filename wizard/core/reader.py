@@ -9,7 +9,6 @@ raises `InputError` (exit 2) naming the file and what is wrong with it.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import io
@@ -23,17 +22,17 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from wizard.core import limits
+from wizard.core import limits, text_bounds
 from wizard.core.arrays import row_numbers
 from wizard.core.limits import size_text
 from wizard.core.package_bounds import bounded_encrypted, check_package
-from wizard.core.recognition import HEAD_BYTES, not_a_table, not_a_table_message
-from wizard.core.vocabulary import (
-    DATABASE_SUFFIXES,
-    SPREADSHEET_SUFFIXES,
-    is_store_file,
-    normalise_header,
+from wizard.core.recognition import (
+    HEAD_BYTES,
+    not_a_table,
+    not_a_table_message,
+    refuse_database,
 )
+from wizard.core.vocabulary import SPREADSHEET_SUFFIXES, normalise_header
 from wizard.errors import InputError
 
 DELIMITERS = [",", ";", "\t", "|"]
@@ -115,33 +114,8 @@ def read_table(
     return _read_csv(path, header_hint)
 
 
-def refuse_database(path: Path) -> None:
-    """InputError (exit 2) for a database or a file SQLite keeps beside one, by its name or
-    the name it links to, before anything opens it: a project's `convwiz.sqlite` chosen or
-    dropped by mistake would otherwise be opened here, in a process that may hold that very
-    store, and closing that open() would drop the process's locks on it (issue 29)."""
-    names = {path.name}
-    with contextlib.suppress(OSError, RuntimeError):  # a link loop, an unresolvable path
-        names.add(path.resolve().name)
-    if is_store_file(path) or any(n.lower().endswith(DATABASE_SUFFIXES) for n in names):
-        raise InputError(f"{path} is a database (a project's own record, or a file beside "
-                         "one), not a table: choose the customer export or the "
-                         "cross-reference itself (CSV or Excel)")
-
-
 # -- CSV --------------------------------------------------------------------------------------
 SAMPLE_BYTES = limits.MAX_HEADER_BYTES
-
-
-def _binary(sample: bytes) -> bool:
-    """Binary data rather than a text table: NUL bytes in the header line, or more than one
-    byte in a hundred (UTF-16 without its mark, a PDF renamed .csv). A NUL further on, in a
-    value, is the control-character finding of that row (`findings.control_findings`)."""
-    nuls = sample.count(b"\x00")
-    if not nuls:
-        return False
-    end = sample.find(b"\n")
-    return b"\x00" in sample[: end if end >= 0 else len(sample)] or nuls * 100 > len(sample)
 
 
 def _decode(path: Path, raw: bytes, whole: bool) -> tuple[str, str]:
@@ -154,7 +128,7 @@ def _decode(path: Path, raw: bytes, whole: bool) -> tuple[str, str]:
             f"{path} is saved as UTF-16 (Excel's 'Unicode Text'); save it as "
             "'CSV UTF-8 (Comma delimited)' and choose it again"
         )
-    if _binary(raw[:SAMPLE_BYTES]):
+    if text_bounds.binary(raw[:SAMPLE_BYTES]):
         raise InputError(f"{path} is not a text table (it holds binary data); "
                          "choose the CSV or XLSX export")
     encoding = "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8"

@@ -8,7 +8,12 @@ Pure: the project's manifest is read by `wizard.flow.recognition`, which holds t
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path
 from typing import Final
+
+from wizard.core.vocabulary import DATABASE_SUFFIXES, is_store_file
+from wizard.errors import InputError
 
 # the steps that take a file someone else made, and what that file is, in the PM's words
 CROSS_REFERENCE: Final = "cross_reference"
@@ -127,3 +132,17 @@ def right_file_question(name: str, missing: int, customers: int, role: str,
         return None
     return (f"Is {name} the right file? {missing:,} of {customers:,} customers of the flag "
             f"file ({100 * missing // customers}%) are not in it{why}: {EXPECTED[role]}.")
+
+
+def refuse_database(path: Path) -> None:
+    """InputError (exit 2) for a database or a file SQLite keeps beside one, by its name or
+    the name it links to, before anything opens it: a project's `convwiz.sqlite` chosen or
+    dropped by mistake would otherwise be opened here, in a process that may hold that very
+    store, and closing that open() would drop the process's locks on it (issue 29)."""
+    names = {path.name}
+    with contextlib.suppress(OSError, RuntimeError):  # a link loop, an unresolvable path
+        names.add(path.resolve().name)
+    if is_store_file(path) or any(n.lower().endswith(DATABASE_SUFFIXES) for n in names):
+        raise InputError(f"{path} is a database (a project's own record, or a file beside "
+                         "one), not a table: choose the customer export or the "
+                         "cross-reference itself (CSV or Excel)")

@@ -63,3 +63,14 @@ def _field_at_end(prefix: bytes, delimiter: str, encoding: str) -> int:
     except csv.Error:
         fields = text.split(delimiter)
     return max(len(fields) - 1, 0)
+
+
+def binary(sample: bytes) -> bool:
+    """Binary data rather than a text table: NUL bytes in the header line, or more than one
+    byte in a hundred (UTF-16 without its mark, a PDF renamed .csv). A NUL further on, in a
+    value, is the control-character finding of that row (`findings.control_findings`)."""
+    nuls = sample.count(b"\x00")
+    if not nuls:
+        return False
+    end = sample.find(b"\n")
+    return b"\x00" in sample[: end if end >= 0 else len(sample)] or nuls * 100 > len(sample)
