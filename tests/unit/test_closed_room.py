@@ -230,3 +230,18 @@ def test_a_junction_counts_as_a_link_and_a_cloud_placeholder_does_not(
         monkeypatch.setattr(room.os, "lstat", lambda _p, tag=tag: Seen(tag))
         assert room.is_link(tmp_path) is expected, hex(tag)
         assert stat_module.S_ISDIR(Seen(tag).st_mode)
+
+
+def test_a_linked_temporary_folder_is_never_emptied(project: Path, tmp_path: Path) -> None:
+    """Every step empties the project's own temporary folder when it takes the lock: with
+    `.tmp/` a link, that emptied the folder it pointed at."""
+    outside = outside_folder(tmp_path)
+    (outside / ".tmp-looks-like-ours.csv").write_text("the person's", encoding="utf-8")
+    replace_with_link(project / ".tmp", outside)
+    before = listing(outside)
+    export = generate.write_csv(generate.customers(20), tmp_path / "customers.csv")
+
+    run = convwiz("export-flags", project, "--input", export)
+
+    _refused(run.code, run.stderr, ".tmp")
+    assert listing(outside) == before

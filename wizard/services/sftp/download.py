@@ -80,7 +80,7 @@ def list_files(session: Session, folder: str) -> list[RemoteFile]:
     """Complete-looking regular files in `folder`, newest first."""
     def refused(exc: BaseException) -> RemoteError:
         return RemoteError(f"cannot list the download folder {shown(folder)} on "
-                           f"{session.endpoint.host} ({shown(describe(exc))}): check it with the "
+                           f"{session.endpoint.host} ({describe(exc)}): check it with the "
                            "provider and run `convwiz connect` again")
 
     with session.translating(refused):
@@ -107,7 +107,7 @@ def download(session: Session, path: str, target: IO[bytes], progress: Progress,
     server refuses.
     """
     def refused(exc: BaseException) -> RemoteError:
-        return RemoteError(f"the server refused to send {shown(path)} ({shown(describe(exc))}): "
+        return RemoteError(f"the server refused to send {shown(path)} ({describe(exc)}): "
                            "ask the "
                            "provider to check the file's permissions")
 
