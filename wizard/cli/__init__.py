@@ -139,8 +139,10 @@ def environment_failure(exc: BaseException, project: str | None = None) -> Usage
                               "or its files are read-only): copy it to a writable folder. "
                               "Nothing was changed")
         if "disk is full" in text or "database or disk is full" in text:
-            return UsageError("the disk is full: free some space, then run the step again. "
-                              "Nothing was changed")
+            from wizard.flow.runtime import disk_full
+
+            folder = Path(project) if project else Path.cwd()
+            return disk_full(folder / "convwiz.sqlite", folder if project else None)
         return None
     if not isinstance(exc, OSError) or exc.errno not in _REFUSALS:
         return None

@@ -63,7 +63,7 @@ def atomic_output(final: Path, mode: str = "wb") -> Iterator[tuple[IO[bytes], Pa
     tmp = Path(tmp_name)
     try:
         restrict_fd(fd, PRIVATE_FILE)
-        with os.fdopen(fd, mode) as handle:
+        with _open_output(fd, mode) as handle:
             yield handle, tmp
             handle.flush()
             os.fsync(handle.fileno())
@@ -97,6 +97,12 @@ def atomic_path(final: Path) -> Iterator[Path]:
         if isinstance(exc, OSError) and exc.errno in DISK_FULL:
             raise disk_full(final) from None
         raise
+
+
+def _open_output(fd: int, mode: str) -> IO[bytes]:
+    """The temporary file's handle: the one seam every write of `atomic_output` goes through
+    (a test makes it fail as a full disk would)."""
+    return os.fdopen(fd, mode)
 
 
 def replace(tmp: Path, final: Path) -> None:
