@@ -245,3 +245,23 @@ def test_a_linked_temporary_folder_is_never_emptied(project: Path, tmp_path: Pat
 
     _refused(run.code, run.stderr, ".tmp")
     assert listing(outside) == before
+
+
+@pytest.mark.parametrize("name", ["convwiz.log", ".convwiz.lock", ".convwiz.lock.holder"])
+def test_a_file_of_the_project_that_is_a_link_is_never_written_through(
+        project: Path, tmp_path: Path, name: str) -> None:
+    """The log, the lock and its holder are written by every step: a link in their place
+    would append to, truncate or lock a file elsewhere."""
+    outside = outside_folder(tmp_path)
+    (project / name).unlink(missing_ok=True)
+    if sys.platform == "win32":
+        make_link(project / name, outside / "a folder")  # a junction: no privilege needed
+    else:
+        os.symlink(outside / "keep.txt", project / name)
+    before = listing(outside)
+    export = generate.write_csv(generate.customers(20), tmp_path / "customers.csv")
+
+    run = convwiz("export-flags", project, "--input", export)
+
+    _refused(run.code, run.stderr, name)
+    assert listing(outside) == before

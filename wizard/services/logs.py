@@ -37,6 +37,7 @@ from wizard.core.redaction import register_secret as register_secret
 from wizard.core.redaction import sanitize
 from wizard.core.visible import shown
 from wizard.services.places import restrict_fd, restrict_path, user_log_dir
+from wizard.services.room import is_link
 
 LOG_NAME = "convwiz.log"
 
@@ -101,6 +102,9 @@ def configure(project_folder: Path | None = None) -> Path:
             logger.removeHandler(old)
             old.close()
     try:
+        if project_folder is not None and is_link(path):
+            # never followed out of the project (a step refuses it, naming it: room.py)
+            raise IsADirectoryError(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
         os.close(fd)
