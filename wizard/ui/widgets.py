@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wizard.core.visible import shown
+
 
 def heading(text: str, size: float = 1.35) -> QLabel:
     label = QLabel(text)
@@ -134,6 +136,8 @@ class Banner(QFrame):
         layout.setContentsMargins(12, 8, 12, 8)
         self.label = QLabel()
         self.label.setWordWrap(True)
+        # a message may name a file from a server: shown as text, never read as markup
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         layout.addWidget(self.label, 1)
@@ -151,7 +155,7 @@ class Banner(QFrame):
         self.kind = kind
         self.setStyleSheet(f"#banner {{ background: {background}; border: 1px solid {colour};"
                            f" border-radius: 6px; }} #banner QLabel {{ color: {colour}; }}")
-        self.label.setText(text)
+        self.label.setText(shown(text, keep_lines=True))  # control characters too
         self._callback = callback
         self.action.setVisible(bool(action and callback))
         if action:
