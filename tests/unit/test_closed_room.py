@@ -265,3 +265,20 @@ def test_a_file_of_the_project_that_is_a_link_is_never_written_through(
 
     _refused(run.code, run.stderr, name)
     assert listing(outside) == before
+
+
+def test_purge_never_follows_a_manifest_name_out_of_the_project(project: Path,
+                                                                tmp_path: Path) -> None:
+    """A manifest name that climbs out (`../elsewhere/keep.txt`: a store edited by hand) is
+    named and left, never deleted."""
+    outside = outside_folder(tmp_path)
+    before = listing(outside)
+    with Project.open(project) as p:
+        p.store.record_file("made", "flag_file", "../elsewhere/keep.txt",
+                            sha256_file(outside / "keep.txt"), rows=0, size=1)
+
+    run = convwiz("purge", project, "--yes", "--force", "--json")
+
+    assert run.code == 0, run.stderr
+    assert {s["name"] for s in run.result["skipped"]} == {"../elsewhere/keep.txt"}
+    assert listing(outside) == before

@@ -55,3 +55,23 @@ def test_a_name_from_outside_cannot_forge_a_log_line(log_file: Path) -> None:
     assert "\x1b" not in text
     assert len(text.splitlines()) == 3, text
     assert "notes\\n2026-12-06" in text
+
+
+def test_headers_with_control_characters_are_shown_escaped(project: Path,
+                                                           tmp_path: Path) -> None:
+    """A customer export whose headers hold a terminal's escape codes and a line break."""
+    from tests.helpers.cli import convwiz
+
+    export = tmp_path / "customers.csv"
+    export.write_bytes(b'Customer Name\x1b]0;owned\x07,"Acct\nconvwiz: all checks passed",'
+                       b"Email\r\nAnn Lee,0001234567,ann@example.com\r\n")
+
+    run = convwiz("export-flags", project, "--input", export, "--json")
+
+    assert run.code == 2, run.stderr
+    assert "Traceback" not in run.stderr
+    assert "\x1b" not in run.stderr and "\x07" not in run.stderr
+    assert not any(line.startswith("convwiz: all checks passed")
+                   for line in run.stderr.splitlines()), run.stderr
+    assert "Customer Name\\x1b]0;owned\\x07" in run.stderr
+    assert not list((project / "outbox").iterdir())

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -173,6 +174,9 @@ def plan(project: Project, today: date | None = None) -> PurgePlan:
 
 def _not_ours(project: Project, path: Path) -> str | None:
     """Why purge must leave `path` alone (None: a plain file inside the project, or gone)."""
+    root, absolute = Path(os.path.abspath(project.folder)), Path(os.path.abspath(path))
+    if root not in absolute.parents:
+        return "its name leads out of the project"
     if room.is_link(path):
         return "a link, not a file the program made: it is never followed; remove it yourself"
     for folder in path.relative_to(project.folder).parents:
