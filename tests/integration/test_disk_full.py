@@ -144,3 +144,20 @@ def test_a_download_larger_than_a_real_disk(small_disk: Path, simulator: Simulat
 
     _says_the_disk_is_full(run, project)
     assert list((project / "inbox").iterdir()) == []
+
+
+@pytest.mark.parametrize("code", NO_ROOM, ids=lambda code: errno.errorcode[code])
+def test_any_full_disk_the_command_line_meets_names_the_project(project: Path,
+                                                                code: int) -> None:
+    """The last line of defence: a full disk met outside the writing seam (SQLite, a
+    library writing by name) is exit 2 naming the project's disk too, never a bug."""
+    import sqlite3
+
+    from wizard.cli import environment_failure
+
+    for exc in (OSError(code, os.strerror(code), str(project / "data" / "x.parquet")),
+                OSError(code, os.strerror(code)),
+                sqlite3.OperationalError("database or disk is full")):
+        refused = environment_failure(exc, str(project))
+        assert refused is not None and refused.exit_code == 2
+        assert f"the disk holding {project} is full (" in refused.message, refused.message

@@ -149,8 +149,8 @@ def environment_failure(exc: BaseException, project: str | None = None) -> Usage
     if _REFUSALS[exc.errno] == _REFUSALS[errno.ENOSPC]:
         from wizard.flow.runtime import disk_full
 
-        return disk_full(Path(str(exc.filename or project or ".")),
-                         Path(project) if project else None)
+        written = Path(str(exc.filename)) if exc.filename else Path(project or ".") / "a file"
+        return disk_full(written, Path(project) if project else None)
     reason, fix = _REFUSALS[exc.errno]
     where = exc.filename or "the file"
     if exc.filename2 and Path(str(exc.filename)).name.startswith(".tmp-"):
