@@ -129,10 +129,16 @@ def check_inside(path: Path, *, folder: bool = False) -> None:
 def closed_room_problem(root: Path, names: Iterable[str]) -> str | None:
     """The message for the first of `names` (relative to `root`: the project's own folders
     and files) that is a link, or None when the room is closed."""
+    real_root = _real(root)
     for name in names:
         current = root
         for part in Path(name).parts:
             current = current / part
             if is_link(current):
                 return link_problem(root, current)
+        # a link the system does not call one (Wine shows a Unix symlink as a plain folder)
+        # still leads elsewhere: its real path says so
+        if os.path.lexists(current) and _real(current) != os.path.join(
+                real_root, os.path.normcase(os.path.join(*Path(name).parts))):
+            return link_problem(root, current)
     return None
