@@ -20,6 +20,7 @@ from tests.helpers.conversion import build
 from wizard.core import generate
 from wizard.errors import UsageError
 from wizard.flow.project import Project
+from wizard.services import logs
 from wizard.services.files import atomic_output, sha256_file
 
 _ERROR_NOT_SUPPORTED = 50
@@ -253,6 +254,7 @@ def test_a_file_of_the_project_that_is_a_link_is_never_written_through(
     """The log, the lock and its holder are written by every step: a link in their place
     would append to, truncate or lock a file elsewhere."""
     outside = outside_folder(tmp_path)
+    logs.configure(None)  # this process lets go of the project's log (Windows: in use)
     (project / name).unlink(missing_ok=True)
     if sys.platform == "win32":
         make_link(project / name, outside / "a folder")  # a junction: no privilege needed
