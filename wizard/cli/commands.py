@@ -347,7 +347,7 @@ def cmd_purge(args: argparse.Namespace) -> dict[str, Any]:
             raise UsageError("purge removes customer data: run it at a terminal to be asked, "
                              "or confirm with --yes")
         # the question goes to stderr: stdout's last line is the --json object
-        print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
+        print(f"{shown(question, keep_lines=True)} [y/N] ", end="", file=sys.stderr, flush=True)
         answer = sys.stdin.readline()  # "" at end of input (Ctrl-D) is a no
         return answer.strip().lower() in ("y", "yes")
 
