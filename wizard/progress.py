@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Protocol, TextIO
 
 from wizard.core.redaction import redact  # a message may name a file, or data
+from wizard.core.visible import shown  # ... or a name from a server: never obeyed
 from wizard.errors import Cancelled
 
 
@@ -79,7 +80,7 @@ class TextProgress:
         self._last, self._last_message = now, message
         # a percentage only where it means something (rows, bytes), not for "step 3 of 9"
         pct = f" {100 * done // total}%" if total >= 100 else ""
-        self._stream.write(f"  {redact(message)}{pct}\n")
+        self._stream.write(f"  {shown(redact(message))}{pct}\n")
         self._stream.flush()
 
     @property

@@ -45,7 +45,7 @@ def test_a_full_disk_is_exit_2_and_leaves_nothing(small_disk: Path, tmp_path: Pa
     export = generate.write_csv(generate.customers(20_000), tmp_path / "customers.csv")
     run = convwiz("export-flags", project, "--input", export, "--json")
     assert run.code == 2, run.stderr
-    assert "disk is full" in run.result["error"]
+    assert f"the disk holding {project} is full (" in run.result["error"]
     assert "Traceback" not in run.stderr
     leftovers = [p for p in (project / "outbox").rglob("*") if p.is_file()]
     assert leftovers == []  # no flag file, and no half-written one either

@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _emit_json(result)
         return 0
     except (OSError, sqlite3.OperationalError) as exc:
-        refused = environment_failure(exc)
+        refused = environment_failure(exc, getattr(args, "project", None))
         if refused is None:
             return _internal_error(exc, args, want_json)
         return _fail(refused, want_json)
@@ -128,9 +128,10 @@ if hasattr(errno, "EDQUOT"):
     _REFUSALS[errno.EDQUOT] = _REFUSALS[errno.ENOSPC]
 
 
-def environment_failure(exc: BaseException) -> UsageError | None:
+def environment_failure(exc: BaseException, project: str | None = None) -> UsageError | None:
     """An OSError (or SQLite's word for one) the world caused, as exit 2 naming the path
-    and the fix; None for anything that is our own bug."""
+    and the fix (a full disk: the disk holding `project`, and its free space); None for
+    anything that is our own bug."""
     if isinstance(exc, sqlite3.OperationalError):
         text = str(exc).lower()
         if "readonly" in text or "read-only" in text:
@@ -138,11 +139,18 @@ def environment_failure(exc: BaseException) -> UsageError | None:
                               "or its files are read-only): copy it to a writable folder. "
                               "Nothing was changed")
         if "disk is full" in text or "database or disk is full" in text:
-            return UsageError("the disk is full: free some space, then run the step again. "
-                              "Nothing was changed")
+            from wizard.flow.runtime import disk_full
+
+            folder = Path(project) if project else Path.cwd()
+            return disk_full(folder / "convwiz.sqlite", folder if project else None)
         return None
     if not isinstance(exc, OSError) or exc.errno not in _REFUSALS:
         return None
+    if _REFUSALS[exc.errno] == _REFUSALS[errno.ENOSPC]:
+        from wizard.flow.runtime import disk_full
+
+        written = Path(str(exc.filename)) if exc.filename else Path(project or ".") / "a file"
+        return disk_full(written, Path(project) if project else None)
     reason, fix = _REFUSALS[exc.errno]
     where = exc.filename or "the file"
     if exc.filename2 and Path(str(exc.filename)).name.startswith(".tmp-"):

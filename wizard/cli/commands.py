@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard.core.shell import quote
+from wizard.core.visible import shown
 from wizard.core.vocabulary import FIELDS, REGISTERED_FIELD, XREF_FIELDS
 from wizard.errors import UsageError
 
@@ -20,8 +21,10 @@ log = logging.getLogger("wizard.cli")
 
 
 def say(message: str) -> None:
-    """A message for people (standard error)."""
-    print(message, file=sys.stderr, flush=True)
+    """A message for people (standard error). The last line of defence for text from
+    outside: a control character that reached the message is shown, never obeyed; the
+    message's own line breaks stay."""
+    print(shown(message, keep_lines=True), file=sys.stderr, flush=True)
 
 
 def _progress() -> Any:
@@ -382,7 +385,7 @@ def cmd_purge(args: argparse.Namespace) -> dict[str, Any]:
             raise UsageError("purge removes customer data: run it at a terminal to be asked, "
                              "or confirm with --yes")
         # the question goes to stderr: stdout's last line is the --json object
-        print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
+        print(f"{shown(question, keep_lines=True)} [y/N] ", end="", file=sys.stderr, flush=True)
         answer = sys.stdin.readline()  # "" at end of input (Ctrl-D) is a no
         return answer.strip().lower() in ("y", "yes")
 
@@ -412,6 +415,8 @@ def cmd_purge(args: argparse.Namespace) -> dict[str, Any]:
             say(f"Steps now marked purged: {', '.join(result.steps_purged)}")
     else:
         say("Nothing was removed.")
+    for skipped in result.skipped:
+        say(f"Left in place: {skipped.name} ({skipped.reason})")
     return result.to_json()
 
 

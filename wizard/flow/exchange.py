@@ -21,6 +21,7 @@ from typing import Any
 
 from wizard.core.reader import read_table
 from wizard.core.shell import quote
+from wizard.core.visible import shown
 from wizard.core.vocabulary import (
     S_AUTH,
     S_CLEANUP,
@@ -44,7 +45,7 @@ from wizard.flow.exchange_results import Connection, Fetched, Sent, ServerKey, S
 from wizard.flow.project import Project
 from wizard.progress import Progress, check
 from wizard.services import logs, secrets, sftp
-from wizard.services.files import atomic_output, sha256_file
+from wizard.services.files import atomic_output, remove, sha256_file
 from wizard.services.store import ManifestEntry
 
 log = logging.getLogger("wizard.exchange")
@@ -172,7 +173,7 @@ def _folder(session: sftp.Session, given: str | None, kind: str) -> str:
 def _say(message: str) -> None:
     import sys
 
-    print(message, file=sys.stderr, flush=True)
+    print(shown(message, keep_lines=True), file=sys.stderr, flush=True)
 
 
 # -- the saved connection -----------------------------------------------------------------
@@ -347,7 +348,7 @@ def fetch_xref(project: Project, wait: float, progress: Progress,
             poll.close()
     waited = f" after waiting {wait:g} s" if wait else ""
     passed = (f" ({len(poll.skipped)} other file(s) skipped: "
-              f"{', '.join(s.name for s in poll.skipped)})" if poll.skipped else "")
+              f"{', '.join(shown(s.name) for s in poll.skipped)})" if poll.skipped else "")
     raise NotReady(f"no new cross-reference file in {download_dir} on {endpoint.host}"
                    f"{waited}{passed}: the provider has not answered yet. Run `convwiz "
                    f"fetch-xref {project.folder} --wait 600` to wait for it",
@@ -410,7 +411,7 @@ class _Poll:
     def _skip(self, remote: sftp.RemoteFile, reason: str) -> None:
         self._judged.add(remote.identity)
         self.skipped.append(Skipped(remote.name, reason))
-        _say(f"Skipped {remote.path}: {reason}.")
+        _say(f"Skipped {shown(remote.path)}: {reason}.")
 
 
 def _read_as_xref(path: Path, name: str) -> int:
@@ -432,15 +433,15 @@ def _download(project: Project, session: sftp.Session, remote: sftp.RemoteFile,
               progress: Progress, skipped: list[Skipped]) -> Fetched:
     target = _inbox_name(project, remote.name)
     digest = hashlib.sha256()
-    label = f"downloading {remote.name}"
+    label = f"downloading {shown(remote.name)}"
     with atomic_output(target) as (handle, tmp):
         sftp.download(session, remote.path, handle, progress, label, digest, expected=remote)
         handle.flush()
-        rows = _read_as_xref(tmp, remote.name)  # if not, the temporary copy goes with it
+        rows = _read_as_xref(tmp, shown(remote.name))  # if not, the temporary copy goes with it
     got = remote.size
     sha = digest.hexdigest()
     if sha256_file(target) != sha:  # the bytes on disk are the bytes received
-        target.unlink()
+        remove(target)
         raise RemoteError(f"the downloaded {target.name} does not match what was received: "
                           "run `convwiz fetch-xref` again")
     name = project.relative(target)
@@ -450,7 +451,7 @@ def _download(project: Project, session: sftp.Session, remote: sftp.RemoteFile,
         host=session.endpoint.host, host_key=session.host_key.fingerprint,
         skipped=[asdict(s) for s in skipped] or None,
     )
-    _say(f"Fetched {remote.path} from {session.endpoint.host} to {name} ({got} bytes, "
+    _say(f"Fetched {shown(remote.path)} from {session.endpoint.host} to {name} ({got} bytes, "
          f"{rows} rows, SHA-256 {sha}). Next: convwiz import-xref {quote(project.folder)}")
     return Fetched(name, target, remote.path, got, rows, sha, session.host_key.fingerprint,
                    list(skipped))

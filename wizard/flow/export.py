@@ -18,12 +18,12 @@ from wizard.core.customers import Prepared, prepare
 from wizard.core.findings import Findings, describe, plural
 from wizard.core.reader import Opener, read_table
 from wizard.core.vocabulary import CUSTOMER_HEADERS, FIELDS, FLAG_FILE_HEADER
-from wizard.errors import BlockingFindings, InputError
+from wizard.errors import BlockingFindings, InputError, UsageError
 from wizard.flow import snapshot, steps, workbook_password
 from wizard.flow.project import Project
 from wizard.progress import NullProgress, Progress, check
 from wizard.services.csvfile import write_csv
-from wizard.services.files import sha256_file
+from wizard.services.files import remove, sha256_file
 
 log = logging.getLogger("wizard.export")
 STEP = "flag_file"
@@ -158,8 +158,8 @@ def _write_flag_file(project: Project, prepared: Prepared, source: Path,
         except BaseException:
             with contextlib.suppress(Exception):
                 snap.result().discard()
-            with contextlib.suppress(OSError):
-                output.unlink()
+            with contextlib.suppress(OSError, UsageError):
+                remove(output)  # never through a link out of the project
             raise
         pending = snap.result()
     digest = project.record_made(output, "flag_file", rows=customers.num_rows,

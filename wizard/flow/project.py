@@ -26,7 +26,7 @@ import filelock
 from wizard.core.vocabulary import DEFAULT_WINDOW_DAYS, file_name_part
 from wizard.errors import NotReady, UsageError
 from wizard.flow.settings import EXTRA_SETTINGS, Settings, validate
-from wizard.services import logs
+from wizard.services import logs, room
 from wizard.services.files import clear_folder, private_dir, sha256_file, sweep_temporaries
 from wizard.services.places import (
     PRIVATE_DIR,
@@ -41,6 +41,11 @@ LOCK_NAME = ".convwiz.lock"
 HOLDER_NAME = ".convwiz.lock.holder"
 TEMP_FOLDER = ".tmp"
 SUBFOLDERS = ("data", "outbox", "inbox", "reports")
+# what the program writes under a project, each refused when it has become a link (a
+# closed room: services/room.py); `--out` elsewhere is the person's own choice
+OWN_PLACES = (*SUBFOLDERS, TEMP_FOLDER, "reports/templates", "reports/outreach",
+              "demo-provider", STORE_NAME, f"{STORE_NAME}-wal", f"{STORE_NAME}-shm",
+              logs.LOG_NAME, LOCK_NAME, HOLDER_NAME)
 log = logging.getLogger("wizard.project")
 
 
@@ -81,6 +86,8 @@ class Project:
         self._lock: filelock.BaseFileLock | None = None
         self._lock_depth = 0
         self._lock_guard = threading.RLock()
+        self._in_room = True
+        room.enter(folder)  # every write under the folder is checked from now on
 
     # -- opening ----------------------------------------------------------------------------
     @staticmethod
@@ -157,6 +164,9 @@ class Project:
     def close(self) -> None:
         self.release()
         self.store.close()
+        if self._in_room:
+            self._in_room = False
+            room.leave(self.folder)
 
     def __enter__(self) -> Project:
         return self
@@ -171,6 +181,9 @@ class Project:
             if self._lock_depth:
                 self._lock_depth += 1
                 return
+            problem = room.closed_room_problem(self.folder, OWN_PLACES)
+            if problem:  # refused before the lock file or anything else is written
+                raise UsageError(problem)
             lock = filelock.FileLock(self.folder / LOCK_NAME, mode=0o600, is_singleton=False,
                                      thread_local=False)
             try:

@@ -3,8 +3,11 @@
 What goes: exactly the files in the project's manifest (every file the program made or
 received: snapshots, the flag file, the IC update and rollback, files received from the
 provider, workbooks, templates, outreach lists, token files) that lie inside the project,
-the project's own temporary folder, and the demo provider's folder. Nothing else: a file the
-PM put in `reports/` is the PM's, and a workbook written with `report --out` outside the
+the project's own temporary folder, and the demo provider's folder. Only regular files whose
+real path lies inside the project: a link in a file's place, or anything else that is not a
+plain file, is left where it is and named with the reason (`skipped`); a folder of the
+project that is a link stops purge before anything goes (`Project.acquire`). Nothing else: a
+file the PM put in `reports/` is the PM's, and a workbook written with `report --out` outside the
 project is where the PM chose to keep it (the question names it, so the PM can decide).
 
 What stays: `convwiz.sqlite` (settings, steps, checklist, the append-only audit log and the
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,10 +33,11 @@ from pathlib import Path
 from typing import Any
 
 from wizard.core.vocabulary import S_HOST, S_PORT, S_USER, is_store_file
-from wizard.errors import KeyringUnavailable, NotReady
+from wizard.errors import KeyringUnavailable, NotReady, UsageError
 from wizard.flow import steps, workbook_password
 from wizard.flow.project import TEMP_FOLDER, Project
-from wizard.services import secrets
+from wizard.services import room, secrets
+from wizard.services.files import remove
 from wizard.services.store import ManifestEntry
 
 log = logging.getLogger("wizard.purge")
@@ -50,6 +55,17 @@ class Doomed:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """A manifest file purge leaves where it is, and why."""
+
+    name: str
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"name": self.name, "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class PurgePlan:
     """What a purge would remove, and why the person might hesitate."""
 
@@ -59,6 +75,7 @@ class PurgePlan:
     verified: bool
     before_go_live: bool
     workbook_entry: str | None = None  # the workbook password's keyring entry, if made
+    skipped: tuple[Skipped, ...] = ()  # manifest files that are not plain files inside
 
     @property
     def has_secrets(self) -> bool:
@@ -85,6 +102,7 @@ class PurgePlan:
             lines.append(f"  ... and {len(self.files) - 50} more")
         lines.append("Files you put in the project yourself are kept, and so is the audit "
                      "log with each removed file's SHA-256.")
+        lines += [f"  Left in place: {s.name} ({s.reason})" for s in self.skipped[:50]]
         if self.outside:
             lines.append("Kept, because you chose where they went (remove them yourself if "
                          "they hold customer data): " + ", ".join(self.outside))
@@ -101,12 +119,14 @@ class PurgeResult:
     secret_removed: bool = False
     steps_purged: tuple[str, ...] = field(default=())
     workbook_password_removed: bool = False
+    skipped: tuple[Skipped, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {"purged": self.purged, "files": self.files, "bytes": self.bytes,
                 "removed": list(self.removed), "kept_outside": list(self.kept_outside),
                 "secret_removed": self.secret_removed, "steps_purged": list(self.steps_purged),
-                "workbook_password_removed": self.workbook_password_removed}
+                "workbook_password_removed": self.workbook_password_removed,
+                "skipped": [s.to_json() for s in self.skipped]}
 
 
 def plan(project: Project, today: date | None = None) -> PurgePlan:
@@ -128,16 +148,18 @@ def plan(project: Project, today: date | None = None) -> PurgePlan:
                     outside[str(path)] = None  # named as this system writes it
                 continue
         latest[entry.name] = entry
-    files = []
+    files: list[Doomed] = []
+    skipped: list[Skipped] = []
     for name, entry in latest.items():
         path = project.folder / name
+        reason = _not_ours(project, path)
+        if reason:
+            skipped.append(Skipped(name, reason))
+            continue
         with contextlib.suppress(OSError):
-            if path.is_symlink():
-                files.append(Doomed(path, name, 0))
-            elif path.is_file():
-                stat = path.stat()
-                files.append(Doomed(path, name, stat.st_size,
-                                    changed=_changed(entry, stat.st_size, stat.st_mtime)))
+            stat = path.stat()
+            files.append(Doomed(path, name, stat.st_size,
+                                changed=_changed(entry, stat.st_size, stat.st_mtime)))
     files.sort(key=lambda d: d.name)
     settings = project.store.settings()
     account = None
@@ -148,8 +170,29 @@ def plan(project: Project, today: date | None = None) -> PurgePlan:
         files=tuple(files), outside=tuple(outside), secret_account=account,
         verified=steps.is_done(project, "verification"),
         before_go_live=(today or date.today()) < project.dates.go_live,
-        workbook_entry=workbook_password.entry(project),
+        workbook_entry=workbook_password.entry(project), skipped=tuple(skipped),
     )
+
+
+def _not_ours(project: Project, path: Path) -> str | None:
+    """Why purge must leave `path` alone (None: a plain file inside the project, or gone)."""
+    root, absolute = Path(os.path.abspath(project.folder)), Path(os.path.abspath(path))
+    if root not in absolute.parents:
+        return "its name leads out of the project"
+    if room.is_link(path):
+        return "a link, not a file the program made: it is never followed; remove it yourself"
+    for folder in path.relative_to(project.folder).parents:
+        if folder != Path(".") and room.is_link(project.folder / folder):
+            return f"{folder.as_posix()} is a link out of the project"
+    if not path.exists():
+        return None  # gone already: nothing to remove
+    if not path.is_file():
+        return "not a plain file (a folder or a device): left as it is"
+    try:
+        room.check_inside(path)
+    except UsageError:
+        return "its real path lies outside the project"
+    return None
 
 
 def _changed(entry: ManifestEntry, size: int, mtime: float) -> bool:
@@ -184,11 +227,11 @@ def purge(project: Project, confirm: Callable[[str], bool], *, force: bool = Fal
         if not doomed.files and not doomed.has_secrets:
             project.store.audit("purge: no customer data to remove")
             _clear_temporaries(project)
-            return PurgeResult(True, kept_outside=doomed.outside)
+            return PurgeResult(True, kept_outside=doomed.outside, skipped=doomed.skipped)
         if not confirm(doomed.question(project.folder)):
             project.store.audit("purge declined", files=len(doomed.files))
             log.info("purge declined: %s files kept", len(doomed.files))
-            return PurgeResult(False, kept_outside=doomed.outside)
+            return PurgeResult(False, kept_outside=doomed.outside, skipped=doomed.skipped)
         return _remove(project, doomed, remove_secret, remove_workbook_password or remove_secret)
 
 
@@ -204,12 +247,18 @@ def _remove(project: Project, doomed: PurgePlan, remove_secret: Callable[[str], 
     failed: list[tuple[Doomed, str]] = []
     for d in doomed.files:
         try:
-            d.path.unlink()
+            why = _not_ours(project, d.path)  # again: the plan may be minutes old
+            if why:
+                failed.append((d, why))
+                continue
+            remove(d.path)
             removed.append(d)
         except FileNotFoundError:
             removed.append(d)  # gone already: nothing of it remains
         except OSError as exc:
             failed.append((d, exc.strerror or str(exc)))
+        except UsageError as exc:
+            failed.append((d, exc.message))
     _clear_temporaries(project)
     purged_steps = _mark_steps_purged(project)
     secret_removed = _remove_secret(project, doomed.secret_account, remove_secret)
@@ -230,12 +279,13 @@ def _remove(project: Project, doomed: PurgePlan, remove_secret: Callable[[str], 
             purged=False, files=len(removed), bytes=removed_bytes,
         )
     return PurgeResult(True, len(removed), removed_bytes, tuple(d.name for d in removed),
-                       doomed.outside, secret_removed, purged_steps, password_removed)
+                       doomed.outside, secret_removed, purged_steps, password_removed,
+                       doomed.skipped)
 
 
 def _clear_temporaries(project: Project) -> None:
     for folder in (project.folder / TEMP_FOLDER, project.folder / DEMO_PROVIDER_FOLDER):
-        if folder.is_dir() and not folder.is_symlink():
+        if folder.is_dir() and not room.is_link(folder):
             shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from wizard.core.redaction import redact as redact
 from wizard.core.redaction import register_secret as register_secret
 from wizard.services import crashes, logs, places, secrets
+from wizard.services.files import disk_full as disk_full
 
 
 def configure_log(project_folder: Path | None) -> Path:

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from wizard.errors import NotReady
 from wizard.flow.project import Project
-from wizard.services.files import TEMP_PREFIX, atomic_path, private_dir, sha256_file
+from wizard.services.files import TEMP_PREFIX, atomic_path, private_dir, replace, sha256_file
 
 CUSTOMERS = "customers"
 CROSS_REFERENCE = "cross_reference"
@@ -65,7 +65,7 @@ class Pending:
     def publish(self, **detail: Any) -> str:
         """Rename it into place and record it; return its SHA-256."""
         target = path(self.project, self.kind)
-        os.replace(self.tmp, target)
+        replace(self.tmp, target)  # inside the project only (services/room.py)
         return self.project.record_made(target, f"snapshot:{self.kind}", rows=self.rows,
                                         **detail)
 

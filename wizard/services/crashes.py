@@ -28,6 +28,7 @@ from typing import IO
 import filelock
 
 from wizard.services.places import restrict_fd, user_state_dir
+from wizard.services.room import is_link
 
 _trace: IO[bytes] | None = None  # the file faulthandler writes to: kept open, see above
 MARKER_GLOB = "window-*.json"
@@ -36,6 +37,8 @@ MARKER_GLOB = "window-*.json"
 def trace_to(log: Path) -> None:
     """Send a fatal error's stack (all threads) to `log` from now on."""
     global _trace
+    if is_link(log):
+        return  # never followed out of the project (a step refuses it: services/room.py)
     try:
         log.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(log, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)

@@ -4,11 +4,17 @@ Every file the program makes goes through `atomic_output`: it is written under a
 name beside its final one (mode 0600 from the first byte), flushed and fsync'd, then renamed
 over the final name. A crash or a Cancel leaves at most a `.tmp-*` file, never half a file
 under the final name; `sweep_temporaries` removes those leftovers when a project opens.
+
+Every write, rename and delete here is checked against the project it lies in
+(`services/room.py`): never through a link out of the project. A local disk that is full or
+over quota is said as such, naming the project's disk and its free space (`disk_full`), never
+blamed on the file or the server.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import shutil
@@ -17,11 +23,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from wizard.core.visible import shown
 from wizard.core.vocabulary import is_store_file
 from wizard.errors import UsageError
 from wizard.services.places import PRIVATE_DIR, PRIVATE_FILE, fsync_dir, restrict_fd, restrict_path
+from wizard.services.room import check_inside, is_link, room_of
 
 TEMP_PREFIX = ".tmp-"
+# a local disk with no room left: full, or the person's quota used up (not on Windows)
+DISK_FULL = frozenset(getattr(errno, name) for name in ("ENOSPC", "EDQUOT")
+                      if hasattr(errno, name))
 
 
 def private_dir(path: Path) -> Path:
@@ -31,6 +42,7 @@ def private_dir(path: Path) -> Path:
     written with `--out ~/Desktop/...`, or /tmp), and its permissions are theirs to keep.
     """
     path = Path(path)
+    check_inside(path, folder=True)
     if path.is_dir():
         return path
     path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
@@ -47,19 +59,21 @@ def atomic_output(final: Path, mode: str = "wb") -> Iterator[tuple[IO[bytes], Pa
     """
     final = _not_a_store(Path(final))
     private_dir(final.parent)
+    check_inside(final)
     fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX + final.name + ".", dir=final.parent)
     tmp = Path(tmp_name)
     try:
         restrict_fd(fd, PRIVATE_FILE)
-        with os.fdopen(fd, mode) as handle:
+        with _open_output(fd, mode) as handle:
             yield handle, tmp
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, final)
-        fsync_dir(final.parent)
-    except BaseException:
+        replace(tmp, final)
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(exc, OSError) and exc.errno in DISK_FULL:
+            raise disk_full(final) from None
         raise
 
 
@@ -68,6 +82,7 @@ def atomic_path(final: Path) -> Iterator[Path]:
     """Yield a temporary path for a library that writes by name; rename it on success."""
     final = _not_a_store(Path(final))
     private_dir(final.parent)
+    check_inside(final)
     fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX + final.name + ".", dir=final.parent)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -76,12 +91,50 @@ def atomic_path(final: Path) -> Iterator[Path]:
         restrict_path(tmp, PRIVATE_FILE)
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
-        os.replace(tmp, final)
-        fsync_dir(final.parent)
-    except BaseException:
+        replace(tmp, final)
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(exc, OSError) and exc.errno in DISK_FULL:
+            raise disk_full(final) from None
         raise
+
+
+def _open_output(fd: int, mode: str) -> IO[bytes]:
+    """The temporary file's handle: the one seam every write of `atomic_output` goes through
+    (a test makes it fail as a full disk would)."""
+    return os.fdopen(fd, mode)
+
+
+def replace(tmp: Path, final: Path) -> None:
+    """Rename a finished temporary file onto its final name, inside the project's room."""
+    check_inside(tmp)
+    check_inside(final)
+    os.replace(tmp, final)
+    fsync_dir(Path(final).parent)
+
+
+def remove(path: Path) -> None:
+    """Delete a file of ours (a link is removed, never followed); missing is fine."""
+    check_inside(path)
+    Path(path).unlink(missing_ok=True)
+
+
+def disk_full(path: Path, project: Path | None = None) -> UsageError:
+    """A write to `path` found no room on the local disk (full, or over quota): exit 2 naming
+    the disk by the project it holds (or the folder written to) and its free space."""
+    where = project or room_of(path) or Path(path).parent
+    probe = Path(where)
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        free = f"{shutil.disk_usage(probe).free // (1024 * 1024)} MB free"
+    except OSError:
+        free = "free space unknown"
+    return UsageError(shown(
+        f"the disk holding {where} is full ({free}): {Path(path).name} could not be written. "
+        "Free some space on it (or move the project to a larger disk), then run the step "
+        "again. Nothing was changed"))
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -104,22 +157,37 @@ def _not_a_store(path: Path) -> Path:
 
 def sweep_temporaries(folder: Path) -> list[Path]:
     """Remove temporary files a crashed write left behind under `folder`."""
-    removed = []
-    if folder.is_dir():
-        for leftover in folder.rglob(TEMP_PREFIX + "*"):
-            with contextlib.suppress(OSError):
-                leftover.unlink()
-                removed.append(leftover)
+    removed: list[Path] = []
+    if is_link(folder) or not folder.is_dir():
+        return removed  # a link is never followed: what it points at is not ours
+    for here, folders, files in os.walk(folder):  # os.walk never enters a link
+        folders[:] = [f for f in folders if not is_link(Path(here) / f)]
+        for name in files:
+            leftover = Path(here) / name
+            if name.startswith(TEMP_PREFIX) and not is_link(leftover):
+                with contextlib.suppress(OSError, UsageError):
+                    remove(leftover)
+                    removed.append(leftover)
     return removed
 
 
 def clear_folder(folder: Path) -> None:
     """Empty `folder` (a temporary folder of ours) without removing it; missing is fine."""
-    if not folder.is_dir():
-        return
+    if is_link(folder) or not folder.is_dir():
+        return  # a link is never followed: what it points at is not ours
     for entry in folder.iterdir():
         with contextlib.suppress(OSError):
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry, ignore_errors=True)
+            if is_link(entry):
+                _unlink_link(entry)
+            elif entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)  # never follows links inside
             else:
                 entry.unlink()
+
+
+def _unlink_link(path: Path) -> None:
+    """Remove a link itself (a junction on Windows is removed as a folder, not emptied)."""
+    if path.is_dir() and os.name == "nt":
+        os.rmdir(path)
+    else:
+        path.unlink()

@@ -13,6 +13,9 @@ folder. Redaction works by a whitelist, as Electrum's `sanitize_stack_item` does
   of any key not on the list becomes `<redacted>`.
 - the message template, exception messages and tracebacks are text anyone may have put data
   into, so they get the same treatment as a data argument.
+- text from outside is shown, never obeyed (`core/visible.py`): a control character in an
+  argument (a remote file name with a newline would forge a log line) is written as its
+  escape (`\\n`, `\\x1b`); the message's own line breaks stay.
 
 A log call whose arguments do not fit its template is written without its arguments; the
 logging module would otherwise print them, unredacted, to standard error.
@@ -32,20 +35,33 @@ from wizard.core.redaction import SAFE_KEYS as SAFE_KEYS
 from wizard.core.redaction import redact as redact
 from wizard.core.redaction import register_secret as register_secret
 from wizard.core.redaction import sanitize
+from wizard.core.visible import shown
 from wizard.services.places import restrict_fd, restrict_path, user_log_dir
+from wizard.services.room import is_link
 
 LOG_NAME = "convwiz.log"
 
 
+def _shown(value: Any) -> Any:
+    """A sanitized argument with the control characters of its text made visible."""
+    if isinstance(value, str):
+        return shown(value)
+    if isinstance(value, Mapping):
+        return {k: _shown(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shown(v) for v in value]
+    return value
+
+
 def _safe_message(record: logging.LogRecord) -> str:
-    template = redact(str(record.msg))
+    template = shown(redact(str(record.msg)), keep_lines=True)
     args = record.args
     if not args:
         return template
     try:
         if isinstance(args, Mapping):
-            return template % sanitize(args)
-        return template % tuple(sanitize(a) for a in args)
+            return template % _shown(sanitize(args))
+        return template % tuple(_shown(sanitize(a)) for a in args)
     except (TypeError, ValueError, KeyError):
         return f"{template} <arguments left out: they do not fit the message>"
 
@@ -60,7 +76,7 @@ class RedactingFormatter(logging.Formatter):
             if not record.exc_text:
                 record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:
-            line += "\n" + redact(record.exc_text)
+            line += "\n" + shown(redact(record.exc_text), keep_lines=True)
         return line
 
 
@@ -86,6 +102,9 @@ def configure(project_folder: Path | None = None) -> Path:
             logger.removeHandler(old)
             old.close()
     try:
+        if project_folder is not None and is_link(path):
+            # never followed out of the project (a step refuses it, naming it: room.py)
+            raise IsADirectoryError(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
         os.close(fd)

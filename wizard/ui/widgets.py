@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wizard.core.visible import shown
+
 FOCUS_COLOUR = "#0b3d91"  # dark blue: 10:1 against white, 8:1 against the pages' grey
 # The keyboard focus drawn as a 2-pixel ring in a high-contrast colour (Fusion's own is a
 # faint 1-pixel line): set on the application, so every window and dialog has it. Only the
@@ -169,6 +171,8 @@ class Banner(QFrame):
         layout.setContentsMargins(12, 8, 12, 8)
         self.label = QLabel()
         self.label.setWordWrap(True)
+        # a message may name a file from a server: shown as text, never read as markup
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         layout.addWidget(self.label, 1)
@@ -186,7 +190,7 @@ class Banner(QFrame):
         self.kind = kind
         self.setStyleSheet(f"#banner {{ background: {background}; border: 1px solid {colour};"
                            f" border-radius: 6px; }} #banner QLabel {{ color: {colour}; }}")
-        self.label.setText(text)
+        self.label.setText(shown(text, keep_lines=True))  # control characters too
         self._callback = callback
         self.action.setVisible(bool(action and callback))
         if action:

@@ -31,6 +31,7 @@ from paramiko.sftp import (
     int64,
 )
 
+from wizard.core.visible import shown
 from wizard.errors import RemoteError
 from wizard.progress import Progress, check
 from wizard.services.sftp.failures import StillWriting, describe, is_connection_error
@@ -78,7 +79,7 @@ def _read_folder(session: Session, folder: str) -> list[paramiko.SFTPAttributes]
 def list_files(session: Session, folder: str) -> list[RemoteFile]:
     """Complete-looking regular files in `folder`, newest first."""
     def refused(exc: BaseException) -> RemoteError:
-        return RemoteError(f"cannot list the download folder {folder} on "
+        return RemoteError(f"cannot list the download folder {shown(folder)} on "
                            f"{session.endpoint.host} ({describe(exc)}): check it with the "
                            "provider and run `convwiz connect` again")
 
@@ -106,28 +107,32 @@ def download(session: Session, path: str, target: IO[bytes], progress: Progress,
     server refuses.
     """
     def refused(exc: BaseException) -> RemoteError:
-        return RemoteError(f"the server refused to send {path} ({describe(exc)}): ask the "
+        return RemoteError(f"the server refused to send {shown(path)} ({describe(exc)}): "
+                           "ask the "
                            "provider to check the file's permissions")
 
-    with session.translating(refused):
-        batch = Batch(session.sftp)
-        stat_num = batch.send(CMD_STAT, path)
-        open_num = batch.send(CMD_OPEN, path, SFTP_FLAG_READ, paramiko.SFTPAttributes())
-        batch.wait()
-        before = batch.attrs(stat_num)
-        handle = batch.handle(open_num)
-        size = before.st_size or 0
-        got = _read_all(session, handle, size, target, progress, label, digest)
-        close = Batch(session.sftp)
-        after_num = close.send(CMD_FSTAT, handle)
-        close_num = close.send(CMD_CLOSE, handle)
-        after = close.attrs(after_num)
-        close.status(close_num)
+    try:
+        with session.translating(refused):
+            batch = Batch(session.sftp)
+            stat_num = batch.send(CMD_STAT, path)
+            open_num = batch.send(CMD_OPEN, path, SFTP_FLAG_READ, paramiko.SFTPAttributes())
+            batch.wait()
+            before = batch.attrs(stat_num)
+            handle = batch.handle(open_num)
+            size = before.st_size or 0
+            got = _read_all(session, handle, size, target, progress, label, digest)
+            close = Batch(session.sftp)
+            after_num = close.send(CMD_FSTAT, handle)
+            close_num = close.send(CMD_CLOSE, handle)
+            after = close.attrs(after_num)
+            close.status(close_num)
+    except LocalWriteFailed as exc:
+        raise exc.error from None
     name = posixpath.basename(path)
     seen = RemoteFile(path, name, size, int(before.st_mtime or 0))
     if got != size or after.st_size != size or int(after.st_mtime or 0) != seen.mtime or (
             expected is not None and (expected.size, expected.mtime) != (size, seen.mtime)):
-        raise StillWriting(f"{path} changed while it was downloaded: the provider is still "
+        raise StillWriting(f"{shown(path)} changed while it was downloaded: the provider is still "
                            "writing it; try again in a moment")
     return seen
 
@@ -148,7 +153,7 @@ def _read_all(session: Session, handle: bytes, size: int, target: IO[bytes],
                 block = reads.ready.pop(done)
                 if not block:  # end of file before `size`: the file shrank
                     return done
-                target.write(block)
+                _write(target, block)
                 if digest is not None:
                     digest.update(block)
                 done += len(block)
@@ -157,6 +162,25 @@ def _read_all(session: Session, handle: bytes, size: int, target: IO[bytes],
     finally:
         reads.settle()
     return done
+
+
+def _write(target: IO[bytes], block: bytes) -> None:
+    """Write what was received to the local file. Its failure (a full disk) is the local
+    disk's, never the server's refusal: it passes `Session.translating` untranslated and
+    leaves `download` as the OSError it was, for the writer (`files.atomic_output`) to name
+    the disk."""
+    try:
+        target.write(block)
+    except OSError as exc:
+        raise LocalWriteFailed(exc) from None
+
+
+class LocalWriteFailed(Exception):
+    """A local write failed: not the server's doing, so not turned into its refusal."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 def _probe_read_size(session: Session, handle: bytes, size: int,

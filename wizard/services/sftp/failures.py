@@ -13,6 +13,7 @@ import socket
 
 import paramiko
 
+from wizard.core.visible import shown
 from wizard.errors import RemoteError
 
 
@@ -54,8 +55,9 @@ def is_missing(exc: BaseException) -> bool:
 
 
 def describe(exc: BaseException) -> str:
+    """A failure's own words, for a message: often the server's, so shown, never obeyed."""
     text = getattr(exc, "strerror", None) or str(exc)
-    return text or type(exc).__name__
+    return shown(text or type(exc).__name__)
 
 
 def where(host: str, port: int) -> str:

@@ -115,6 +115,9 @@ class PurgePage(StepPage):
             self.plan_label.setText(self.plan_label.text() + " Kept (outside the project, "
                                     "remove them yourself if you wish): "
                                     + ", ".join(planned.outside))
+        if planned.skipped:
+            self.plan_label.setText(self.plan_label.text() + " Left in place: " + "; ".join(
+                f"{s.name} ({s.reason})" for s in planned.skipped))
         self.files.setVisible(bool(doomed))
         verified = planned.verified
         self.warning.setText("" if verified else
