@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from wizard.core.visible import shown
 from wizard.core.vocabulary import (
     BLOCKING,
     CONTROL_CHARACTERS,
@@ -26,7 +27,7 @@ from wizard.core.vocabulary import (
 )
 
 __all__ = ["BLOCKING", "WARNING", "Finding", "Findings", "control_findings", "describe",
-           "plural", "show_controls"]
+           "plural"]
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ class Findings:
         found = pc.fill_null(pc.take(text, at), "").to_pylist()
         for i, (mine, theirs) in enumerate(zip(target, found)):
             if not mine and theirs and (fields is None or self.fields[i] in fields):
-                target[i] = show_controls(mask_cards_in_text(theirs))
+                target[i] = shown(mask_cards_in_text(theirs))
 
     def extend(self, other: Findings) -> None:
         for mine, theirs in zip(self._columns(), other._columns()):
@@ -185,15 +186,6 @@ def describe(findings: Findings, limit: int = 5) -> Iterable[str]:
 # every byte but the controls: what `_may_hold` deletes, so only controls are left to see
 _NOT_CONTROL = bytes(range(0x20, 0x100))
 _NOT_CONTROL_NOR_LINE = _NOT_CONTROL + b"\t\n\r"
-_SHOWN = {0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"}
-
-
-def show_controls(text: str) -> str:
-    """`text` with every control character made visible: `\\x00`, `\\t`, `\\n`."""
-    if not any(ord(ch) < 0x20 or ch == "\x7f" for ch in text):
-        return text
-    return "".join(_SHOWN.get(ord(ch), f"\\x{ord(ch):02x}") if ord(ch) < 0x20 or ch == "\x7f"
-                   else ch for ch in text)
 
 
 def _may_hold(column: pa.ChunkedArray, keep: bytes) -> bool:
@@ -227,7 +219,7 @@ def control_findings(data: pa.Table, rows: pa.Array | pa.ChunkedArray,
         at = pc.indices_nonzero(pc.fill_null(pc.match_substring_regex(column, pattern), False))
         if not len(at):
             continue
-        values = [show_controls(mask_cards_in_text(v)) for v in pc.take(column, at).to_pylist()]
+        values = [shown(mask_cards_in_text(v)) for v in pc.take(column, at).to_pylist()]
         found.add_many(pc.take(rows, at).to_pylist(), field_ or name, values, BLOCKING,
                        CONTROL_RULE, CONTROL_FIX)
     return found

@@ -8,10 +8,10 @@ the log: a broken chain stays broken, for whoever audits the project to see.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from wizard.core.visible import shown
 from wizard.errors import BlockingFindings
 from wizard.flow.project import Project
 from wizard.services.audit_chain import AuditEntry, ChainState
@@ -33,7 +33,7 @@ class AuditLog:
         out = []
         for e in self.entries:
             detail = "; ".join(f"{k}: {v}" for k, v in e.detail.items())
-            out.append(_visible(f"{e.seq:>6}  {e.at}  {e.actor:<16} {e.action}"
+            out.append(shown(f"{e.seq:>6}  {e.at}  {e.actor:<16} {e.action}"
                                 + (f"  ({detail})" if detail else "")))
         return out
 
@@ -44,12 +44,6 @@ class AuditLog:
             out["entries"] = [{"seq": e.seq, "at": e.at, "actor": e.actor,
                                "action": e.action, "detail": e.detail} for e in self.entries]
         return out
-
-
-def _visible(text: str) -> str:
-    """Control and format characters shown as escapes (`\\x1b`), never acted on."""
-    return "".join(c if c == " " or unicodedata.category(c)[0] not in "CZ" or c.isprintable()
-                   else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def attention(chain: ChainState | None) -> str | None:
