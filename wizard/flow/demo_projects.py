@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard.errors import UsageError
+from wizard.services import logs
 
 DEMO_SETTING = "demo"
 DEMO_PM = "Demo PM"
@@ -71,6 +72,7 @@ def remove_demo(folder: Path) -> DemoRemoved:
         log_file = project.log_path
     finally:
         project.close()
+    logs.release(folder)  # Windows removes no file this process still writes
     own = [STORE_NAME, *(f"{STORE_NAME}{s}" for s in ("-wal", "-shm", "-journal")),
            LOCK_NAME, HOLDER_NAME]
     for path in [*(folder / name for name in own), log_file]:
@@ -81,7 +83,7 @@ def remove_demo(folder: Path) -> DemoRemoved:
         with contextlib.suppress(OSError):  # not empty: something of the PM's is there
             if not Path(here).is_symlink():
                 Path(here).rmdir()
-    # what stays is the PM's; not our log, which Windows keeps while this program writes it
+    # what stays is the PM's (a log another process still writes, on Windows, is not)
     kept = tuple(sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
                         if not p.is_dir() and p != log_file)) if folder.exists() else ()
     return DemoRemoved(folder, result.files, kept)

@@ -93,6 +93,18 @@ def log_path_for(project_folder: Path | None) -> Path:
     return (Path(project_folder) if project_folder else user_log_dir()) / LOG_NAME
 
 
+def release(project_folder: Path) -> None:
+    """Stop writing the project's log when this process writes it: the user's log takes over.
+    Windows deletes no file a process holds open, so a project folder being removed (a demo)
+    must first be let go of; a log elsewhere (another project's, the user's) stays as it is."""
+    held = Path(project_folder).absolute() / LOG_NAME
+    for handler in logging.getLogger("wizard").handlers:
+        name = getattr(handler, "baseFilename", None)
+        if getattr(handler, "_convwiz", False) and name and Path(name).absolute() == held:
+            configure(None)
+            return
+
+
 def configure(project_folder: Path | None = None) -> Path:
     """Send the `wizard` loggers to the project's log (or the user's); return its path."""
     path = log_path_for(project_folder)

@@ -3,10 +3,9 @@ urgent first, with the same columns as `convwiz portfolio`.
 
 The rows come from `wizard.flow.portfolio` on a worker thread (500 projects take a few
 hundred milliseconds: never on the window's thread). A QFileSystemWatcher on each project's
-folder and `convwiz.sqlite` (and on the folders scanned) asks for a new read when one
-changes, a second after the last change. Overdue, needs attention, unreadable and clashing
-rows carry an icon AND words as well as a colour; each cell says its column's name and its
-value to a screen reader. Enter or a double-click opens the conversion.
+folder and `convwiz.sqlite` (and the folders scanned) asks for a new read a second after the
+last change. Overdue, needs attention, unreadable and clashing rows carry an icon AND words as
+well as a colour; each cell says its column's name and value to a screen reader.
 """
 
 from __future__ import annotations
@@ -442,7 +441,6 @@ class PortfolioPanel(QWidget):
 
         def work(_state: Any) -> Any:
             from wizard.flow.demo_projects import remove_demo
-
             return remove_demo(folder).words()
 
         def done(text: Any) -> None:
@@ -450,6 +448,10 @@ class PortfolioPanel(QWidget):
             self.load()
 
         self.remove_demo_button.setEnabled(False)
+        watched = [p for p in self.watcher.files() + self.watcher.directories()
+                   if Path(p) == folder or folder in Path(p).parents]
+        if watched:  # no watch on what goes: Windows removes no folder a watch holds open
+            self.watcher.removePaths(watched)
         self.runner.start("remove-demo", work, on_done=done,
                           on_error=lambda exc: self.message(
                               "error", f"The demo project {folder} could not be removed: "

@@ -224,6 +224,9 @@ class ChecklistView(QWidget):
         return dialog
 
 
+CAP_CHAR_WIDTH = 6.0  # TableView's column caps are measured in this font's pixels
+
+
 class TableView(QWidget):
     """A filterable view of an Arrow table (a preview, findings, who lost what).
 
@@ -342,12 +345,16 @@ class TableView(QWidget):
         text_metrics = self.view.fontMetrics()
         head_metrics = header.fontMetrics()
         columns = self.model.columnCount()
+        # the caps are pixels of a 6-pixel average character (Qt's 9-point sans on Linux); a
+        # wider font (Windows' own, a larger size) widens them alike: as many characters
+        scale = max(1.0, text_metrics.averageCharWidth() / CAP_CHAR_WIDTH)
         for c in range(columns):
             name = str(self.model.headerData(c, Qt.Orientation.Horizontal) or "")
             widest = head_metrics.horizontalAdvance(name) + 24
             for text in set(self.model.column_sample(c, self.SAMPLE_ROWS)):
                 widest = max(widest, text_metrics.horizontalAdvance(text) + 14)
-            header.resizeSection(c, max(48, min(widest, self.widths.get(name, self.max_width))))
+            cap = round(self.widths.get(name, self.max_width) * scale)
+            header.resizeSection(c, max(48, min(widest, cap)))
         if self.fill_last and columns:
             header.setSectionResizeMode(columns - 1, QHeaderView.ResizeMode.Stretch)
             header.setStretchLastSection(False)  # the Stretch mode does it, also to shrink
