@@ -3,7 +3,7 @@
 `convwiz` with no arguments (`python -m wizard`) on a private X server, the start screen
 first; the demo ("Try the demo") or a project opened from there; then the steps walked
 through the tree alone (tests/ui/test_atspi.py's `Program` and `demo_walk`), as a screen
-reader user would. Reusable: `xvfb(size)` gives a display of any size, `Window` starts the
+reader user would (its display: tests/ui/atspi.py's `xvfb(size)`). Reusable: `Window` starts the
 program with any arguments, `demo_from_start_screen` opens the demo and
 `open_folder_from_start_screen` a project folder.
 
@@ -17,15 +17,12 @@ marker.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,37 +34,6 @@ ROOT = Path(__file__).resolve().parents[2]
 STORE = "convwiz.sqlite"
 
 
-def desktop_missing() -> str | None:
-    """Why the window cannot be driven here (a reason to skip), or None."""
-    if shutil.which("Xvfb") is None:
-        return "needs Xvfb (apt install xvfb)"
-    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
-        return "needs a D-Bus session bus (run under dbus-run-session)"
-    try:
-        a11y_bus_address()
-    except Exception as exc:  # noqa: BLE001 - any failure here means: no accessibility bus
-        return f"needs the AT-SPI bus (apt install at-spi2-core): {exc}"
-    return None
-
-
-@contextlib.contextmanager
-def xvfb(size: str = "1366x768x24") -> Iterator[str]:
-    """A private X server with one screen of `size` (WIDTHxHEIGHTxDEPTH); its display."""
-    xvfb_path = shutil.which("Xvfb")
-    assert xvfb_path is not None, desktop_missing()
-    read, write = os.pipe()
-    server = subprocess.Popen([xvfb_path, "-displayfd", str(write), "-screen", "0", size,
-                               "-nolisten", "tcp"], pass_fds=(write,),
-                              stderr=subprocess.DEVNULL)
-    os.close(write)
-    with os.fdopen(read) as pipe:
-        number = pipe.readline().strip()
-    assert number, "Xvfb did not start"
-    try:
-        yield f":{number}"
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def desktop_env(display: str, home: Path) -> dict[str, str]:

@@ -9,6 +9,10 @@ actions (press), editable text (type) and selection.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -321,3 +325,37 @@ if __name__ == "__main__":  # python -m tests.ui.atspi PID [--children]: the pol
     import sys
 
     print(poll(int(sys.argv[1]), by_index="--children" not in sys.argv), flush=True)
+
+
+# -- a screen for the program: the walks' private X server ----------------------------------
+def desktop_missing() -> str | None:
+    """Why the window cannot be driven here (a reason to skip), or None."""
+    if shutil.which("Xvfb") is None:
+        return "needs Xvfb (apt install xvfb)"
+    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        return "needs a D-Bus session bus (run under dbus-run-session)"
+    try:
+        a11y_bus_address()
+    except Exception as exc:  # noqa: BLE001 - any failure here means: no accessibility bus
+        return f"needs the AT-SPI bus (apt install at-spi2-core): {exc}"
+    return None
+
+
+@contextlib.contextmanager
+def xvfb(size: str = "1366x768x24") -> Iterator[str]:
+    """A private X server with one screen of `size` (WIDTHxHEIGHTxDEPTH); its display."""
+    xvfb_path = shutil.which("Xvfb")
+    assert xvfb_path is not None, desktop_missing()
+    read, write = os.pipe()
+    server = subprocess.Popen([xvfb_path, "-displayfd", str(write), "-screen", "0", size,
+                               "-nolisten", "tcp"], pass_fds=(write,),
+                              stderr=subprocess.DEVNULL)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        number = pipe.readline().strip()
+    assert number, "Xvfb did not start"
+    try:
+        yield f":{number}"
+    finally:
+        server.terminate()
+        server.wait(10)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -33,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui.atspi import Client, Node, a11y_bus_address
+from tests.ui.atspi import Client, Node, a11y_bus_address, desktop_missing, xvfb
 
 pytestmark = [pytest.mark.atspi]
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,28 +44,11 @@ STEP_TIMEOUT = 120.0  # s: a step's background work, on a shared 2-core machine
 def display() -> Iterator[str]:
     """A private X server for the program's window (xcb carries Qt's AT-SPI bridge; the
     offscreen platform the other GUI tests use has none)."""
-    xvfb = shutil.which("Xvfb")
-    if xvfb is None:
-        pytest.skip("needs Xvfb (apt install xvfb)")
-    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
-        pytest.skip("needs a D-Bus session bus (run under dbus-run-session)")
-    try:
-        a11y_bus_address()
-    except Exception as exc:  # noqa: BLE001 - any failure here means: no accessibility bus
-        pytest.skip(f"needs the AT-SPI bus (apt install at-spi2-core): {exc}")
-    read, write = os.pipe()
-    server = subprocess.Popen([xvfb, "-displayfd", str(write), "-screen", "0", "1366x768x24",
-                               "-nolisten", "tcp"], pass_fds=(write,),
-                              stderr=subprocess.DEVNULL)
-    os.close(write)
-    with os.fdopen(read) as pipe:
-        number = pipe.readline().strip()
-    assert number, "Xvfb did not start"
-    try:
-        yield f":{number}"
-    finally:
-        server.terminate()
-        server.wait(10)
+    missing = desktop_missing()
+    if missing:
+        pytest.skip(missing)
+    with xvfb("1366x768x24") as name:
+        yield name
 
 
 class Program:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import ctypes
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui.atspi import Client, Node, a11y_bus_address
+from tests.ui.atspi import Client, Node, a11y_bus_address, desktop_missing, xvfb
 from tests.ui.test_atspi import ROOT, STEP_TIMEOUT, Program
 from tests.ui.xkeys import Keyboard
 
@@ -42,34 +41,17 @@ FORM = ("Biller:", "Go-live date:", "Maintenance window:", "Production BID:", "T
 @pytest.fixture(params=list(SIZES))
 def screen(request: pytest.FixtureRequest) -> Iterator[tuple[str, int, int, str]]:
     """A private X server of the size asked: (display, width, height, scale)."""
-    xvfb = shutil.which("Xvfb")
-    if xvfb is None:
-        pytest.skip("needs Xvfb (apt install xvfb)")
-    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
-        pytest.skip("needs a D-Bus session bus (run under dbus-run-session)")
-    try:
-        a11y_bus_address()
-    except Exception as exc:  # noqa: BLE001 - any failure here means: no accessibility bus
-        pytest.skip(f"needs the AT-SPI bus (apt install at-spi2-core): {exc}")
+    missing = desktop_missing()
+    if missing:
+        pytest.skip(missing)
     try:
         ctypes.CDLL("libXtst.so.6")  # the keyboard's way in (tests/ui/xkeys.py)
     except OSError:
         pytest.skip("needs libXtst (apt install libxtst6; at-spi2-core brings it)")
     size = str(request.param)
     width, height = (int(n) for n in size.split("x"))
-    read, write = os.pipe()
-    server = subprocess.Popen([xvfb, "-displayfd", str(write), "-screen", "0", f"{size}x24",
-                               "-nolisten", "tcp"], pass_fds=(write,),
-                              stderr=subprocess.DEVNULL)
-    os.close(write)
-    with os.fdopen(read) as pipe:
-        number = pipe.readline().strip()
-    assert number, "Xvfb did not start"
-    try:
-        yield f":{number}", width, height, SIZES[size]
-    finally:
-        server.terminate()
-        server.wait(10)
+    with xvfb(f"{size}x24") as name:
+        yield name, width, height, SIZES[size]
 
 
 class FirstStart(Program):

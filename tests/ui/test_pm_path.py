@@ -26,13 +26,12 @@ from tests.helpers.pm_walk import (
     Window,
     command,
     demo_from_start_screen,
-    desktop_missing,
     open_folder_from_start_screen,
     signed_off,
     step_blocks,
     store_record,
-    xvfb,
 )
+from tests.ui.atspi import desktop_missing, xvfb
 from tests.ui.test_atspi import demo_walk
 
 pytestmark = [pytest.mark.atspi, pytest.mark.slow]
