@@ -11,7 +11,7 @@ this in another process.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -244,12 +244,21 @@ def write_biller_workbook(path: Path, summary: Summary, sheets: Sequence[TableSh
                           password: str | None = None) -> Written:
     """Write the workbook atomically (0600), encrypted with `password` when given (the plain
     package then stays in memory). Returns the sheet titles and row counts."""
-    progress = progress or NullProgress()
     book = Book(biller or summary.title)
+    return write_book(path, book, lambda: _summary_sheet(book, summary), sheets, progress,
+                      password)
+
+
+def write_book(path: Path, book: Book, first_sheet: Callable[[], None],
+               sheets: Sequence[TableSheet], progress: Progress | None = None,
+               password: str | None = None) -> Written:
+    """`book` with its Summary (`first_sheet` writes it) and the table sheets, saved
+    atomically (0600), encrypted with `password` when given; nothing left on a failure."""
+    progress = progress or NullProgress()
     titles = ["Summary"]
     rows: dict[str, int] = {}
     try:
-        _summary_sheet(book, summary)
+        first_sheet()
         for sheet in sheets:
             titles.extend(book.table_sheet(sheet, MAX_DATA_ROWS))
             rows[sheet.title] = sheet.rows

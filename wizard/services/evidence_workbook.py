@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 
-from wizard.progress import NullProgress, Progress, check
-from wizard.services.biller_workbook import MAX_DATA_ROWS, Figure, Section, Written
+from wizard.progress import Progress
+from wizard.services.biller_workbook import Figure, Section, Written, write_book
 from wizard.services.workbook import Book, TableSheet, clean_text
 
 __all__ = ["Figure", "Section", "TableSheet", "Written", "write_evidence_workbook"]
@@ -75,18 +75,6 @@ def write_evidence_workbook(path: Path, title: str, subtitle: str, sections: Seq
                             biller: str = "", password: str | None = None) -> Written:
     """Write the pack atomically (0600), encrypted with `password` when given (the plain
     package then stays in memory). Returns the sheet titles and row counts."""
-    progress = progress or NullProgress()
     book = Book(biller or title)
-    titles = ["Summary"]
-    rows: dict[str, int] = {}
-    try:
-        _facts_sheet(book, title, subtitle, sections)
-        for sheet in sheets:
-            titles.extend(book.table_sheet(sheet, MAX_DATA_ROWS))
-            rows[sheet.title] = sheet.rows
-        check(progress)
-        book.save(path, progress, lambda _part: f"writing {path.name}", password=password)
-    except BaseException:
-        book.discard()
-        raise
-    return Written(titles, rows)
+    return write_book(path, book, lambda: _facts_sheet(book, title, subtitle, sections), sheets,
+                      progress, password)
