@@ -134,12 +134,14 @@ def plan(project: Project, today: date | None = None) -> PurgePlan:
     read from the files themselves (the window asks for it whenever the Purge page shows)."""
     latest: dict[str, ManifestEntry] = {}
     outside: dict[str, None] = {}
+    skipped: list[Skipped] = []
     for entry in project.store.manifest():
         if entry.direction not in ("made", "received"):
             continue  # "sent" names the same local file as "made", or a remote one
         path = Path(entry.name)
-        if is_store_file(path):
-            continue  # a manifest naming the database (changed by hand): SQLite's, never ours
+        if is_store_file(path):  # a manifest naming the database (changed by hand)
+            skipped.append(Skipped(entry.name, "the project's database: SQLite's alone"))
+            continue
         if path.is_absolute():
             try:
                 path.relative_to(project.folder)
@@ -149,7 +151,6 @@ def plan(project: Project, today: date | None = None) -> PurgePlan:
                 continue
         latest[entry.name] = entry
     files: list[Doomed] = []
-    skipped: list[Skipped] = []
     for name, entry in latest.items():
         path = project.folder / name
         reason = _not_ours(project, path)
