@@ -34,13 +34,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.helpers.portfolio import generate_portfolio  # noqa: E402
-from wizard.flow.portfolio import portfolio  # noqa: E402
+from wizard.flow.overview.portfolio import portfolio  # noqa: E402
 
 TIMED = """
 import json, sys, time
 t0 = time.perf_counter()
 from pathlib import Path
-from wizard.flow.portfolio import portfolio
+from wizard.flow.overview.portfolio import portfolio
 t1 = time.perf_counter()
 found = portfolio([Path(sys.argv[1])])
 t2 = time.perf_counter()

@@ -12,9 +12,10 @@ import pyarrow.compute as pc
 
 from wizard.core.arrays import row_numbers
 from wizard.core.generate import customers, write_csv
-from wizard.flow import snapshot, steps
-from wizard.flow.project import Project
-from wizard.flow.settings import Settings
+from wizard.flow.project import steps
+from wizard.flow.project.project import Project
+from wizard.flow.project.settings import Settings
+from wizard.flow.records import snapshot
 
 
 def customer_snapshot(n: int, seed: int, export: pa.Table | None = None) -> pa.Table:

@@ -37,8 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.projects import exported_project  # noqa: E402
-from wizard.flow import snapshot, steps  # noqa: E402
-from wizard.flow.project import Project  # noqa: E402
+from wizard.flow.project import steps  # noqa: E402
+from wizard.flow.project.project import Project  # noqa: E402
+from wizard.flow.records import snapshot  # noqa: E402
 
 TARGET = 4.0
 RSS_TARGET_MB = 1024
@@ -62,7 +63,7 @@ def build_project(folder: Path, n: int, seed: int) -> Path:
 
 # -- the writers, each run in a child process by `--child WRITER PROJECT OUT` -----------------
 def _tables(project_dir: Path) -> list[tuple[str, list[str], pa.Table]]:
-    from wizard.flow.report import gather
+    from wizard.flow.papers.report import gather
 
     with Project.open(project_dir) as project:
         _summary, sheets = gather(project)

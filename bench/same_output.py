@@ -56,7 +56,8 @@ sys.path.insert(0, str(REPO))
 from bench.projects import exported_project  # noqa: E402
 from wizard.core.drift import Drift, post_conversion_export  # noqa: E402
 from wizard.core.generate import write_csv  # noqa: E402
-from wizard.flow import snapshot, steps  # noqa: E402
+from wizard.flow.project import steps  # noqa: E402
+from wizard.flow.records import snapshot  # noqa: E402
 from wizard.services.csvfile import write_csv as write_contract_csv  # noqa: E402
 
 # runs `python -m wizard ARGS...` with datetime.now() (and today(), utcnow()) frozen, and

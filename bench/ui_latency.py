@@ -107,8 +107,8 @@ def main() -> int:
     print(f"first window (start screen) shown {shown[0]:.2f} s after the process started")
 
     from wizard.core import generate
-    from wizard.flow.project import Project
-    from wizard.flow.settings import Settings
+    from wizard.flow.project.project import Project
+    from wizard.flow.project.settings import Settings
 
     t = time.monotonic()
     export = generate.write_csv(generate.customers(args.customers), work / "customers.csv")

@@ -53,7 +53,8 @@ from bench.floor import (  # noqa: E402
 from bench.projects import exported_project  # noqa: E402
 from wizard.core.drift import post_conversion_export  # noqa: E402
 from wizard.core.generate import write_csv  # noqa: E402
-from wizard.flow import snapshot, steps  # noqa: E402
+from wizard.flow.project import steps  # noqa: E402
+from wizard.flow.records import snapshot
 
 TARGET = 3.0  # verify within 3x its floor
 REGISTRATION_TARGET = 1.15  # reading registration adds at most 15%

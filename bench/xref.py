@@ -38,7 +38,7 @@ from bench.floor import (  # noqa: E402
 )
 from bench.projects import exported_project  # noqa: E402
 from wizard.core.arrays import row_numbers  # noqa: E402
-from wizard.flow.project import Project  # noqa: E402
+from wizard.flow.project.project import Project  # noqa: E402
 from wizard.services.csvfile import write_csv  # noqa: E402
 
 TARGET = 3.0

@@ -72,7 +72,7 @@ def every_verify_headline_sums_its_parts(monkeypatch: pytest.MonkeyPatch) -> Non
     """Every verify outcome a test produces in this process (the command line, the demo, a
     flow called directly): its headline names every problem, and its total is their sum."""
     from tests.helpers.headline import assert_headline_sums
-    from wizard.flow import verification
+    from wizard.flow.steps import verification
 
     real = verification.verify
 

@@ -14,8 +14,8 @@ import pyarrow.csv as pacsv
 from tests.helpers.cli import convwiz
 from wizard.core import generate
 from wizard.core.drift import DriftResult, post_conversion_export
-from wizard.flow import snapshot
-from wizard.flow.project import Project
+from wizard.flow.project.project import Project
+from wizard.flow.records import snapshot
 
 
 def new_number(old: str) -> str:

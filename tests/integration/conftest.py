@@ -11,7 +11,7 @@ import pytest
 
 from tests.helpers import sshd as sshd_helper
 from tests.helpers.memkeyring import MemoryKeyring, installed
-from wizard.flow.project import Project
+from wizard.flow.project.project import Project
 from wizard.services.simulator import Simulator, start_simulator
 
 FLAG_HEADER = ("Customer Name,UTI Account Number,Email,Paperless,Autopay,"

@@ -22,7 +22,7 @@ import wizard
 from tests.helpers.cli import Run
 from tests.helpers.private import owner_only
 from tests.helpers.workbooks import calamine, is_ole
-from wizard.flow.project import Project
+from wizard.flow.project.project import Project
 from wizard.services import places
 
 FLAG_HEADER = ("Customer Name,UTI Account Number,Email,Paperless,Autopay,"
@@ -308,9 +308,10 @@ def _read_only(folder: Path) -> bool:
 
 
 def test_prepare_demo_gives_the_gui_a_project_and_a_running_simulator(tmp_path: Path) -> None:
-    from wizard.flow import exchange, renumber, steps, verification
     from wizard.flow.demo import prepare_demo
-    from wizard.flow.export import export_flags
+    from wizard.flow.project import steps
+    from wizard.flow.steps import exchange, renumber, verification
+    from wizard.flow.steps.export import export_flags
     from wizard.progress import NullProgress
 
     progress = NullProgress()

@@ -186,8 +186,8 @@ def test_libreoffice_opens_the_evidence_pack_with_its_password(
         project: Path, tmp_path: Path, memory_keyring: MemoryKeyring) -> None:
     """The acceptance of issue 29: the evidence pack opens in LibreOffice with its password,
     and its file list and hashes match the manifest."""
-    from wizard.flow.evidence import write_evidence_pack
-    from wizard.flow.project import Project
+    from wizard.flow.papers.evidence import write_evidence_pack
+    from wizard.flow.project.project import Project
 
     if shutil.which("soffice") is None and shutil.which("libreoffice") is None:
         pytest.skip("LibreOffice is not installed (libreoffice-calc-nogui)")

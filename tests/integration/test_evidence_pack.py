@@ -20,8 +20,8 @@ from tests.helpers.memkeyring import MemoryKeyring
 from tests.helpers.workbooks import decrypted, is_ole
 from wizard.core.reader import read_table
 from wizard.flow import demo
-from wizard.flow.evidence import write_evidence_pack
-from wizard.flow.project import Project
+from wizard.flow.papers.evidence import write_evidence_pack
+from wizard.flow.project.project import Project
 from wizard.services.files import sha256_file
 
 SHEETS = ["Summary", "Files", "Host Keys", "Sign-offs", "Setting Changes"]

@@ -14,7 +14,7 @@ import pytest
 from tests.helpers.cli import Run, convwiz
 from tests.helpers.memkeyring import MemoryKeyring
 from tests.helpers.proxy import CuttingProxy
-from wizard.flow.project import Project
+from wizard.flow.project.project import Project
 from wizard.services.files import sha256_file
 from wizard.services.sftp import session
 from wizard.services.simulator import Simulator, start_simulator

@@ -91,8 +91,8 @@ def test_the_workbook_password_lives_in_the_secret_service(
     naming the project, and reads it back the next time; purge removes it."""
     from tests.helpers.conversion import build
     from tests.helpers.workbooks import calamine
-    from wizard.flow import workbook_password
-    from wizard.flow.project import Project
+    from wizard.flow.project import workbook_password
+    from wizard.flow.project.project import Project
 
     build(project, n=30, xref=False)
     run = convwiz("report", project, "--json", "--show-password")

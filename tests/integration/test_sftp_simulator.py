@@ -19,8 +19,8 @@ from tests.helpers.memkeyring import MemoryKeyring, kept_secrets
 from tests.helpers.private import PRIVATE_FILE, mode
 from tests.integration.conftest import write_flag_file
 from wizard.errors import RemoteError
-from wizard.flow import exchange
-from wizard.flow.project import Project
+from wizard.flow.project.project import Project
+from wizard.flow.steps import exchange
 from wizard.progress import TaskState
 from wizard.services.simulator import Simulator, start_simulator
 

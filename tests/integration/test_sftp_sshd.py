@@ -14,8 +14,8 @@ from tests.helpers.cli import Run, convwiz
 from tests.helpers.memkeyring import MemoryKeyring, kept_secrets
 from tests.helpers.proxy import CuttingProxy
 from tests.integration.conftest import write_flag_file
-from wizard.flow import exchange
-from wizard.flow.project import Project
+from wizard.flow.project.project import Project
+from wizard.flow.steps import exchange
 from wizard.progress import TaskState
 
 pytestmark = [pytest.mark.sshd, pytest.mark.usefixtures("memory_keyring")]

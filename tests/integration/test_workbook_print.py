@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from tests.helpers.cli import convwiz
 from tests.helpers.conversion import build, drifted_post
 from wizard.core import generate
-from wizard.flow.project import Project
+from wizard.flow.project.project import Project
 
 pytestmark = [
     pytest.mark.libreoffice,

@@ -12,7 +12,7 @@ from tests.conftest import write_export
 from tests.helpers.cli import convwiz
 from tests.helpers.window import flag_file_page
 from wizard.core import generate
-from wizard.flow import steps
+from wizard.flow.project import steps
 
 LONG = 90_000
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from wizard.flow import checklist
+from wizard.flow.steps import checklist
 from wizard.ui import settings
 
 LONG = 90_000
@@ -75,7 +75,7 @@ def test_after_export_the_page_says_rows_and_folder_and_the_next_step_agrees(
 def test_after_the_send_the_send_button_is_no_longer_the_main_one(
         qtbot: Any, wizard: Any, project: Path, tmp_path: Path) -> None:
     from wizard.core.vocabulary import S_HOST, S_HOST_KEY, S_USER
-    from wizard.flow import steps
+    from wizard.flow.project import steps
 
     main, _page, _before = exported(qtbot, wizard, project, tmp_path)
     with main.project.writing("test"):  # a connection saved, as Test connection saves it
@@ -193,7 +193,7 @@ def test_a_workbook_the_command_line_wrote_is_never_no_password_yet(
     from tests.helpers.cli import convwiz
     from tests.helpers.conversion import build
     from wizard.core.vocabulary import S_WORKBOOK_ENTRY
-    from wizard.flow.project import Project
+    from wizard.flow.project.project import Project
 
     build(project)
     run = convwiz("report", project, *(["--no-encrypt"] if how == "no-encrypt" else []),

@@ -195,7 +195,7 @@ def test_loading_200_never_stalls_the_window(qtbot: Any, wizard: Any, tmp_path: 
 
 def test_the_window_settings_are_read_without_qt(tmp_path: Path,
                                                  qsettings_in_tmp: Path) -> None:
-    from wizard.flow.portfolio_sources import recent_projects
+    from wizard.flow.overview.portfolio_sources import recent_projects
     from wizard.ui import settings
 
     # names the INI form must quote; '"' only where the system allows it in a name

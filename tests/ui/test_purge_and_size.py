@@ -36,7 +36,7 @@ def test_purge_in_the_window_leaves_no_page_showing_a_deleted_file(
     assert not any(p.exists() for p in flag_files)
     assert "complete" not in main.status_label.text()
     # the sidebar says what the flow says (purged once the flow records it), never more
-    from wizard.flow import steps
+    from wizard.flow.project import steps
     from wizard.ui.truth import conversion
 
     truth = conversion(main.project)

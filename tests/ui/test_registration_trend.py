@@ -11,8 +11,8 @@ from PySide6.QtGui import QImage
 
 from tests.helpers.conversion import build, drifted_post
 from wizard.core import generate
-from wizard.flow import verification
-from wizard.flow.project import Project
+from wizard.flow.project.project import Project
+from wizard.flow.steps import verification
 
 
 def test_the_verify_page_draws_the_trend_and_says_its_figures(wizard: Any,

@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QMessageBox
 
-from wizard.flow.project import Project
+from wizard.flow.project.project import Project
 from wizard.ui.settings_dialog import ProjectSettingsDialog
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from wizard.flow import steps
-from wizard.flow.project import Project
+from wizard.flow.project import steps
+from wizard.flow.project.project import Project
 from wizard.ui.main_window import MainWindow
 
 LONG = 90_000  # ms: child processes start Python on a shared 2-core machine
@@ -160,7 +160,7 @@ def test_reopening_resumes_at_first_step_not_done(qtbot: Any, wizard: Any,
     assert run.code == 4
     window.close()
     qtbot.waitUntil(lambda: wizard.main is None)
-    from wizard.flow.checklist import TASKS
+    from wizard.flow.steps.checklist import TASKS
 
     for task in (t.id for t in TASKS if t.phase == "coordination"):
         assert convwiz("checklist", project, "--done", task, "--by", "Pat").code == 0

@@ -16,7 +16,7 @@ from tests.helpers.conversion import build, drifted_post, write_xref
 from tests.helpers.headline import read_headline
 from tests.helpers.window import LONG
 from wizard.core import generate
-from wizard.flow import steps
+from wizard.flow.project import steps
 
 
 def _idle(main: Any) -> bool:
@@ -65,8 +65,8 @@ def test_the_rollback_as_cross_reference_is_named_and_advice_names_the_checkbox(
 
 
 def _accounts(project: Path) -> list[str]:
-    from wizard.flow import snapshot
-    from wizard.flow.project import Project
+    from wizard.flow.project.project import Project
+    from wizard.flow.records import snapshot
 
     with Project.open(project) as p:
         return [str(a) for a in snapshot.load(p, snapshot.CUSTOMERS)["account"].to_pylist()]

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from tests.helpers.cli import convwiz
 from tests.helpers.conversion import build
-from wizard.flow import steps
-from wizard.flow.checklist import TASKS
-from wizard.flow.project import Project
+from wizard.flow.project import steps
+from wizard.flow.project.project import Project
+from wizard.flow.steps.checklist import TASKS
 
 
 def _tasks(project: Path) -> dict[str, dict[str, object]]:
@@ -141,8 +141,8 @@ def test_the_program_never_signs_the_flags_check_off(project: Path) -> None:
 
 def test_steps_does_not_need_the_checklist() -> None:
     """flow.steps imports nothing of flow.checklist when it loads (no import cycle)."""
-    code = ("import sys, wizard.flow.steps; "
-            "print('wizard.flow.checklist' in sys.modules)")
+    code = ("import sys, wizard.flow.project.steps; "
+            "print('wizard.flow.steps.checklist' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, encoding="utf-8",
                           check=True)
     assert done.stdout.strip() == "False"

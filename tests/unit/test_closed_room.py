@@ -19,7 +19,7 @@ from tests.helpers.cli import convwiz
 from tests.helpers.conversion import build
 from wizard.core import generate
 from wizard.errors import UsageError
-from wizard.flow.project import Project
+from wizard.flow.project.project import Project
 from wizard.services import logs
 from wizard.services.files import atomic_output, sha256_file
 

@@ -13,8 +13,8 @@ from tests.helpers.cli import convwiz
 from wizard.errors import UsageError
 from wizard.flow import demo
 from wizard.flow.demo_projects import remove_demo
-from wizard.flow.project import Project
-from wizard.flow.settings import Settings
+from wizard.flow.project.project import Project
+from wizard.flow.project.settings import Settings
 from wizard.services.store import STORE_NAME
 
 TODAY = date.today()

@@ -10,9 +10,9 @@ import openpyxl
 
 from tests.helpers.cli import convwiz
 from tests.helpers.conversion import build
-from wizard.flow import evidence_sheets
-from wizard.flow.evidence import write_evidence_pack
-from wizard.flow.project import Project
+from wizard.flow.papers import evidence_sheets
+from wizard.flow.papers.evidence import write_evidence_pack
+from wizard.flow.project.project import Project
 from wizard.services.audit_chain import AuditEntry
 from wizard.services.store import ManifestEntry
 

@@ -349,9 +349,9 @@ class CancelWhileWriting:
 def test_cancel_while_writing_keeps_the_previous_export_whole(project: Path,
                                                               tmp_path: Path) -> None:
     from wizard.errors import Cancelled
-    from wizard.flow import snapshot
-    from wizard.flow.export import export_flags
-    from wizard.flow.project import Project
+    from wizard.flow.project.project import Project
+    from wizard.flow.records import snapshot
+    from wizard.flow.steps.export import export_flags
 
     first = write_export(tmp_path / "first.csv", good_rows())
     assert convwiz("export-flags", project, "--input", first).code == 0
@@ -370,9 +370,9 @@ def test_cancel_while_writing_keeps_the_previous_export_whole(project: Path,
 def test_two_exports_in_the_same_second_never_share_a_name(project: Path, tmp_path: Path,
                                                             monkeypatch) -> None:
     """A second run never replaces the first run's flag file or exceptions workbook."""
-    from wizard.flow import export
+    from wizard.flow.project import outputs
 
-    monkeypatch.setattr(export, "stamp", lambda: "20261202-120000")
+    monkeypatch.setattr(outputs, "stamp", lambda: "20261202-120000")
     path = write_export(tmp_path / "c.csv", ['"Ann Lee",0001234567,not-an-email,Y,Y,card,0042'])
     first = convwiz("export-flags", project, "--input", path, "--json").result
     second = convwiz("export-flags", project, "--input", path, "--json").result

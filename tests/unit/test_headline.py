@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from tests.helpers.cli import convwiz
 from tests.helpers.headline import assert_headline_sums, expected_parts, read_headline
-from wizard.flow.project import Project
-from wizard.flow.verification import FlagCounts, Problems, VerifyResult
+from wizard.flow.project.project import Project
+from wizard.flow.steps.verification import FlagCounts, Problems, VerifyResult
 from wizard.ui.truth import attention_count, conversion
 
 counts = st.integers(min_value=0, max_value=2_000_000)

@@ -16,11 +16,11 @@ import pytest
 from tests.helpers.cli import convwiz
 from tests.helpers.private import PRIVATE_FILE, mode
 from wizard.errors import NotReady
-from wizard.flow.project import HOLDER_NAME, LOCK_NAME, Project
+from wizard.flow.project.project import HOLDER_NAME, LOCK_NAME, Project
 
 _HOLDER = """
 import sys
-from wizard.flow.project import Project
+from wizard.flow.project.project import Project
 project = Project.open(sys.argv[1])
 project.acquire(sys.argv[2])
 (project.outbox / ".tmp-flags.csv.inprogress").write_text("half a file", encoding="utf-8")

@@ -165,12 +165,12 @@ def test_cli_internal_error_is_redacted_and_names_the_log(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     logs.register_secret(SECRET)
-    import wizard.flow.export
+    import wizard.flow.steps.export
 
     def broken(*args: object, **kwargs: object) -> dict[str, object]:
         raise RuntimeError(f"bug while reading {CARDS[2]} of {EMAILS[0]} with {SECRET!r}")
 
-    monkeypatch.setattr(wizard.flow.export, "export_flags", broken)
+    monkeypatch.setattr(wizard.flow.steps.export, "export_flags", broken)
     export = write_export(tmp_path / "customers.csv", ["Ann Lee,0001,a@b.co,Y,Y,card,1111"])
     run = convwiz("export-flags", project, "--input", export, "--json")
     assert run.code == 1

@@ -71,7 +71,7 @@ def test_every_module_imports_and_the_demo_runs_without_numpy(tmp_path: Path) ->
     imported = json.loads(run.stderr.splitlines()[0])["imported"]
     for module in ("wizard.core.xref", "wizard.core.verify", "wizard.core.generate",
                    "wizard.core.drift", "wizard.core.customers", "wizard.services.workbook",
-                   "wizard.services.csvfile", "wizard.flow.renumber", "wizard.cli.commands"):
+                   "wizard.services.csvfile", "wizard.flow.steps.renumber", "wizard.cli.commands"):
         assert module in imported
     result = run.result
     assert Path(result["workbook"]).is_file()

@@ -9,8 +9,8 @@ from pathlib import Path
 from tests.helpers.cli import convwiz
 from tests.helpers.conversion import build, new_number
 from tests.helpers.private import PRIVATE_FILE, mode
-from wizard.flow import snapshot as snapshots
-from wizard.flow.project import Project
+from wizard.flow.project.project import Project
+from wizard.flow.records import snapshot as snapshots
 
 FILES = {"email": "notify_by_email.csv", "no_email": "no_email.csv",
          "autopay_card": "autopay_by_card.csv", "autopay_bank": "autopay_by_bank_account.csv",

@@ -20,9 +20,9 @@ from openpyxl import load_workbook
 
 from tests.helpers.cli import convwiz
 from tests.helpers.portfolio import KINDS, Made, generate_portfolio
-from wizard.flow.portfolio import urgency
-from wizard.flow.project import Project
-from wizard.flow.settings import Settings
+from wizard.flow.overview.portfolio import urgency
+from wizard.flow.project.project import Project
+from wizard.flow.project.settings import Settings
 from wizard.services.store import STORE_NAME, Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -184,7 +184,7 @@ def test_named_folders_that_are_not_projects_are_unreadable(tmp_path: Path) -> N
 
 HOLD = """
 import sys
-from wizard.flow.project import Project
+from wizard.flow.project.project import Project
 p = Project.open(sys.argv[1])
 p.acquire("fetch-xref")
 print("holding", flush=True)
@@ -224,8 +224,8 @@ def test_without_a_list_of_locks_the_holder_file_and_its_process_decide(
         tmp_path: Path) -> None:
     """Windows and macOS have no /proc/locks: the holder file names the writer, who is busy
     only while that process lives, and never this program itself (its own window)."""
-    from wizard.flow.portfolio import _busy_holder
-    from wizard.flow.project import HOLDER_NAME
+    from wizard.flow.overview.portfolio import _busy_holder
+    from wizard.flow.project.project import HOLDER_NAME
 
     holder = tmp_path / HOLDER_NAME
     with subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
@@ -249,8 +249,8 @@ AS_NOBODY = """
 import os, sys
 from pathlib import Path
 from wizard.cli import main
-from wizard.flow.portfolio import portfolio
-import wizard.flow.portfolio_files
+from wizard.flow.overview.portfolio import portfolio
+import wizard.flow.overview.portfolio_files
 portfolio([Path(sys.argv[1])])  # every module loaded while root: Python lives in /root
 os.setgid(65534)
 os.setuid(65534)
@@ -347,7 +347,7 @@ def test_forty_conversions_fit_one_page(tmp_path: Path) -> None:
 
 
 def test_urgency_puts_unreadable_after_running_ones() -> None:
-    from wizard.flow.portfolio import Conversion, unreadable
+    from wizard.flow.overview.portfolio import Conversion, unreadable
 
     rows = [unreadable(Path("/x"), "gone"),
             Conversion(Path("/a"), "on track", days_left=3),

@@ -17,8 +17,8 @@ import pytest
 from tests.conftest import write_export
 from tests.helpers.cli import convwiz
 from wizard.core import generate
-from wizard.flow import project as project_module
-from wizard.flow.project import Project
+from wizard.flow.project import project as project_module
+from wizard.flow.project.project import Project
 from wizard.services import places
 from wizard.services import store as store_module
 from wizard.services.files import sha256_file

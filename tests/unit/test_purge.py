@@ -14,7 +14,7 @@ from tests.conftest import write_export
 from tests.helpers.cli import convwiz
 from tests.unit.test_lock import lock_held
 from wizard.core import generate
-from wizard.flow.project import Project
+from wizard.flow.project.project import Project
 from wizard.services.files import sha256_file
 from wizard.services.store import STORE_NAME
 

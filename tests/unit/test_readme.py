@@ -49,7 +49,7 @@ def test_the_readme_has_an_example_of_every_command() -> None:
 def test_each_example_parses(words: list[str]) -> None:
     args = build_parser().parse_args(words)
     if words[0] == "checklist" and args.done:
-        from wizard.flow.checklist import TASKS
+        from wizard.flow.steps.checklist import TASKS
 
         assert args.done in {t.id for t in TASKS}
 

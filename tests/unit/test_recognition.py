@@ -164,8 +164,8 @@ def test_advice_names_the_flag_on_the_command_line_and_the_checkbox_in_the_windo
 
 
 def build_accounts(project: Path) -> list[str]:
-    from wizard.flow import snapshot
-    from wizard.flow.project import Project
+    from wizard.flow.project.project import Project
+    from wizard.flow.records import snapshot
 
     with Project.open(project) as p:
         return [str(a) for a in snapshot.load(p, snapshot.CUSTOMERS)["account"].to_pylist()]

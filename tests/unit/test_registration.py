@@ -21,8 +21,9 @@ from tests.helpers.private import PRIVATE_FILE, mode
 from tests.helpers.workbooks import decrypted
 from wizard.core import generate
 from wizard.core.registration import registered_mask
-from wizard.flow import snapshot, verification
-from wizard.flow.project import Project
+from wizard.flow.project.project import Project
+from wizard.flow.records import snapshot
+from wizard.flow.steps import verification
 
 GO_LIVE = date(2026, 12, 14)  # the `project` fixture's
 SEGMENTS = ("autopay_card", "autopay_bank", "paperless", "neither")

@@ -16,7 +16,7 @@ from tests.helpers.conversion import build, drifted_post, new_number
 from tests.helpers.private import PRIVATE_FILE, mode
 from tests.helpers.workbooks import calamine, decrypted, is_ole
 from wizard.core import generate
-from wizard.flow.project import Project
+from wizard.flow.project.project import Project
 from wizard.progress import NullProgress
 from wizard.services import biller_workbook
 from wizard.services.biller_workbook import (
@@ -196,7 +196,7 @@ def test_long_sheets_continue_on_numbered_sheets(tmp_path: Path,
 
 def test_cancel_leaves_no_workbook(project: Path) -> None:
     from wizard.errors import Cancelled
-    from wizard.flow.report import write_report
+    from wizard.flow.papers.report import write_report
     from wizard.progress import TaskState
 
     build(project, n=60)

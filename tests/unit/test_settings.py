@@ -10,7 +10,7 @@ import pytest
 
 from tests.helpers.cli import convwiz
 from tests.helpers.conversion import build
-from wizard.flow.project import Project
+from wizard.flow.project.project import Project
 
 FUTURE = (date.today() + timedelta(days=30)).isoformat()
 

@@ -9,10 +9,10 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from wizard.flow.portfolio import read_conversion
-from wizard.flow.portfolio_sources import Candidate
-from wizard.flow.project import Project
-from wizard.flow.settings import Settings
+from wizard.flow.overview.portfolio import read_conversion
+from wizard.flow.overview.portfolio_sources import Candidate
+from wizard.flow.project.project import Project
+from wizard.flow.project.settings import Settings
 from wizard.services.store import STORE_NAME, Store
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,9 +15,7 @@ import icalendar
 from tests.helpers.cli import convwiz
 from tests.helpers.conversion import build
 from tests.helpers.private import PRIVATE_FILE, mode
-from wizard.flow import checklist
-from wizard.flow.project import Project
-from wizard.flow.templates import (
+from wizard.flow.papers.templates import (
     FOLLOW_UPS,
     SIGNATURE_SETTINGS,
     SPECS,
@@ -27,6 +25,8 @@ from wizard.flow.templates import (
     render,
     template_path,
 )
+from wizard.flow.project.project import Project
+from wizard.flow.steps import checklist
 from wizard.services.email_draft import draft
 
 ROOT = Path(__file__).resolve().parents[2]

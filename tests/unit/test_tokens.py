@@ -13,8 +13,8 @@ import pyarrow.compute as pc
 from tests.conftest import write_export
 from tests.helpers.cli import convwiz
 from tests.helpers.private import PRIVATE_FILE, mode
-from wizard.flow.project import Project
-from wizard.flow.renumber import registration_tokens
+from wizard.flow.project.project import Project
+from wizard.flow.steps.renumber import registration_tokens
 
 HEADER = b"BID,New Account Number,Email,Token,Expires\r\n"
 EXPORT_ROWS = [

@@ -22,8 +22,9 @@ from tests.helpers.workbooks import calamine, is_ole
 from wizard.core import generate
 from wizard.core.reader import read_table
 from wizard.errors import WorkbookLocked
-from wizard.flow import outreach, templates, workbook_password
-from wizard.flow.project import Project
+from wizard.flow.papers import outreach, templates
+from wizard.flow.project import workbook_password
+from wizard.flow.project.project import Project
 from wizard.services import office_crypto
 
 LIST_SHEETS = ["Notify by email", "No email (mail or phone)", "Autopay by card",

@@ -21,9 +21,9 @@ from wizard.core import xref as core_xref
 from wizard.core.reader import read_table
 from wizard.core.vocabulary import XREF_HEADERS
 from wizard.errors import Cancelled, InputError
-from wizard.flow import snapshot
-from wizard.flow.project import Project
-from wizard.flow.renumber import import_xref, newest_cross_reference, window_warning
+from wizard.flow.project.project import Project
+from wizard.flow.records import snapshot
+from wizard.flow.steps.renumber import import_xref, newest_cross_reference, window_warning
 from wizard.progress import TaskState
 from wizard.services.files import sha256_file
 from wizard.services.workbook import field_words

@@ -176,7 +176,7 @@ def _internal_error(exc: BaseException, args: argparse.Namespace | None,
 
 def _fallback_log(folder: str | None) -> Path:
     from wizard.flow import runtime
-    from wizard.flow.project import Project
+    from wizard.flow.project.project import Project
 
     if folder and Project.is_project(Path(folder)):
         return runtime.configure_log(Path(folder))

@@ -28,14 +28,14 @@ def say(message: str) -> None:
 
 
 def _progress() -> Any:
-    from wizard.progress import TextProgress
+    from wizard.cli.progress_text import TextProgress
 
     return TextProgress()
 
 
 def _open(args: argparse.Namespace) -> Any:
     from wizard.flow import runtime
-    from wizard.flow.project import Project
+    from wizard.flow.project.project import Project
 
     project = Project.open(args.project)
     args._log = runtime.configure_log(project.folder)
@@ -57,7 +57,7 @@ def _mapping(pairs: Sequence[str] | None, allowed: Sequence[str]) -> dict[str, s
 
 def _registered_values(pairs: Sequence[str] | None) -> Any:
     """`--registered-values yes=W1,W2 no=W3` as the registration words (None: not given)."""
-    from wizard.flow.verification import registration_words
+    from wizard.flow.steps.verification import registration_words
 
     said: dict[str, list[str]] = {"yes": [], "no": []}
     for pair in pairs or ():
@@ -73,9 +73,9 @@ def _registered_values(pairs: Sequence[str] | None) -> Any:
 # -- commands ---------------------------------------------------------------------------------
 def cmd_init(args: argparse.Namespace) -> dict[str, Any]:
     from wizard.flow import runtime
-    from wizard.flow.project import Project
-    from wizard.flow.settings import Settings, check_date
-    from wizard.flow.status import status
+    from wizard.flow.overview.status import status
+    from wizard.flow.project.project import Project
+    from wizard.flow.project.settings import Settings, check_date
 
     settings = Settings(
         biller=args.biller, go_live=check_date(args.go_live), production_bid=args.production_bid,
@@ -96,9 +96,9 @@ def cmd_init(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_settings(args: argparse.Namespace) -> dict[str, Any]:
-    from wizard.flow import workbook_password
-    from wizard.flow.settings import EDITABLE
-    from wizard.flow.settings_change import change_settings
+    from wizard.flow.project import workbook_password
+    from wizard.flow.project.settings import EDITABLE
+    from wizard.flow.project.settings_change import change_settings
 
     changes = {key: getattr(args, key) for key in EDITABLE if getattr(args, key) is not None}
     changes.update(_extra_settings(args.set))
@@ -136,7 +136,7 @@ def _extra_settings(pairs: Sequence[str] | None) -> dict[str, str]:
 
 
 def cmd_status(args: argparse.Namespace) -> dict[str, Any]:
-    from wizard.flow.status import status
+    from wizard.flow.overview.status import status
 
     with _open(args) as project:
         current = status(project)
@@ -156,8 +156,8 @@ def cmd_status(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_portfolio(args: argparse.Namespace) -> dict[str, Any]:
-    from wizard.flow.portfolio import portfolio
-    from wizard.flow.portfolio_files import write_calendar, write_workbook
+    from wizard.flow.overview.portfolio import portfolio
+    from wizard.flow.overview.portfolio_files import write_calendar, write_workbook
 
     folders = [Path(f) for f in args.folders] or None
     found = portfolio(folders, with_calendar=bool(args.calendar))
@@ -194,7 +194,7 @@ def cmd_portfolio(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_export_flags(args: argparse.Namespace) -> dict[str, Any]:
-    from wizard.flow.export import export_flags
+    from wizard.flow.steps.export import export_flags
 
     mapping = _mapping(args.map, FIELDS)
     with _open(args) as project:
@@ -207,7 +207,7 @@ def cmd_export_flags(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_host_key(args: argparse.Namespace) -> dict[str, Any]:
-    from wizard.flow.exchange import host_key
+    from wizard.flow.steps.exchange import host_key
 
     result = host_key(args.host, args.port)
     if not args.json:
@@ -216,7 +216,7 @@ def cmd_host_key(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_connect(args: argparse.Namespace) -> dict[str, Any]:
-    from wizard.flow.exchange import connect
+    from wizard.flow.steps.exchange import connect
 
     secret = None
     if args.password_stdin:
@@ -233,21 +233,21 @@ def cmd_connect(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_send(args: argparse.Namespace) -> dict[str, Any]:
-    from wizard.flow.exchange import send
+    from wizard.flow.steps.exchange import send
 
     with _open(args) as project:
         return send(project, _progress()).to_json()
 
 
 def cmd_fetch_xref(args: argparse.Namespace) -> dict[str, Any]:
-    from wizard.flow.exchange import fetch_xref
+    from wizard.flow.steps.exchange import fetch_xref
 
     with _open(args) as project:
         return fetch_xref(project, args.wait, _progress()).to_json()
 
 
 def cmd_import_xref(args: argparse.Namespace) -> dict[str, Any]:
-    from wizard.flow.renumber import import_xref
+    from wizard.flow.steps.renumber import import_xref
 
     mapping = _mapping(args.map, XREF_FIELDS)
     with _open(args) as project:
@@ -259,7 +259,7 @@ def cmd_import_xref(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_verify(args: argparse.Namespace) -> dict[str, Any]:
     from wizard.errors import BlockingFindings
-    from wizard.flow.verification import verdict_message, verify
+    from wizard.flow.steps.verification import verdict_message, verify
 
     mapping = _mapping(args.map, (*FIELDS, REGISTERED_FIELD))
     words = _registered_values(args.registered_values)
@@ -271,7 +271,7 @@ def cmd_verify(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_report(args: argparse.Namespace) -> dict[str, Any]:
-    from wizard.flow.report import write_report
+    from wizard.flow.papers.report import write_report
 
     with _open(args) as project:
         result = write_report(project, Path(args.out) if args.out else None, _progress(),
@@ -282,7 +282,7 @@ def cmd_report(args: argparse.Namespace) -> dict[str, Any]:
 
 def _say_protection(output: Path, password: str | None, created: bool, keyring: str) -> None:
     """How the workbook is protected, for people: the password once, or the plain warning."""
-    from wizard.flow.workbook_password import TELL_THE_BILLER
+    from wizard.flow.project.workbook_password import TELL_THE_BILLER
 
     if password is None:
         say(f"NOT ENCRYPTED (--no-encrypt): {output} opens without a password; anyone who gets "
@@ -298,7 +298,7 @@ def write_evidence(args: argparse.Namespace, project: Any) -> dict[str, Any]:
     """`convwiz audit PROJECT --workbook [FILE] [--no-encrypt] [--show-password]`: the
     evidence pack for the biller's auditors (`flow.evidence`), its password said once as for
     the biller workbook."""
-    from wizard.flow.evidence import write_evidence_pack
+    from wizard.flow.papers.evidence import write_evidence_pack
 
     result = write_evidence_pack(project, Path(args.workbook) if args.workbook else None,
                                  _progress(), encrypt=not args.no_encrypt)
@@ -314,10 +314,10 @@ def write_evidence(args: argparse.Namespace, project: Any) -> dict[str, Any]:
 
 
 def cmd_outreach(args: argparse.Namespace) -> dict[str, Any]:
-    from wizard.flow.outreach import write_outreach
+    from wizard.flow.papers.outreach import write_outreach
 
     if getattr(args, "not_registered", False):
-        from wizard.flow.registration import write_not_registered
+        from wizard.flow.papers.not_registered import write_not_registered
 
         with _open(args) as project:
             return write_not_registered(project, _progress(), say).to_json()
@@ -333,7 +333,7 @@ def cmd_outreach(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_checklist(args: argparse.Namespace) -> dict[str, Any]:
-    from wizard.flow.checklist import checklist_command
+    from wizard.flow.steps.checklist import checklist_command
 
     if (args.by or args.note) and not args.done:
         raise UsageError("--by and --note go with --done ID")
@@ -350,7 +350,7 @@ def cmd_checklist(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_templates(args: argparse.Namespace) -> dict[str, Any]:
-    from wizard.flow.templates import write_templates
+    from wizard.flow.papers.templates import write_templates
 
     with _open(args) as project:
         result = write_templates(project, password_draft=args.password_draft)
@@ -371,7 +371,7 @@ def cmd_templates(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_tokens(args: argparse.Namespace) -> dict[str, Any]:
-    from wizard.flow.renumber import tokens
+    from wizard.flow.steps.renumber import tokens
 
     with _open(args) as project:
         return tokens(project, args.days).to_json()
@@ -421,7 +421,7 @@ def cmd_purge(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_audit(args: argparse.Namespace) -> dict[str, Any]:
-    from wizard.flow.audit import read_log, verify_log
+    from wizard.flow.records.audit import read_log, verify_log
 
     if args.workbook is None and (args.no_encrypt or args.show_password):
         raise UsageError("--no-encrypt and --show-password go with --workbook")

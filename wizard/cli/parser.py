@@ -227,7 +227,7 @@ def _exchange_commands(a: _Adder) -> None:
 
 def _after_go_live_commands(a: _Adder) -> None:
     """After go-live: verify, report, lists, checklist, notices, tokens, purge."""
-    from wizard.flow.checklist import REREGISTERED, TASKS  # the task ids for --done's help
+    from wizard.flow.steps.checklist import REREGISTERED, TASKS  # the task ids for --done's help
 
     p = a.add("verify", cmd_verify, "compare the post-conversion export with the snapshot")
     p.add_argument("--post", required=True, metavar="FILE",

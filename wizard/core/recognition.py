@@ -2,7 +2,7 @@
 exports each step takes, and files that are no table at all (a PDF, an image) by their first
 bytes.
 
-Pure: the project's manifest is read by `wizard.flow.recognition`, which holds the rule
+Pure: the project's manifest is read by `wizard.flow.records.recognition`, which holds the rule
 (which file each step refuses) and is what the command line and the window both call.
 """
 

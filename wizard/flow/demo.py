@@ -74,11 +74,11 @@ from wizard.core.drift import (
     post_conversion_export,
     with_registrations,
 )
+from wizard.core.registration_points import trend_text
 from wizard.core.shell import quote
 from wizard.errors import ConvWizError, UsageError
-from wizard.flow.demo_projects import DEMO_PM, DEMO_PM_EMAIL, DEMO_SETTING
-from wizard.flow.project import Project
-from wizard.flow.settings import Settings
+from wizard.flow.project.project import Project
+from wizard.flow.project.settings import DEMO_PM, DEMO_PM_EMAIL, DEMO_SETTING, Settings
 from wizard.progress import NullProgress, Progress
 from wizard.services import logs, places
 from wizard.services.files import atomic_path, private_dir
@@ -268,7 +268,7 @@ def prepare_demo(folder: Path | None = None, customers: int = 5000,
 def connect_to_simulator(project: Project, setup: DemoSetup, progress: Progress) -> dict[
         str, Any]:
     """Save the connection to the demo's simulator; its password stays in memory only."""
-    from wizard.flow import exchange
+    from wizard.flow.steps import exchange
 
     c = setup.connection
     return exchange.connect(
@@ -283,7 +283,7 @@ def write_post_export(project: Project, seed: int = SEED,
     """The portal's post-go-live export with a little drift and a "Registration Date"
     column as of `day` days after go-live (default: the schedule's last day); return it
     and the figures that verification must find (`wizard.core.drift`)."""
-    from wizard.flow import snapshot
+    from wizard.flow.records import snapshot
 
     customers = snapshot.load(project, snapshot.CUSTOMERS)
     cross_reference = snapshot.load(project, snapshot.CROSS_REFERENCE)
@@ -351,17 +351,11 @@ def _step(steps: list[dict[str, Any]], name: str, say: Callable[[str], None]) ->
 
 
 def _run_steps(project: Project, setup: DemoSetup, say: Callable[[str], None]) -> dict[str, Any]:
-    from wizard.flow import (
-        checklist,
-        exchange,
-        registration,
-        renumber,
-        report,
-        templates,
-        verification,
-        workbook_password,
-    )
-    from wizard.flow.export import export_flags
+    from wizard.flow.papers import not_registered, report, templates
+    from wizard.flow.project import workbook_password
+    from wizard.flow.records import registration
+    from wizard.flow.steps import checklist, exchange, renumber, verification
+    from wizard.flow.steps.export import export_flags
 
     progress = _SayProgress(say)
     steps: list[dict[str, Any]] = [{"step": "init", "project": str(project.folder)}]
@@ -418,7 +412,7 @@ def _run_steps(project: Project, setup: DemoSetup, say: Callable[[str], None]) -
         record.update(figures)
         say(f"  {figures['matched']:,} of {figures['customers']:,} customers found; "
             f"{verification.Problems.of_figures(figures).headline()}")
-        say(f"  {registration.trend_text(registration.points(project))} (simulated)")
+        say(f"  {trend_text(registration.points(project))} (simulated)")
 
     with _step(steps, "checklist", say) as record:
         signed = _sign_off_open_tasks(project, checklist)
@@ -443,7 +437,7 @@ def _run_steps(project: Project, setup: DemoSetup, say: Callable[[str], None]) -
         record.update(templates.write_templates(project).as_json())
         say(f"  the notices and tickets: {_paths_of(record) or project.outbox}")
         # the re-registration reminder: who has not registered yet, and a draft to the biller
-        record["not_registered"] = registration.write_not_registered(
+        record["not_registered"] = not_registered.write_not_registered(
             project, progress, indented).to_json()
 
     return {
@@ -467,7 +461,7 @@ def _sign_off_open_tasks(project: Project, checklist: Any) -> list[str]:
     """Sign off, as the demo's PM, every open task a person signs (the program ticks the
     others itself when their step is done). Never the flags check while verification found
     losses: a person who signed that off would be claiming what is not so."""
-    from wizard.flow import steps as step_states
+    from wizard.flow.project import steps as step_states
 
     verified = step_states.is_done(project, "verification")
     signed = []

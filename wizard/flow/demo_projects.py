@@ -17,25 +17,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from wizard.errors import UsageError
+from wizard.flow.project.settings import is_demo
 from wizard.services import logs
-
-DEMO_SETTING = "demo"
-DEMO_PM = "Demo PM"
-DEMO_PM_EMAIL = "demo.pm@example.com"
-
-
-def is_demo(settings: Mapping[str, Any]) -> bool:
-    """Whether a project's stored settings are a demo's."""
-    if settings.get(DEMO_SETTING) in (True, 1, "1", "true", "True"):
-        return True
-    return (str(settings.get("pm_email") or "").strip().lower() == DEMO_PM_EMAIL
-            and str(settings.get("pm_name") or "").strip() == DEMO_PM)
 
 
 @dataclass(frozen=True)
@@ -56,7 +43,7 @@ def remove_demo(folder: Path) -> DemoRemoved:
     """Remove the demo project in `folder`: purge's files, then its store, log and lock files
     and the folders left empty. UsageError (exit 2) for a project that is not a demo; NotReady
     (exit 4) while another program has it open."""
-    from wizard.flow.project import HOLDER_NAME, LOCK_NAME, Project
+    from wizard.flow.project.project import HOLDER_NAME, LOCK_NAME, Project
     from wizard.flow.purge import purge
     from wizard.services.store import STORE_NAME
 

@@ -34,8 +34,8 @@ from typing import Any
 
 from wizard.core.vocabulary import S_HOST, S_PORT, S_USER, is_store_file
 from wizard.errors import KeyringUnavailable, NotReady, UsageError
-from wizard.flow import steps, workbook_password
-from wizard.flow.project import TEMP_FOLDER, Project
+from wizard.flow.project import steps, workbook_password
+from wizard.flow.project.project import TEMP_FOLDER, Project
 from wizard.services import room, secrets
 from wizard.services.files import remove
 from wizard.services.store import ManifestEntry
@@ -327,7 +327,7 @@ def _remove_workbook_password(project: Project, entry: str | None,
     if not ask(f"Also remove the workbook password ({entry}) from the system keyring? The "
                "workbooks already sent keep it; the next workbook gets a new one."):
         return False
-    from wizard.flow.templates import password_draft_path
+    from wizard.flow.papers.templates import password_draft_path
 
     with contextlib.suppress(OSError):  # the password draft, outside the project, goes too
         password_draft_path(project).unlink(missing_ok=True)

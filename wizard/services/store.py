@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
+from wizard.core.registration_points import RegistrationPoint
 from wizard.core.vocabulary import STORE_NAME as STORE_NAME  # one home: core
 from wizard.services import audit_chain
 from wizard.services.audit_chain import AuditEntry, ChainState, Head
@@ -133,19 +134,6 @@ class ManifestEntry:
     rows: int | None
     bytes: int | None
     detail: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class RegistrationPoint:
-    """One verification's re-registration figures (table `registration_points`)."""
-
-    seq: int
-    at: str  # when the verification ran (UTC ISO)
-    date: str  # the day measured (YYYY-MM-DD)
-    export_sha256: str
-    registered: int
-    expected: int
-    by_segment: dict[str, Any]
 
 
 class ReadOnlyProject(OSError):

@@ -121,7 +121,7 @@ class Wizard(QObject):
     # -- projects -----------------------------------------------------------------------------
     def open_project(self, folder: Path, demo: Any = None) -> Any:
         """Open `folder`, take its lock, and show its main window; None on failure."""
-        from wizard.flow.project import Project
+        from wizard.flow.project.project import Project
         from wizard.flow.runtime import configure_log
 
         try:
@@ -163,8 +163,8 @@ class Wizard(QObject):
             self.show_start()
 
     def create_project(self, values: dict[str, Any]) -> Any:
-        from wizard.flow.project import Project
-        from wizard.flow.settings import Settings
+        from wizard.flow.project.project import Project
+        from wizard.flow.project.settings import Settings
 
         try:
             project = Project.create(

@@ -81,7 +81,7 @@ def _listen_for_cancel(progress: _PipeProgress) -> None:
 
 def run_job(job: dict[str, Any], progress: Any) -> dict[str, Any]:
     """Open the project, call the flow function, return its result."""
-    from wizard.flow.project import Project
+    from wizard.flow.project.project import Project
     from wizard.flow.runtime import configure_log
     from wizard.ui.jobs import JOBS
 

@@ -50,7 +50,7 @@ class FindingsData:
 
 def audit_cancelled(project: Any, step: str) -> None:
     """A cancelled run leaves its line in the audit log (nothing else: it wrote nothing)."""
-    from wizard.flow.steps import record_cancelled
+    from wizard.flow.project.steps import record_cancelled
 
     try:
         record_cancelled(project, step, by="window")
@@ -97,8 +97,8 @@ def _with_findings(project: Any, step: str, progress: Any, call: Any) -> dict[st
 
 def export_flags(project: Any, input_path: Path, sheet: str | None,
                  mapping: Mapping[str, str] | None, progress: Any) -> dict[str, Any]:
-    """`wizard.flow.export.export_flags`, its findings in the result."""
-    from wizard.flow import export
+    """`wizard.flow.steps.export.export_flags`, its findings in the result."""
+    from wizard.flow.steps import export
 
     return _with_findings(project, "flag_file", progress, lambda: export.export_flags(
         project, input_path, sheet, mapping, progress))
@@ -106,8 +106,8 @@ def export_flags(project: Any, input_path: Path, sheet: str | None,
 
 def import_xref(project: Any, xref: Path | None, mapping: Mapping[str, str],
                 allow_unmatched: bool, progress: Any) -> dict[str, Any]:
-    """`wizard.flow.renumber.import_xref`, its findings in the result."""
-    from wizard.flow import renumber
+    """`wizard.flow.steps.renumber.import_xref`, its findings in the result."""
+    from wizard.flow.steps import renumber
 
     return _with_findings(project, "cross_reference", progress, lambda: renumber.import_xref(
         project, xref, mapping, allow_unmatched, progress, say=lambda _text: None))
@@ -115,9 +115,9 @@ def import_xref(project: Any, xref: Path | None, mapping: Mapping[str, str],
 
 def verify(project: Any, post: Path, mapping: Mapping[str, str] | None,
            words: Mapping[str, list[str]] | None, progress: Any) -> dict[str, Any]:
-    """`wizard.flow.verification.verify_for_window` (its result as JSON), a Cancel audited;
+    """`wizard.flow.steps.verification.verify_for_window` (its result as JSON), a Cancel audited;
     `words`: the registration words the person named ({"yes": [...], "no": [...]})."""
-    from wizard.flow import verification
+    from wizard.flow.steps import verification
 
     return _audited(project, "verification", progress,
                     lambda: verification.verify_for_window(project, post, mapping, progress,
@@ -126,9 +126,9 @@ def verify(project: Any, post: Path, mapping: Mapping[str, str] | None,
 
 def write_report(project: Any, out: Path | None, password: str | None,
                  progress: Any) -> dict[str, Any]:
-    """`wizard.flow.report.write_report`, encrypted with `password` (the window read it from
+    """`wizard.flow.papers.report.write_report`, encrypted with `password` (the window read it from
     the keyring; it is not in the result), a Cancel audited."""
-    from wizard.flow import report
+    from wizard.flow.papers import report
     from wizard.flow.runtime import register_secret
 
     if password:
@@ -139,9 +139,9 @@ def write_report(project: Any, out: Path | None, password: str | None,
 
 def write_evidence_pack(project: Any, out: Path | None, password: str | None,
                         progress: Any) -> dict[str, Any]:
-    """`wizard.flow.evidence.write_evidence_pack`, encrypted with `password` (the window's,
+    """`wizard.flow.papers.evidence.write_evidence_pack`, encrypted with `password` (the window's,
     from the keyring, as for the workbook; not in the result)."""
-    from wizard.flow import evidence
+    from wizard.flow.papers import evidence
     from wizard.flow.runtime import register_secret
 
     if password:

@@ -135,7 +135,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, project: Any, demo: Any = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from wizard.flow import steps
+        from wizard.flow.project import steps
 
         self._steps = steps
         self.project = project

@@ -1,7 +1,7 @@
 """The start screen's portfolio: every conversion in a sortable, filterable table, most
 urgent first, with the same columns as `convwiz portfolio`.
 
-The rows come from `wizard.flow.portfolio` on a worker thread (500 projects take a few
+The rows come from `wizard.flow.overview.portfolio` on a worker thread (500 projects take a few
 hundred milliseconds: never on the window's thread). A QFileSystemWatcher on each project's
 folder and `convwiz.sqlite` (and the folders scanned) asks for a new read a second after the
 last change. Overdue, needs attention, unreadable and clashing rows carry an icon AND words as
@@ -323,7 +323,7 @@ class PortfolioPanel(QWidget):
         recent = self.recent()
 
         def work(_state: Any) -> Any:
-            from wizard.flow.portfolio import portfolio
+            from wizard.flow.overview.portfolio import portfolio
 
             return portfolio(None, recent=recent, readers=1)
 
@@ -482,8 +482,8 @@ class PortfolioPanel(QWidget):
             path = path.with_suffix(".ics" if kind == "calendar" else ".xlsx")
 
         def work(_state: Any) -> Any:
-            from wizard.flow.portfolio import portfolio
-            from wizard.flow.portfolio_files import write_calendar, write_workbook
+            from wizard.flow.overview.portfolio import portfolio
+            from wizard.flow.overview.portfolio_files import write_calendar, write_workbook
 
             found = portfolio(None, recent=recent, with_calendar=kind == "calendar")
             if kind == "calendar":

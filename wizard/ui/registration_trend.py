@@ -14,8 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
-from wizard.flow.registration import Point as RegistrationPoint
-from wizard.flow.registration import percent_text, trend_text
+from wizard.core.registration_points import RegistrationPoint, percent_text, trend_text
 
 LINE = "#1f6fb2"
 

@@ -31,7 +31,7 @@ def _as_list(value: object) -> list[str]:
 
 def recent_projects() -> list[Path]:
     """Recent project folders that still hold a project, newest first."""
-    from wizard.flow.project import Project
+    from wizard.flow.project.project import Project
 
     items = _as_list(store().value("recent_projects", []))
     return [Path(p) for p in items if p and Project.is_project(Path(p))]

@@ -89,7 +89,7 @@ class ProjectSettingsDialog(QDialog):
         return out
 
     def save(self) -> None:
-        from wizard.flow.settings_change import change_settings
+        from wizard.flow.project.settings_change import change_settings
 
         changes = self.changes()
         go_live = date.fromisoformat(str(changes["go_live"]))

@@ -26,7 +26,7 @@ def attention_count(detail: dict[str, Any] | None) -> int:
         if isinstance(detail.get(key), int):
             return int(detail[key])
     if "autopay" in detail:
-        from wizard.flow.verification import Problems
+        from wizard.flow.steps.verification import Problems
 
         try:
             return Problems.of_figures(detail).total
@@ -97,9 +97,9 @@ class Conversion:
 
 def conversion(project: Any) -> Conversion:
     """The steps' states and the open tasks of `project`, read now."""
-    from wizard.flow import steps
-    from wizard.flow.checklist import items
-    from wizard.flow.status import record_attention
+    from wizard.flow.overview.status import record_attention
+    from wizard.flow.project import steps
+    from wizard.flow.steps.checklist import items
 
     records = project.store.steps()
     found = []

@@ -58,7 +58,7 @@ READ_ONLY_WORK = {"preview", "findings", "details", "headers"}
 class PageContext:
     """What a page may use: never a global."""
 
-    project: Any  # wizard.flow.project.Project (imported lazily: start-up stays light)
+    project: Any  # wizard.flow.project.project.Project (imported lazily: start-up stays light)
     runner: Runner
     demo: Any = None  # wizard.flow.demo.DemoSetup when running the demo
     status: Callable[[str], None] = field(default=lambda _text: None)
@@ -146,7 +146,7 @@ class StepPage(QWidget):
 
     def sign_off_task(self, task_id: str, by: str, note: str) -> bool:
         """Sign a checklist task off (saved at once); False, with the reason shown, if not."""
-        from wizard.flow.checklist import sign_off
+        from wizard.flow.steps.checklist import sign_off
 
         try:
             sign_off(self.project, task_id, by, note)
@@ -160,7 +160,7 @@ class StepPage(QWidget):
         tooltip). That work holds the project's one-writer lock: a second job would only be
         refused with "another process is working on …". Reading (a preview, findings,
         details) takes no lock and does not count."""
-        from wizard.flow import steps
+        from wizard.flow.project import steps
 
         mine = set(self.task_keys())
         for key in self.ctx.runner.running_keys():
@@ -176,7 +176,7 @@ class StepPage(QWidget):
 
     def missing_prerequisites(self) -> str:
         """"" when every step this one needs is done, else what to do first (a tooltip)."""
-        from wizard.flow import steps
+        from wizard.flow.project import steps
 
         try:
             needed = steps.step(self.step_id).requires

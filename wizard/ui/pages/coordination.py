@@ -136,7 +136,7 @@ class CoordinationPage(StepPage):
         self._templates: list[str] = []
 
     def refresh(self) -> None:
-        from wizard.flow.checklist import items
+        from wizard.flow.steps.checklist import items
 
         d = self.project.dates
         self.countdown.setText(describe_dates(d, date.today()))
@@ -150,7 +150,7 @@ class CoordinationPage(StepPage):
 
     def _load_templates(self) -> None:
         try:
-            from wizard.flow.templates import TEMPLATES
+            from wizard.flow.papers.templates import TEMPLATES
         except ImportError:
             return
         if self._templates != list(TEMPLATES):
@@ -169,7 +169,7 @@ class CoordinationPage(StepPage):
             self.template_list.setCurrentRow(chosen[0].row())
 
     def _show_template(self, index: int) -> None:
-        from wizard.flow.templates import render
+        from wizard.flow.papers.templates import render
 
         self.copied.clear()
         if not 0 <= index < len(self._templates):
@@ -198,7 +198,7 @@ class CoordinationPage(StepPage):
 
     def open_as_email(self) -> None:
         """Write every draft (filled from the project now) and open the chosen one."""
-        from wizard.flow.templates import write_templates
+        from wizard.flow.papers.templates import write_templates
 
         index = self.template_list.currentRow()
         if not 0 <= index < len(self._templates):

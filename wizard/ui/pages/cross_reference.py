@@ -27,7 +27,7 @@ from wizard.ui.pages.flag_file import findings_view, with_findings
 from wizard.ui.widgets import Banner, DropZone, ProgressPanel, note, open_path, section, value_label
 
 if TYPE_CHECKING:
-    from wizard.flow.exchange import Fetched
+    from wizard.flow.steps.exchange import Fetched
 
 
 
@@ -112,7 +112,7 @@ class CrossReferencePage(StepPage):
                 "cross_reference.headers")
 
     def refresh(self) -> None:
-        from wizard.flow.renumber import window_warning
+        from wizard.flow.steps.renumber import window_warning
 
         warning = window_warning(self.project)
         if warning:
@@ -123,7 +123,7 @@ class CrossReferencePage(StepPage):
                                             "the IC account update may be applied.")
         if self.xref_path is None:
             try:
-                from wizard.flow.renumber import newest_cross_reference
+                from wizard.flow.steps.renumber import newest_cross_reference
 
                 self.use_file(newest_cross_reference(self.project), read_headers=True)
             except Exception:  # noqa: BLE001, S110 - none received yet: the PM fetches or chooses
@@ -132,7 +132,7 @@ class CrossReferencePage(StepPage):
 
     # -- the file -----------------------------------------------------------------------------
     def fetch(self) -> None:
-        from wizard.flow.exchange import fetch_xref
+        from wizard.flow.steps.exchange import fetch_xref
 
         wait = self.wait.value() * 60
         secret = self.ctx.demo_secret()
@@ -169,7 +169,7 @@ class CrossReferencePage(StepPage):
             return
 
         def headers(_state: TaskState) -> list[str]:
-            from wizard.flow.recognition import CROSS_REFERENCE, refuse_known
+            from wizard.flow.records.recognition import CROSS_REFERENCE, refuse_known
 
             refuse_known(self.project, path, CROSS_REFERENCE)  # a wrong file: said at once
             return list(read_table(path).data.column_names)
@@ -232,7 +232,7 @@ class CrossReferencePage(StepPage):
         self.findings.setVisible(table.num_rows > 0)
 
     def _update_buttons(self) -> None:
-        from wizard.flow import steps
+        from wizard.flow.project import steps
 
         busy = self.busy
         why = self.missing_prerequisites() or self.other_work()

@@ -368,7 +368,7 @@ class FlagFilePage(StepPage):
     # -- validate and export ------------------------------------------------------------------
     def validate(self) -> None:
         """Read and check without writing anything; show the findings."""
-        from wizard.flow.export import check_input
+        from wizard.flow.steps.export import check_input
 
         if self.input_path is None:
             return

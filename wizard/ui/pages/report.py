@@ -53,7 +53,7 @@ class ReportPage(StepPage):
         self._demo_password: str | None = None
 
     def _password_section(self) -> QWidget:
-        from wizard.flow.workbook_password import TELL_THE_BILLER
+        from wizard.flow.project.workbook_password import TELL_THE_BILLER
 
         frame, box = section("The workbook's password")
         # where the password is kept is said below, as it is: the keyring, or (the demo on a
@@ -106,7 +106,7 @@ class ReportPage(StepPage):
         """The project's password from the keyring, if it has one (never a crash: a keyring
         that fails is said on the page)."""
         from wizard.errors import ConvWizError
-        from wizard.flow import workbook_password
+        from wizard.flow.project import workbook_password
 
         try:
             password = workbook_password.current(self.project)
@@ -181,7 +181,7 @@ class ReportPage(StepPage):
     def _password(self) -> str | None:
         """The project's workbook password for a write, or None with the reason shown."""
         from wizard.errors import ConvWizError
-        from wizard.flow import workbook_password
+        from wizard.flow.project import workbook_password
 
         self.banner.clear()
         try:  # here, not in the worker: the keyring may ask the person to unlock it
@@ -255,7 +255,7 @@ class ReportPage(StepPage):
             self.open_file(self.output)
 
     def _update_buttons(self) -> None:
-        from wizard.flow import steps
+        from wizard.flow.project import steps
 
         busy = self.busy
         why = self.missing_prerequisites() or self.other_work()

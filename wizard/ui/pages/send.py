@@ -27,7 +27,7 @@ from wizard.ui.pages.base import PageContext, StepPage
 from wizard.ui.widgets import ProgressPanel, note, section, value_label
 
 if TYPE_CHECKING:
-    from wizard.flow.exchange import Connection, Sent, ServerKey
+    from wizard.flow.steps.exchange import Connection, Sent, ServerKey
 
 
 class HostKeyDialog(QDialog):
@@ -255,7 +255,7 @@ class SendPage(StepPage):
 
     # -- test connection ----------------------------------------------------------------------
     def test_connection(self) -> None:
-        from wizard.flow.exchange import host_key
+        from wizard.flow.steps.exchange import host_key
 
         host, port = self.host.text().strip(), self.port.value()
         if not host or not self.user.text().strip():
@@ -309,7 +309,7 @@ class SendPage(StepPage):
         return dialog
 
     def _connect(self, fingerprint: str) -> None:
-        from wizard.flow.exchange import connect
+        from wizard.flow.steps.exchange import connect
 
         kwargs: dict[str, Any] = dict(
             host=self.host.text().strip(), port=self.port.value(), user=self.user.text().strip(),
@@ -337,7 +337,7 @@ class SendPage(StepPage):
 
     # -- send ---------------------------------------------------------------------------------
     def send(self) -> None:
-        from wizard.flow.exchange import send
+        from wizard.flow.steps.exchange import send
 
         self.banner.clear()
         self.result_label.clear()
@@ -369,7 +369,7 @@ class SendPage(StepPage):
         return bool(saved.get("host") and saved.get("host_key"))
 
     def _update_buttons(self) -> None:
-        from wizard.flow import steps
+        from wizard.flow.project import steps
 
         busy = self.busy
         wait = self.other_work()

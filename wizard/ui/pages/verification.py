@@ -206,8 +206,8 @@ class VerificationPage(StepPage):
                 "verification.headers")
 
     def refresh(self) -> None:
-        from wizard.flow.checklist import items
-        from wizard.flow.verification import figures
+        from wizard.flow.steps.checklist import items
+        from wizard.flow.steps.verification import figures
 
         self.checklist.load(items(self.project))
         self._load_trend()
@@ -238,7 +238,7 @@ class VerificationPage(StepPage):
                                 f"({self.post_path.parent})")
 
         def check(_state: TaskState) -> None:  # one of the program's own files: said at once
-            from wizard.flow.recognition import POST_EXPORT, refuse_known
+            from wizard.flow.records.recognition import POST_EXPORT, refuse_known
 
             refuse_known(self.project, chosen, POST_EXPORT)
 
@@ -272,7 +272,7 @@ class VerificationPage(StepPage):
         self._update_buttons()
 
     def _verified(self, data: dict[str, Any]) -> None:
-        from wizard.flow.verification import VerifyResult
+        from wizard.flow.steps.verification import VerifyResult
 
         result = VerifyResult.from_json(data)
         self.show_figures(result.to_json())
@@ -286,8 +286,8 @@ class VerificationPage(StepPage):
         """The banner after Verify: first whether this is the right file (when most
         customers are not in it), then registration words it does not know, then the
         exceptions workbook. True when it asked whether the file is the right one."""
-        from wizard.flow.registration import unknown_words_text
-        from wizard.flow.verification import right_file_question
+        from wizard.flow.records.registration import unknown_words_text
+        from wizard.flow.steps.verification import right_file_question
 
         said: list[str] = []
         asked = (right_file_question(result, self.post_path) if self.post_path is not None
@@ -320,7 +320,7 @@ class VerificationPage(StepPage):
         self.saved.emit()
 
     def show_figures(self, f: dict[str, Any]) -> None:
-        from wizard.flow.verification import Problems
+        from wizard.flow.steps.verification import Problems
 
         a, p = f.get("autopay") or {}, f.get("paperless") or {}
         flat = dict(f)
@@ -346,12 +346,12 @@ class VerificationPage(StepPage):
                 "off with a note. The biller workbook lists them too.")
 
     def _load_trend(self) -> None:
-        from wizard.flow.registration import points
+        from wizard.flow.records.registration import points
 
         self.trend.load(points(self.project), self.project.dates.go_live)
 
     def _load_details(self) -> None:
-        from wizard.flow.verification import details
+        from wizard.flow.steps.verification import details
 
         def read(_state: TaskState) -> Any:
             table = details(self.project)
@@ -369,7 +369,7 @@ class VerificationPage(StepPage):
                               on_finished=self._update_buttons)
 
     def _sign_off(self, task_id: str, by: str, note: str) -> None:
-        from wizard.flow.checklist import items
+        from wizard.flow.steps.checklist import items
 
         if self.sign_off_task(task_id, by, note):
             self.checklist.load(items(self.project))

@@ -32,8 +32,9 @@ from typing import Any
 
 from wizard.core.vocabulary import SIGNATURE_SETTINGS, TEMPLATE_SETTINGS, TemplateSetting
 from wizard.errors import NotReady, UsageError
-from wizard.flow import conversion_calendar, workbook_password
-from wizard.flow.project import Project
+from wizard.flow.papers import conversion_calendar
+from wizard.flow.project import workbook_password
+from wizard.flow.project.project import Project
 from wizard.resources import resource
 from wizard.services import office_crypto
 from wizard.services.email_draft import draft

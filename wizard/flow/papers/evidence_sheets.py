@@ -14,7 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from wizard.flow.report import KIND_WORDS
+from wizard.flow.papers.report import KIND_WORDS
 from wizard.services.audit_chain import AuditEntry
 from wizard.services.evidence_workbook import TableSheet
 from wizard.services.store import ManifestEntry

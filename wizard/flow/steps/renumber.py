@@ -34,8 +34,9 @@ from wizard.core.recognition import right_file_question as question
 from wizard.core.vocabulary import MIN_TOKEN_VALIDITY, TOKEN_DAYS_RANGE, XREF_HEADERS
 from wizard.core.xref import XrefCheck, check_cross_reference, find_columns
 from wizard.errors import BlockingFindings, InputError, NotReady, UsageError
-from wizard.flow import recognition, snapshot, steps, workbook_password
-from wizard.flow.project import Project
+from wizard.flow.project import steps, workbook_password
+from wizard.flow.project.project import Project
+from wizard.flow.records import recognition, snapshot
 from wizard.progress import NullProgress, Progress, check
 from wizard.services.csvfile import write_csv, write_csv_to
 from wizard.services.files import TEMP_PREFIX, atomic_output, sha256_file
@@ -155,7 +156,7 @@ def import_xref(
             say(f"warning: {warning}")
         exceptions = None
         if len(result.findings):
-            from wizard.flow.export import write_findings  # openpyxl: only when needed
+            from wizard.flow.project.outputs import write_findings  # openpyxl: only when needed
 
             exceptions = write_findings(project, result.findings, source, "Cross-reference",
                                         "cross_reference", progress)

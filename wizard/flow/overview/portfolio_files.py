@@ -16,8 +16,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from wizard.flow.conversion_calendar import ical
-from wizard.flow.portfolio import OWNERS, Portfolio
+from wizard.flow.overview.portfolio import OWNERS, Portfolio
+from wizard.flow.papers.conversion_calendar import ical
 from wizard.services.files import atomic_output
 
 ONE_PAGE_ROWS = 40

@@ -29,9 +29,11 @@ from dataclasses import asdict, dataclass, fields
 from datetime import date, timedelta
 from typing import Any, Literal
 
+from wizard.core.registration_points import task_title
 from wizard.errors import UsageError
-from wizard.flow import registration, steps
-from wizard.flow.project import Dates, Project
+from wizard.flow.project import steps
+from wizard.flow.project.project import Dates, Project
+from wizard.flow.records import registration
 
 BILLER, PM, DAFFRON, MILSOFT = "Biller", "PM", "Daffron", "Milsoft"
 OWNERS = (PM, BILLER, DAFFRON, MILSOFT)
@@ -215,7 +217,7 @@ def _reregistered(project: Project, sign_offs: dict[str, dict[str, str]],
     signed = sign_offs.get(t.id)
     done = signed is not None and signed["at"] >= point.at
     return ChecklistItem(
-        id=t.id, title=registration.task_title(point), owner=t.owner, phase=t.phase,
+        id=t.id, title=task_title(point), owner=t.owner, phase=t.phase,
         due=t.due.on(dates).isoformat(), due_meaning=t.due.meaning, done=done,
         by=signed["by"] if done and signed else None,
         at=signed["at"] if done and signed else None,
@@ -248,7 +250,7 @@ def sign_off(project: Project, task_id: str, by: str, note: str = "") -> Checkli
         if point is None:
             raise UsageError(f"{t.id!r} is offered once re-registration is measured: verify a "
                              "post-conversion export with a registration column first")
-        title = registration.task_title(point)
+        title = task_title(point)
     with project.writing("checklist"):
         project.store.sign_off(t.id, by, note)
         detail: dict[str, Any] = {"task": t.id, "title": title, "note": note}

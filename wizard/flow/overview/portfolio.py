@@ -32,14 +32,14 @@ from typing import Any
 
 import holidays
 
-from wizard.flow import checklist
-from wizard.flow.conversion_calendar import CalendarEvent, events
-from wizard.flow.demo_projects import is_demo
-from wizard.flow.portfolio_sources import Candidate, candidates
-from wizard.flow.project import HOLDER_NAME, LOCK_NAME, Project
-from wizard.flow.status import ProjectStatus, status
-from wizard.flow.steps import State
-from wizard.flow.steps import step as step_of
+from wizard.flow.overview.portfolio_sources import Candidate, candidates
+from wizard.flow.overview.status import ProjectStatus, status
+from wizard.flow.papers.conversion_calendar import CalendarEvent, events
+from wizard.flow.project.project import HOLDER_NAME, LOCK_NAME, Project
+from wizard.flow.project.settings import is_demo
+from wizard.flow.project.steps import State
+from wizard.flow.project.steps import step as step_of
+from wizard.flow.steps import checklist
 from wizard.services import places
 from wizard.services.store import STORE_NAME, Store, stored_schema
 

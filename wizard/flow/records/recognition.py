@@ -30,7 +30,7 @@ from wizard.core.recognition import (
     own_file_words,
 )
 from wizard.errors import InputError
-from wizard.flow.project import Project
+from wizard.flow.project.project import Project
 from wizard.services.files import sha256_file
 
 __all__ = ["CROSS_REFERENCE", "POST_EXPORT", "Known", "recognise", "refuse_known"]

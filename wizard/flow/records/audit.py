@@ -13,7 +13,7 @@ from typing import Any
 
 from wizard.core.visible import shown
 from wizard.errors import BlockingFindings
-from wizard.flow.project import Project
+from wizard.flow.project.project import Project
 from wizard.services.audit_chain import AuditEntry, ChainState
 
 __all__ = ["AuditEntry", "AuditLog", "ChainState", "attention", "read_log", "verify_log"]

@@ -16,8 +16,8 @@ from datetime import UTC, date, datetime, timedelta
 import icalendar
 
 from wizard import __version__
-from wizard.flow import checklist
-from wizard.flow.project import Project
+from wizard.flow.project.project import Project
+from wizard.flow.steps import checklist
 
 CALENDAR_NAME = "conversion_calendar.ics"
 

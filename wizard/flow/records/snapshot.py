@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from wizard.errors import NotReady
-from wizard.flow.project import Project
+from wizard.flow.project.project import Project
 from wizard.services.files import TEMP_PREFIX, atomic_path, private_dir, replace, sha256_file
 
 CUSTOMERS = "customers"

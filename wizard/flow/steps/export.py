@@ -10,7 +10,6 @@ import logging
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,44 +18,16 @@ from wizard.core.findings import Findings, describe, plural
 from wizard.core.reader import Opener, read_table
 from wizard.core.vocabulary import CUSTOMER_HEADERS, FIELDS, FLAG_FILE_HEADER
 from wizard.errors import BlockingFindings, InputError, UsageError
-from wizard.flow import snapshot, steps, workbook_password
-from wizard.flow.project import Project
+from wizard.flow.project import steps, workbook_password
+from wizard.flow.project.outputs import stamped_path, write_findings
+from wizard.flow.project.project import Project
+from wizard.flow.records import snapshot
 from wizard.progress import NullProgress, Progress, check
 from wizard.services.csvfile import write_csv
 from wizard.services.files import remove, sha256_file
 
 log = logging.getLogger("wizard.export")
 STEP = "flag_file"
-
-
-def stamp() -> str:
-    return datetime.now().strftime("%Y%m%d-%H%M%S")
-
-
-def stamped_path(folder: Path, stem: str, suffix: str) -> Path:
-    """`folder/stem_<time>suffix`, never the name of a file already there: two runs in the
-    same second get `_2`, `_3`... and no output ever replaces an earlier one."""
-    when = stamp()
-    path = folder / f"{stem}_{when}{suffix}"
-    n = 1
-    while path.exists() or path.is_symlink():
-        n += 1
-        path = folder / f"{stem}_{when}_{n}{suffix}"
-    return path
-
-
-def write_findings(project: Project, findings: Findings, source: Path, step_title: str,
-                   prefix: str, progress: Progress) -> Path | None:
-    """The exceptions workbook in reports/, when there is anything to say."""
-    if not len(findings):
-        return None
-    from wizard.services.workbook import write_exceptions  # xlsxwriter: only when needed
-
-    path = stamped_path(project.reports, f"{prefix}_exceptions", ".xlsx")
-    write_exceptions(path, findings, str(source), step_title, progress, biller=project.biller)
-    project.record_made(path, "exceptions", rows=len(findings), step=step_title,
-                        blocking=findings.blocking, warnings=findings.warnings)
-    return path
 
 
 def check_input(input_path: Path, sheet: str | None, mapping: Mapping[str, str] | None,

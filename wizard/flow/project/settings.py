@@ -10,6 +10,7 @@ used it, back to ready, and says so.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from typing import Any
@@ -131,3 +132,17 @@ def parse_change(key: str, value: str | None) -> Any:
     if key == "test_bid" and (value is None or not str(value).strip()):
         return None
     return "" if value is None else str(value)
+
+
+# -- a demo's settings (flow.demo_projects: what marks a demo, and removing one) --------
+DEMO_SETTING = "demo"
+DEMO_PM = "Demo PM"
+DEMO_PM_EMAIL = "demo.pm@example.com"
+
+
+def is_demo(settings: Mapping[str, Any]) -> bool:
+    """Whether a project's stored settings are a demo's."""
+    if settings.get(DEMO_SETTING) in (True, 1, "1", "true", "True"):
+        return True
+    return (str(settings.get("pm_email") or "").strip().lower() == DEMO_PM_EMAIL
+            and str(settings.get("pm_name") or "").strip() == DEMO_PM)

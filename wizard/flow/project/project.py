@@ -25,7 +25,7 @@ import filelock
 
 from wizard.core.vocabulary import DEFAULT_WINDOW_DAYS, file_name_part
 from wizard.errors import NotReady, UsageError
-from wizard.flow.settings import EXTRA_SETTINGS, Settings, validate
+from wizard.flow.project.settings import EXTRA_SETTINGS, Settings, validate
 from wizard.services import logs, room
 from wizard.services.files import clear_folder, private_dir, sha256_file, sweep_temporaries
 from wizard.services.places import (

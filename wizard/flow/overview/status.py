@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wizard.flow import checklist, registration, steps
-from wizard.flow.audit import attention as record_attention_of
-from wizard.flow.project import Dates, Project
-from wizard.flow.settings import Settings
-from wizard.flow.steps import State
+from wizard.core.registration_points import RegistrationPoint, points_json, trend_text
+from wizard.flow.project import steps
+from wizard.flow.project.project import Dates, Project
+from wizard.flow.project.settings import Settings
+from wizard.flow.project.steps import State
+from wizard.flow.records import registration
+from wizard.flow.records.audit import attention as record_attention_of
+from wizard.flow.steps import checklist
 from wizard.services.audit_chain import ChainState
-from wizard.services.store import RegistrationPoint
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ class ProjectStatus:
         if attention:
             step = attention[0]
             if "autopay" in step.detail:  # a verification: its problems, as Verify names them
-                from wizard.flow.verification import Problems
+                from wizard.flow.steps.verification import Problems
 
                 with contextlib.suppress(KeyError, TypeError, ValueError):
                     return (f"'{step.title}' needs attention: "
@@ -81,7 +83,7 @@ class ProjectStatus:
         return f"Next step: {title}"
 
     def registration_trend(self) -> str:
-        return registration.trend_text(list(self.registration))
+        return trend_text(list(self.registration))
 
     def to_json(self) -> dict[str, Any]:
         d = self.dates
@@ -96,7 +98,7 @@ class ProjectStatus:
             "steps": [{"id": s.id, "title": s.title, "state": s.state.value,
                        "updated": s.updated, "detail": s.detail} for s in self.steps],
             "checklist": self.checklist,
-            "registration": registration.points_json(list(self.registration)),
+            "registration": points_json(list(self.registration)),
             "chain": self.chain.to_json() if self.chain is not None else None,
             "headline": self.headline(),
         }

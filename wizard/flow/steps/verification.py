@@ -47,8 +47,9 @@ from wizard.core.verify import (
 )
 from wizard.core.vocabulary import CUSTOMER_HEADERS, REGISTERED_VALUES_OPTION
 from wizard.errors import BlockingFindings, InputError, UsageError
-from wizard.flow import recognition, registration, snapshot, steps, workbook_password
-from wizard.flow.project import Project
+from wizard.flow.project import steps, workbook_password
+from wizard.flow.project.project import Project
+from wizard.flow.records import recognition, registration, snapshot
 from wizard.progress import NullProgress, Progress, check
 from wizard.services.files import sha256_file
 
@@ -247,7 +248,7 @@ def verify(project: Project, post: Path, mapping: Mapping[str, str] | None = Non
 
 def _refuse(project: Project, post: Path, findings: Findings, progress: Progress) -> NoReturn:
     """A post export that fails a blocking reading check is not compared (exit 3)."""
-    from wizard.flow.export import write_findings
+    from wizard.flow.project.outputs import write_findings
 
     exceptions = write_findings(project, findings, post, "Verification", "verification",
                                 progress)
@@ -369,7 +370,7 @@ def _column_text(column: pa.Array | pa.ChunkedArray) -> pa.Array:
 
 def _write_exceptions(project: Project, post: Path, rows: pa.Table, figures: Mapping[str, Any],
                       progress: Progress) -> Path:
-    from wizard.flow.export import stamped_path
+    from wizard.flow.project.outputs import stamped_path
     from wizard.services.verification_exceptions import write_verification_exceptions
 
     path = stamped_path(project.reports, "verification_exceptions", ".xlsx")

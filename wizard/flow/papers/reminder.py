@@ -10,11 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard.flow import templates
-from wizard.flow.project import Project
-from wizard.flow.registration import percent_text
+from wizard.core.registration_points import RegistrationPoint, percent_text
+from wizard.flow.papers import templates
+from wizard.flow.project.project import Project
 from wizard.services.email_draft import draft
-from wizard.services.store import RegistrationPoint
 
 NAME = "registration_reminder"
 

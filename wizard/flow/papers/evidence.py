@@ -20,8 +20,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from wizard.flow import evidence_sheets, workbook_password
-from wizard.flow.project import Project
+from wizard.flow.papers import evidence_sheets
+from wizard.flow.project import workbook_password
+from wizard.flow.project.project import Project
 from wizard.progress import NullProgress, Progress, check
 from wizard.services.audit_chain import AuditEntry, ChainState
 from wizard.services.evidence_workbook import Figure, Section, write_evidence_workbook

@@ -20,17 +20,14 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from wizard.core.registration_points import percent_text, point_text, trend_text
 from wizard.core.verify import ISSUES
 from wizard.core.vocabulary import S_HOST, S_HOST_KEY, S_KEY_TYPE, S_PORT, SEGMENTS
-from wizard.flow import (
-    checklist,
-    outreach,
-    registration,
-    steps,
-    verification,
-    workbook_password,
-)
-from wizard.flow.project import Project
+from wizard.flow.papers import outreach
+from wizard.flow.project import steps, workbook_password
+from wizard.flow.project.project import Project
+from wizard.flow.records import registration
+from wizard.flow.steps import checklist, verification
 from wizard.progress import NullProgress, Progress, check
 from wizard.services.biller_workbook import (
     ChartRow,
@@ -179,18 +176,18 @@ def _add_registration(project: Project, summary: Summary) -> None:
     for the Summary's "Re-registration" chart."""
     found = registration.points(project)
     if not found:
-        summary.notes.append(registration.trend_text(found))
+        summary.notes.append(trend_text(found))
         return
     go_live = project.dates.go_live
     summary.registration = [
         TrendPoint(d, (d - go_live).days, p.registered, p.expected)
         for p in found for d in [datetime.strptime(p.date, "%Y-%m-%d").date()]]
     last = found[-1]
-    figures = [Figure(f"Re-registered on {last.date}", registration.point_text(last))]
+    figures = [Figure(f"Re-registered on {last.date}", point_text(last))]
     for key, words in SEGMENTS.items():
         counts = last.by_segment.get(key) or {}
         registered, expected = int(counts.get("registered", 0)), int(counts.get("expected", 0))
-        figures.append(Figure(f"  {words}", f"{registration.percent_text(registered, expected)}"
+        figures.append(Figure(f"  {words}", f"{percent_text(registered, expected)}"
                               f" ({registered:,} of {expected:,})"))
     figures.append(Figure("Not yet registered", f"{last.expected - last.registered:,}: "
                           "listed on the Re-registration sheet, autopay first"))

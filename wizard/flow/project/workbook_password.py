@@ -18,7 +18,7 @@ from pathlib import Path
 
 from wizard.core.vocabulary import S_WORKBOOK_ENTRY, is_store_file
 from wizard.errors import KeyringUnavailable, WorkbookLocked
-from wizard.flow.project import Project
+from wizard.flow.project.project import Project
 from wizard.services import logs, office_crypto, secrets
 
 log = logging.getLogger("wizard.workbook_password")

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from wizard.errors import NotReady
-from wizard.flow.project import Project
+from wizard.flow.project.project import Project
 
 
 class State(StrEnum):
@@ -27,37 +27,36 @@ class State(StrEnum):
 @dataclass(frozen=True)
 class Step:
     """One step, under one name everywhere: `id` in the store and the code, `title` on the
-    screen, `command` on the command line, `module` the flow module that does the work."""
+    screen, `command` on the command line."""
 
     id: str
     title: str
     requires: tuple[str, ...]
     summary: str
     command: str
-    module: str
 
 
 STEPS: tuple[Step, ...] = (
     Step("coordination", "Coordinate", (),
          "Confirm go-live and the maintenance window, the BIDs and who does what.",
-         "checklist", "wizard.flow.checklist"),
+         "checklist"),
     Step("flag_file", "Flag file", (),
          "Export every customer's paperless and autopay flags for Daffron.",
-         "export-flags", "wizard.flow.export"),
+         "export-flags"),
     Step("send", "Send to Daffron", ("flag_file",),
          "Upload the flag file to the provider over SFTP.",
-         "send", "wizard.flow.exchange"),
+         "send"),
     # the cross-reference may reach the PM another way than our SFTP (e-mail, the
     # provider's portal): it needs the flag file's snapshot, not our upload
     Step("cross_reference", "Cross-reference", ("flag_file",),
          "Import the old-to-new account map and make the IC account update.",
-         "import-xref", "wizard.flow.renumber"),
+         "import-xref"),
     Step("verification", "Verify", ("cross_reference",),
          "Prove every autopay and paperless enrolment survived go-live.",
-         "verify", "wizard.flow.verification"),
+         "verify"),
     Step("report", "Biller workbook", ("flag_file",),
          "Hand the biller the workbook of it all.",
-         "report", "wizard.flow.report"),
+         "report"),
 )
 
 

@@ -13,9 +13,9 @@ from datetime import date
 from typing import Any
 
 from wizard.errors import UsageError
-from wizard.flow import steps
-from wizard.flow.project import Project
-from wizard.flow.settings import (
+from wizard.flow.project import steps
+from wizard.flow.project.project import Project
+from wizard.flow.project.settings import (
     EDITABLE,
     EXTRA_SETTINGS,
     STALE_AFTER,

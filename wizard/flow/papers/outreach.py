@@ -22,14 +22,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from wizard.errors import NotReady
-from wizard.flow import snapshot, steps, workbook_password
-from wizard.flow.project import Project
+from wizard.flow.project import steps, workbook_password
+from wizard.flow.project.project import Project
+from wizard.flow.records import registration, snapshot
 from wizard.progress import NullProgress, Progress, check
 from wizard.services.biller_workbook import Column, write_list_workbook
 from wizard.services.csvfile import write_csv
 
 log = logging.getLogger("wizard.outreach")
 KIND = "outreach_list"
+NOT_REGISTERED_TITLE = "Not yet registered"  # its list's title, and its sheet's here
 WORKBOOK_KIND = "outreach_workbook"
 HEADER = ["Customer Name", "Old Account Number", "New Account Number", "Email"]
 WORKBOOK_COLUMNS = [Column("Customer Name", 26), Column("Old Account Number", 14),
@@ -144,13 +146,12 @@ def load_joined(project: Project) -> tuple[pa.Table, pa.Table | None]:
     return with_new_numbers(customers, xref), xref
 
 
-def _shown_as_text(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+def shown_as_text(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
     """A value a spreadsheet would run as a formula gets a leading apostrophe."""
     risky = pc.is_in(pc.utf8_slice_codeunits(column, 0, 1), value_set=pa.array(_FORMULA_START))
     return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
 
 
-shown_as_text = _shown_as_text  # for the not-registered list (flow.registration)
 
 
 def workbook_path(project: Project) -> Path:
@@ -175,7 +176,7 @@ def write_outreach(project: Project, progress: Progress | None = None,
         for item in lists(joined):
             check(progress)
             path = folder / item.file_name
-            table = pa.table({k: _shown_as_text(item.rows[k]) for k in item.rows.column_names})
+            table = pa.table({k: shown_as_text(item.rows[k]) for k in item.rows.column_names})
             digest = write_csv(path, HEADER, table, progress, f"writing {item.file_name}")
             project.record_made(path, KIND, rows=item.count, sha256=digest, list=item.key)
             files.append(OutreachFile(item.key, item.title, path, item.count, digest))
@@ -184,11 +185,10 @@ def write_outreach(project: Project, progress: Progress | None = None,
         if kept is None:
             return OutreachResult(folder, files)
         sheets = [(sheet_name(i), i.rows) for i in lists(joined)]
-        from wizard.flow import registration  # it reads this module's lists: import late
 
         late = registration.not_registered_rows(project, joined)
         if late is not None:  # re-registration measured: the reminder list goes in too
-            sheets.append((registration.LIST_TITLE[:31], _list_rows(late)))
+            sheets.append((NOT_REGISTERED_TITLE[:31], _list_rows(late)))
         target = write_workbook(project, sheets, kept.password, progress)
         return OutreachResult(folder, files, target, kept.password, kept.created, kept.keyring)
 

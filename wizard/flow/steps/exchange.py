@@ -40,9 +40,9 @@ from wizard.core.vocabulary import (
 )
 from wizard.core.xref import find_columns
 from wizard.errors import InputError, NotReady, RemoteError, UsageError
-from wizard.flow import steps
-from wizard.flow.exchange_results import Connection, Fetched, Sent, ServerKey, Skipped
-from wizard.flow.project import Project
+from wizard.flow.project import steps
+from wizard.flow.project.project import Project
+from wizard.flow.steps.exchange_results import Connection, Fetched, Sent, ServerKey, Skipped
 from wizard.progress import Progress, check
 from wizard.services import logs, secrets, sftp
 from wizard.services.files import atomic_output, remove, sha256_file
