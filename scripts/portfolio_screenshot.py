@@ -46,8 +46,8 @@ def next_holiday(after: date) -> date:
 
 def make(documents: Path, today: date) -> None:
     from tests.helpers.portfolio import KINDS
-    from wizard.flow.project import Project
-    from wizard.flow.settings import Settings
+    from wizard.flow.project.project import Project
+    from wizard.flow.project.settings import Settings
 
     kinds = {k.name: k for k in KINDS}
     for n, (biller, days, kind) in enumerate(MADE_UP):
