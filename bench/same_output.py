@@ -71,7 +71,8 @@ def run_once(code: Path, built: Path, command: Command, live: Path) -> dict[str,
     provider = (ProviderSim(code, live / "provider", command.provider, live / KEYRING)
                 if command.provider else nullcontext())
     with provider:
-        result = run(code, args, live, live / KEYRING, command.port, command.stdin)
+        result = run(code, args, live, live / KEYRING, command.port, command.stdin,
+                     command.now)
     return outcome(result, live)
 
 

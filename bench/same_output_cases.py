@@ -42,6 +42,7 @@ class Command:
     port: int | None = None  # the demo's simulator listens here (bench/same_output_run.py)
     provider: int | None = None  # a `provider-sim` on this port, root `provider/`, meanwhile
     stdin: str | None = None
+    now: str | None = None  # the frozen clock's time, if not the bench's usual one
 
 
 @dataclass

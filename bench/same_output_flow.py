@@ -11,13 +11,17 @@
   (text and `--json`), `settings` (a change), `tokens`, `audit` (`--json`, `--verify`,
   `--workbook`), `purge --yes` (refused: not verified) and `--yes --force`, and
   `portfolio` (text, and `--json --workbook --calendar`) over the demo and two projects
-  whose windows clash.
+  whose windows clash; `status` and `portfolio` again three weeks after the go-live;
+- `status` and `portfolio` of a live project whose last verification found 999 of 1,000
+  customers registered again (issue 33: the portfolio said 100% where status said 99%; the
+  one case that shows that rounding's fix, when it lands, as a difference).
 """
 
 from __future__ import annotations
 
 import shutil
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -28,8 +32,9 @@ with warnings.catch_warnings():  # asyncssh names DSA's classes at import: not o
     warnings.simplefilter("ignore")
     import asyncssh
 
-from bench.same_output_cases import KEYRING, Build, Command, exported, init
+from bench.same_output_cases import KEYRING, Build, Command, exported, init, with_xref
 from bench.same_output_run import ProviderSim, free_port
+from wizard.core.drift import Drift, post_conversion_export
 from wizard.core.generate import customers, write_csv
 
 DEMO_CUSTOMERS = 5000
@@ -232,9 +237,47 @@ def portfolio_files(b: Build) -> Command:
                     "--calendar", str(b.folder / "portfolio.ics")])
 
 
+LATER = "2026-12-28T09:00:00"  # three weeks after the demo's go-live: overdue tasks, and
+# the re-registration figure the portfolio shows once a conversion is live
+
+
+def status_later(b: Build) -> Command:
+    return Command(["status", _from_demo(b)], now=LATER)
+
+
+def portfolio_later(b: Build) -> Command:
+    return Command([*_portfolio(b), "--json", "--workbook", str(b.folder / "portfolio.xlsx"),
+                    "--calendar", str(b.folder / "portfolio.ics")], now=LATER)
+
+
+def portfolio_later_text(b: Build) -> Command:
+    return Command(_portfolio(b), now=LATER)
+
+
+def _registered_999(b: Build) -> str:
+    """A live project whose last verification found 999 of 1,000 customers registered
+    again: the figure the portfolio rounded (100%) where status rounds down (99%)."""
+    small = replace(b, customers=1000)
+    table = exported(small)
+    post = post_conversion_export(table, with_xref(small, table), Drift(0, 0, 0, 0),
+                                  seed=11).table
+    post = post.append_column("Registered", pa.array(["N"] + ["Y"] * (post.num_rows - 1)))
+    b.cli("verify", b.project, "--post", write_csv(post, b.folder / "post.csv"), "--json")
+    return _project(b)
+
+
+def registration_999_status(b: Build) -> Command:
+    return Command(["status", _registered_999(b), "--json"], now=LATER)
+
+
+def registration_999_portfolio(b: Build) -> Command:
+    return Command(["portfolio", _registered_999(b), "--json"], now=LATER)
+
+
 FLOW = [demo, init_project, export_flags, export_flags_blocking, host_key, connect, send,
         fetch_xref, report, report_plain, outreach, outreach_workbook, not_registered,
         templates, checklist_shown, checklist_sign_off, status_text, status_json,
         settings_change, tokens, audit_json, audit_verify, audit_workbook, purge_refused,
-        purge, portfolio_text, portfolio_files]
-NEEDS_DEMO = set(FLOW[FLOW.index(report):])
+        purge, portfolio_text, portfolio_files, status_later, portfolio_later,
+        portfolio_later_text, registration_999_status, registration_999_portfolio]
+NEEDS_DEMO = set(FLOW[FLOW.index(report):FLOW.index(registration_999_status)])

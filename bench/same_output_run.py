@@ -3,7 +3,8 @@ of the package under test in a child process, with everything that differs from 
 frozen or drawn from a fixed seed, from the outside (nothing in `wizard/` is changed):
 
 - the clock: `datetime.now()`, `today()`, `utcnow()` and `time.localtime()` (a zip member's
-  time stamp in a workbook comes from it) are 2026-12-05 10:30:00; `time.time()` starts
+  time stamp in a workbook comes from it) are 2026-12-05 10:30:00 (or `SAME_OUTPUT_NOW`,
+  for a case that looks at the project later); `time.time()` starts
   there and runs on (so `date.today()` is that day, and waits still end);
 - `secrets` (the workbook password's words, the keyring entry's and the audit log's random
   keys, the token file's tokens, the simulator's password, the salts and keys of the Office
@@ -31,10 +32,11 @@ from typing import Any
 
 KEYRING_ENV = "SAME_OUTPUT_KEYRING"
 PORT_ENV = "SAME_OUTPUT_PORT"
+NOW_ENV = "SAME_OUTPUT_NOW"
 
 RUNNER = r"""
 import base64, datetime as _dt, json, os, random, runpy, secrets, sys, time
-_FIXED = _dt.datetime(2026, 12, 5, 10, 30, 0)
+_FIXED = _dt.datetime.fromisoformat(os.environ.get("SAME_OUTPUT_NOW", "2026-12-05T10:30:00"))
 _LOCAL = _FIXED.timetuple()
 _EPOCH, _START = time.mktime(_LOCAL), time.monotonic()
 time.localtime = lambda *_args: time.struct_time(_LOCAL)
@@ -116,22 +118,26 @@ runpy.run_module("wizard", run_name="__main__", alter_sys=True)
 """
 
 
-def environment(code: Path, keyring_file: Path, port: int | None = None) -> dict[str, str]:
+def environment(code: Path, keyring_file: Path, port: int | None = None,
+                now: str | None = None) -> dict[str, str]:
     """The child's environment: the package under test first on the path, the bench's
     keyring, no user settings from the person running the bench."""
     env = {**os.environ, "PYTHONPATH": str(code), KEYRING_ENV: str(keyring_file),
            "PYTHONHASHSEED": "0", "TZ": "UTC"}
     env.pop(PORT_ENV, None)
+    env.pop(NOW_ENV, None)
     if port is not None:
         env[PORT_ENV] = str(port)
+    if now is not None:
+        env[NOW_ENV] = now
     return env
 
 
 def run(code: Path, args: list[str], cwd: Path, keyring_file: Path, port: int | None = None,
-        stdin: str | None = None) -> dict[str, Any]:
+        stdin: str | None = None, now: str | None = None) -> dict[str, Any]:
     """`convwiz ARGS...` with `code`'s package, frozen as the module's docstring says."""
     done = subprocess.run([sys.executable, "-c", RUNNER, *args], capture_output=True,
-                          text=True, cwd=cwd, env=environment(code, keyring_file, port),
+                          text=True, cwd=cwd, env=environment(code, keyring_file, port, now),
                           input=stdin if stdin is not None else "", check=False,
                           encoding="utf-8", errors="replace")
     return {"exit": done.returncode, "stdout": done.stdout, "stderr": done.stderr}
