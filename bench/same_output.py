@@ -19,8 +19,10 @@ The cases: verify and import-xref on generated customers (bench/same_output_case
 40,000 customers the post-conversion export is read in several chunks, as a large one is);
 the whole demo, init, export-flags, host-key, connect, send, fetch-xref, and report,
 outreach, the not-registered reminder, templates, checklist, status, settings, tokens,
-audit, purge and portfolio on a finished demo (bench/same_output_flow.py). Nothing here
-imports `wizard.flow`: the bench works across a move of its modules.
+audit, purge and portfolio on a finished demo, status and portfolio three weeks after its
+go-live, and at 999 of 1,000 customers registered again (bench/same_output_flow.py).
+Nothing here imports `wizard.flow`: the bench works across a move of its modules (it was
+run with BASE before the move of issue 33 and this tree after it).
 Exit status 0 when every case is identical, 1 when one differs (each difference is named).
 """
 
@@ -43,7 +45,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.same_output_cases import KEYRING, VERIFY_XREF, Build, Case, Command  # noqa: E402
-from bench.same_output_compare import differences, outcome  # noqa: E402
+from bench.same_output_compare import (  # noqa: E402
+    NORMALISATIONS,
+    differences,
+    outcome,
+)
 from bench.same_output_flow import FLOW, NEEDS_DEMO, make_demo  # noqa: E402
 from bench.same_output_run import ProviderSim, run  # noqa: E402
 
@@ -125,6 +131,7 @@ def main() -> int:
             for line in found:
                 print(f"    {line}")
             failed += bool(found)
+        print("normalised: " + "; ".join(f"{k}: {v}" for k, v in NORMALISATIONS.items()))
         print(json.dumps({"base": args.base, "after": str(after), "customers": args.customers,
                           "demo_customers": args.demo_customers, "cases": len(cases),
                           "files_compared": files, "different": failed,

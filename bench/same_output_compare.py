@@ -23,6 +23,11 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+NORMALISATIONS = {
+    "log times": "the log's time stamps taken out",
+    "elapsed": "the demo's measured seconds masked",
+    "decrypted": "encrypted workbooks compared decrypted, with their run's password",
+}
 _LOG_TIME = re.compile(r"^\d{4}-\d\d-\d\d[ T][0-9:.,]+\S*\s*", re.M)
 _ELAPSED = [(re.compile(r'"seconds": [0-9.]+'), '"seconds": "<elapsed>"'),
             (re.compile(r"finished in \d+ s"), "finished in <elapsed> s")]
@@ -104,6 +109,9 @@ def _same_file(name: str, a: dict[str, Any], b: dict[str, Any]) -> str | None:
         if plain_a is not None and plain_a == plain_b:
             b["used"].add("decrypted")
             return None
+        if plain_a is not None and plain_b is not None:
+            return (f"file {name}: bytes differ, and decrypted the workbooks differ too "
+                    f"({len(plain_a)} and {len(plain_b)} bytes)")
     return f"file {name}: bytes differ ({len(fa)} and {len(fb)})"
 
 
