@@ -11,7 +11,7 @@ import pytest
 
 from wizard.core.vocabulary import DEFAULT_WINDOW_DAYS
 from wizard.flow.project.project import Project
-from wizard.flow.project.settings import EXTRA_SETTINGS, Settings
+from wizard.flow.project.settings import EXTRA_SETTINGS, Settings, kept_test_bid
 
 FULL = Settings(biller="Acme Electric Co-op", go_live=date(2026, 12, 14), production_bid="2806",
                 test_bid="9806", window_days=5, pm_name="Pat Doe", pm_email="pat@example.com",
@@ -42,6 +42,7 @@ def test_what_was_not_stored_takes_its_default() -> None:
 @pytest.mark.parametrize("empty", [None, ""])
 def test_an_empty_test_bid_is_none(empty: str | None) -> None:
     assert Settings.from_stored({"go_live": "2026-12-14", "test_bid": empty}).test_bid is None
+    assert kept_test_bid(empty) is None  # what `project.test_bid` says too
 
 
 def test_only_the_notice_settings_are_kept_beside_and_only_when_given() -> None:

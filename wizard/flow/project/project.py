@@ -22,7 +22,7 @@ from wizard.errors import UsageError
 from wizard.flow.project.lock import HOLDER_NAME as HOLDER_NAME
 from wizard.flow.project.lock import LOCK_NAME as LOCK_NAME
 from wizard.flow.project.lock import ProjectLock
-from wizard.flow.project.settings import Settings, validate
+from wizard.flow.project.settings import Settings, kept_test_bid, validate
 from wizard.services import logs, room
 from wizard.services.files import clear_folder, private_dir, sha256_file, sweep_temporaries
 from wizard.services.places import PRIVATE_DIR, path_limit, project_path_problem, restrict_path
@@ -202,8 +202,7 @@ class Project:
 
     @property
     def test_bid(self) -> str | None:
-        value = self.setting("test_bid")
-        return None if value in (None, "") else str(value)
+        return kept_test_bid(self.setting("test_bid"))
 
     @property
     def dates(self) -> Dates:

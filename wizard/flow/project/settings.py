@@ -58,7 +58,7 @@ class Settings:
             biller=str(stored.get("biller", "")),
             go_live=date.fromisoformat(str(stored["go_live"])),
             production_bid=str(stored.get("production_bid", "")),
-            test_bid=None if stored.get("test_bid") in (None, "") else str(stored["test_bid"]),
+            test_bid=kept_test_bid(stored.get("test_bid")),
             window_days=int(stored.get("window_days", DEFAULT_WINDOW_DAYS)),
             pm_name=str(stored.get("pm_name") or ""),
             pm_email=str(stored.get("pm_email") or ""),
@@ -83,6 +83,11 @@ STALE_AFTER: dict[str, tuple[str, ...]] = {
 # in by flow/papers/templates.py's definitions)
 EXTRA_SETTINGS: tuple[str, ...] = tuple(s.key for s in TEMPLATE_SETTINGS)
 EDITABLE = tuple(f.name for f in fields(Settings) if f.name != "extra")
+
+
+def kept_test_bid(value: object) -> str | None:
+    """The test BID as kept in the store: none when empty (it is optional)."""
+    return None if value in (None, "") else str(value)
 
 
 def check_bid(value: object, what: str) -> str:
