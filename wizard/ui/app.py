@@ -163,6 +163,7 @@ class Wizard(QObject):
             self.show_start()
 
     def create_project(self, values: dict[str, Any]) -> Any:
+        from wizard.core.vocabulary import DEFAULT_WINDOW_DAYS
         from wizard.flow.project.project import Project
         from wizard.flow.project.settings import Settings
 
@@ -172,7 +173,7 @@ class Wizard(QObject):
                 Settings(biller=str(values["biller"]), go_live=values["go_live"],
                          production_bid=str(values.get("production_bid") or ""),
                          test_bid=values.get("test_bid") or None,
-                         window_days=int(values.get("window_days") or 3),
+                         window_days=int(values.get("window_days") or DEFAULT_WINDOW_DAYS),
                          pm_name=str(values.get("pm_name") or "")),
                 allow_past=bool(values.get("allow_past")))
             folder = project.folder

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wizard.core.vocabulary import DEFAULT_WINDOW_DAYS, WINDOW_DAYS_RANGE
 from wizard.ui import file_dialogs, settings
 from wizard.ui.portfolio_view import PortfolioPanel
 from wizard.ui.resources import icon
@@ -125,8 +126,8 @@ class StartWindow(QWidget):
         self.go_live.setDate(QDate(soon.year, soon.month, soon.day))
         self.go_live.setMinimumDate(QDate.currentDate().addDays(-365))
         self.window_days = QSpinBox()
-        self.window_days.setRange(1, 14)
-        self.window_days.setValue(3)
+        self.window_days.setRange(*WINDOW_DAYS_RANGE)
+        self.window_days.setValue(DEFAULT_WINDOW_DAYS)
         self.window_days.setSuffix(" days, ending on go-live")
         self.production_bid = QLineEdit()
         self.production_bid.setPlaceholderText("required: the biller's BID, e.g. 2806")

@@ -1,44 +1,33 @@
-"""A conversion project: one folder, its store, its sub-folders, its dates and its lock.
+"""A conversion project: one folder, its store and its sub-folders, as the program sees it.
 
-`Project.create` makes the folder (`convwiz init`), `Project.open` opens one. Work that
-writes runs inside `project.writing(command)`, which holds an exclusive lock on the
-project's lock file through `filelock` (`flock` on Linux and macOS, `msvcrt.locking` on
-Windows): a second process gets a clear exit 4 instead of interleaving writes, and a lock
-left by a killed process vanishes with it (both systems drop the locks of dead processes),
-so a stale lock is never a problem. Who holds it (pid and command) is written beside it,
-in a separate file, since Windows forbids reading a locked byte range.
+`Project.create` makes the folder (`convwiz init`), `Project.open` opens one. The project is
+a façade: its write lock and holder file are a `ProjectLock` (flow/project/lock.py), its
+settings are read as typed `Settings` (flow/project/settings.py) and its dates are core's
+`Dates` (core/dates.py). Work that writes runs inside `project.writing(command)`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-import filelock
-
-from wizard.core.vocabulary import DEFAULT_WINDOW_DAYS, file_name_part
-from wizard.errors import NotReady, UsageError
-from wizard.flow.project.settings import EXTRA_SETTINGS, Settings, validate
+from wizard.core.dates import Dates as Dates
+from wizard.core.dates import maintenance_window as maintenance_window
+from wizard.core.vocabulary import file_name_part
+from wizard.errors import UsageError
+from wizard.flow.project.lock import HOLDER_NAME as HOLDER_NAME
+from wizard.flow.project.lock import LOCK_NAME as LOCK_NAME
+from wizard.flow.project.lock import ProjectLock
+from wizard.flow.project.settings import Settings, kept_test_bid, validate
 from wizard.services import logs, room
 from wizard.services.files import clear_folder, private_dir, sha256_file, sweep_temporaries
-from wizard.services.places import (
-    PRIVATE_DIR,
-    path_limit,
-    project_path_problem,
-    restrict_fd,
-    restrict_path,
-)
+from wizard.services.places import PRIVATE_DIR, path_limit, project_path_problem, restrict_path
 from wizard.services.store import STORE_NAME, Store, stored_path
 
-LOCK_NAME = ".convwiz.lock"
-HOLDER_NAME = ".convwiz.lock.holder"
 TEMP_FOLDER = ".tmp"
 SUBFOLDERS = ("data", "outbox", "inbox", "reports")
 # what the program writes under a project, each refused when it has become a link (a
@@ -49,43 +38,13 @@ OWN_PLACES = (*SUBFOLDERS, TEMP_FOLDER, "reports/templates", "reports/outreach",
 log = logging.getLogger("wizard.project")
 
 
-@dataclass(frozen=True)
-class Dates:
-    """The go-live date and the maintenance window before it."""
-
-    go_live: date
-    window_start: date
-    window_end: date
-
-    @property
-    def window_days(self) -> int:
-        return (self.window_end - self.window_start).days + 1
-
-    def in_window(self, day: date) -> bool:
-        return self.window_start <= day <= self.window_end
-
-    def days_to_go_live(self, today: date) -> int:
-        return (self.go_live - today).days
-
-
-def maintenance_window(go_live: date, window_days: int) -> tuple[date, date]:
-    """The window is the `window_days` days that end on the go-live date.
-
-    The portal is down for renumbering while Daffron loads; customers sign in on the new
-    numbers from the go-live date, the last day of the window.
-    """
-    return go_live - timedelta(days=window_days - 1), go_live
-
-
 class Project:
     """An open conversion project."""
 
     def __init__(self, folder: Path, store: Store) -> None:
         self.folder = folder
         self.store = store
-        self._lock: filelock.BaseFileLock | None = None
-        self._lock_depth = 0
-        self._lock_guard = threading.RLock()
+        self.lock = ProjectLock(folder, OWN_PLACES)
         self._in_room = True
         room.enter(folder)  # every write under the folder is checked from now on
 
@@ -174,42 +133,19 @@ class Project:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- one writer at a time ---------------------------------------------------------------
+    # -- one writer at a time (flow/project/lock.py) ----------------------------------------
     def acquire(self, command: str = "convwiz") -> None:
         """Take the project's write lock (re-entrant within this process)."""
-        with self._lock_guard:
-            if self._lock_depth:
-                self._lock_depth += 1
-                return
-            problem = room.closed_room_problem(self.folder, OWN_PLACES)
-            if problem:  # refused before the lock file or anything else is written
-                raise UsageError(problem)
-            lock = filelock.FileLock(self.folder / LOCK_NAME, mode=0o600, is_singleton=False,
-                                     thread_local=False)
-            try:
-                lock.acquire(timeout=0)
-            except filelock.Timeout:
-                raise NotReady(
-                    f"another process is working on {self.folder} ({_read_holder(self.folder)}); "
-                    "wait for it to finish or close it, then try again"
-                ) from None
-            _write_holder(self.folder, f"pid {os.getpid()}: {command}\n")
-            self._lock = lock
-            self._lock_depth = 1
-            # a crash while writing may have left temporary files: they are never data
-            for sub in SUBFOLDERS:
-                sweep_temporaries(self.folder / sub)
-            clear_folder(self.folder / TEMP_FOLDER)
+        self.lock.acquire(command, on_taken=self._sweep_temporaries)
 
     def release(self) -> None:
-        with self._lock_guard:
-            if not self._lock_depth:
-                return
-            self._lock_depth -= 1
-            if self._lock_depth == 0 and self._lock is not None:
-                _write_holder(self.folder, "")
-                self._lock.release()
-                self._lock = None
+        self.lock.release()
+
+    def _sweep_temporaries(self) -> None:
+        """A crash while writing may have left temporary files: they are never data."""
+        for sub in SUBFOLDERS:
+            sweep_temporaries(self.folder / sub)
+        clear_folder(self.folder / TEMP_FOLDER)
 
     @contextlib.contextmanager
     def writing(self, command: str = "convwiz") -> Iterator[Project]:
@@ -253,20 +189,8 @@ class Project:
 
     @property
     def settings(self) -> Settings:
-        """The project's settings, typed (see flow/settings.py)."""
-        stored = self.store.settings()
-        return Settings(
-            biller=str(stored.get("biller", "")),
-            go_live=date.fromisoformat(str(stored["go_live"])),
-            production_bid=str(stored.get("production_bid", "")),
-            test_bid=None if stored.get("test_bid") in (None, "") else str(stored["test_bid"]),
-            window_days=int(stored.get("window_days", DEFAULT_WINDOW_DAYS)),
-            pm_name=str(stored.get("pm_name") or ""),
-            pm_email=str(stored.get("pm_email") or ""),
-            pm_phone=str(stored.get("pm_phone") or ""),
-            extra={k: str(stored[k]) for k in EXTRA_SETTINGS
-                   if stored.get(k) not in (None, "")},
-        )
+        """The project's settings, typed (see flow/project/settings.py)."""
+        return Settings.from_stored(self.store.settings())
 
     @property
     def biller(self) -> str:
@@ -278,18 +202,12 @@ class Project:
 
     @property
     def test_bid(self) -> str | None:
-        value = self.setting("test_bid")
-        return None if value in (None, "") else str(value)
+        return kept_test_bid(self.setting("test_bid"))
 
     @property
     def dates(self) -> Dates:
-        go_live = date.fromisoformat(self.setting("go_live"))
-        start = self.setting("window_start")
-        end = self.setting("window_end")
-        if start and end:
-            return Dates(go_live, date.fromisoformat(start), date.fromisoformat(end))
-        s, e = maintenance_window(go_live, int(self.setting("window_days", 3)))
-        return Dates(go_live, s, e)
+        """The go-live date and the maintenance window, as stored (see core/dates.py)."""
+        return Dates.from_stored(self.store.settings())
 
     def slug(self) -> str:
         """The biller's name made safe for file names on every system (letters of any
@@ -314,18 +232,3 @@ class Project:
         log.info("made %s %s (%s rows, sha256 %s)", kind, self.relative(path), rows, digest)
         return digest
 
-
-def _write_holder(folder: Path, text: str) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder / HOLDER_NAME, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        restrict_fd(fd)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-
-
-def _read_holder(folder: Path) -> str:
-    try:
-        text = (folder / HOLDER_NAME).read_text(encoding="utf-8", errors="replace")[:200]
-    except OSError:
-        text = ""
-    return text.strip() or "a process that has not said who it is"

@@ -1,10 +1,11 @@
-"""The project's settings as one typed object, checked on the way in, changed with a trace.
+"""The project's settings as one typed object, and the rules a setting's value must meet.
 
-`convwiz init` and the start screen create them, `convwiz settings` and the Coordinate page
-change them. Every change is written to the audit log with its old and new value; a change
-that makes a step's output stale (the production BID after the IC update was written, the
-biller's name after the workbook was made) sets that step, and every step after it that
-used it, back to ready, and says so.
+`Settings` is what a project knows about itself: the biller, the BIDs, the go-live date, the
+window's length, the PM and what the biller decides for the notices (`extra`).
+`Settings.from_stored` reads it from the store's raw settings; `validate` and the `check_*`
+functions check values on the way in (`convwiz init`, the start screen), and `parse_change`
+types a changed value. `STALE_AFTER` says which steps' outputs use each setting;
+settings_change.py applies a change with it. `is_demo` tells a demo's settings.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class Settings:
     pm_name: str = ""
     pm_email: str = ""
     pm_phone: str = ""
-    # what the biller decides and the notices quote (see flow/templates.py)
+    # what the biller decides and the notices quote (see flow/papers/templates.py)
     extra: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -46,6 +47,25 @@ class Settings:
         out["go_live"] = self.go_live.isoformat()
         extra = out.pop("extra")
         return {**out, **extra}
+
+    @classmethod
+    def from_stored(cls, stored: Mapping[str, Any]) -> Settings:
+        """The settings from the store's raw ones (`store.settings()`), typed. A missing
+        optional setting takes its default, an empty test BID is none, an empty notice
+        setting is left out, and keys that are no setting (the window's dates) are skipped;
+        a missing go-live date is a KeyError (every project has one)."""
+        return cls(
+            biller=str(stored.get("biller", "")),
+            go_live=date.fromisoformat(str(stored["go_live"])),
+            production_bid=str(stored.get("production_bid", "")),
+            test_bid=kept_test_bid(stored.get("test_bid")),
+            window_days=int(stored.get("window_days", DEFAULT_WINDOW_DAYS)),
+            pm_name=str(stored.get("pm_name") or ""),
+            pm_email=str(stored.get("pm_email") or ""),
+            pm_phone=str(stored.get("pm_phone") or ""),
+            extra={k: str(stored[k]) for k in EXTRA_SETTINGS
+                   if stored.get(k) not in (None, "")},
+        )
 
 
 # which steps' outputs each setting goes into: changing it makes them stale
@@ -60,9 +80,14 @@ STALE_AFTER: dict[str, tuple[str, ...]] = {
     "pm_phone": ("report",),
 }
 # settings kept beside the typed ones: what the biller decides for the notices (keys filled
-# in by flow/templates.py's definitions)
+# in by flow/papers/templates.py's definitions)
 EXTRA_SETTINGS: tuple[str, ...] = tuple(s.key for s in TEMPLATE_SETTINGS)
 EDITABLE = tuple(f.name for f in fields(Settings) if f.name != "extra")
+
+
+def kept_test_bid(value: object) -> str | None:
+    """The test BID as kept in the store: none when empty (it is optional)."""
+    return None if value in (None, "") else str(value)
 
 
 def check_bid(value: object, what: str) -> str:

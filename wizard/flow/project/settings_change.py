@@ -1,8 +1,10 @@
 """Changing a project's settings after `init` (`convwiz settings`, the Coordinate page).
 
-Each change is audited with its old and new value. A change that makes a step's output stale
-(see `settings.STALE_AFTER`) sets that step, and every step that needs it, back to ready;
-the result says which, so the person knows what to run again.
+Each change is checked as `init` checks it (`settings.validate`), stored under the project's
+lock and audited with its old and new value. A change that makes a finished step's output
+stale (see `settings.STALE_AFTER`) marks that step, and every finished step after it, "stale":
+ready to run again. The result (`SettingsChange`) says which, so the person knows what to
+run again.
 """
 
 from __future__ import annotations
