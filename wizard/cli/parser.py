@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     adder = _Adder(parser.add_subparsers(dest="command", metavar="COMMAND",
                                          parser_class=_Parser), common)
     for group in (_setup_commands, _flag_file_commands, _exchange_commands,
-                  _after_go_live_commands, _tool_commands):
+                  _after_go_live_commands, _paper_commands, _record_commands, _tool_commands):
         group(adder)
     return parser
 
@@ -226,9 +226,7 @@ def _exchange_commands(a: _Adder) -> None:
 
 
 def _after_go_live_commands(a: _Adder) -> None:
-    """After go-live: verify, report, lists, checklist, notices, tokens, purge."""
-    from wizard.flow.steps.checklist import REREGISTERED, TASKS  # the task ids for --done's help
-
+    """After go-live: verify, and the biller workbook."""
     p = a.add("verify", cmd_verify, "compare the post-conversion export with the snapshot")
     p.add_argument("--post", required=True, metavar="FILE",
                    help="the portal's customer export after go-live")
@@ -251,6 +249,11 @@ def _after_go_live_commands(a: _Adder) -> None:
                    "the audit log)")
     p.add_argument("--show-password", action="store_true",
                    help="with --json: put the workbook password in the result as \"password\"")
+
+
+def _paper_commands(a: _Adder) -> None:
+    """What the PM hands out: the lists, the checklist, the notices, the tokens."""
+    from wizard.flow.steps.checklist import REREGISTERED, TASKS  # the task ids for --done's help
 
     p = a.add("outreach", cmd_outreach, "write the biller's outreach lists to "
               "reports/outreach/ (email, no email, autopay by card, autopay by bank account, "
@@ -280,6 +283,9 @@ def _after_go_live_commands(a: _Adder) -> None:
     p.add_argument("--days", type=int, default=DEFAULT_TOKEN_DAYS, metavar="DAYS",
                    help="days the links stay valid from go-live (at least 14)")
 
+
+def _record_commands(a: _Adder) -> None:
+    """The project's records: purge, the audit log."""
     p = a.add("purge", cmd_purge, "remove the files the program made or received (the audit "
             "log stays)")
     p.add_argument("--yes", action="store_true", help="do not ask")

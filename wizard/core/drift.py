@@ -130,15 +130,7 @@ def post_conversion_export(
     keep = list(found)
     for i in gone:
         keep[i] = False
-    order = [i for i, k in enumerate(keep) if k]
-    rng.shuffle(order)
-    columns = [[cols["name"][i] for i in order], [new_account[i] for i in order],
-               [cols["email"][i] for i in order], [paperless[i] for i in order],
-               [autopay[i] for i in order],
-               [PORTAL_METHOD.get(m, m) for m in (cols["method"][i] for i in order)],
-               [last4[i] for i in order]]
-    table = pa.table({h: pa.array(c, pa.string()) for h, c in zip(EXPORT_HEADERS[:7], columns)})
-
+    table = _portal_table(rng, cols, new_account, keep, autopay, paperless, last4)
     expected = _expected(cols, keep, autopay, paperless, last4)
     accounts = cols["account"]
     return DriftResult(
@@ -150,6 +142,21 @@ def post_conversion_export(
                  + tuple(a for a, f in zip(accounts, found) if not f)),
         expected=expected,
     )
+
+
+def _portal_table(rng: random.Random, cols: dict[str, list[str]], new_account: list[str],
+                  keep: list[bool], autopay: list[str], paperless: list[str],
+                  last4: list[str]) -> pa.Table:
+    """The customers kept, in a shuffled order, as the portal writes them: its headers, its
+    payment method words, the new account numbers, all text."""
+    order = [i for i, k in enumerate(keep) if k]
+    rng.shuffle(order)
+    columns = [[cols["name"][i] for i in order], [new_account[i] for i in order],
+               [cols["email"][i] for i in order], [paperless[i] for i in order],
+               [autopay[i] for i in order],
+               [PORTAL_METHOD.get(m, m) for m in (cols["method"][i] for i in order)],
+               [last4[i] for i in order]]
+    return pa.table({h: pa.array(c, pa.string()) for h, c in zip(EXPORT_HEADERS[:7], columns)})
 
 
 def _require_columns(table: pa.Table, names: tuple[str, ...], what: str) -> None:

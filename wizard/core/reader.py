@@ -14,7 +14,7 @@ import datetime as dt
 import io
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
@@ -417,9 +417,21 @@ def _read_spreadsheet(path: Path, sheet: str | None, header_hint: AbstractSet[st
         header = header[:-1]
     if not header:
         raise InputError(f"{path}: sheet {sheet!r} has no column names in its first rows")
-    width = len(header)
     names_unique = _unique_names(header)
-    body = rows[skip + 1 :]
+    columns, numeric = _text_columns(rows[skip + 1 :], len(header))
+    # calamine's rows and columns start at the sheet's used range, not at A1
+    start_row, start_col = _sheet_start(book, sheet)
+    header_row = start_row + skip + 1
+    if numeric and (package is not None or path.suffix.lower() in (".xlsx", ".xlsm")):
+        _apply_zero_formats(io.BytesIO(package) if package is not None else path, sheet,
+                            header_row, start_col, numeric, columns)
+    table = pa.table({name: pa.array(col, pa.string()) for name, col in zip(names_unique, columns)})
+    table, numbers = _drop_blank_rows(table, header_row + 1)
+    return Table(path, table, numbers, header, "xlsx", None, sheet, tuple(names))
+
+
+def _text_columns(body: Sequence[Sequence[object]], width: int) -> tuple[list[list[str]], set[int]]:
+    """The first `width` cells of each row as text, by column, and the columns with numbers."""
     columns: list[list[str]] = [[] for _ in range(width)]
     numeric: set[int] = set()
     for r in body:
@@ -430,15 +442,7 @@ def _read_spreadsheet(path: Path, sheet: str | None, header_hint: AbstractSet[st
                     value, bool):
                 numeric.add(j)
             columns[j].append(cell_text(value))
-    # calamine's rows and columns start at the sheet's used range, not at A1
-    start_row, start_col = _sheet_start(book, sheet)
-    header_row = start_row + skip + 1
-    if numeric and (package is not None or path.suffix.lower() in (".xlsx", ".xlsm")):
-        _apply_zero_formats(io.BytesIO(package) if package is not None else path, sheet,
-                            header_row, start_col, numeric, columns)
-    table = pa.table({name: pa.array(col, pa.string()) for name, col in zip(names_unique, columns)})
-    table, numbers = _drop_blank_rows(table, header_row + 1)
-    return Table(path, table, numbers, header, "xlsx", None, sheet, tuple(names))
+    return columns, numeric
 
 
 def _sheet_start(book: object, sheet: str) -> tuple[int, int]:

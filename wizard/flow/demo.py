@@ -7,30 +7,30 @@ password is handed to each step in memory (`connect(..., remember_secret=False)`
 runs through the very flow functions the commands use, so the demo is also a smoke test of
 the product:
 
- 1. init          a project for a fictional co-op, go-live two days from today, so the demo
-                  runs on the first day of the 3-day maintenance window
+ 1. init          a project for a fictional co-op, marked as a demo, go-live two days from
+                  today: the demo runs on the first day of the 3-day maintenance window
  2. portal export `data/demo_portal_export.csv`: seeded realistic customers with two things
                   the validation warns about (a short last 4, paperless without an email)
  3. export-flags  the flag file in `outbox/`
- 4. connect       the simulator's host, port, user and pinned host key (password kept
-                  in memory only)
+ 4. connect       the simulator's host, port, user and pinned host key
  5. send          the flag file, uploaded over SFTP
  6. fetch-xref    the simulator's cross-reference (old -> new numbers) into `inbox/`
  7. import-xref   the IC account update and rollback in `outbox/`
  8. after go-live `data/demo_post_go_live_day_NN.csv`: the portal's export under the new
                   numbers with a little known drift (`wizard.core.drift`), on days 1, 7
                   and 14 after go-live, as customers register again (35%, 60%, 78%)
- 9. verify        the before/after figures, and re-registration: each day's export is
-                  verified as of that day, so the trend has three points
-10. checklist     every task still open signed off by "Demo PM"
-11. templates, tokens, report: the notices, the token file and the biller workbook,
-                  encrypted with the project's workbook password (in the keyring when there
-                  is a usable one, else made for the run and kept in memory only)
+ 9. verify        each day's export as of that day: the re-registration trend's three points
+10. checklist     the open tasks a person signs, signed off by "Demo PM" (`_sign_off_open_tasks`)
+11. tokens        the token registration file in `outbox/`
+12. report        the biller workbook in `reports/`, encrypted with the project's workbook
+                  password, printed once (`workbook_password.for_demo`)
+13. templates     the notices and tickets, the not-registered list and the biller's reminder
 
-The project folder defaults to `./convwiz-demo-YYYYMMDD-HHMMSS` (or under the home folder
-when the current folder is not writable). The simulator's own files (its host key, what it
-received) live in a temporary folder outside the project, removed when the demo ends: no
-secret is ever inside the project.
+The project folder is PROJECT, else a new one under the user's documents (`default_folder`),
+never the current folder. The simulator's files (its private host key; under `sftp/` the
+flag file it received, the cross-reference it made) live in the project's `demo-provider/`
+(owner-only, not the system's temporary folder) while it runs; `DemoSetup.stop()` removes
+it, so a finished demo leaves none of them. Its password is never written anywhere.
 
 For the GUI (`convwiz gui --demo`), `prepare_demo(folder, customers)` does steps 1, 2 and 4
 with the simulator running, and returns a `DemoSetup` the window keeps while it is open::
@@ -42,14 +42,12 @@ with the simulator running, and returns a `DemoSetup` the window keeps while it 
     setup.connection       # dict host, port, user, key_file (None), host_key, upload_dir,
                            # download_dir: what the Send page's form shows
     setup.password         # the simulator's password, in memory only: pass it as
-                           # `secret=` to exchange.send / fetch_xref (and to connect, with
-                           # remember_secret=False); never store it
+                           # `secret=` to exchange.send / fetch_xref; never store it
     setup.post_export()    # after import-xref: writes and returns the post-go-live export
                            # to choose on the Verify page
     setup.stop()           # when the window closes: stops the simulator, removes its files
 
 `prepare_demo(..., connect=False)` leaves the connection for the person to make.
-
 `DemoSetup` is also a context manager that calls `stop()`.
 """
 
@@ -333,113 +331,45 @@ def run_demo(project: Path | None, customers: int, say: Callable[[str], None]) -
     return result
 
 
-@contextlib.contextmanager
-def _step(steps: list[dict[str, Any]], name: str, say: Callable[[str], None]) -> Iterator[
-        dict[str, Any]]:
-    """Time one step, say it, and name it in the message if it fails."""
-    say(f"- {name}")
-    record: dict[str, Any] = {"step": name}
-    started = time.monotonic()
-    try:
-        yield record
-    except ConvWizError as exc:
-        exc.message = f"demo step '{name}' failed: {exc.message}"
-        exc.args = (exc.message,)
-        raise
-    record["seconds"] = round(time.monotonic() - started, 2)
-    steps.append(record)
+@dataclass
+class _Run:
+    """What every step of one demo run shares: the project, the simulator, the voice."""
+
+    project: Project
+    setup: DemoSetup
+    say: Callable[[str], None]
+    progress: _SayProgress
+    steps: list[dict[str, Any]]
+
+    @contextlib.contextmanager
+    def step(self, name: str) -> Iterator[dict[str, Any]]:
+        """Time one step, say it, and name it in the message if it fails."""
+        self.say(f"- {name}")
+        record: dict[str, Any] = {"step": name}
+        started = time.monotonic()
+        try:
+            yield record
+        except ConvWizError as exc:
+            exc.message = f"demo step '{name}' failed: {exc.message}"
+            exc.args = (exc.message,)
+            raise
+        record["seconds"] = round(time.monotonic() - started, 2)
+        self.steps.append(record)
+
+    def indented(self, message: str) -> None:
+        self.say(f"  {message}")
 
 
 def _run_steps(project: Project, setup: DemoSetup, say: Callable[[str], None]) -> dict[str, Any]:
-    from wizard.flow.papers import not_registered, report, templates
-    from wizard.flow.project import workbook_password
-    from wizard.flow.records import registration
-    from wizard.flow.steps import checklist, exchange, renumber, verification
-    from wizard.flow.steps.export import export_flags
-
-    progress = _SayProgress(say)
-    steps: list[dict[str, Any]] = [{"step": "init", "project": str(project.folder)}]
-    connection = setup.connection
-
-    def indented(message: str) -> None:
-        say(f"  {message}")
-
-    with _step(steps, "export-flags", say) as record:
-        flags = export_flags(project, setup.customer_export, None, {}, progress).to_json()
-        record.update(flags)
-        say(f"  flag file: {flags['output']} ({flags['rows']:,} rows, "
-            f"{flags['warnings']} warnings)")
-        if flags.get("exceptions"):
-            say(f"  the warnings, row by row: {flags['exceptions']}")
-
-    with _step(steps, "connect", say) as record:
-        record.update(connect_to_simulator(project, setup, progress))
-        say(f"  {connection['user']}@{connection['host']}:{connection['port']}, host key "
-            f"{connection['host_key']} pinned; the password stays in memory")
-
-    with _step(steps, "send", say) as record:
-        record.update(exchange.send(project, progress, secret=setup.password).to_json())
-        say(f"  uploaded to {record['remote_path']}")
-
-    with _step(steps, "fetch-xref", say) as record:
-        fetched = exchange.fetch_xref(project, 60, progress, secret=setup.password)
-        record.update(fetched.to_json())
-        say(f"  the provider's cross-reference: {record.get('output') or record['file']}")
-
-    with _step(steps, "import-xref", say) as record:
-        record.update(renumber.import_xref(project, None, {}, False, progress,
-                                           indented).to_json())
-
-    with _step(steps, "post-go-live export", say) as record:
-        days = [day for day, _share in REGISTRATION_SCHEDULE]
-        exports = [write_post_export(project, setup.seed, day) for day in days]
-        post_path, expected = exports[-1]
-        record.update({"output": str(post_path), "expected": expected,
-                       "days": {str(d): str(p) for d, (p, _e) in zip(days, exports)}})
-        say(f"  the portal's export after go-live: {post_path} (a little drift seeded: "
-            f"{expected['autopay']['lost']} autopay lost, {expected['paperless']['gained']} "
-            f"paperless gained, {expected['last4_changed']} last 4 changed, "
-            f"{expected['missing_after']} missing), taken on days "
-            f"{', '.join(str(d) for d in days)} after go-live as customers register again")
-
-    with _step(steps, "verify", say) as record:
-        go_live = project.dates.go_live
-        for day, (path, _expected) in zip(days, exports):
-            last = day == days[-1]
-            figures = verification.verify(
-                project, path, {}, progress, say=None if last else (lambda _m: None),
-                measured_on=go_live + timedelta(days=day)).to_json()
-        record.update(figures)
-        say(f"  {figures['matched']:,} of {figures['customers']:,} customers found; "
-            f"{verification.Problems.of_figures(figures).headline()}")
-        say(f"  {trend_text(registration.points(project))} (simulated)")
-
-    with _step(steps, "checklist", say) as record:
-        signed = _sign_off_open_tasks(project, checklist)
-        record["signed_off"] = signed
+    run = _Run(project, setup, say, _SayProgress(say),
+               [{"step": "init", "project": str(project.folder)}])
+    flags = _export_flags(run)
+    _exchange_with_provider(run)
+    post_path, expected, figures = _after_go_live(run)
+    with run.step("checklist") as record:
+        record["signed_off"] = signed = _sign_off_open_tasks(project)
         say(f"  {len(signed)} tasks signed off by {DEMO_PM}")
-
-    with _step(steps, "tokens", say) as record:
-        record.update(renumber.tokens(project, 30, progress, indented).to_json())
-
-    with _step(steps, "report", say) as record:
-        kept = workbook_password.for_demo(project)
-        workbook = report.write_report(project, None, progress,
-                                       password=kept.password).to_json()
-        record.update(workbook)
-        # no parentheses around the keyring's words, which may hold their own ("a keyring
-        # that is not a system store (…)"): the line ended in "))"
-        say(f"  the biller workbook: {workbook['output']}, encrypted (AES-256) with the "
-            f"password {kept.password}; the password is kept in {kept.keyring}.")
-
-    # after the workbook: the biller's letter carries it as its attachment
-    with _step(steps, "templates", say) as record:
-        record.update(templates.write_templates(project).as_json())
-        say(f"  the notices and tickets: {_paths_of(record) or project.outbox}")
-        # the re-registration reminder: who has not registered yet, and a draft to the biller
-        record["not_registered"] = not_registered.write_not_registered(
-            project, progress, indented).to_json()
-
+    workbook = _write_papers(run)
     return {
         "project": str(project.folder),
         "workbook": str(workbook["output"]),
@@ -448,20 +378,112 @@ def _run_steps(project: Project, setup: DemoSetup, say: Callable[[str], None]) -
         "post_export": str(post_path),
         "verify": figures,
         "expected": expected,
-        "steps": steps,
+        "steps": run.steps,
     }
 
 
-def _paths_of(result: dict[str, Any]) -> str:
-    files = result.get("files") or result.get("outputs") or []
-    return ", ".join(str(f) for f in files)
+def _export_flags(run: _Run) -> dict[str, Any]:
+    """The flag file from the portal's export, with the warnings it was made to raise."""
+    from wizard.flow.steps.export import export_flags
+
+    with run.step("export-flags") as record:
+        flags = export_flags(run.project, run.setup.customer_export, None, {},
+                             run.progress).to_json()
+        record.update(flags)
+        run.say(f"  flag file: {flags['output']} ({flags['rows']:,} rows, "
+                f"{flags['warnings']} warnings)")
+        if flags.get("exceptions"):
+            run.say(f"  the warnings, row by row: {flags['exceptions']}")
+    return flags
 
 
-def _sign_off_open_tasks(project: Project, checklist: Any) -> list[str]:
-    """Sign off, as the demo's PM, every open task a person signs (the program ticks the
-    others itself when their step is done). Never the flags check while verification found
-    losses: a person who signed that off would be claiming what is not so."""
+def _exchange_with_provider(run: _Run) -> None:
+    """Connect, send, fetch the cross-reference, import it: the simulator's password in memory."""
+    from wizard.flow.steps import exchange, renumber
+
+    project, setup, say, progress = run.project, run.setup, run.say, run.progress
+    connection = setup.connection
+    with run.step("connect") as record:
+        record.update(connect_to_simulator(project, setup, progress))
+        say(f"  {connection['user']}@{connection['host']}:{connection['port']}, host key "
+            f"{connection['host_key']} pinned; the password stays in memory")
+    with run.step("send") as record:
+        record.update(exchange.send(project, progress, secret=setup.password).to_json())
+        say(f"  uploaded to {record['remote_path']}")
+    with run.step("fetch-xref") as record:
+        fetched = exchange.fetch_xref(project, 60, progress, secret=setup.password)
+        record.update(fetched.to_json())
+        say(f"  the provider's cross-reference: {fetched.file}")
+    with run.step("import-xref") as record:
+        record.update(renumber.import_xref(project, None, {}, False, progress,
+                                           run.indented).to_json())
+
+
+def _after_go_live(run: _Run) -> tuple[Path, dict[str, Any], dict[str, Any]]:
+    """The portal's export on each day of the registration schedule, verified as of that day
+    (only the last one speaks): the last export, its drift's figures, verification's."""
+    from wizard.flow.records import registration
+    from wizard.flow.steps import verification
+
+    project, say = run.project, run.say
+    with run.step("post-go-live export") as record:
+        days = [day for day, _share in REGISTRATION_SCHEDULE]
+        exports = [write_post_export(project, run.setup.seed, day) for day in days]
+        post_path, expected = exports[-1]
+        record.update({"output": str(post_path), "expected": expected,
+                       "days": {str(d): str(p) for d, (p, _e) in zip(days, exports)}})
+        say(f"  the portal's export after go-live: {post_path} (a little drift seeded: "
+            f"{expected['autopay']['lost']} autopay lost, {expected['paperless']['gained']} "
+            f"paperless gained, {expected['last4_changed']} last 4 changed, "
+            f"{expected['missing_after']} missing), taken on days "
+            f"{', '.join(str(d) for d in days)} after go-live as customers register again")
+    with run.step("verify") as record:
+        go_live = project.dates.go_live
+        for day, (path, _expected) in zip(days, exports):
+            last = day == days[-1]
+            figures = verification.verify(
+                project, path, {}, run.progress, say=None if last else (lambda _m: None),
+                measured_on=go_live + timedelta(days=day)).to_json()
+        record.update(figures)
+        say(f"  {figures['matched']:,} of {figures['customers']:,} customers found; "
+            f"{verification.Problems.of_figures(figures).headline()}")
+        say(f"  {trend_text(registration.points(project))} (simulated)")
+    return post_path, expected, figures
+
+
+def _write_papers(run: _Run) -> dict[str, Any]:
+    """The token file, the workbook, the notices and the not-registered list: the workbook's."""
+    from wizard.flow.papers import not_registered, report, templates
+    from wizard.flow.project import workbook_password
+    from wizard.flow.steps import renumber
+
+    project, say, progress = run.project, run.say, run.progress
+    with run.step("tokens") as record:
+        record.update(renumber.tokens(project, 30, progress, run.indented).to_json())
+    with run.step("report") as record:
+        kept = workbook_password.for_demo(project)
+        workbook = report.write_report(project, None, progress,
+                                       password=kept.password).to_json()
+        record.update(workbook)
+        # no parentheses around the keyring's words, which may hold their own ("a keyring
+        # that is not a system store (…)"): the line ended in "))"
+        say(f"  the biller workbook: {workbook['output']}, encrypted (AES-256) with the "
+            f"password {kept.password}; the password is kept in {kept.keyring}.")
+    # after the workbook: the biller's letter carries it as its attachment
+    with run.step("templates") as record:
+        record.update(templates.write_templates(project).as_json())
+        say(f"  the notices and tickets: {', '.join(str(f) for f in record['files'])}")
+        # the re-registration reminder: who has not registered yet, and a draft to the biller
+        record["not_registered"] = not_registered.write_not_registered(
+            project, progress, run.indented).to_json()
+    return workbook
+
+
+def _sign_off_open_tasks(project: Project) -> list[str]:
+    """Sign off, as the demo's PM, every open task a person signs (the program ticks the others
+    itself), never the flags check while verification found losses: that would be untrue."""
     from wizard.flow.project import steps as step_states
+    from wizard.flow.steps import checklist
 
     verified = step_states.is_done(project, "verification")
     signed = []

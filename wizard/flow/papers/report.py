@@ -204,15 +204,32 @@ def _summary(project: Project, customers: pa.Table, xref: pa.Table | None,
     d = project.dates
     autopay_before = _count_y(customers, "autopay")
     paperless_before = _count_y(customers, "paperless")
-    xref_step = project.store.step("cross_reference")
     pm = str(project.setting("pm_name") or "").strip()
     written = local_time(now_iso()) or datetime.now().replace(microsecond=0)
+    sections = [_before_go_live(project, customers, xref, autopay_before, paperless_before),
+                _after_go_live(figures)]
+    reach = Section("Reaching the customers (Re-registration sheet)",
+                    [Figure(item.title, item.count) for item in lists])
+    subtitle = (f"Prepared by {pm or 'the conversion project manager'} on "
+                f"{written:%Y-%m-%d %H:%M}. Go-live {d.go_live:%A %B %d, %Y}; production BID "
+                f"{project.production_bid}.")
+    return Summary(
+        title=f"{project.biller}: conversion to Daffron",
+        subtitle=subtitle, figures=sections, project=[_about(project, pm, written), reach],
+        chart_rows=_chart(autopay_before, paperless_before, figures), notes=notes,
+    )
+
+
+def _before_go_live(project: Project, customers: pa.Table, xref: pa.Table | None,
+                    autopay_before: int, paperless_before: int) -> Section:
+    """The snapshot's counts, and the accounts renumbered once the cross-reference is in."""
     before = [
         Figure("Customers before go-live", customers.num_rows),
         Figure("Autopay before go-live", autopay_before),
         Figure("Paperless before go-live", paperless_before),
     ]
     if xref is not None:
+        xref_step = project.store.step("cross_reference")
         detail = xref_step[2] if xref_step else {}
         unmatched = int(detail.get("unmatched", 0) or 0)
         before += [Figure("Accounts renumbered", xref.num_rows),
@@ -220,47 +237,62 @@ def _summary(project: Project, customers: pa.Table, xref: pa.Table | None,
                           "bad" if unmatched else "")]
     else:
         before += [Figure("Accounts renumbered", "after import-xref")]
-    sections = [Section("Before go-live", before)]
-    chart = [ChartRow("Autopay", autopay_before), ChartRow("Paperless", paperless_before)]
-    if figures is not None:
-        a, p = figures["autopay"], figures["paperless"]
-        preserved = bool(figures["preserved"])
+    return Section("Before go-live", before)
 
-        def bad(n: int) -> str:
-            return "bad" if n else ""
 
-        headline = verification.Problems.of_figures(figures).headline()
-        after = [
-            Figure("Verification", "PRESERVED: nothing lost, gained, changed or missing"
-                   if preserved else f"NOT PRESERVED: {headline}; see the Exceptions sheet",
-                   "good" if preserved else "bad"),
-            Figure("Customers matched after go-live", int(figures["matched"])),
-            Figure("Missing after go-live", int(figures["missing_after"]),
-                   bad(int(figures["missing_after"]))),
-            Figure("Unexpected after go-live", int(figures["unexpected_after"]),
-                   bad(int(figures["unexpected_after"]))),
-            Figure("Autopay kept", int(a["kept"])),
-            Figure("Autopay lost", int(a["lost"]), bad(int(a["lost"]))),
-            Figure("Autopay gained", int(a["gained"]), bad(int(a["gained"]))),
-            Figure("Paperless kept", int(p["kept"])),
-            Figure("Paperless lost", int(p["lost"]), bad(int(p["lost"]))),
-            Figure("Paperless gained", int(p["gained"]), bad(int(p["gained"]))),
-            Figure("Payment method changed", int(figures["method_changed"]),
-                   bad(int(figures["method_changed"]))),
-            Figure("Last 4 changed", int(figures["last4_changed"]),
-                   bad(int(figures["last4_changed"]))),
-        ]
-        sections.append(Section("After go-live (verification)", after))
-        chart = [
-            ChartRow("Autopay", autopay_before, int(a["kept"]) + int(a["gained"]),
-                     int(a["lost"]), int(a["gained"])),
-            ChartRow("Paperless", paperless_before, int(p["kept"]) + int(p["gained"]),
-                     int(p["lost"]), int(p["gained"])),
-        ]
-    else:
-        sections.append(Section("After go-live (verification)",
-                                [Figure("Verification", "not yet: run convwiz verify")]))
-    about = Section("The conversion", [
+def _bad(n: int) -> str:
+    return "bad" if n else ""
+
+
+def _after_go_live(figures: dict[str, Any] | None) -> Section:
+    """Verification's figures, each loss, gain, change or miss marked bad; or "not yet"."""
+    if figures is None:
+        return Section("After go-live (verification)",
+                       [Figure("Verification", "not yet: run convwiz verify")])
+    a, p = figures["autopay"], figures["paperless"]
+    preserved = bool(figures["preserved"])
+    headline = verification.Problems.of_figures(figures).headline()
+    after = [
+        Figure("Verification", "PRESERVED: nothing lost, gained, changed or missing"
+               if preserved else f"NOT PRESERVED: {headline}; see the Exceptions sheet",
+               "good" if preserved else "bad"),
+        Figure("Customers matched after go-live", int(figures["matched"])),
+        Figure("Missing after go-live", int(figures["missing_after"]),
+               _bad(int(figures["missing_after"]))),
+        Figure("Unexpected after go-live", int(figures["unexpected_after"]),
+               _bad(int(figures["unexpected_after"]))),
+        Figure("Autopay kept", int(a["kept"])),
+        Figure("Autopay lost", int(a["lost"]), _bad(int(a["lost"]))),
+        Figure("Autopay gained", int(a["gained"]), _bad(int(a["gained"]))),
+        Figure("Paperless kept", int(p["kept"])),
+        Figure("Paperless lost", int(p["lost"]), _bad(int(p["lost"]))),
+        Figure("Paperless gained", int(p["gained"]), _bad(int(p["gained"]))),
+        Figure("Payment method changed", int(figures["method_changed"]),
+               _bad(int(figures["method_changed"]))),
+        Figure("Last 4 changed", int(figures["last4_changed"]),
+               _bad(int(figures["last4_changed"]))),
+    ]
+    return Section("After go-live (verification)", after)
+
+
+def _chart(autopay_before: int, paperless_before: int,
+           figures: dict[str, Any] | None) -> list[ChartRow]:
+    """Autopay and paperless before go-live, and after it once verified."""
+    if figures is None:
+        return [ChartRow("Autopay", autopay_before), ChartRow("Paperless", paperless_before)]
+    a, p = figures["autopay"], figures["paperless"]
+    return [
+        ChartRow("Autopay", autopay_before, int(a["kept"]) + int(a["gained"]),
+                 int(a["lost"]), int(a["gained"])),
+        ChartRow("Paperless", paperless_before, int(p["kept"]) + int(p["gained"]),
+                 int(p["lost"]), int(p["gained"])),
+    ]
+
+
+def _about(project: Project, pm: str, written: datetime) -> Section:
+    """The conversion: who, when, which BIDs, and who prepared the workbook when."""
+    d = project.dates
+    return Section("The conversion", [
         Figure("Biller", project.biller),
         Figure("Go-live", d.go_live),
         Figure("Maintenance window starts", d.window_start),
@@ -270,16 +302,6 @@ def _summary(project: Project, customers: pa.Table, xref: pa.Table | None,
         Figure("Prepared by", pm or "not set (convwiz settings --pm-name)"),
         Figure("Workbook written", written),
     ])
-    reach = Section("Reaching the customers (Re-registration sheet)",
-                    [Figure(item.title, item.count) for item in lists])
-    subtitle = (f"Prepared by {pm or 'the conversion project manager'} on "
-                f"{written:%Y-%m-%d %H:%M}. Go-live {d.go_live:%A %B %d, %Y}; production BID "
-                f"{project.production_bid}.")
-    return Summary(
-        title=f"{project.biller}: conversion to Daffron",
-        subtitle=subtitle, figures=sections, project=[about, reach],
-        chart_rows=chart, notes=notes,
-    )
 
 
 def _account_mapping(joined: pa.Table, xref: pa.Table | None) -> TableSheet:
