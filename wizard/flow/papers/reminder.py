@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wizard.core.registration_points import RegistrationPoint, percent_text
+from wizard.core.vocabulary import BILLER_WORKBOOK_KIND
 from wizard.flow.papers import templates
 from wizard.flow.project.project import Project
 from wizard.services.email_draft import draft
@@ -32,7 +33,7 @@ def current_workbook(project: Project, point: RegistrationPoint) -> Path | None:
     found = templates.workbook(project)
     if found is None:
         return None
-    entries = project.store.manifest(templates.WORKBOOK_KIND)
+    entries = project.store.manifest(BILLER_WORKBOOK_KIND)
     return found if entries and entries[-1].at >= point.at else None
 
 

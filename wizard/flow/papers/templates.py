@@ -30,7 +30,12 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from wizard.core.vocabulary import SIGNATURE_SETTINGS, TEMPLATE_SETTINGS, TemplateSetting
+from wizard.core.vocabulary import (
+    BILLER_WORKBOOK_KIND,
+    SIGNATURE_SETTINGS,
+    TEMPLATE_SETTINGS,
+    TemplateSetting,
+)
 from wizard.errors import NotReady, UsageError
 from wizard.flow.papers import conversion_calendar
 from wizard.flow.project import workbook_password
@@ -40,9 +45,6 @@ from wizard.services import office_crypto
 from wizard.services.email_draft import draft
 from wizard.services.files import atomic_output
 from wizard.services.places import password_drafts_dir
-
-WORKBOOK_KIND = "biller_workbook"  # the manifest kind flow.report records the workbook as
-
 
 # project settings `init` writes; only the test BID may be missing
 _PROJECT_SETTINGS: tuple[TemplateSetting, ...] = (
@@ -169,7 +171,7 @@ def _spec(name: str) -> TemplateSpec:
 
 def workbook(project: Project) -> Path | None:
     """The biller workbook last written under reports/, if it is still there."""
-    for entry in reversed(project.store.manifest(WORKBOOK_KIND)):
+    for entry in reversed(project.store.manifest(BILLER_WORKBOOK_KIND)):
         path = project.folder / entry.name
         if path.is_file() and path.parent == project.reports:
             return path

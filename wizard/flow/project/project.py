@@ -23,7 +23,7 @@ from typing import Any
 
 import filelock
 
-from wizard.core.vocabulary import DEFAULT_WINDOW_DAYS, file_name_part
+from wizard.core.vocabulary import DEFAULT_WINDOW_DAYS, DEMO_PROVIDER_FOLDER, file_name_part
 from wizard.errors import NotReady, UsageError
 from wizard.flow.project.settings import EXTRA_SETTINGS, Settings, validate
 from wizard.services import logs, room
@@ -44,7 +44,7 @@ SUBFOLDERS = ("data", "outbox", "inbox", "reports")
 # what the program writes under a project, each refused when it has become a link (a
 # closed room: services/room.py); `--out` elsewhere is the person's own choice
 OWN_PLACES = (*SUBFOLDERS, TEMP_FOLDER, "reports/templates", "reports/outreach",
-              "demo-provider", STORE_NAME, f"{STORE_NAME}-wal", f"{STORE_NAME}-shm",
+              DEMO_PROVIDER_FOLDER, STORE_NAME, f"{STORE_NAME}-wal", f"{STORE_NAME}-shm",
               logs.LOG_NAME, LOCK_NAME, HOLDER_NAME)
 log = logging.getLogger("wizard.project")
 
