@@ -248,22 +248,12 @@ def write_templates(project: Project, password_draft: bool = False) -> Templates
     known = values(project)
     password = _password_for_draft(project) if password_draft else None  # fails first
     found = workbook(project)
-    sender = project.setting("pm_email") or None
     written: list[WrittenTemplate] = []
     with project.writing("templates"):
-        folder = project.reports / "templates"
         for spec in SPECS:
             filled = fill(project, spec.name, known)
             attachments = [found] if spec.attach_workbook and found is not None else []
-            text_path = folder / f"{spec.name}.txt"
-            _write(text_path, filled.text().encode("utf-8"))
-            project.record_made(text_path, f"template:{spec.name}")
-            eml = draft(filled.subject, filled.body,
-                        to=[filled.to] if filled.to and filled.ready else [],
-                        sender=str(sender) if sender else None, attachments=attachments)
-            eml_path = folder / f"{spec.name}.eml"
-            _write(eml_path, eml)
-            project.record_made(eml_path, f"draft:{spec.name}")
+            text_path, eml_path = write_draft(project, filled, attachments)
             written.append(WrittenTemplate(
                 spec.name, spec.title, str(text_path), str(eml_path),
                 filled.to if filled.ready else None, filled.subject,
@@ -308,15 +298,35 @@ def write_password_draft(project: Project, password: str,
     known = dict(known if known is not None else values(project))
     known["workbook_password"] = password
     filled = fill(project, PASSWORD_SPEC.name, known)
-    sender = project.setting("pm_email") or None
-    eml = draft(filled.subject, filled.body,
-                to=[filled.to] if filled.to and filled.ready else [],
-                sender=str(sender) if sender else None, attachments=[])
     path = password_draft_path(project)
-    _write(path, eml)
+    _write(path, _eml(project, filled, []))
     project.store.audit("workbook password draft written", path=str(path),
                         note="outside the project; delete it once sent")
     return path
+
+
+def write_draft(project: Project, filled: Filled,
+                attachments: list[Path]) -> tuple[Path, Path]:
+    """A filled template written to reports/templates/ as NAME.txt (its text) and NAME.eml
+    (the draft, with `attachments`), both atomic (0600) and in the manifest; returns the
+    two paths. `convwiz templates` and the follow-ups (flow.reminder) write theirs here."""
+    folder = project.reports / "templates"
+    text_path = folder / f"{filled.name}.txt"
+    _write(text_path, filled.text().encode("utf-8"))
+    project.record_made(text_path, f"template:{filled.name}")
+    eml_path = folder / f"{filled.name}.eml"
+    _write(eml_path, _eml(project, filled, attachments))
+    project.record_made(eml_path, f"draft:{filled.name}")
+    return text_path, eml_path
+
+
+def _eml(project: Project, filled: Filled, attachments: list[Path]) -> bytes:
+    """The draft of `filled`, from the PM's address; addressed only once it is ready (a
+    draft with placeholders left has no recipient, so it cannot go out by mistake)."""
+    sender = project.setting("pm_email") or None
+    return draft(filled.subject, filled.body,
+                 to=[filled.to] if filled.to and filled.ready else [],
+                 sender=str(sender) if sender else None, attachments=attachments)
 
 
 def _order(key: str) -> int:
@@ -327,5 +337,3 @@ def _write(path: Path, data: bytes) -> None:
     with atomic_output(path) as (handle, _tmp):
         handle.write(data)
 
-
-write_file = _write  # the follow-up drafts (flow.reminder) are written the same way
