@@ -1,10 +1,11 @@
 """`convwiz status`'s headline and the window's status line follow one rule
 (`flow.overview.standing`), each in its own words. They once had a rule each and disagreed:
 after a purge the command line said "Next step: Flag file" (the files are gone on purpose:
-nothing is next), and with the flag file sent but the coordination tasks still open it said
-"Next step: Coordinate" where the window, like its Next button, moved on to "Send to
-Daffron" and said Coordinate was still open. The window's rule was kept in both cases: it
-names what is still open, so nothing is hidden, and it agrees with the Next button."""
+nothing is next), and with the flag file made but the coordination tasks still open it
+said "Next step: Coordinate" where the window, like its Next button, moved on (to "Send to
+Daffron", then "Cross-reference") and said Coordinate was still open. The window's rule was
+kept in both cases: it names what is still open, so nothing is hidden, and it agrees with
+the Next button."""
 
 from __future__ import annotations
 

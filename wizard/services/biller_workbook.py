@@ -138,46 +138,14 @@ def _summary_sheet(book: Book, summary: Summary) -> None:
     right = _sections(book, ws, 3, 6, summary.project)
     row = max(left, right)
 
-    # the charts' table: every figure the charts draw is also a number on the page
-    heads = ["Enrolment", "Before go-live", "After go-live", "Lost", "Gained"]
-    ws.write_row(row, 0, heads, f["header"])
-    first = row + 1
-    for i, c in enumerate(summary.chart_rows):
-        r = first + i
-        ws.write_string(r, 0, c.measure, f["label"])
-        for j, v in enumerate((c.before, c.after, c.lost, c.gained), start=1):
-            if v is None:
-                ws.write_string(r, j, "not yet", f["note"])
-            else:
-                ws.write_number(r, j, v, f["int"])
-    last = first + len(summary.chart_rows) - 1
+    first, last = _enrolment_table(book, ws, row, summary.chart_rows)
     row = last + 2
-
-    def chart(title: str, series: Sequence[tuple[int, str]]) -> Any:
-        ch = book.book.add_chart({"type": "column"})
-        for col, colour in series:
-            ch.add_series({
-                "name": ["Summary", first - 1, col],
-                "categories": ["Summary", first, 0, last, 0],
-                "values": ["Summary", first, col, last, col],
-                "fill": {"color": colour}, "border": {"none": True}, "gap": 60,
-                "data_labels": {"value": True, "num_format": "#,##0", "position": "outside_end",
-                                "font": {"size": 9, "bold": True}},
-            })
-        ch.set_title({"name": title, "name_font": {"size": 11, "bold": True}})
-        ch.set_y_axis({"min": 0, "num_format": "#,##0", "major_gridlines": {
-            "visible": True, "line": {"color": "#D9D9D9"}}, "num_font": {"size": 8},
-            "name": "Customers", "name_font": {"size": 9, "bold": False}})
-        ch.set_x_axis({"num_font": {"size": 9}})
-        ch.set_legend({"position": "bottom", "font": {"size": 9}})
-        ch.set_size({"width": _CHART_W, "height": _CHART_H})
-        return ch
-
-    ws.insert_chart(row, 0, chart("Enrolled before and after go-live",
-                                  [(1, "#1F4E79"), (2, "#5B9BD5")]),
+    ws.insert_chart(row, 0, _column_chart(book, first, last, "Enrolled before and after go-live",
+                                          [(1, "#1F4E79"), (2, "#5B9BD5")]),
                     {"x_offset": 2, "y_offset": 4, "object_position": 3})
-    ws.insert_chart(row, 0, chart("Lost and gained at go-live (every one counts)",
-                                  [(3, "#C00000"), (4, "#548235")]),
+    ws.insert_chart(row, 0, _column_chart(book, first, last,
+                                          "Lost and gained at go-live (every one counts)",
+                                          [(3, "#C00000"), (4, "#548235")]),
                     {"x_offset": _CHART_W + 30, "y_offset": 4, "object_position": 3})
     row += _CHART_H // 16 + 2
     if summary.registration:
@@ -192,6 +160,49 @@ def _summary_sheet(book: Book, summary: Summary) -> None:
     ws.print_area(0, 0, max(row, 1), max(_WIDTHS))
     ws.hide_gridlines(2)
     ws.activate()
+
+
+def _enrolment_table(book: Book, ws: Any, row: int,
+                     rows: Sequence[ChartRow]) -> tuple[int, int]:
+    """The enrolment charts' table at `row`: every figure the charts draw is also a number
+    on the page. Returns the table's first and last data rows."""
+    f = book.formats
+    heads = ["Enrolment", "Before go-live", "After go-live", "Lost", "Gained"]
+    ws.write_row(row, 0, heads, f["header"])
+    first = row + 1
+    for i, c in enumerate(rows):
+        r = first + i
+        ws.write_string(r, 0, c.measure, f["label"])
+        for j, v in enumerate((c.before, c.after, c.lost, c.gained), start=1):
+            if v is None:
+                ws.write_string(r, j, "not yet", f["note"])
+            else:
+                ws.write_number(r, j, v, f["int"])
+    return first, first + len(rows) - 1
+
+
+def _column_chart(book: Book, first: int, last: int, title: str,
+                  series: Sequence[tuple[int, str]]) -> Any:
+    """A column chart of the enrolment table's rows `first` to `last`: one series per
+    (column, colour), each bar labelled with its count."""
+    ch = book.book.add_chart({"type": "column"})
+    for col, colour in series:
+        ch.add_series({
+            "name": ["Summary", first - 1, col],
+            "categories": ["Summary", first, 0, last, 0],
+            "values": ["Summary", first, col, last, col],
+            "fill": {"color": colour}, "border": {"none": True}, "gap": 60,
+            "data_labels": {"value": True, "num_format": "#,##0", "position": "outside_end",
+                            "font": {"size": 9, "bold": True}},
+        })
+    ch.set_title({"name": title, "name_font": {"size": 11, "bold": True}})
+    ch.set_y_axis({"min": 0, "num_format": "#,##0", "major_gridlines": {
+        "visible": True, "line": {"color": "#D9D9D9"}}, "num_font": {"size": 8},
+        "name": "Customers", "name_font": {"size": 9, "bold": False}})
+    ch.set_x_axis({"num_font": {"size": 9}})
+    ch.set_legend({"position": "bottom", "font": {"size": 9}})
+    ch.set_size({"width": _CHART_W, "height": _CHART_H})
+    return ch
 
 
 def _registration_chart(book: Book, ws: Any, row: int, points: Sequence[TrendPoint]) -> int:
