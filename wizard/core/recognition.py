@@ -12,7 +12,7 @@ import contextlib
 from pathlib import Path
 from typing import Final
 
-from wizard.core.vocabulary import DATABASE_SUFFIXES, is_store_file
+from wizard.core.vocabulary import BILLER_WORKBOOK_KIND, DATABASE_SUFFIXES, is_store_file
 from wizard.errors import InputError
 
 # the steps that take a file someone else made, and what that file is, in the PM's words
@@ -33,7 +33,7 @@ _OWN: Final[dict[str, str]] = {
     "ic_account_rollback": "rollback file",
     "tokens": "token registration file",
     "exceptions": "exceptions workbook",
-    "biller_workbook": "biller workbook",
+    BILLER_WORKBOOK_KIND: "biller workbook",
     "outreach_list": "outreach list",
     "outreach_workbook": "outreach workbook",
     "calendar": "conversion calendar",

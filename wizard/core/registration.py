@@ -40,6 +40,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from wizard.core.vocabulary import (
+    METHOD_CARD,
+    METHOD_CHECK,
     NO_USERNAME,
     REGISTERED_FIELD,
     REGISTERED_NO,
@@ -228,12 +230,20 @@ def _by_distinct(text: pa.Array, kind: str | None, go_live: date,
     return ColumnReading(pc.take(verdicts, encoded.indices), found)
 
 
+def segment_masks(flags: pa.Table) -> dict[str, pa.ChunkedArray]:
+    """Who is in each of `SEGMENTS`' first three, from the pre-conversion flags (autopay,
+    method, paperless), each on its own: a paperless customer on autopay is in two. The
+    one home of the rule; `segment_codes` makes them exclusive, the outreach lists do not."""
+    autopay = pc.equal(flags["autopay"], "Y")
+    return {"autopay_card": pc.and_(autopay, pc.equal(flags["method"], METHOD_CARD)),
+            "autopay_bank": pc.and_(autopay, pc.equal(flags["method"], METHOD_CHECK)),
+            "paperless": pc.equal(flags["paperless"], "Y")}
+
+
 def segment_codes(before: pa.Table) -> pa.Array:
     """Each pre-conversion customer's segment, as its position in `SEGMENTS` (int8)."""
-    autopay = pc.equal(before["autopay"], "Y")
-    card = pc.and_(autopay, pc.equal(before["method"], "card"))
-    bank = pc.and_(autopay, pc.equal(before["method"], "check"))
-    paperless = pc.equal(before["paperless"], "Y")
+    masks = segment_masks(before)
+    card, bank, paperless = masks["autopay_card"], masks["autopay_bank"], masks["paperless"]
     codes = pc.if_else(card, 0, pc.if_else(bank, 1, pc.if_else(paperless, 2, 3)))
     flat = pc.cast(codes, pa.int8())
     return flat.combine_chunks() if isinstance(flat, pa.ChunkedArray) else flat

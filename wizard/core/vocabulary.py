@@ -164,6 +164,23 @@ BLOCKING: Final = "blocking"
 WARNING: Final = "warning"
 SEVERITY_LABELS: Final[dict[str, str]] = {BLOCKING: "Blocking", WARNING: "Warning"}
 
+# -- verification's issues in words: the window's Verify page and the biller workbook's
+# Exceptions sheet say these (core/verify.py's ISSUES, in the same order, says what to do)
+ISSUE_LABELS: Final[dict[str, str]] = {
+    "missing_after": "Missing after go-live",
+    "unexpected_after": "Unexpected after go-live",
+    "autopay_lost": "Autopay lost",
+    "autopay_gained": "Autopay gained",
+    "paperless_lost": "Paperless lost",
+    "paperless_gained": "Paperless gained",
+    "method_changed": "Payment method changed",
+    "last4_changed": "Last 4 changed",
+}
+# a customer the cross-reference has no new number for, as the Exceptions sheet lists it
+NOT_IN_CROSS_REFERENCE: Final = "not_in_cross_reference"
+EXCEPTION_LABELS: Final[dict[str, str]] = {
+    **ISSUE_LABELS, NOT_IN_CROSS_REFERENCE: "Not in the cross-reference"}
+
 # -- control characters: one rule for every file read ----------------------------------------
 # NUL and the other C0 controls never belong in a value, wherever in the file they are: a NUL
 # in a name went into the flag file sent to the provider. Tab, CR and LF delimit fields and
@@ -225,6 +242,12 @@ S_WORKBOOK_ENTRY = "workbook_keyring_entry"
 
 # -- the project's database: opened by SQLite alone (CONTRACT.md, "The record") ----------------
 STORE_NAME: Final = "convwiz.sqlite"
+# the manifest's kind for the biller workbook (`convwiz report` records it; the reminder draft
+# attaches the latest one, the window opens it)
+BILLER_WORKBOOK_KIND: Final = "biller_workbook"
+# the demo's simulated provider, a folder inside the demo project (flow/demo.py runs it; purge
+# removes it; the project refuses it as a link)
+DEMO_PROVIDER_FOLDER: Final = "demo-provider"
 
 
 def is_store_file(path: str | Path) -> bool:

@@ -74,6 +74,7 @@ from wizard.core.drift import (
 )
 from wizard.core.registration_points import trend_text
 from wizard.core.shell import quote
+from wizard.core.vocabulary import DEMO_PROVIDER_FOLDER
 from wizard.errors import ConvWizError, UsageError
 from wizard.flow.project.project import Project
 from wizard.flow.project.settings import DEMO_PM, DEMO_PM_EMAIL, DEMO_SETTING, Settings
@@ -89,7 +90,7 @@ TEST_BID = "9806"
 SEED = 2806
 PORTAL_EXPORT = "demo_portal_export.csv"
 POST_EXPORT = "demo_post_go_live_export.csv"
-SIMULATOR_FOLDER = "demo-provider"  # the simulated provider's side, removed when it stops
+SIMULATOR_FOLDER = DEMO_PROVIDER_FOLDER  # the simulated provider's side, removed when it stops
 MAX_CUSTOMERS = 2_000_000
 
 

@@ -32,7 +32,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from wizard.core.vocabulary import S_HOST, S_PORT, S_USER, is_store_file
+from wizard.core.vocabulary import DEMO_PROVIDER_FOLDER, S_HOST, S_PORT, S_USER, is_store_file
 from wizard.errors import KeyringUnavailable, NotReady, UsageError
 from wizard.flow.project import steps, workbook_password
 from wizard.flow.project.project import TEMP_FOLDER, Project
@@ -41,7 +41,6 @@ from wizard.services.files import remove
 from wizard.services.store import ManifestEntry
 
 log = logging.getLogger("wizard.purge")
-DEMO_PROVIDER_FOLDER = "demo-provider"  # flow/demo.py's simulated provider, inside the project
 
 
 @dataclass(frozen=True)

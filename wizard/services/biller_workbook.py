@@ -17,6 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from wizard.core.registration_points import percent
 from wizard.progress import NullProgress, Progress, check
 from wizard.services import workbook as _workbook
 from wizard.services.workbook import Book, Column, TableSheet, clean_text
@@ -220,7 +221,7 @@ def _registration_chart(book: Book, ws: Any, row: int, points: Sequence[TrendPoi
         ws.write_number(r, 2, p.registered, f["int"])
         ws.write_number(r, 3, p.expected, f["int"])
         # whole percent, floored as everywhere else (never 100% while anyone is missing)
-        ws.write_number(r, 4, (100 * p.registered // p.expected) / 100 if p.expected else 0,
+        ws.write_number(r, 4, percent(p.registered, p.expected) / 100 if p.expected else 0,
                         share)
     last = first + len(points) - 1
     ch = book.book.add_chart({"type": "scatter", "subtype": "straight_with_markers"})

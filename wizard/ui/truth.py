@@ -3,7 +3,9 @@
 A step is done only when the flow says DONE (its outcome was good). A step that ran and
 found problems "needs attention", with the count; a purged step's files are gone. The
 conversion is complete only when every step is done and every checklist task is signed
-off. The sidebar, the status line and the pages all read this, never their own guess.
+off. The sidebar, the status line and the pages all read this, never their own guess; the
+rule (which case the status line says, which step is next) is `flow.overview.standing`'s,
+the same as `convwiz status`'s headline, in the window's words.
 
 No Qt here: the same words are tested without a window.
 """
@@ -12,6 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from wizard.flow.overview.standing import ATTENTION as STANDING_ATTENTION
+from wizard.flow.overview.standing import COMPLETE, NEXT, PURGED_WORDS, is_complete, standing
+from wizard.flow.overview.standing import PURGED as STANDING_PURGED
+from wizard.flow.project.steps import State
 
 ATTENTION = "needs attention"
 PURGED = "purged"
@@ -63,33 +70,33 @@ class Conversion:
 
     @property
     def complete(self) -> bool:
-        return all(s.done for s in self.steps) and not self.tasks_open
+        return is_complete(self._states(), len(self.tasks_open))
 
     def step(self, step_id: str) -> StepTruth:
         return next(s for s in self.steps if s.id == step_id)
 
+    def _states(self) -> list[State]:
+        return [State(s.state) for s in self.steps]
+
     def headline(self) -> str:
-        """What the status line says first."""
-        if self.record:
-            return self.record
-        if self.complete:
+        """What the status line says first (`flow.overview.standing`'s rule, as `convwiz
+        status` says it)."""
+        at = standing(self._states(), len(self.tasks_open), self.record)
+        if at.record:
+            return at.record
+        if at.case == COMPLETE:
             return "Every step is done and every task signed off: the conversion is complete"
-        attention = [s for s in self.steps if s.state == ATTENTION]
-        if attention:
-            s = attention[0]
+        if at.case == STANDING_ATTENTION and at.step is not None:
+            s = self.steps[at.step]
             return f"{s.title} {s.words()}: open the {s.title} page"
-        purged = [s for s in self.steps if s.state == PURGED]
-        if purged and all(s.done or s.state == PURGED for s in self.steps):
-            return "The customer files were purged; the audit log is kept"
+        if at.case == STANDING_PURGED:
+            return PURGED_WORDS
         # the step after the furthest one done, as the Next button names it; a step left
         # open before it is said too ("Next: Send to Daffron (still open: Coordinate)")
-        furthest = max((i for i, s in enumerate(self.steps) if s.done), default=-1)
-        nxt = next((s for s in self.steps[furthest + 1:] if not s.done), None) or next(
-            (s for s in self.steps if not s.done), None)
-        if nxt is not None:
-            behind = [s.title for s in self.steps[:self.steps.index(nxt)] if not s.done]
-            return f"Next: {nxt.title}" + (f" (still open: {', '.join(behind)})"
-                                           if behind else "")
+        if at.case == NEXT and at.step is not None:
+            behind = [self.steps[i].title for i in at.still_open]
+            return f"Next: {self.steps[at.step].title}" + (
+                f" (still open: {', '.join(behind)})" if behind else "")
         n = len(self.tasks_open)
         return (f"Every step is done; {n} checklist task{'s' if n != 1 else ''} still to sign "
                 "off on the Coordinate and Verify pages")

@@ -32,6 +32,7 @@ from typing import Any
 
 import holidays
 
+from wizard.core.registration_points import percent_text
 from wizard.flow.overview.portfolio_sources import Candidate, candidates
 from wizard.flow.overview.status import ProjectStatus, status
 from wizard.flow.papers.conversion_calendar import CalendarEvent, events
@@ -287,7 +288,7 @@ def _read_store(folder: Path, today: date, with_calendar: bool) -> Conversion:
         if current.dates.go_live <= today:
             point = store.latest_registration_point()
             if point is not None and point[1] > 0:
-                registration = f"{round(100 * point[0] / point[1])}%"
+                registration = percent_text(point[0], point[1])
         calendar = tuple(events(project)) if with_calendar else ()
     finally:
         store.close()

@@ -13,6 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from wizard.core.registration_points import RegistrationPoint, points_json, trend_text
+from wizard.flow.overview.standing import (
+    ATTENTION,
+    COMPLETE,
+    NEXT,
+    PURGED,
+    PURGED_WORDS,
+    is_complete,
+    standing,
+)
 from wizard.flow.project import steps
 from wizard.flow.project.project import Dates, Project
 from wizard.flow.project.settings import Settings
@@ -58,15 +67,15 @@ class ProjectStatus:
 
     @property
     def complete(self) -> bool:
-        return self.steps_done and self.open_tasks == 0
+        return is_complete([s.state for s in self.steps], self.open_tasks)
 
     def headline(self) -> str:
-        """One sentence that never claims more than is known."""
-        if self.record_attention:
-            return self.record_attention
-        attention = [s for s in self.steps if s.state is State.ATTENTION]
-        if attention:
-            step = attention[0]
+        """One sentence that never claims more than is known (`standing`'s rule)."""
+        at = standing([s.state for s in self.steps], self.open_tasks, self.record_attention)
+        if at.record:
+            return at.record
+        if at.case == ATTENTION and at.step is not None:
+            step = self.steps[at.step]
             if "autopay" in step.detail:  # a verification: its problems, as Verify names them
                 from wizard.flow.steps.verification import Problems
 
@@ -74,13 +83,16 @@ class ProjectStatus:
                     return (f"'{step.title}' needs attention: "
                             f"{Problems.of_figures(step.detail).headline()}")
             return f"'{step.title}' needs attention: see its findings"
-        if self.complete:
+        if at.case == COMPLETE:
             return "Every step is done and every checklist task signed off: complete"
-        if self.steps_done:
-            return (f"Every step is done; {self.open_tasks} checklist task"
-                    f"{'' if self.open_tasks == 1 else 's'} still to sign off")
-        title = next((s.title for s in self.steps if s.id == self.next_step), self.next_step)
-        return f"Next step: {title}"
+        if at.case == PURGED:
+            return PURGED_WORDS
+        if at.case == NEXT and at.step is not None:
+            behind = ", ".join(self.steps[i].title for i in at.still_open)
+            return (f"Next step: {self.steps[at.step].title}"
+                    + (f" (still open: {behind})" if behind else ""))
+        return (f"Every step is done; {self.open_tasks} checklist task"
+                f"{'' if self.open_tasks == 1 else 's'} still to sign off")
 
     def registration_trend(self) -> str:
         return trend_text(list(self.registration))

@@ -21,6 +21,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from wizard.core.registration import segment_masks
 from wizard.errors import NotReady
 from wizard.flow.project import steps, workbook_password
 from wizard.flow.project.project import Project
@@ -108,15 +109,9 @@ def with_new_numbers(customers: pa.Table, xref: pa.Table | None) -> pa.Table:
 
 
 def masks(joined: pa.Table) -> dict[str, pa.ChunkedArray]:
+    """Who is on each list (the autopay and paperless ones: core's segment rule)."""
     has_email = pc.not_equal(joined["email"], "")
-    autopay = pc.equal(joined["autopay"], "Y")
-    return {
-        "email": has_email,
-        "no_email": pc.invert(has_email),
-        "autopay_card": pc.and_(autopay, pc.equal(joined["method"], "card")),
-        "autopay_bank": pc.and_(autopay, pc.equal(joined["method"], "check")),
-        "paperless": pc.equal(joined["paperless"], "Y"),
-    }
+    return {"email": has_email, "no_email": pc.invert(has_email), **segment_masks(joined)}
 
 
 def lists(joined: pa.Table) -> list[OutreachList]:

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wizard.core.registration_points import RegistrationPoint, percent_text
+from wizard.core.vocabulary import BILLER_WORKBOOK_KIND
 from wizard.flow.papers import templates
 from wizard.flow.project.project import Project
-from wizard.services.email_draft import draft
 
 NAME = "registration_reminder"
 
@@ -32,7 +32,7 @@ def current_workbook(project: Project, point: RegistrationPoint) -> Path | None:
     found = templates.workbook(project)
     if found is None:
         return None
-    entries = project.store.manifest(templates.WORKBOOK_KIND)
+    entries = project.store.manifest(BILLER_WORKBOOK_KIND)
     return found if entries and entries[-1].at >= point.at else None
 
 
@@ -53,16 +53,6 @@ def write(project: Project, point: RegistrationPoint, not_registered: int,
                           f"{workbook.name}.\n" if workbook is not None else ""),
     })
     filled = templates.fill(project, NAME, known)
-    folder = project.reports / "templates"
-    text_path = folder / f"{NAME}.txt"
-    templates.write_file(text_path, filled.text().encode("utf-8"))
-    project.record_made(text_path, f"template:{NAME}")
-    sender = project.setting("pm_email") or None
     attachments = [workbook] if workbook is not None else []
-    eml = draft(filled.subject, filled.body,
-                to=[filled.to] if filled.to and filled.ready else [],
-                sender=str(sender) if sender else None, attachments=attachments)
-    eml_path = folder / f"{NAME}.eml"
-    templates.write_file(eml_path, eml)
-    project.record_made(eml_path, f"draft:{NAME}")
+    text_path, eml_path = templates.write_draft(project, filled, attachments)
     return Drafted(text_path, eml_path, filled.ready, attachments)

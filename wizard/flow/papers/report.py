@@ -22,7 +22,16 @@ import pyarrow.compute as pc
 
 from wizard.core.registration_points import percent_text, point_text, trend_text
 from wizard.core.verify import ISSUES
-from wizard.core.vocabulary import S_HOST, S_HOST_KEY, S_KEY_TYPE, S_PORT, SEGMENTS
+from wizard.core.vocabulary import (
+    BILLER_WORKBOOK_KIND,
+    EXCEPTION_LABELS,
+    NOT_IN_CROSS_REFERENCE,
+    S_HOST,
+    S_HOST_KEY,
+    S_KEY_TYPE,
+    S_PORT,
+    SEGMENTS,
+)
 from wizard.flow.papers import outreach
 from wizard.flow.project import steps, workbook_password
 from wizard.flow.project.project import Project
@@ -44,18 +53,7 @@ from wizard.services.workbook import local_time, local_times
 
 log = logging.getLogger("wizard.report")
 STEP = "report"
-KIND = "biller_workbook"
-ISSUE_LABELS = {
-    "missing_after": "Missing after go-live",
-    "unexpected_after": "Unexpected after go-live",
-    "autopay_lost": "Autopay lost",
-    "autopay_gained": "Autopay gained",
-    "paperless_lost": "Paperless lost",
-    "paperless_gained": "Paperless gained",
-    "method_changed": "Payment method changed",
-    "last4_changed": "Last 4 changed",
-    "not_in_cross_reference": "Not in the cross-reference",
-}
+KIND = BILLER_WORKBOOK_KIND
 # the reason an issue gets when verification gave none: what was seen, in words
 ISSUE_REASONS = {
     "missing_after": "the account is not in the post-conversion export",
@@ -77,7 +75,7 @@ KIND_WORDS = {
     "snapshot:customers": "Customer snapshot", "snapshot:cross_reference":
     "Cross-reference snapshot", "snapshot:verification": "Verification details",
     "cross_reference": "Cross-reference", "ic_account_update": "IC account update",
-    "ic_account_rollback": "IC account rollback", "biller_workbook": "Biller workbook",
+    "ic_account_rollback": "IC account rollback", KIND: "Biller workbook",
     "outreach_list": "Outreach list", "outreach_workbook": "Outreach workbook",
     "tokens": "Token registration file", "evidence_pack": "Evidence pack",
     "snapshot:not_registered": "Not-registered list", "calendar": "Conversion calendar",
@@ -332,7 +330,7 @@ def _exceptions(joined: pa.Table, xref: pa.Table | None,
     if details is not None:
         issue = details["issue"]
         keys = pa.array(list(ISSUES), pa.string())
-        labels = pa.array([ISSUE_LABELS[k] for k in ISSUES], pa.string())
+        labels = pa.array([EXCEPTION_LABELS[k] for k in ISSUES], pa.string())
         fixes = pa.array(list(ISSUES.values()), pa.string())
         reasons = pa.array([ISSUE_REASONS.get(k, "") for k in ISSUES], pa.string())
         where = pc.index_in(issue, value_set=keys)
@@ -355,7 +353,7 @@ def _exceptions(joined: pa.Table, xref: pa.Table | None,
     n = unmatched.num_rows
     blank = pa.array([""] * n, pa.string())
     table = pa.table({
-        "issue": pa.array([ISSUE_LABELS["not_in_cross_reference"]] * n, pa.string()),
+        "issue": pa.array([EXCEPTION_LABELS[NOT_IN_CROSS_REFERENCE]] * n, pa.string()),
         "old": unmatched["account"], "new": blank, "name": unmatched["name"],
         "email": unmatched["email"], "before": blank, "after": blank,
         "snapshot_row": unmatched["row"], "post_row": pa.nulls(n, pa.int64()),

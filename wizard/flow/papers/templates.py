@@ -30,7 +30,12 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from wizard.core.vocabulary import SIGNATURE_SETTINGS, TEMPLATE_SETTINGS, TemplateSetting
+from wizard.core.vocabulary import (
+    BILLER_WORKBOOK_KIND,
+    SIGNATURE_SETTINGS,
+    TEMPLATE_SETTINGS,
+    TemplateSetting,
+)
 from wizard.errors import NotReady, UsageError
 from wizard.flow.papers import conversion_calendar
 from wizard.flow.project import workbook_password
@@ -40,9 +45,6 @@ from wizard.services import office_crypto
 from wizard.services.email_draft import draft
 from wizard.services.files import atomic_output
 from wizard.services.places import password_drafts_dir
-
-WORKBOOK_KIND = "biller_workbook"  # the manifest kind flow.report records the workbook as
-
 
 # project settings `init` writes; only the test BID may be missing
 _PROJECT_SETTINGS: tuple[TemplateSetting, ...] = (
@@ -169,7 +171,7 @@ def _spec(name: str) -> TemplateSpec:
 
 def workbook(project: Project) -> Path | None:
     """The biller workbook last written under reports/, if it is still there."""
-    for entry in reversed(project.store.manifest(WORKBOOK_KIND)):
+    for entry in reversed(project.store.manifest(BILLER_WORKBOOK_KIND)):
         path = project.folder / entry.name
         if path.is_file() and path.parent == project.reports:
             return path
@@ -246,22 +248,12 @@ def write_templates(project: Project, password_draft: bool = False) -> Templates
     known = values(project)
     password = _password_for_draft(project) if password_draft else None  # fails first
     found = workbook(project)
-    sender = project.setting("pm_email") or None
     written: list[WrittenTemplate] = []
     with project.writing("templates"):
-        folder = project.reports / "templates"
         for spec in SPECS:
             filled = fill(project, spec.name, known)
             attachments = [found] if spec.attach_workbook and found is not None else []
-            text_path = folder / f"{spec.name}.txt"
-            _write(text_path, filled.text().encode("utf-8"))
-            project.record_made(text_path, f"template:{spec.name}")
-            eml = draft(filled.subject, filled.body,
-                        to=[filled.to] if filled.to and filled.ready else [],
-                        sender=str(sender) if sender else None, attachments=attachments)
-            eml_path = folder / f"{spec.name}.eml"
-            _write(eml_path, eml)
-            project.record_made(eml_path, f"draft:{spec.name}")
+            text_path, eml_path = write_draft(project, filled, attachments)
             written.append(WrittenTemplate(
                 spec.name, spec.title, str(text_path), str(eml_path),
                 filled.to if filled.ready else None, filled.subject,
@@ -306,15 +298,35 @@ def write_password_draft(project: Project, password: str,
     known = dict(known if known is not None else values(project))
     known["workbook_password"] = password
     filled = fill(project, PASSWORD_SPEC.name, known)
-    sender = project.setting("pm_email") or None
-    eml = draft(filled.subject, filled.body,
-                to=[filled.to] if filled.to and filled.ready else [],
-                sender=str(sender) if sender else None, attachments=[])
     path = password_draft_path(project)
-    _write(path, eml)
+    _write(path, _eml(project, filled, []))
     project.store.audit("workbook password draft written", path=str(path),
                         note="outside the project; delete it once sent")
     return path
+
+
+def write_draft(project: Project, filled: Filled,
+                attachments: list[Path]) -> tuple[Path, Path]:
+    """A filled template written to reports/templates/ as NAME.txt (its text) and NAME.eml
+    (the draft, with `attachments`), both atomic (0600) and in the manifest; returns the
+    two paths. `convwiz templates` and the follow-ups (flow.reminder) write theirs here."""
+    folder = project.reports / "templates"
+    text_path = folder / f"{filled.name}.txt"
+    _write(text_path, filled.text().encode("utf-8"))
+    project.record_made(text_path, f"template:{filled.name}")
+    eml_path = folder / f"{filled.name}.eml"
+    _write(eml_path, _eml(project, filled, attachments))
+    project.record_made(eml_path, f"draft:{filled.name}")
+    return text_path, eml_path
+
+
+def _eml(project: Project, filled: Filled, attachments: list[Path]) -> bytes:
+    """The draft of `filled`, from the PM's address; addressed only once it is ready (a
+    draft with placeholders left has no recipient, so it cannot go out by mistake)."""
+    sender = project.setting("pm_email") or None
+    return draft(filled.subject, filled.body,
+                 to=[filled.to] if filled.to and filled.ready else [],
+                 sender=str(sender) if sender else None, attachments=attachments)
 
 
 def _order(key: str) -> int:
@@ -325,5 +337,3 @@ def _write(path: Path, data: bytes) -> None:
     with atomic_output(path) as (handle, _tmp):
         handle.write(data)
 
-
-write_file = _write  # the follow-up drafts (flow.reminder) are written the same way

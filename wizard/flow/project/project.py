@@ -17,7 +17,7 @@ from typing import Any
 
 from wizard.core.dates import Dates as Dates
 from wizard.core.dates import maintenance_window as maintenance_window
-from wizard.core.vocabulary import file_name_part
+from wizard.core.vocabulary import DEMO_PROVIDER_FOLDER, file_name_part
 from wizard.errors import UsageError
 from wizard.flow.project.lock import HOLDER_NAME as HOLDER_NAME
 from wizard.flow.project.lock import LOCK_NAME as LOCK_NAME
@@ -33,7 +33,7 @@ SUBFOLDERS = ("data", "outbox", "inbox", "reports")
 # what the program writes under a project, each refused when it has become a link (a
 # closed room: services/room.py); `--out` elsewhere is the person's own choice
 OWN_PLACES = (*SUBFOLDERS, TEMP_FOLDER, "reports/templates", "reports/outreach",
-              "demo-provider", STORE_NAME, f"{STORE_NAME}-wal", f"{STORE_NAME}-shm",
+              DEMO_PROVIDER_FOLDER, STORE_NAME, f"{STORE_NAME}-wal", f"{STORE_NAME}-shm",
               logs.LOG_NAME, LOCK_NAME, HOLDER_NAME)
 log = logging.getLogger("wizard.project")
 

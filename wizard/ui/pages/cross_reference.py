@@ -18,7 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wizard.core.vocabulary import ALLOW_UNMATCHED_LABEL, TABLE_SUFFIXES, XREF_COLUMNS_SECTION
+from wizard.core.vocabulary import (
+    ALLOW_UNMATCHED_LABEL,
+    S_HOST,
+    S_HOST_KEY,
+    TABLE_SUFFIXES,
+    XREF_COLUMNS_SECTION,
+)
 from wizard.errors import ConvWizError
 from wizard.progress import TaskState
 from wizard.ui import jobs, settings
@@ -237,8 +243,7 @@ class CrossReferencePage(StepPage):
         busy = self.busy
         why = self.missing_prerequisites() or self.other_work()
         ready = not why
-        connected = bool(self.project.setting("sftp_host") and self.project.setting(
-            "sftp_host_key"))
+        connected = bool(self.project.setting(S_HOST) and self.project.setting(S_HOST_KEY))
         self.fetch_button.setEnabled(not busy and ready and connected)
         self.fetch_button.setToolTip(why or ("" if connected else "Press Test connection on "
                                              "the Send to Daffron page first: no connection "

@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
+from wizard.core.vocabulary import BILLER_WORKBOOK_KIND
 from wizard.ui import jobs
 from wizard.ui.pages.base import PageContext, StepPage
 from wizard.ui.widgets import ProgressPanel, note, open_path, section, value_label
@@ -151,7 +152,7 @@ class ReportPage(StepPage):
             self.password_status.setVisible(True)
 
     def refresh(self) -> None:
-        latest = self.project.store.latest_file("biller_workbook")
+        latest = self.project.store.latest_file(BILLER_WORKBOOK_KIND)
         if latest is None:
             latest = next((e for e in reversed(self.project.store.manifest())
                            if e.name.endswith("_conversion_workbook.xlsx")), None)

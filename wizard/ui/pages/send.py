@@ -22,12 +22,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wizard.core.vocabulary import (
+    S_DOWNLOAD,
+    S_HOST,
+    S_HOST_KEY,
+    S_KEY_FILE,
+    S_PORT,
+    S_UPLOAD,
+    S_USER,
+)
 from wizard.ui import file_dialogs, settings
 from wizard.ui.pages.base import PageContext, StepPage
 from wizard.ui.widgets import ProgressPanel, note, section, value_label
 
 if TYPE_CHECKING:
     from wizard.flow.steps.exchange import Connection, Sent, ServerKey
+
+# the saved connection's fields, each with the project setting that keeps it
+CONNECTION_SETTINGS = {"host": S_HOST, "port": S_PORT, "user": S_USER, "host_key": S_HOST_KEY,
+                       "upload_dir": S_UPLOAD, "download_dir": S_DOWNLOAD,
+                       "key_file": S_KEY_FILE}
 
 
 class HostKeyDialog(QDialog):
@@ -217,9 +231,8 @@ class SendPage(StepPage):
         self._update_buttons()
 
     def _connection(self) -> dict[str, Any]:
-        return {key: self.project.setting(f"sftp_{key}") for key in
-                ("host", "port", "user", "host_key", "upload_dir", "download_dir", "key_file")
-                if self.project.setting(f"sftp_{key}") is not None}
+        saved = {key: self.project.setting(name) for key, name in CONNECTION_SETTINGS.items()}
+        return {key: value for key, value in saved.items() if value is not None}
 
     def _prefill(self) -> None:
         saved = self._connection()

@@ -16,7 +16,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wizard.core.vocabulary import REGISTERED_VALUES_LABEL, TABLE_SUFFIXES
+from wizard.core.vocabulary import (
+    EXCEPTION_LABELS,
+    ISSUE_LABELS,
+    REGISTERED_VALUES_LABEL,
+    TABLE_SUFFIXES,
+)
 from wizard.progress import TaskState
 from wizard.ui import jobs, settings
 from wizard.ui.focus import heard_by_tab
@@ -32,17 +37,11 @@ from wizard.ui.widgets import (
     value_label,
 )
 
-ISSUE_LABELS = (
-    ("Every issue", ""), ("Missing after go-live", "missing_after"),
-    ("Unexpected after go-live", "unexpected_after"), ("Autopay lost", "autopay_lost"),
-    ("Autopay gained", "autopay_gained"), ("Paperless lost", "paperless_lost"),
-    ("Paperless gained", "paperless_gained"), ("Payment method changed", "method_changed"),
-    ("Last 4 changed", "last4_changed"),
-)
-# the issue codes of the details in words (the filter compares these words)
-ISSUE_WORDS = {code: words for words, code in ISSUE_LABELS if code} | {
-    "not_in_cross_reference": "Not in the cross-reference"}
-ISSUE_FILTER = tuple((words, words if code else "") for words, code in ISSUE_LABELS)
+# the figures shown, each a count of the customers of an issue but the first two
+FIGURE_WORDS = {"customers": "Customers before go-live", "matched": "Found after go-live",
+                **ISSUE_LABELS}
+# the filter's choices: every issue, or one (the details' issues in words, as compared)
+ISSUE_FILTER = (("Every issue", ""), *((words, words) for words in ISSUE_LABELS.values()))
 
 DETAIL_HEADINGS = {
     "issue": "Issue", "old_account": "Old account", "new_account": "New account",
@@ -73,7 +72,8 @@ def readable_details(table: Any) -> Any:
         i = table.column_names.index("issue")
         codes = table.column(i)
         todo = relabel(codes, ISSUES)
-        table = table.set_column(i, "issue", relabel(codes, ISSUE_WORDS, fallback_words=True))
+        table = table.set_column(i, "issue", relabel(codes, EXCEPTION_LABELS,
+                                                    fallback_words=True))
         table = table.append_column("What to do", pc.if_else(
             pc.equal(todo, codes), pa.scalar("", pa.string()), todo))
     table = table.rename_columns([DETAIL_HEADINGS.get(n, n) for n in table.column_names])
@@ -133,14 +133,7 @@ class VerificationPage(StepPage):
         line = QHBoxLayout()
         grid = QGridLayout()
         self.figure_labels: dict[str, QLabel] = {}
-        for r, (key, text) in enumerate((
-                ("customers", "Customers before go-live"), ("matched", "Found after go-live"),
-                ("missing_after", "Missing after go-live"),
-                ("unexpected_after", "Unexpected after go-live"),
-                ("autopay_lost", "Autopay lost"), ("autopay_gained", "Autopay gained"),
-                ("paperless_lost", "Paperless lost"), ("paperless_gained", "Paperless gained"),
-                ("method_changed", "Payment method changed"),
-                ("last4_changed", "Last 4 changed"))):
+        for r, (key, text) in enumerate(FIGURE_WORDS.items()):
             caption = QLabel(f"{text}:")
             grid.addWidget(caption, r, 0)
             # a Tab stop named "Autopay lost: 7"; not the caption's buddy, or a screen
