@@ -79,7 +79,7 @@ from wizard.core.shell import quote
 from wizard.errors import ConvWizError, UsageError
 from wizard.flow.project.project import Project
 from wizard.flow.project.settings import DEMO_PM, DEMO_PM_EMAIL, DEMO_SETTING, Settings
-from wizard.progress import NullProgress, Progress
+from wizard.progress import NullProgress, Progress, Say
 from wizard.services import logs, places
 from wizard.services.files import atomic_path, private_dir
 
@@ -258,15 +258,15 @@ def prepare_demo(folder: Path | None = None, customers: int = 5000,
              f"host key {simulator.fingerprint}")
         if connect:
             try:
-                connect_to_simulator(project, setup, NullProgress())
+                connect_to_simulator(project, setup, NullProgress(), say)
             except BaseException:
                 setup.stop()
                 raise
         return setup
 
 
-def connect_to_simulator(project: Project, setup: DemoSetup, progress: Progress) -> dict[
-        str, Any]:
+def connect_to_simulator(project: Project, setup: DemoSetup, progress: Progress,
+                         say: Say | None = None) -> dict[str, Any]:
     """Save the connection to the demo's simulator; its password stays in memory only."""
     from wizard.flow.steps import exchange
 
@@ -274,7 +274,7 @@ def connect_to_simulator(project: Project, setup: DemoSetup, progress: Progress)
     return exchange.connect(
         project, host=c["host"], port=c["port"], user=c["user"], key_file=None,
         secret=setup.password, host_key=c["host_key"], upload_dir=c["upload_dir"],
-        download_dir=c["download_dir"], progress=progress, remember_secret=False,
+        download_dir=c["download_dir"], progress=progress, remember_secret=False, say=say,
     ).to_json()
 
 
@@ -373,16 +373,16 @@ def _run_steps(project: Project, setup: DemoSetup, say: Callable[[str], None]) -
             say(f"  the warnings, row by row: {flags['exceptions']}")
 
     with _step(steps, "connect", say) as record:
-        record.update(connect_to_simulator(project, setup, progress))
+        record.update(connect_to_simulator(project, setup, progress, say))
         say(f"  {connection['user']}@{connection['host']}:{connection['port']}, host key "
             f"{connection['host_key']} pinned; the password stays in memory")
 
     with _step(steps, "send", say) as record:
-        record.update(exchange.send(project, progress, secret=setup.password).to_json())
+        record.update(exchange.send(project, progress, secret=setup.password, say=say).to_json())
         say(f"  uploaded to {record['remote_path']}")
 
     with _step(steps, "fetch-xref", say) as record:
-        fetched = exchange.fetch_xref(project, 60, progress, secret=setup.password)
+        fetched = exchange.fetch_xref(project, 60, progress, secret=setup.password, say=say)
         record.update(fetched.to_json())
         say(f"  the provider's cross-reference: {record.get('output') or record['file']}")
 
@@ -407,7 +407,7 @@ def _run_steps(project: Project, setup: DemoSetup, say: Callable[[str], None]) -
         for day, (path, _expected) in zip(days, exports):
             last = day == days[-1]
             figures = verification.verify(
-                project, path, {}, progress, say=None if last else (lambda _m: None),
+                project, path, {}, progress, say=say if last else None,
                 measured_on=go_live + timedelta(days=day)).to_json()
         record.update(figures)
         say(f"  {figures['matched']:,} of {figures['customers']:,} customers found; "
