@@ -465,12 +465,12 @@ def _sign_off_open_tasks(project: Project, checklist: Any) -> list[str]:
 
     verified = step_states.is_done(project, "verification")
     signed = []
-    for task in checklist.items(project):
-        if task["id"] == "check_flags" and not verified:
+    for task in checklist.entries(project):
+        if task.id == "check_flags" and not verified:
             continue
-        if task["id"] == checklist.REREGISTERED.id:
+        if task.id == checklist.REREGISTERED.id:
             continue  # the biller's own figure to sign: left offered
-        if not task["done"] and not task["auto"]:
-            checklist.sign_off(project, task["id"], DEMO_PM, "signed off by the demo")
-            signed.append(str(task["id"]))
+        if not task.done and not task.auto:
+            checklist.sign_off(project, task.id, DEMO_PM, "signed off by the demo")
+            signed.append(task.id)
     return signed

@@ -97,7 +97,7 @@ class XrefImport:
     rollback: Path | None
     exceptions: Path | None
     window_warning: str | None
-    findings: Findings = field(repr=False)
+    findings: Findings | None = field(default=None, repr=False)  # None: read from `to_json`
 
     def to_json(self) -> dict[str, Any]:
         def text(path: Path | None) -> str | None:
@@ -107,6 +107,17 @@ class XrefImport:
                 "blocking": self.blocking, "warnings": self.warnings,
                 "update": text(self.update), "rollback": text(self.rollback),
                 "exceptions": text(self.exceptions), "window_warning": self.window_warning}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> XrefImport:
+        """The result back from `to_json()` (the window gets it from its worker process),
+        without the findings (they travel as the window's columns)."""
+        def path(key: str) -> Path | None:
+            return Path(data[key]) if data.get(key) else None
+
+        return cls(int(data["mapped"]), int(data["unmatched"]), int(data["extra"]),
+                   int(data["blocking"]), int(data["warnings"]), path("update"),
+                   path("rollback"), path("exceptions"), data.get("window_warning"))
 
 
 def import_xref(

@@ -446,12 +446,13 @@ def details(project: Project) -> pa.Table | None:
     return snapshot.load(project, DETAILS)
 
 
-def figures(project: Project) -> dict[str, Any] | None:
-    """The last verification's figures (preserved or not), or None before verify ran."""
+def figures(project: Project) -> VerifyResult | None:
+    """The last verification's figures (preserved or not), as its step recorded them, or
+    None before verify ran."""
     record = project.store.step(STEP)
     if record is None or record[0] not in ("done", "attention"):
         return None
-    return dict(record[2])
+    return VerifyResult.from_json(record[2])
 
 
 __all__ = ["FlagCounts", "VerifyResult", "verify", "verify_for_window", "details", "figures",
