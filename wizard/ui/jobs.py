@@ -3,8 +3,9 @@
 The window never reads back a workbook it has just written: reading one means importing
 openpyxl on a worker thread while the window runs (the crash of issue 16), and it reads a
 file only to learn what the step already knew. These functions run in the child
-(`wizard.ui.child`), call the flow, and add the findings themselves to the result, as
-columns (`FindingsData`): the window builds its table from them.
+(`wizard.ui.child`), call the flow, and answer a `Finished`: the step's own result, with the
+findings beside it as columns (`FindingsData`), from which the window builds its table. The
+answer crosses the pipe as JSON; the window reads it back (`answer`) as the step's type.
 
 No Qt here: this module runs in the child process.
 """

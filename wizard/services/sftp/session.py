@@ -301,7 +301,7 @@ def _log_in(client: paramiko.SSHClient, endpoint: Endpoint, sock: Any,
 
 
 def _refused(endpoint: Endpoint, with_key: bool,
-             exc: OSError | EOFError | paramiko.SSHException) -> ConvWizError:
+             exc: OSError | EOFError | paramiko.SSHException) -> RemoteError:
     """A failed login in words, with what to do: an unknown or changed host key, a login
     kind the server does not take, a refused password or key, or the link itself."""
     host, port = endpoint.host, endpoint.port
