@@ -15,6 +15,14 @@ from typing import Protocol
 
 from wizard.errors import Cancelled
 
+# a message for people, said as the work goes: the command line passes one that prints to
+# standard error; a step given none says nothing (printing is the faces' job, never flow's)
+Say = Callable[[str], None]
+
+
+def silent(_message: str) -> None:
+    """Say nothing: what a step does with its messages when no `Say` was given."""
+
 
 class Progress(Protocol):
     """What long work may call."""

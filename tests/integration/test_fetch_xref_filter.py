@@ -12,7 +12,7 @@ import pytest
 
 from tests.helpers.cli import convwiz
 from tests.integration.test_sftp_simulator import connect_args, sha
-from wizard.flow.steps.exchange import name_matches
+from wizard.core.xref_names import name_matches
 from wizard.services.simulator import Simulator
 
 pytestmark = pytest.mark.usefixtures("memory_keyring")

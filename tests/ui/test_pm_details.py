@@ -30,8 +30,8 @@ def test_a_sign_off_typed_over_the_name_offered_records_what_was_typed(
     qtbot.keyClicks(dialog.by, "Sam Roe")  # ... and typed over
     qtbot.keyClick(dialog.by, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: page.checklist.dialog is None)
-    signed = checklist.items(main.project)
-    assert next(t for t in signed if t["id"] == task_id)["by"] == "Sam Roe"
+    signed = checklist.entries(main.project)
+    assert next(t for t in signed if t.id == task_id).by == "Sam Roe"
 
 
 def exported(qtbot: Any, wizard: Any, project: Path, tmp_path: Path) -> tuple[Any, Any]:

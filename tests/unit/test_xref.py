@@ -501,3 +501,22 @@ def test_an_account_given_twice_in_the_snapshot_is_mapped_once(tmp_path: Path):
     assert [tuple(r.values()) for r in got.update.to_pylist()] == [
         (2, "0002", "N2"), (3, "0001", "N1"), (4, "0003", "N3")]
     assert got.unmatched == 0 and got.extra == 0 and got.blocking == 0
+
+
+def test_the_command_line_says_what_import_xref_did_and_flow_itself_prints_nothing(
+        project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The messages are the command line's to print (issue 33): `convwiz import-xref` says
+    them on standard error, in their order; the flow function, given no `say`, is silent."""
+    with_customers(project, tmp_path)
+    xref = write_xref(tmp_path / "xref.csv", GOOD_XREF)
+    run = import_run(project, xref)
+    assert run.code == 0, run.stderr
+    said = run.stderr.splitlines()  # after the progress lines (and any window warning)
+    assert said[-3:] == [f"Mapped 4 customers from {xref.name}: 0 unmatched customers, "
+                    "0 extra accounts.",
+                    f"  IC account update: {project / 'outbox' / 'ic_account_update.csv'}",
+                    f"  rollback:          {project / 'outbox' / 'ic_account_rollback.csv'}"]
+    capsys.readouterr()
+    with Project.open(project) as opened:
+        import_xref(opened, xref, {}, False)
+    assert capsys.readouterr() == ("", "")

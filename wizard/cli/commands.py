@@ -228,7 +228,7 @@ def cmd_connect(args: argparse.Namespace) -> dict[str, Any]:
             project, host=args.host, port=args.port, user=args.user, key_file=args.key,
             secret=secret, host_key=args.host_key, upload_dir=args.upload_dir,
             download_dir=args.download_dir, progress=_progress(),
-            xref_pattern=args.xref_pattern,
+            xref_pattern=args.xref_pattern, say=say,
         ).to_json()
 
 
@@ -236,14 +236,14 @@ def cmd_send(args: argparse.Namespace) -> dict[str, Any]:
     from wizard.flow.steps.exchange import send
 
     with _open(args) as project:
-        return send(project, _progress()).to_json()
+        return send(project, _progress(), say=say).to_json()
 
 
 def cmd_fetch_xref(args: argparse.Namespace) -> dict[str, Any]:
     from wizard.flow.steps.exchange import fetch_xref
 
     with _open(args) as project:
-        return fetch_xref(project, args.wait, _progress()).to_json()
+        return fetch_xref(project, args.wait, _progress(), say=say).to_json()
 
 
 def cmd_import_xref(args: argparse.Namespace) -> dict[str, Any]:
@@ -253,7 +253,7 @@ def cmd_import_xref(args: argparse.Namespace) -> dict[str, Any]:
     with _open(args) as project:
         return import_xref(
             project, Path(args.xref) if args.xref else None, mapping, args.allow_unmatched,
-            _progress(),
+            _progress(), say,
         ).to_json()
 
 
@@ -264,7 +264,7 @@ def cmd_verify(args: argparse.Namespace) -> dict[str, Any]:
     mapping = _mapping(args.map, (*FIELDS, REGISTERED_FIELD))
     words = _registered_values(args.registered_values)
     with _open(args) as project:
-        result = verify(project, Path(args.post), mapping, _progress(), words=words)
+        result = verify(project, Path(args.post), mapping, _progress(), say, words=words)
     if not result.preserved:  # exit 3, with the contract's figures in the --json object
         raise BlockingFindings(verdict_message(result, Path(args.post)), **result.to_json())
     return result.to_json()
@@ -374,7 +374,7 @@ def cmd_tokens(args: argparse.Namespace) -> dict[str, Any]:
     from wizard.flow.steps.renumber import tokens
 
     with _open(args) as project:
-        return tokens(project, args.days).to_json()
+        return tokens(project, args.days, say=say).to_json()
 
 
 def cmd_purge(args: argparse.Namespace) -> dict[str, Any]:

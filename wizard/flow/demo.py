@@ -78,7 +78,7 @@ from wizard.core.vocabulary import DEMO_PROVIDER_FOLDER
 from wizard.errors import ConvWizError, UsageError
 from wizard.flow.project.project import Project
 from wizard.flow.project.settings import DEMO_PM, DEMO_PM_EMAIL, DEMO_SETTING, Settings
-from wizard.progress import NullProgress, Progress
+from wizard.progress import NullProgress, Progress, Say
 from wizard.services import logs, places
 from wizard.services.files import atomic_path, private_dir
 
@@ -257,15 +257,15 @@ def prepare_demo(folder: Path | None = None, customers: int = 5000,
              f"host key {simulator.fingerprint}")
         if connect:
             try:
-                connect_to_simulator(project, setup, NullProgress())
+                connect_to_simulator(project, setup, NullProgress(), say)
             except BaseException:
                 setup.stop()
                 raise
         return setup
 
 
-def connect_to_simulator(project: Project, setup: DemoSetup, progress: Progress) -> dict[
-        str, Any]:
+def connect_to_simulator(project: Project, setup: DemoSetup, progress: Progress,
+                         say: Say | None = None) -> dict[str, Any]:
     """Save the connection to the demo's simulator; its password stays in memory only."""
     from wizard.flow.steps import exchange
 
@@ -273,7 +273,7 @@ def connect_to_simulator(project: Project, setup: DemoSetup, progress: Progress)
     return exchange.connect(
         project, host=c["host"], port=c["port"], user=c["user"], key_file=None,
         secret=setup.password, host_key=c["host_key"], upload_dir=c["upload_dir"],
-        download_dir=c["download_dir"], progress=progress, remember_secret=False,
+        download_dir=c["download_dir"], progress=progress, remember_secret=False, say=say,
     ).to_json()
 
 
@@ -405,14 +405,15 @@ def _exchange_with_provider(run: _Run) -> None:
     project, setup, say, progress = run.project, run.setup, run.say, run.progress
     connection = setup.connection
     with run.step("connect") as record:
-        record.update(connect_to_simulator(project, setup, progress))
+        record.update(connect_to_simulator(project, setup, progress, say))
         say(f"  {connection['user']}@{connection['host']}:{connection['port']}, host key "
             f"{connection['host_key']} pinned; the password stays in memory")
     with run.step("send") as record:
-        record.update(exchange.send(project, progress, secret=setup.password).to_json())
+        record.update(exchange.send(project, progress, secret=setup.password,
+                                    say=say).to_json())
         say(f"  uploaded to {record['remote_path']}")
     with run.step("fetch-xref") as record:
-        fetched = exchange.fetch_xref(project, 60, progress, secret=setup.password)
+        fetched = exchange.fetch_xref(project, 60, progress, secret=setup.password, say=say)
         record.update(fetched.to_json())
         say(f"  the provider's cross-reference: {fetched.file}")
     with run.step("import-xref") as record:
@@ -443,7 +444,7 @@ def _after_go_live(run: _Run) -> tuple[Path, dict[str, Any], dict[str, Any]]:
         for day, (path, _expected) in zip(days, exports):
             last = day == days[-1]
             figures = verification.verify(
-                project, path, {}, run.progress, say=None if last else (lambda _m: None),
+                project, path, {}, run.progress, say=say if last else None,
                 measured_on=go_live + timedelta(days=day)).to_json()
         record.update(figures)
         say(f"  {figures['matched']:,} of {figures['customers']:,} customers found; "
@@ -488,12 +489,12 @@ def _sign_off_open_tasks(project: Project) -> list[str]:
 
     verified = step_states.is_done(project, "verification")
     signed = []
-    for task in checklist.items(project):
-        if task["id"] == "check_flags" and not verified:
+    for task in checklist.entries(project):
+        if task.id == "check_flags" and not verified:
             continue
-        if task["id"] == checklist.REREGISTERED.id:
+        if task.id == checklist.REREGISTERED.id:
             continue  # the biller's own figure to sign: left offered
-        if not task["done"] and not task["auto"]:
-            checklist.sign_off(project, task["id"], DEMO_PM, "signed off by the demo")
-            signed.append(str(task["id"]))
+        if not task.done and not task.auto:
+            checklist.sign_off(project, task.id, DEMO_PM, "signed off by the demo")
+            signed.append(task.id)
     return signed

@@ -20,7 +20,7 @@ import os
 import secrets as _random
 import sqlite3
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -135,6 +135,14 @@ class ChainState:
                 "first_bad_row": self.first_bad_row, "first_bad_time": self.first_bad_time,
                 "why": self.why, "head": self.head, "chained": self.chained,
                 "state": self.describe()}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ChainState:
+        """The state back from `to_json()` (its words, "state", are made again)."""
+        return cls(bool(data["whole"]), int(data["rows"]), str(data["last_hash"]),
+                   data.get("first_bad_row"), data.get("first_bad_time"),
+                   str(data.get("why", "")), str(data.get("head", HEAD_NOT_READ)),
+                   bool(data.get("chained", True)))
 
 
 def chain_rows(rows: Iterable[Sequence[Any]]) -> list[ChainRow]:

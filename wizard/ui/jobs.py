@@ -3,8 +3,9 @@
 The window never reads back a workbook it has just written: reading one means importing
 openpyxl on a worker thread while the window runs (the crash of issue 16), and it reads a
 file only to learn what the step already knew. These functions run in the child
-(`wizard.ui.child`), call the flow, and add the findings themselves to the result, as
-columns (`FindingsData`): the window builds its table from them.
+(`wizard.ui.child`), call the flow, and answer a `Finished`: the step's own result, with the
+findings beside it as columns (`FindingsData`), from which the window builds its table. The
+answer crosses the pipe as JSON; the window reads it back (`answer`) as the step's type.
 
 No Qt here: this module runs in the child process.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 from wizard.errors import BlockingFindings, Cancelled
 
@@ -42,10 +43,70 @@ class FindingsData:
                    list(findings.values[:n]), list(findings.severities[:n]),
                    list(findings.rules[:n]), list(findings.fixes[:n]), len(findings))
 
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
     @classmethod
     def from_json(cls, value: Mapping[str, Any]) -> FindingsData:
         return cls(**{k: value[k] for k in ("rows", "fields", "values", "severities", "rules",
                                             "fixes", "total")})
+
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Finished(Generic[R]):
+    """A job's answer: the step's own typed result; the findings it found, as columns (the
+    steps that check a file); and whether a Cancel came after the step had finished (its
+    file is then written and kept). It crosses the pipe as `to_json()`; the window reads it
+    back with `answer`."""
+
+    result: R
+    findings: FindingsData | None = None
+    cancel_too_late: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        to_json = getattr(self.result, "to_json", None)
+        # a typed result as its JSON fields (verify's travels as JSON already)
+        result = to_json() if to_json is not None else dict(cast(Mapping[str, Any], self.result))
+        return {"result": result,
+                "findings": self.findings.to_json() if self.findings is not None else None,
+                "cancel_too_late": self.cancel_too_late}
+
+
+def answer(job: str, data: Mapping[str, Any]) -> Finished[Any]:
+    """A job's answer back from its JSON, in the window: the result as the step's type."""
+    findings = data.get("findings")
+    return Finished(result_of(job, data["result"]),
+                    FindingsData.from_json(findings) if findings else None,
+                    bool(data.get("cancel_too_late")))
+
+
+def result_of(job: str, data: Mapping[str, Any]) -> Any:
+    """The result of `job` back from its JSON as the type its step returns (each imported
+    only when its job ran: none imports a workbook library)."""
+    if job == "export_flags":
+        from wizard.flow.steps.export import FlagFileResult
+
+        return FlagFileResult.from_json(data)
+    if job == "import_xref":
+        from wizard.flow.steps.renumber import XrefImport
+
+        return XrefImport.from_json(data)
+    if job == "verify":
+        from wizard.flow.steps.verification import VerifyResult
+
+        return VerifyResult.from_json(data)
+    if job == "write_report":
+        from wizard.flow.papers.report import WorkbookWritten
+
+        return WorkbookWritten.from_json(data)
+    if job == "write_evidence_pack":
+        from wizard.flow.papers.evidence import EvidencePack
+
+        return EvidencePack.from_json(data)
+    raise ValueError(f"no job named {job!r}")
 
 
 def audit_cancelled(project: Any, step: str) -> None:
@@ -58,41 +119,24 @@ def audit_cancelled(project: Any, step: str) -> None:
         pass
 
 
-def _audited(project: Any, step: str, progress: Any, call: Any) -> dict[str, Any]:
-    """Run `call`; a Cancel is audited; a Cancel that came after the step had finished is
-    said in the result (`cancel_too_late`), since the file is then written and kept."""
+def _audited(project: Any, step: str, progress: Any, call: Any,
+             findings: bool = False) -> dict[str, Any]:
+    """Run `call` (a step), its answer as `Finished.to_json()`: a Cancel is audited; a
+    Cancel that came after the step had finished is said (`cancel_too_late`), since the
+    file is then written and kept. With `findings`, the step's findings go in the answer,
+    or in the error when the step refused the file."""
     try:
         value = call()
     except Cancelled:
         audit_cancelled(project, step)
         raise
-    # a typed result crosses the pipe as its JSON fields
-    to_json = getattr(value, "to_json", None)
-    result: dict[str, Any] = to_json() if to_json is not None else dict(value)
-    if getattr(progress, "cancelled", False):
-        result["cancel_too_late"] = True
-    return result
-
-
-def _with_findings(project: Any, step: str, progress: Any, call: Any) -> dict[str, Any]:
-    """Run `call` (a step returning its findings as data), the findings in the result, or
-    in the error when the step refused the file."""
-    kept: list[Any] = []
-
-    def run() -> Any:
-        value = call()
-        kept.append(getattr(value, "findings", None))
-        return value
-
-    try:
-        result = _audited(project, step, progress, run)
     except BlockingFindings as exc:
-        if exc.findings is not None:
-            exc.result["findings"] = asdict(FindingsData.of(exc.findings))
+        if findings and exc.findings is not None:
+            exc.result["findings"] = FindingsData.of(exc.findings).to_json()
         raise
-    found = kept[-1] if kept else None
-    result["findings"] = asdict(FindingsData.of(found)) if found is not None else None
-    return result
+    found = getattr(value, "findings", None) if findings else None
+    return Finished(value, FindingsData.of(found) if found is not None else None,
+                    bool(getattr(progress, "cancelled", False))).to_json()
 
 
 def export_flags(project: Any, input_path: Path, sheet: str | None,
@@ -100,8 +144,8 @@ def export_flags(project: Any, input_path: Path, sheet: str | None,
     """`wizard.flow.steps.export.export_flags`, its findings in the result."""
     from wizard.flow.steps import export
 
-    return _with_findings(project, "flag_file", progress, lambda: export.export_flags(
-        project, input_path, sheet, mapping, progress))
+    return _audited(project, "flag_file", progress, lambda: export.export_flags(
+        project, input_path, sheet, mapping, progress), findings=True)
 
 
 def import_xref(project: Any, xref: Path | None, mapping: Mapping[str, str],
@@ -109,8 +153,8 @@ def import_xref(project: Any, xref: Path | None, mapping: Mapping[str, str],
     """`wizard.flow.steps.renumber.import_xref`, its findings in the result."""
     from wizard.flow.steps import renumber
 
-    return _with_findings(project, "cross_reference", progress, lambda: renumber.import_xref(
-        project, xref, mapping, allow_unmatched, progress, say=lambda _text: None))
+    return _audited(project, "cross_reference", progress, lambda: renumber.import_xref(
+        project, xref, mapping, allow_unmatched, progress), findings=True)
 
 
 def verify(project: Any, post: Path, mapping: Mapping[str, str] | None,
@@ -146,7 +190,8 @@ def write_evidence_pack(project: Any, out: Path | None, password: str | None,
 
     if password:
         register_secret(password)
-    return evidence.write_evidence_pack(project, out, progress, password=password).to_json()
+    return Finished(evidence.write_evidence_pack(project, out, progress,
+                                                 password=password)).to_json()
 
 
 # The only functions the window's worker process will run: a job names one of these, never a

@@ -106,7 +106,7 @@ def conversion(project: Any) -> Conversion:
     """The steps' states and the open tasks of `project`, read now."""
     from wizard.flow.overview.status import record_attention
     from wizard.flow.project import steps
-    from wizard.flow.steps.checklist import items
+    from wizard.flow.steps.checklist import entries
 
     records = project.store.steps()
     found = []
@@ -115,5 +115,5 @@ def conversion(project: Any) -> Conversion:
         value = str(getattr(state, "value", state))
         found.append(StepTruth(s.id, s.title, value,
                                attention_count(detail) if value == ATTENTION else 0))
-    open_tasks = [str(i["title"]) for i in items(project) if not i["done"]]
+    open_tasks = [i.title for i in entries(project) if not i.done]
     return Conversion(found, open_tasks, record_attention(project))

@@ -4,7 +4,7 @@ filter, a data preview, and a small bar chart of the verification figures."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QShowEvent
@@ -29,6 +29,9 @@ from wizard.ui import settings
 from wizard.ui.focus import heard_by_tab, labelled, one_tab_stop
 from wizard.ui.widgets import show_value
 
+if TYPE_CHECKING:
+    from wizard.flow.steps.checklist import ChecklistItem
+
 
 def retire(widget: QWidget) -> None:
     """Take `widget` out of the window the way Qt's accessibility is told: hidden, a
@@ -45,12 +48,12 @@ def retire(widget: QWidget) -> None:
 class SignOffDialog(QDialog):
     """Who signs the task off, and an optional note."""
 
-    def __init__(self, task: dict[str, Any], parent: QWidget | None = None) -> None:
+    def __init__(self, task: ChecklistItem, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.task = task
         self.setWindowTitle("Sign off a task")
         layout = QVBoxLayout(self)
-        title = QLabel(f"<b>{task['title']}</b><br>Owner: {task['owner']}")
+        title = QLabel(f"<b>{task.title}</b><br>Owner: {task.owner}")
         title.setWordWrap(True)
         layout.addWidget(title)
         form = QFormLayout()
@@ -113,15 +116,15 @@ class ChecklistView(QWidget):
         layout.addWidget(self.rows)
         self.buttons: dict[str, QPushButton] = {}
         self.dialog: SignOffDialog | None = None
-        self._shown: list[dict[str, Any]] | None = None
+        self._shown: list[ChecklistItem] | None = None
         self._rows: dict[str, list[QWidget]] = {}  # each task's widgets, made once
 
-    def load(self, items: list[dict[str, Any]]) -> None:
+    def load(self, items: list[ChecklistItem]) -> None:
         """Show the tasks. Each task's row is made once and updated in place afterwards
         (signing a task off changes its status and its button's words, not the widgets): a
         screen reader reading the rows meanwhile never meets a widget that went away. A
         task no longer listed leaves as Qt's accessibility is told (`retire`)."""
-        mine = [i for i in items if i["phase"] in self.phases]
+        mine = [i for i in items if i.phase in self.phases]
         if mine == self._shown:
             return  # unchanged: keep the widgets (and the keyboard focus) where they are
         self._shown = mine
@@ -130,22 +133,22 @@ class ChecklistView(QWidget):
                 head = QLabel(text)
                 head.setProperty("head", True)
                 self.grid.addWidget(head, 0, c)
-        listed = {str(item["id"]) for item in mine}
+        listed = {item.id for item in mine}
         for task_id in [t for t in self._rows if t not in listed]:
             for widget in self._rows.pop(task_id):
                 self.grid.removeWidget(widget)
                 retire(widget)
             self.buttons.pop(task_id, None)
         for r, item in enumerate(mine, start=1):
-            row = self._rows.get(str(item["id"])) or self._make_row(item)
+            row = self._rows.get(item.id) or self._make_row(item)
             for c, widget in enumerate(row):
                 self.grid.addWidget(widget, r, c)  # in the order of the list
             self._update_row(item, row)
         self._tab_order(mine)
-        done = sum(1 for i in mine if i["done"])
+        done = sum(1 for i in mine if i.done)
         show_value(self.summary, f"{done} of {len(mine)} tasks done")
 
-    def _tab_order(self, mine: list[dict[str, Any]]) -> None:
+    def _tab_order(self, mine: list[ChecklistItem]) -> None:
         """Tab reaches each row's controls (its Sign off button, and any other that takes
         the focus) where the checklist is on the page, in its order: a widget made after the
         page would otherwise come last, after Next."""
@@ -156,57 +159,57 @@ class ChecklistView(QWidget):
         if previous is None or previous is self.window():
             return  # not in a window yet: its order is made when it is
         for item in mine:
-            for widget in self._rows.get(str(item["id"]), []):
+            for widget in self._rows.get(item.id, []):
                 if widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
                     QWidget.setTabOrder(previous, widget)
                     previous = widget
 
-    def _make_row(self, item: dict[str, Any]) -> list[QWidget]:
-        task = QLabel(str(item["title"]))
+    def _make_row(self, item: ChecklistItem) -> list[QWidget]:
+        task = QLabel(item.title)
         task.setWordWrap(True)
         status = heard_by_tab(QLabel())
         status.setWordWrap(True)
-        row: list[QWidget] = [task, QLabel(str(item["owner"])), status]
-        if not item["auto"]:
+        row: list[QWidget] = [task, QLabel(item.owner), status]
+        if not item.auto:
             button = QPushButton()
-            button.clicked.connect(lambda _=False, task_id=str(item["id"]): self._ask_for(
+            button.clicked.connect(lambda _=False, task_id=item.id: self._ask_for(
                 task_id))
             row.append(button)
-            self.buttons[str(item["id"])] = button
-        self._rows[str(item["id"])] = row
+            self.buttons[item.id] = button
+        self._rows[item.id] = row
         return row
 
-    def _update_row(self, item: dict[str, Any], row: list[QWidget]) -> None:
-        title = str(item["title"])
+    def _update_row(self, item: ChecklistItem, row: list[QWidget]) -> None:
+        title = item.title
         task, owner, status_label = row[0], row[1], row[2]
         if isinstance(task, QLabel):
             task.setText(title)
         if isinstance(owner, QLabel):
-            owner.setText(str(item["owner"]))
-        if item["done"]:
-            when = (item.get("at") or "")[:10]
-            status = f"✔ {item['by']}, {when}" if not item["auto"] else f"✔ done {when}"
+            owner.setText(item.owner)
+        if item.done:
+            when = (item.at or "")[:10]
+            status = f"✔ {item.by}, {when}" if not item.auto else f"✔ done {when}"
         else:
-            status = "ticks itself when the step is done" if item["auto"] else "open"
+            status = "ticks itself when the step is done" if item.auto else "open"
         if isinstance(status_label, QLabel):
             show_value(status_label, status, f"{title}: status")
-            status_label.setStyleSheet("color: #1d6b3b;" if item["done"] else "")
-            status_label.setToolTip(str(item.get("note") or "") if not item["auto"] else "")
+            status_label.setStyleSheet("color: #1d6b3b;" if item.done else "")
+            status_label.setToolTip(item.note if not item.auto else "")
         if len(row) > 3 and isinstance(row[3], QPushButton):
             button = row[3]
-            verb = "Sign off" if not item["done"] else "Sign again"
+            verb = "Sign off" if not item.done else "Sign again"
             button.setText(f"{verb}…")
             button.setAccessibleName(f"{verb}: {title}")
-            button.setAccessibleDescription(f"Owner: {item['owner']}. Opens a form for your "
+            button.setAccessibleDescription(f"Owner: {item.owner}. Opens a form for your "
                                             "name and a note")
             button.setToolTip(f"{verb}: {title}")
 
     def _ask_for(self, task_id: str) -> None:
-        item = next((i for i in self._shown or [] if str(i["id"]) == task_id), None)
+        item = next((i for i in self._shown or [] if i.id == task_id), None)
         if item is not None:
             self.ask(item)
 
-    def ask(self, item: dict[str, Any]) -> SignOffDialog:
+    def ask(self, item: ChecklistItem) -> SignOffDialog:
         dialog = SignOffDialog(item, self)
         self.dialog = dialog
 
@@ -214,8 +217,8 @@ class ChecklistView(QWidget):
             if result == QDialog.DialogCode.Accepted:
                 by = dialog.by.text().strip()
                 settings.store().setValue("signer", by)
-                self._sign_off(item["id"], by, dialog.note.text().strip())
-                self.signed.emit(item["id"])
+                self._sign_off(item.id, by, dialog.note.text().strip())
+                self.signed.emit(item.id)
             dialog.deleteLater()
             self.dialog = None
 

@@ -318,7 +318,7 @@ def in_child(folder: os.PathLike[str] | str, function: Callable[..., Any], *args
     hand the project's write lock to the child and take it back afterwards.
     """
     from wizard.ui.child import encode_arg
-    from wizard.ui.jobs import JOBS
+    from wizard.ui.jobs import JOBS, answer
 
     name = getattr(function, "__name__", "")
     if JOBS.get(name) is not function:
@@ -327,7 +327,7 @@ def in_child(folder: os.PathLike[str] | str, function: Callable[..., Any], *args
 
     def work(state: TaskState) -> Any:
         with around() if around is not None else contextlib.nullcontext():
-            return _run_child(job, state)
+            return answer(name, _run_child(job, state))
 
     return work
 

@@ -310,10 +310,10 @@ def _has_unmerged_changes(folder: Path) -> bool:
 def describe(current: ProjectStatus, today: date, demo: bool = False) -> Conversion:
     """A readable project's row, from what `status` computes. A demo is never overdue."""
     d = current.dates
-    tasks = [t for t in current.checklist if not t["done"]]
+    tasks = [t for t in current.checklist if not t.done]
     overdue = [] if demo else sorted(
-        (t for t in tasks if date.fromisoformat(t["due"]) < today), key=lambda t: t["due"])
-    open_tasks = {owner: sum(1 for t in tasks if t["owner"] == owner) for owner in OWNERS}
+        (t for t in tasks if date.fromisoformat(t.due) < today), key=lambda t: t.due)
+    open_tasks = {owner: sum(1 for t in tasks if t.owner == owner) for owner in OWNERS}
     attention = [s for s in current.steps if s.state is State.ATTENTION]
     title = next((s.title for s in current.steps if s.id == current.next_step), None)
     record = current.record_attention
@@ -325,8 +325,8 @@ def describe(current: ProjectStatus, today: date, demo: bool = False) -> Convers
     elif overdue:
         first = overdue[0]
         more = f" (and {len(overdue) - 1} more overdue)" if len(overdue) > 1 else ""
-        state, owner = OVERDUE, str(first["owner"])
-        action = f"Overdue since {first['due']}: {first['title']}{more}"
+        state, owner = OVERDUE, first.owner
+        action = f"Overdue since {first.due}: {first.title}{more}"
     elif current.complete:
         state, action, owner = DONE, ("Complete: purge its files when the biller no longer "
                                       "needs them"), checklist.PM
@@ -346,12 +346,12 @@ def describe(current: ProjectStatus, today: date, demo: bool = False) -> Convers
     )
 
 
-def _next_action(current: ProjectStatus, tasks: list[dict[str, Any]],
+def _next_action(current: ProjectStatus, tasks: list[checklist.ChecklistItem],
                  title: str | None) -> tuple[str, str | None]:
     """The open task due first (its owner's), or the next step when no task is open."""
     if tasks:
-        first = min(tasks, key=lambda t: t["due"])  # min keeps the checklist's order on ties
-        return f"{first['title']} (due {first['due']})", str(first["owner"])
+        first = min(tasks, key=lambda t: t.due)  # min keeps the checklist's order on ties
+        return f"{first.title} (due {first.due})", first.owner
     if title:
         return f"Next step: {title}", checklist.PM
     return current.headline(), checklist.PM

@@ -29,6 +29,7 @@ from wizard.flow.project.steps import State
 from wizard.flow.records import registration
 from wizard.flow.records.audit import attention as record_attention_of
 from wizard.flow.steps import checklist
+from wizard.flow.steps.checklist import ChecklistItem
 from wizard.services.audit_chain import ChainState
 
 
@@ -47,7 +48,7 @@ class ProjectStatus:
     settings: Settings
     dates: Dates
     steps: tuple[StepStatus, ...]
-    checklist: list[dict[str, Any]]
+    checklist: tuple[ChecklistItem, ...]
     next_step: str | None
     registration: tuple[RegistrationPoint, ...] = ()  # re-registration, oldest first
     chain: ChainState | None = None  # the audit log's hash chain, checked now
@@ -59,7 +60,7 @@ class ProjectStatus:
 
     @property
     def open_tasks(self) -> int:
-        return sum(1 for t in self.checklist if not t["done"])
+        return sum(1 for t in self.checklist if not t.done)
 
     @property
     def steps_done(self) -> bool:
@@ -109,7 +110,7 @@ class ProjectStatus:
             "open_tasks": self.open_tasks,
             "steps": [{"id": s.id, "title": s.title, "state": s.state.value,
                        "updated": s.updated, "detail": s.detail} for s in self.steps],
-            "checklist": self.checklist,
+            "checklist": [t.to_json() for t in self.checklist],
             "registration": points_json(list(self.registration)),
             "chain": self.chain.to_json() if self.chain is not None else None,
             "headline": self.headline(),
@@ -134,7 +135,7 @@ def status(project: Project) -> ProjectStatus:
                        records.get(s.id, (None, None, {}))[2])
             for s in steps.STEPS
         ),
-        checklist=checklist.items(project),
+        checklist=tuple(checklist.entries(project)),
         next_step=steps.first_not_done(project),
         registration=tuple(registration.points(project)),
         chain=project.store.verify_chain(),

@@ -15,6 +15,7 @@ project's workbook password like the biller workbook (`flow.workbook_password`) 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -65,6 +66,14 @@ class EvidencePack:
         if show_password and self.password:
             result["password"] = self.password
         return result
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> EvidencePack:
+        """The pack back from `to_json()` (the window gets it from its worker process; the
+        password never travels)."""
+        return cls(Path(data["output"]), list(data["sheets"]), dict(data["rows"]),
+                   str(data["sha256"]), ChainState.from_json(data["chain"]),
+                   bool(data["encrypted"]))
 
 
 def write_evidence_pack(project: Project, out: Path | None = None,

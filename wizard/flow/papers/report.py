@@ -12,7 +12,8 @@ password (`flow.workbook_password`) unless `--no-encrypt`, which the audit log r
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -109,6 +110,13 @@ class WorkbookWritten:
             result["password"] = self.password
         return result
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> WorkbookWritten:
+        """The result back from `to_json()` (the window gets it from its worker process;
+        the password never travels)."""
+        return cls(Path(data["output"]), list(data["sheets"]), dict(data["rows"]),
+                   str(data["sha256"]), list(data["notes"]), bool(data["encrypted"]))
+
 
 def write_report(project: Project, out: Path | None = None,
                  progress: Progress | None = None, *, encrypt: bool = True,
@@ -197,7 +205,7 @@ def _count_y(table: pa.Table, column: str) -> int:
 
 
 def _summary(project: Project, customers: pa.Table, xref: pa.Table | None,
-             figures: dict[str, Any] | None, lists: list[outreach.OutreachList],
+             figures: verification.VerifyResult | None, lists: list[outreach.OutreachList],
              notes: list[str]) -> Summary:
     d = project.dates
     autopay_before = _count_y(customers, "autopay")
@@ -242,48 +250,43 @@ def _bad(n: int) -> str:
     return "bad" if n else ""
 
 
-def _after_go_live(figures: dict[str, Any] | None) -> Section:
+def _after_go_live(figures: verification.VerifyResult | None) -> Section:
     """Verification's figures, each loss, gain, change or miss marked bad; or "not yet"."""
     if figures is None:
         return Section("After go-live (verification)",
                        [Figure("Verification", "not yet: run convwiz verify")])
-    a, p = figures["autopay"], figures["paperless"]
-    preserved = bool(figures["preserved"])
-    headline = verification.Problems.of_figures(figures).headline()
+    a, p = figures.autopay, figures.paperless
+    preserved = figures.preserved
+    headline = figures.problems.headline()
     after = [
         Figure("Verification", "PRESERVED: nothing lost, gained, changed or missing"
                if preserved else f"NOT PRESERVED: {headline}; see the Exceptions sheet",
                "good" if preserved else "bad"),
-        Figure("Customers matched after go-live", int(figures["matched"])),
-        Figure("Missing after go-live", int(figures["missing_after"]),
-               _bad(int(figures["missing_after"]))),
-        Figure("Unexpected after go-live", int(figures["unexpected_after"]),
-               _bad(int(figures["unexpected_after"]))),
-        Figure("Autopay kept", int(a["kept"])),
-        Figure("Autopay lost", int(a["lost"]), _bad(int(a["lost"]))),
-        Figure("Autopay gained", int(a["gained"]), _bad(int(a["gained"]))),
-        Figure("Paperless kept", int(p["kept"])),
-        Figure("Paperless lost", int(p["lost"]), _bad(int(p["lost"]))),
-        Figure("Paperless gained", int(p["gained"]), _bad(int(p["gained"]))),
-        Figure("Payment method changed", int(figures["method_changed"]),
-               _bad(int(figures["method_changed"]))),
-        Figure("Last 4 changed", int(figures["last4_changed"]),
-               _bad(int(figures["last4_changed"]))),
+        Figure("Customers matched after go-live", figures.matched),
+        Figure("Missing after go-live", figures.missing_after, _bad(figures.missing_after)),
+        Figure("Unexpected after go-live", figures.unexpected_after,
+               _bad(figures.unexpected_after)),
+        Figure("Autopay kept", a.kept),
+        Figure("Autopay lost", a.lost, _bad(a.lost)),
+        Figure("Autopay gained", a.gained, _bad(a.gained)),
+        Figure("Paperless kept", p.kept),
+        Figure("Paperless lost", p.lost, _bad(p.lost)),
+        Figure("Paperless gained", p.gained, _bad(p.gained)),
+        Figure("Payment method changed", figures.method_changed, _bad(figures.method_changed)),
+        Figure("Last 4 changed", figures.last4_changed, _bad(figures.last4_changed)),
     ]
     return Section("After go-live (verification)", after)
 
 
 def _chart(autopay_before: int, paperless_before: int,
-           figures: dict[str, Any] | None) -> list[ChartRow]:
+           figures: verification.VerifyResult | None) -> list[ChartRow]:
     """Autopay and paperless before go-live, and after it once verified."""
     if figures is None:
         return [ChartRow("Autopay", autopay_before), ChartRow("Paperless", paperless_before)]
-    a, p = figures["autopay"], figures["paperless"]
+    a, p = figures.autopay, figures.paperless
     return [
-        ChartRow("Autopay", autopay_before, int(a["kept"]) + int(a["gained"]),
-                 int(a["lost"]), int(a["gained"])),
-        ChartRow("Paperless", paperless_before, int(p["kept"]) + int(p["gained"]),
-                 int(p["lost"]), int(p["gained"])),
+        ChartRow("Autopay", autopay_before, a.kept + a.gained, a.lost, a.gained),
+        ChartRow("Paperless", paperless_before, p.kept + p.gained, p.lost, p.gained),
     ]
 
 
@@ -394,18 +397,17 @@ def _checklist(project: Project) -> TableSheet:
                Column("Signed Off By", 14), Column("Note", 26, wrap=True), Column("ID", 16)]
     rows: dict[str, list[Any]] = {k: [] for k in
                                   ("title", "owner", "phase", "status", "at", "by", "note", "id")}
-    for item in checklist.items(project):
-        if item["id"] == "biller_workbook":
-            item = {**item, "done": True, "by": "convwiz", "at": now_iso(),
-                    "note": "this workbook"}
-        rows["title"].append(item["title"])
-        rows["owner"].append(item["owner"])
-        rows["phase"].append(str(item["phase"]).replace("_", " "))
-        rows["status"].append("Done" if item["done"] else "Open")
-        rows["at"].append(item["at"] or None)
-        rows["by"].append(item["by"] or "")
-        rows["note"].append(item["note"] or "")
-        rows["id"].append(item["id"])
+    for item in checklist.entries(project):
+        if item.id == "biller_workbook":
+            item = replace(item, done=True, by="convwiz", at=now_iso(), note="this workbook")
+        rows["title"].append(item.title)
+        rows["owner"].append(item.owner)
+        rows["phase"].append(item.phase.replace("_", " "))
+        rows["status"].append("Done" if item.done else "Open")
+        rows["at"].append(item.at or None)
+        rows["by"].append(item.by or "")
+        rows["note"].append(item.note or "")
+        rows["id"].append(item.id)
     table = pa.table({k: (local_times(v) if k == "at" else pa.array(v, pa.string()))
                       for k, v in rows.items()})
     return TableSheet("Checklist", columns, table, landscape=True)

@@ -25,7 +25,7 @@ every coordination task is signed off, the coordination step is done.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from typing import Any, Literal
 
@@ -153,6 +153,12 @@ class ChecklistItem:
     auto: bool
     evidence: str | None  # the evidence step's state ("done", "needs attention", ...)
 
+    def to_json(self) -> dict[str, Any]:
+        """The task as the `--json` objects show it. Its fields are plain values: a flat
+        copy, not `asdict`'s deep one (5x faster, and the portfolio reads hundreds of
+        checklists)."""
+        return {name: getattr(self, name) for name in _ITEM_FIELDS}
+
 
 _ITEM_FIELDS = tuple(f.name for f in fields(ChecklistItem))
 
@@ -224,14 +230,6 @@ def _reregistered(project: Project, sign_offs: dict[str, dict[str, str]],
         note=signed["note"] if done and signed else "", auto=False, evidence=None)
 
 
-def items(project: Project) -> list[dict[str, Any]]:
-    """`entries` as plain mappings: the `--json` shape, and what the pages and the workbook
-    read. Its fields are plain values: a flat copy, not `asdict`'s deep one (5x faster, and
-    the portfolio reads hundreds of checklists)."""
-    names = _ITEM_FIELDS
-    return [{name: getattr(e, name) for name in names} for e in entries(project)]
-
-
 def sign_off(project: Project, task_id: str, by: str, note: str = "") -> ChecklistItem:
     """Sign a task off (audited); return its item. Marks coordination done when complete."""
     t = task(task_id.strip())
@@ -277,11 +275,11 @@ class Checklist:
         return sum(1 for t in self.tasks if t.done)
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"tasks": [asdict(t) for t in self.tasks], "done": self.done,
+        out: dict[str, Any] = {"tasks": [t.to_json() for t in self.tasks], "done": self.done,
                                "total": len(self.tasks),
                                "coordination_done": self.coordination_done}
         if self.signed_off is not None:
-            out["signed_off"] = asdict(self.signed_off)
+            out["signed_off"] = self.signed_off.to_json()
         return out
 
 

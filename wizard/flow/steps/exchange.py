@@ -10,12 +10,11 @@ remote path and the host key it was made with.
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import hashlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,15 +34,14 @@ from wizard.core.vocabulary import (
     S_USER,
     S_XREF_PATTERN,
     XREF_HEADERS,
-    XREF_SUFFIXES,
-    XREF_WORDS,
 )
 from wizard.core.xref import find_columns
+from wizard.core.xref_names import check_pattern, name_matches, name_reason
 from wizard.errors import InputError, NotReady, RemoteError, UsageError
 from wizard.flow.project import steps
 from wizard.flow.project.project import Project
 from wizard.flow.steps.exchange_results import Connection, Fetched, Sent, ServerKey, Skipped
-from wizard.progress import Progress, check
+from wizard.progress import Progress, Say, check, silent
 from wizard.services import logs, secrets, sftp
 from wizard.services.files import atomic_output, remove, sha256_file
 from wizard.services.store import ManifestEntry
@@ -74,16 +72,44 @@ def _check_address(host: str, port: int) -> None:
 def connect(project: Project, *, host: str, port: int, user: str, key_file: str | None,
             secret: str | None, host_key: str | None, upload_dir: str | None,
             download_dir: str | None, progress: Progress,
-            remember_secret: bool = True, xref_pattern: str | None = None) -> Connection:
+            remember_secret: bool = True, xref_pattern: str | None = None,
+            say: Say | None = None) -> Connection:
     """`convwiz connect`: log in once to prove the settings, then save them.
 
     Nothing is saved unless the login and both folders check out. The secret goes to the
     keyring, never into the project. `remember_secret=False` (the demo, whose simulator
     password lives only as long as the simulator) keeps it out of the keyring too: the caller
-    then passes it to `send` and `fetch_xref` as `secret=`.
-    """
-    host = (host or "").strip()
-    user = (user or "").strip()
+    then passes it to `send` and `fetch_xref` as `secret=`. `say`: the messages for people
+    (none by default)."""
+    say = say or silent
+    host, user = (host or "").strip(), (user or "").strip()
+    key_path, secret = _login_inputs(host, port, user, key_file, secret, say)
+    remember = bool(secret) and remember_secret
+    if remember:
+        secrets.require_usable()  # before connecting: exit 2 if it could not be saved anyway
+    pinned = sftp.normalize_fingerprint(host_key) if host_key else None
+    xref_pattern = check_pattern(xref_pattern)
+    endpoint, key = _pinned_endpoint(host, port, user, pinned, key_path, progress)
+    upload, download = _prove_folders(endpoint, secret, upload_dir, download_dir, progress)
+    connection = Connection(host, port, user, key_path, key.fingerprint, key.key_type, upload,
+                            download, None, xref_pattern)
+    with project.writing("connect"):
+        backend_name = _keep_secret(connection, secret if remember else None)
+        connection = replace(connection, keyring=backend_name)
+        _save_connection(project, connection, secret_in=backend_name or (
+            "not kept" if secret else "none needed"))
+    progress.report(3, 3, "connection saved")
+    say(f"Connected to {endpoint.where} (host key {connection.fingerprint}); upload folder "
+        f"{upload}, download folder {download}.")
+    if backend_name:
+        say(f"The {'passphrase' if key_path else 'password'} is kept in {backend_name}.")
+    return connection
+
+
+def _login_inputs(host: str, port: int, user: str, key_file: str | None, secret: str | None,
+                  say: Say) -> tuple[str | None, str | None]:
+    """The key file's absolute path and the secret the login needs (None for a key without
+    a passphrase, said so), or `UsageError` for what is missing."""
     _check_address(host, port)
     if not user:
         raise UsageError("--user is empty: give the user name the provider gave you")
@@ -92,26 +118,32 @@ def connect(project: Project, *, host: str, port: int, user: str, key_file: str 
     key_path = str(Path(key_file).expanduser().absolute()) if key_file else None
     if key_path and secret and Path(key_path).is_file() and \
             not sftp.key_needs_passphrase(key_path):
-        _say(f"The key file {key_path} has no passphrase: what came on standard input is "
-             "not needed and was not kept.")
+        say(f"The key file {key_path} has no passphrase: what came on standard input is "
+            "not needed and was not kept.")
         secret = None
     if key_path is None and not secret:
         raise UsageError("give the password on standard input with --password-stdin, or a key "
                          "file with --key FILE")
-    remember = bool(secret) and remember_secret
-    if remember:
-        secrets.require_usable()  # before connecting: exit 2 if it could not be saved anyway
-    pinned = sftp.normalize_fingerprint(host_key) if host_key else None
-    xref_pattern = _check_pattern(xref_pattern)
+    return key_path, secret
 
+
+def _pinned_endpoint(host: str, port: int, user: str, pinned: str | None,
+                     key_path: str | None,
+                     progress: Progress) -> tuple[sftp.Endpoint, sftp.HostKey]:
+    """The server's endpoint with the host key the person trusts, or the error naming the
+    key it shows (none given) or the change (a different one)."""
     progress.report(0, 3, f"checking the host key of {host}:{port}")
     check(progress)
     if pinned is None:
         seen = sftp.probe_host_key(host, port)
         raise sftp.unknown_host_key(host, port, seen)
     key = sftp.resolve_pin(host, port, pinned)
-    endpoint = sftp.Endpoint(host, port, user, key.fingerprint, key.key_type, key_path)
+    return sftp.Endpoint(host, port, user, key.fingerprint, key.key_type, key_path), key
 
+
+def _prove_folders(endpoint: sftp.Endpoint, secret: str | None, upload_dir: str | None,
+                   download_dir: str | None, progress: Progress) -> tuple[str, str]:
+    """Log in once, and find the upload and download folders (the download one readable)."""
     progress.report(1, 3, f"logging in to {endpoint.where}")
     check(progress)
     with sftp.open_session(endpoint, secret) as session:
@@ -119,45 +151,31 @@ def connect(project: Project, *, host: str, port: int, user: str, key_file: str 
         upload = _folder(session, upload_dir, "upload")
         download = _folder(session, download_dir, "download")
         sftp.list_files(session, download)  # readable, or a clear RemoteError now
-
-    with project.writing("connect"):
-        account = secrets.sftp_account(user, host, port)
-        backend_name = None
-        if remember and secret:
-            backend_name = secrets.store_secret(account, secret).description
-        store = project.store
-        for setting, value in {
-            S_HOST: host, S_PORT: port, S_USER: user, S_KEY_FILE: key_path,
-            S_HOST_KEY: key.fingerprint, S_KEY_TYPE: key.key_type, S_UPLOAD: upload,
-            S_DOWNLOAD: download, S_AUTH: "key" if key_path else "password",
-            S_XREF_PATTERN: xref_pattern,
-        }.items():
-            store.set_setting(setting, value)
-        store.audit("connection saved", host=host, port=port, user=user, key_file=key_path,
-                    host_key=key.fingerprint, key_type=key.key_type, upload_dir=upload,
-                    download_dir=download, xref_pattern=xref_pattern,
-                    secret_in=backend_name or ("not kept" if secret else "none needed"))
-    progress.report(3, 3, "connection saved")
-    _say(f"Connected to {endpoint.where} (host key {key.fingerprint}); upload folder "
-         f"{upload}, download folder {download}.")
-    if backend_name:
-        _say(f"The {'passphrase' if key_path else 'password'} is kept in {backend_name}.")
-    return Connection(host, port, user, key_path, key.fingerprint, key.key_type, upload,
-                      download, backend_name, xref_pattern)
+    return upload, download
 
 
-def _check_pattern(pattern: str | None) -> str | None:
-    """The `--xref-pattern` GLOB tidied, or `UsageError`; None keeps the default."""
-    if pattern is None or not pattern.strip():
+def _keep_secret(connection: Connection, secret: str | None) -> str | None:
+    """The secret in the keyring (None: nothing to keep); the keyring's name."""
+    if not secret:
         return None
-    pattern = pattern.strip()
-    if "/" in pattern or "\\" in pattern:
-        raise UsageError(f"--xref-pattern {pattern!r} names a folder: give a file name pattern "
-                         "such as '*xref*.csv' (the folder is --download-dir)")
-    if not pattern.lower().endswith(XREF_SUFFIXES + ("*",)):
-        raise UsageError(f"--xref-pattern {pattern!r} cannot match a CSV or XLSX file: end it "
-                         "with .csv, .xlsx or *")
-    return pattern
+    account = secrets.sftp_account(connection.user, connection.host, connection.port)
+    return secrets.store_secret(account, secret).description
+
+
+def _save_connection(project: Project, c: Connection, secret_in: str) -> None:
+    """The connection's settings in the project, and the audit line saying so."""
+    store = project.store
+    for setting, value in {
+        S_HOST: c.host, S_PORT: c.port, S_USER: c.user, S_KEY_FILE: c.key_file,
+        S_HOST_KEY: c.fingerprint, S_KEY_TYPE: c.key_type, S_UPLOAD: c.upload_dir,
+        S_DOWNLOAD: c.download_dir, S_AUTH: "key" if c.key_file else "password",
+        S_XREF_PATTERN: c.xref_pattern,
+    }.items():
+        store.set_setting(setting, value)
+    store.audit("connection saved", host=c.host, port=c.port, user=c.user,
+                key_file=c.key_file, host_key=c.fingerprint, key_type=c.key_type,
+                upload_dir=c.upload_dir, download_dir=c.download_dir,
+                xref_pattern=c.xref_pattern, secret_in=secret_in)
 
 
 def _folder(session: sftp.Session, given: str | None, kind: str) -> str:
@@ -168,12 +186,6 @@ def _folder(session: sftp.Session, given: str | None, kind: str) -> str:
         with contextlib.suppress(RemoteError):
             return session.folder(candidate, what)
     return session.folder(".", what)
-
-
-def _say(message: str) -> None:
-    import sys
-
-    print(shown(message, keep_lines=True), file=sys.stderr, flush=True)
 
 
 # -- the saved connection -----------------------------------------------------------------
@@ -216,48 +228,23 @@ def _latest_flag_file(project: Project) -> ManifestEntry:
 
 # -- send -------------------------------------------------------------------------------------
 def send(project: Project, progress: Progress, secret: str | None = None,
-         wait: Callable[[float], None] | None = None) -> Sent:
-    """`convwiz send`: upload the latest flag file the safe way (see `wizard.services.sftp`)."""
+         wait: Callable[[float], None] | None = None, say: Say | None = None) -> Sent:
+    """`convwiz send`: upload the latest flag file the safe way (see `wizard.services.sftp`).
+    `say`: the messages for people (none by default)."""
+    say = say or silent
     with project.writing("send"):
-        entry = _latest_flag_file(project)
-        local = project.folder / entry.name
-        if not local.is_file():
-            raise NotReady(f"the flag file {entry.name} is missing from the project folder: "
-                           f"make it again with `convwiz export-flags {quote(project.folder)} ...`")
+        entry, local = _flag_file_to_send(project)
         endpoint, upload_dir, _ = _endpoint(project, "send")
-        digest = sha256_file(local)
-        if digest != entry.sha256:
-            raise NotReady(f"the flag file {entry.name} changed since it was made (its SHA-256 "
-                           "differs from the manifest): make it again with `convwiz "
-                           "export-flags`, never edit it by hand")
-        password = _secret_for(endpoint, secret)
-        store = project.store
+        digest = _unchanged(entry, local)
         size = local.stat().st_size
-        remote_path = f"{upload_dir.rstrip('/')}/{local.name}"
-        pending = store.setting(S_CLEANUP)
-
-        def open_session() -> sftp.Session:
-            return sftp.open_session(endpoint, password)
-
+        password = _secret_for(endpoint, secret)
         state = sftp.UploadState()
-        try:
-            if pending:
-                _remove_pending(open_session, pending, store)
-            result = sftp.upload_with_retries(open_session, local, upload_dir, progress,
-                                              wait=wait, state=state)
-        except Exception as exc:
-            partial = state.direct_partial
-            if partial:
-                store.set_setting(S_CLEANUP, partial)
-            message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-            store.audit("upload failed", remote_path=remote_path, bytes=size, sha256=digest,
-                        host=endpoint.host, host_key=endpoint.host_key, outcome=message,
-                        tries=state.tries, rename_refused=state.refusal or None,
-                        partial_left=partial)
-            steps.mark_failed(project, "send", error=message)
-            raise
+        result = _upload(project, endpoint, password, local, upload_dir, (digest, size),
+                         progress, wait, state)
+        store = project.store
         if state.refusal:
-            store.audit("rename refused", remote_path=remote_path, refusal=state.refusal,
+            store.audit("rename refused", remote_path=f"{upload_dir.rstrip('/')}/{local.name}",
+                        refusal=state.refusal,
                         fallback="the complete file was written directly under its final "
                                  "name; no partial was left under it")
         store.record_file(
@@ -269,13 +256,63 @@ def send(project: Project, progress: Progress, secret: str | None = None,
         )
         steps.mark_done(project, "send", remote_path=result.remote_path, sha256=digest,
                         bytes=size)
-    _say(f"Sent {entry.name} to {endpoint.host}:{result.remote_path} ({size} bytes, "
-         f"SHA-256 {digest}).")
+    say(f"Sent {entry.name} to {endpoint.host}:{result.remote_path} ({size} bytes, "
+        f"SHA-256 {digest}).")
     if state.refusal:
-        _say("The server refuses renames: the file was written directly under its final "
-             "name after a complete upload (noted in the audit log).")
+        say("The server refuses renames: the file was written directly under its final "
+            "name after a complete upload (noted in the audit log).")
     return Sent(entry.name, result.remote_path, size, digest, result.host_key, state.tries,
                 state.resumed_from, state.rename)
+
+
+def _flag_file_to_send(project: Project) -> tuple[ManifestEntry, Path]:
+    """The latest flag file and its path: `NotReady` when there is none, or it is missing."""
+    entry = _latest_flag_file(project)
+    local = project.folder / entry.name
+    if not local.is_file():
+        raise NotReady(f"the flag file {entry.name} is missing from the project folder: "
+                       f"make it again with `convwiz export-flags {quote(project.folder)} ...`")
+    return entry, local
+
+
+def _unchanged(entry: ManifestEntry, local: Path) -> str:
+    """The flag file's SHA-256, or `NotReady` when it changed since it was made."""
+    digest = sha256_file(local)
+    if digest != entry.sha256:
+        raise NotReady(f"the flag file {entry.name} changed since it was made (its SHA-256 "
+                       "differs from the manifest): make it again with `convwiz "
+                       "export-flags`, never edit it by hand")
+    return digest
+
+
+def _upload(project: Project, endpoint: sftp.Endpoint, password: str | None, local: Path,
+            upload_dir: str, made: tuple[str, int], progress: Progress,
+            wait: Callable[[float], None] | None, state: sftp.UploadState) -> sftp.Uploaded:
+    """Upload (after removing a partial an earlier send left); a failure is audited, with
+    the partial it leaves to remove next time, and the step marked failed."""
+    store = project.store
+    pending = store.setting(S_CLEANUP)
+    digest, size = made
+
+    def open_session() -> sftp.Session:
+        return sftp.open_session(endpoint, password)
+
+    try:
+        if pending:
+            _remove_pending(open_session, pending, store)
+        return sftp.upload_with_retries(open_session, local, upload_dir, progress, wait=wait,
+                                        state=state)
+    except Exception as exc:
+        partial = state.direct_partial
+        if partial:
+            store.set_setting(S_CLEANUP, partial)
+        message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        store.audit("upload failed", remote_path=f"{upload_dir.rstrip('/')}/{local.name}",
+                    bytes=size, sha256=digest, host=endpoint.host,
+                    host_key=endpoint.host_key, outcome=message, tries=state.tries,
+                    rename_refused=state.refusal or None, partial_left=partial)
+        steps.mark_failed(project, "send", error=message)
+        raise
 
 
 def _remove_pending(open_session: Callable[[], sftp.Session], path: str, store: Any) -> None:
@@ -294,32 +331,13 @@ def _fetched(project: Project) -> set[str]:
             if e.direction == "received"}
 
 
-def name_matches(name: str, pattern: str | None) -> bool:
-    """Whether a file in the download folder may be the cross-reference, by its name alone:
-    a CSV or XLSX, matching the connection's pattern (any case), or by default holding
-    "xref" or "cross"."""
-    lowered = name.lower()
-    if not lowered.endswith(XREF_SUFFIXES):
-        return False
-    if pattern:
-        return fnmatch.fnmatchcase(lowered, pattern.lower())
-    return any(word in lowered for word in XREF_WORDS)
-
-
-def _name_reason(pattern: str | None) -> str:
-    if pattern:
-        return (f"its name does not match the connection's pattern {pattern!r}, or it is "
-                "not a CSV or XLSX file")
-    return "not a CSV or XLSX file whose name holds \"xref\" or \"cross\""
-
-
 def fetch_xref(project: Project, wait: float, progress: Progress,
-               secret: str | None = None) -> Fetched:
+               secret: str | None = None, say: Say | None = None) -> Fetched:
     """`convwiz fetch-xref`: download the newest cross-reference not fetched before.
 
     Only a CSV or XLSX whose name matches the connection's pattern and whose headers read as
     a cross-reference's is taken; every other new file is listed in `skipped` with its
-    reason (on standard error too). With `wait` > 0 the download folder is polled until one
+    reason (and said, with `say`). With `wait` > 0 the download folder is polled until one
     appears or the time is up. Nothing taken (and no time left to wait) is exit 4: the
     provider has not answered yet.
     """
@@ -329,7 +347,8 @@ def fetch_xref(project: Project, wait: float, progress: Progress,
         endpoint, _, download_dir = _endpoint(project, "fetch the cross-reference")
         pattern = project.store.setting(S_XREF_PATTERN) or None
         password = _secret_for(endpoint, secret)
-        poll = _Poll(project, endpoint, password, download_dir, pattern, progress)
+        poll = _Poll(project, endpoint, password, download_dir, pattern, progress,
+                     say or silent)
         deadline = time.monotonic() + wait
         try:
             while True:
@@ -363,9 +382,10 @@ class _Poll:
     """One look at the download folder per call, reconnecting after a dropped link."""
 
     def __init__(self, project: Project, endpoint: sftp.Endpoint, password: str | None,
-                 folder: str, pattern: str | None, progress: Progress) -> None:
+                 folder: str, pattern: str | None, progress: Progress, say: Say) -> None:
         self.project, self.endpoint, self.password = project, endpoint, password
         self.folder, self.pattern, self.progress = folder, pattern, progress
+        self.say = say
         self.seen = _fetched(project)
         self.skipped: list[Skipped] = []
         self._judged: set[str] = set()  # identities skipped already: not fetched again
@@ -383,7 +403,7 @@ class _Poll:
             for remote in self._candidates(self.session):
                 try:
                     return _download(self.project, self.session, remote, self.progress,
-                                     self.skipped)
+                                     self.skipped, self.say)
                 except _Unrecognised as exc:
                     self._skip(remote, str(exc))
         except sftp.StillWriting:
@@ -405,13 +425,13 @@ class _Poll:
             if name_matches(remote.name, self.pattern):
                 fresh.append(remote)
             else:
-                self._skip(remote, _name_reason(self.pattern))
+                self._skip(remote, name_reason(self.pattern))
         return fresh
 
     def _skip(self, remote: sftp.RemoteFile, reason: str) -> None:
         self._judged.add(remote.identity)
         self.skipped.append(Skipped(remote.name, reason))
-        _say(f"Skipped {shown(remote.path)}: {reason}.")
+        self.say(f"Skipped {shown(remote.path)}: {reason}.")
 
 
 def _read_as_xref(path: Path, name: str) -> int:
@@ -430,7 +450,7 @@ def _read_as_xref(path: Path, name: str) -> int:
 
 
 def _download(project: Project, session: sftp.Session, remote: sftp.RemoteFile,
-              progress: Progress, skipped: list[Skipped]) -> Fetched:
+              progress: Progress, skipped: list[Skipped], say: Say) -> Fetched:
     target = _inbox_name(project, remote.name)
     digest = hashlib.sha256()
     label = f"downloading {shown(remote.name)}"
@@ -451,8 +471,8 @@ def _download(project: Project, session: sftp.Session, remote: sftp.RemoteFile,
         host=session.endpoint.host, host_key=session.host_key.fingerprint,
         skipped=[asdict(s) for s in skipped] or None,
     )
-    _say(f"Fetched {shown(remote.path)} from {session.endpoint.host} to {name} ({got} bytes, "
-         f"{rows} rows, SHA-256 {sha}). Next: convwiz import-xref {quote(project.folder)}")
+    say(f"Fetched {shown(remote.path)} from {session.endpoint.host} to {name} ({got} bytes, "
+        f"{rows} rows, SHA-256 {sha}). Next: convwiz import-xref {quote(project.folder)}")
     return Fetched(name, target, remote.path, got, rows, sha, session.host_key.fingerprint,
                    list(skipped))
 

@@ -59,7 +59,7 @@ class FlagFileResult:
     blocking: int
     warnings: int
     exceptions: Path | None
-    findings: Findings = field(repr=False)
+    findings: Findings | None = field(repr=False)  # None: read back from `to_json`
     sha256: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
 
@@ -68,6 +68,18 @@ class FlagFileResult:
                 "blocking": self.blocking, "warnings": self.warnings,
                 "exceptions": str(self.exceptions) if self.exceptions else None,
                 "sha256": self.sha256, "columns": self.columns}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> FlagFileResult:
+        """The result back from `to_json()` (the window gets it from its worker process),
+        without the findings (they travel as the window's columns)."""
+        return cls(_path(data.get("output")), int(data["rows"]), int(data["blocking"]),
+                   int(data["warnings"]), _path(data.get("exceptions")), None,
+                   data.get("sha256"), dict(data.get("columns") or {}))
+
+
+def _path(text: str | None) -> Path | None:
+    return Path(text) if text else None
 
 
 def export_flags(project: Project, input_path: Path, sheet: str | None = None,

@@ -15,8 +15,7 @@ import base64
 import contextlib
 import logging
 import secrets
-import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -28,7 +27,7 @@ import pyarrow.compute as pc
 
 from wizard.core.arrays import arange
 from wizard.core.findings import Findings, describe, plural
-from wizard.core.reader import read_table
+from wizard.core.reader import Table, read_table
 from wizard.core.recognition import CROSS_REFERENCE
 from wizard.core.recognition import right_file_question as question
 from wizard.core.vocabulary import MIN_TOKEN_VALIDITY, TOKEN_DAYS_RANGE, XREF_HEADERS
@@ -37,7 +36,7 @@ from wizard.errors import BlockingFindings, InputError, NotReady, UsageError
 from wizard.flow.project import steps, workbook_password
 from wizard.flow.project.project import Project
 from wizard.flow.records import recognition, snapshot
-from wizard.progress import NullProgress, Progress, check
+from wizard.progress import NullProgress, Progress, Say, check, silent
 from wizard.services.csvfile import write_csv, write_csv_to
 from wizard.services.files import TEMP_PREFIX, atomic_output, sha256_file
 
@@ -50,10 +49,6 @@ TOKENS_NAME = "token_registration.csv"
 IC_HEADER = ("BID", "Old Account Number", "New Account Number")
 TOKENS_HEADER = ("BID", "New Account Number", "Email", "Token", "Expires")
 TOKEN_BYTES = 24  # secrets.token_urlsafe(24): 32 URL-safe characters
-
-
-def _stderr(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # -- which file -------------------------------------------------------------------------------
@@ -102,7 +97,7 @@ class XrefImport:
     rollback: Path | None
     exceptions: Path | None
     window_warning: str | None
-    findings: Findings = field(repr=False)
+    findings: Findings | None = field(default=None, repr=False)  # None: read from `to_json`
 
     def to_json(self) -> dict[str, Any]:
         def text(path: Path | None) -> str | None:
@@ -113,6 +108,17 @@ class XrefImport:
                 "update": text(self.update), "rollback": text(self.rollback),
                 "exceptions": text(self.exceptions), "window_warning": self.window_warning}
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> XrefImport:
+        """The result back from `to_json()` (the window gets it from its worker process),
+        without the findings (they travel as the window's columns)."""
+        def path(key: str) -> Path | None:
+            return Path(data[key]) if data.get(key) else None
+
+        return cls(int(data["mapped"]), int(data["unmatched"]), int(data["extra"]),
+                   int(data["blocking"]), int(data["warnings"]), path("update"),
+                   path("rollback"), path("exceptions"), data.get("window_warning"))
+
 
 def import_xref(
     project: Project,
@@ -120,12 +126,13 @@ def import_xref(
     mapping: Mapping[str, str],
     allow_unmatched: bool,
     progress: Progress | None = None,
-    say: Callable[[str], None] | None = None,
+    say: Say | None = None,
 ) -> XrefImport:
     """Check the cross-reference and write the IC account update and rollback (exit 3, with
-    the exceptions workbook and no update, on a blocking finding)."""
+    the exceptions workbook and no update, on a blocking finding). `say`: the messages for
+    people (none by default)."""
     progress = progress or NullProgress()
-    say = say or _stderr
+    say = say or silent
     steps.require(project, STEP)
     with project.writing("import-xref"), ThreadPoolExecutor(max_workers=2) as pool:
         # the customer snapshot loads on a second thread while the file is read
@@ -137,29 +144,12 @@ def import_xref(
         table = read_table(source, header_hint=XREF_HEADERS,
                            opener=workbook_password.opener(project))
         customers = loading.result()
-        old_col, new_col = find_columns(table, mapping)
-        if table.num_rows == 0:
-            raise InputError(f"{source} has a header row but no accounts: ask the provider "
-                             "for the complete cross-reference")
-        check(progress)
-        progress.report(1, 4, "checking the cross-reference")
-        result = check_cross_reference(
-            table, old_col, new_col, customers.column("account"), customers.column("row"),
-            allow_unmatched)
-        # each finding names its old account and the customer (from the snapshot)
-        result.findings.accounts_from_values({"old"})
-        result.findings.identify(table.row_numbers, table.data.column(old_col), fields={"new"})
-        result.findings.name_accounts(customers.column("account"), customers.column("name"))
-        check(progress)
+        result, (old_col, new_col) = _checked(source, table, mapping, customers,
+                                              allow_unmatched, progress)
         warning = window_warning(project)
         if warning:
             say(f"warning: {warning}")
-        exceptions = None
-        if len(result.findings):
-            from wizard.flow.project.outputs import write_findings  # openpyxl: only when needed
-
-            exceptions = write_findings(project, result.findings, source, "Cross-reference",
-                                        "cross_reference", progress)
+        exceptions = _exceptions_workbook(project, result, source, progress)
         summary = XrefImport(result.mapped, result.unmatched, result.extra, result.blocking,
                              result.findings.warnings, None, None, exceptions, warning,
                              result.findings)
@@ -168,19 +158,8 @@ def import_xref(
             say(asked)
         if result.blocking:
             _refuse(project, source, result, exceptions, summary, asked)
-        # the snapshot is written on a second thread while the two CSV files are written,
-        # and put in place only when they are
-        saving = pool.submit(snapshot.Pending, project, snapshot.CROSS_REFERENCE,
-                             result.mapping)
-        try:
-            update, rollback = _write_update(project, result, progress)
-        except BaseException:
-            with contextlib.suppress(Exception):
-                saving.result().discard()
-            raise
+        update, rollback, digest = _publish(project, pool, result, source, progress)
         summary = replace(summary, update=update, rollback=rollback)
-        progress.report(3, 4, "saving the cross-reference snapshot")
-        digest = saving.result().publish(source=source.name)
         steps.mark_done(project, STEP, source=project.relative(source),
                         source_sha256=sha256_file(source),
                         source_bytes=source.stat().st_size, old_column=old_col,
@@ -191,6 +170,55 @@ def import_xref(
         progress.report(4, 4, "done")
     _tell(result, source, update, rollback, exceptions, say)
     return summary
+
+
+def _checked(source: Path, table: Table, mapping: Mapping[str, str], customers: pa.Table,
+             allow_unmatched: bool, progress: Progress) -> tuple[XrefCheck, tuple[str, str]]:
+    """The cross-reference checked as a whole against the customers, each finding naming its
+    old account and the customer; and its old and new columns."""
+    old_col, new_col = find_columns(table, mapping)
+    if table.num_rows == 0:
+        raise InputError(f"{source} has a header row but no accounts: ask the provider "
+                         "for the complete cross-reference")
+    check(progress)
+    progress.report(1, 4, "checking the cross-reference")
+    result = check_cross_reference(
+        table, old_col, new_col, customers.column("account"), customers.column("row"),
+        allow_unmatched)
+    # each finding names its old account and the customer (from the snapshot)
+    result.findings.accounts_from_values({"old"})
+    result.findings.identify(table.row_numbers, table.data.column(old_col), fields={"new"})
+    result.findings.name_accounts(customers.column("account"), customers.column("name"))
+    check(progress)
+    return result, (old_col, new_col)
+
+
+def _exceptions_workbook(project: Project, result: XrefCheck, source: Path,
+                         progress: Progress) -> Path | None:
+    """The exceptions workbook listing every finding (None when there is none)."""
+    if not len(result.findings):
+        return None
+    from wizard.flow.project.outputs import write_findings  # openpyxl: only when needed
+
+    return write_findings(project, result.findings, source, "Cross-reference",
+                          "cross_reference", progress)
+
+
+def _publish(project: Project, pool: ThreadPoolExecutor, result: XrefCheck, source: Path,
+             progress: Progress) -> tuple[Path, Path, str]:
+    """The IC account update and rollback written, and the cross-reference snapshot put in
+    place once they are (it is written on a second thread meanwhile, and discarded if they
+    fail); the snapshot's digest."""
+    saving = pool.submit(snapshot.Pending, project, snapshot.CROSS_REFERENCE, result.mapping)
+    try:
+        update, rollback = _write_update(project, result, progress)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            saving.result().discard()
+        raise
+    progress.report(3, 4, "saving the cross-reference snapshot")
+    digest = saving.result().publish(source=source.name)
+    return update, rollback, digest
 
 
 def _right_file(source: Path, result: XrefCheck, customers: pa.Table,
@@ -227,7 +255,7 @@ def _refuse(project: Project, source: Path, result: XrefCheck, exceptions: Path 
 
 
 def _tell(result: XrefCheck, source: Path, update: Path, rollback: Path,
-          exceptions: Path | None, say: Callable[[str], None]) -> None:
+          exceptions: Path | None, say: Say) -> None:
     for line in describe(result.findings):
         say(line)
     say(f"Mapped {plural(result.mapped, 'customer')} from {source.name}: "
@@ -324,11 +352,12 @@ class TokensWritten:
 
 
 def tokens(project: Project, days: int, progress: Progress | None = None,
-           say: Callable[[str], None] | None = None) -> TokensWritten:
+           say: Say | None = None) -> TokensWritten:
     """Write the token registration file: one row per customer with an email and a new
-    account. The tokens are secrets of the customers: they go to this file only."""
+    account. The tokens are secrets of the customers: they go to this file only. `say`: the
+    messages for people (none by default)."""
     progress = progress or NullProgress()
-    say = say or _stderr
+    say = say or silent
     expires = token_expiry(project.dates.go_live, days)
     with project.writing("tokens"):
         customers = snapshot.load(project, snapshot.CUSTOMERS, ["account", "email"])

@@ -19,8 +19,7 @@ to `reports/` (exit 3): figures from data that cannot be read right would be wro
 from __future__ import annotations
 
 import logging
-import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -30,7 +29,7 @@ from typing import Any, NoReturn
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wizard.core.customers import prepare
+from wizard.core.customers import Prepared, prepare
 from wizard.core.findings import BLOCKING, Findings, describe, plural
 from wizard.core.reader import Table, read_table
 from wizard.core.recognition import POST_EXPORT
@@ -50,7 +49,7 @@ from wizard.errors import BlockingFindings, InputError, UsageError
 from wizard.flow.project import steps, workbook_password
 from wizard.flow.project.project import Project
 from wizard.flow.records import recognition, registration, snapshot
-from wizard.progress import NullProgress, Progress, check
+from wizard.progress import NullProgress, Progress, Say, check, silent
 from wizard.services.files import sha256_file
 
 log = logging.getLogger("wizard.verification")
@@ -58,10 +57,6 @@ STEP = "verification"
 DETAILS = "verification"  # data/verification.parquet
 CONTRACT_KEYS = ("customers", "matched", "missing_after", "unexpected_after", "autopay",
                  "paperless", "method_changed", "last4_changed", "preserved")
-
-
-def _stderr(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)
@@ -175,7 +170,7 @@ class Problems:
 
 def verify(project: Project, post: Path, mapping: Mapping[str, str] | None = None,
            progress: Progress | None = None,
-           say: Callable[[str], None] | None = None,
+           say: Say | None = None,
            measured_on: date | None = None,
            words: RegistrationWords | None = None) -> VerifyResult:
     """`convwiz verify`: compare, and record the outcome.
@@ -187,9 +182,9 @@ def verify(project: Project, post: Path, mapping: Mapping[str, str] | None = Non
     Warnings about the post export (and rows the snapshot lacks) go to the exceptions
     workbook either way. A post export failing a blocking reading check raises
     BlockingFindings (exit 3); unreadable, exit 2; not ready, exit 4. `words`: the
-    registration words the person named (`--registered-values`) besides the contract's."""
+    registration words the person named (`--registered-values`) besides the contract's.
+    `say`: the messages for people (none by default)."""
     progress = progress or NullProgress()
-    say = say or _stderr
     post = Path(post)
     with project.writing("verify"), ThreadPoolExecutor(max_workers=2) as pool:
         steps.require(project, STEP)
@@ -201,18 +196,8 @@ def verify(project: Project, post: Path, mapping: Mapping[str, str] | None = Non
         snapshots = pool.submit(_snapshots, project)
         digest = (pool.submit(lambda: known_digest) if known_digest
                   else pool.submit(sha256_file, post))
-        progress.report(0, 0, f"reading {post.name}")
-        table = read_table(post, header_hint=CUSTOMER_HEADERS,
-                           opener=workbook_password.opener(project))
-        if table.num_rows == 0:
-            raise InputError(f"{post} has a header row but no customers: export the "
-                             "customers from the portal again")
-        check(progress)
-        prepared = prepare(table, mapping, progress)
+        table, prepared = _read_post(project, post, mapping, progress)
         findings = prepared.findings
-        if findings.blocking:
-            _refuse(project, post, findings, progress)
-        check(progress)
         reading = pool.submit(lambda: registration.read(
             table, prepared, project.dates.go_live, post, words, digest.result()))
         progress.report(0, 0, "comparing with the pre-conversion snapshot")
@@ -230,20 +215,46 @@ def verify(project: Project, post: Path, mapping: Mapping[str, str] | None = Non
                                        measured_on)
         figures["registration"] = measured.to_json()
         snapshot.save(project, DETAILS, comparison.details, source=post.name)
-        outcome = {**figures, "warnings": findings.warnings,
-                   "exceptions": project.relative(exceptions) if exceptions else None,
-                   "source_sha256": digest.result(), "source_bytes": post.stat().st_size}
-        if figures["preserved"]:
-            steps.mark_done(project, STEP, source=post.name, **outcome)
-        else:
-            steps.mark_attention(project, STEP, source=post.name, **outcome)
-        log.info("verified %s against %s customers: %s", post.name, figures["customers"],
-                 {k: figures[k] for k in CONTRACT_KEYS})
+        _record_outcome(project, post, figures, {
+            "warnings": findings.warnings,
+            "exceptions": project.relative(exceptions) if exceptions else None,
+            "source_sha256": digest.result(), "source_bytes": post.stat().st_size})
         progress.report(1, 1, "compared")
         result = replace(_result(figures, comparison, findings, exceptions, project),
                          registration=measured)
-        _tell(result, post, rows.num_rows, say)
+        _tell(result, post, rows.num_rows, say or silent)
         return result
+
+
+def _read_post(project: Project, post: Path, mapping: Mapping[str, str] | None,
+               progress: Progress) -> tuple[Table, Prepared]:
+    """The post export read and checked as a customer export is; one failing a blocking
+    reading check is refused (exit 3), one without customers is exit 2."""
+    progress.report(0, 0, f"reading {post.name}")
+    table = read_table(post, header_hint=CUSTOMER_HEADERS,
+                       opener=workbook_password.opener(project))
+    if table.num_rows == 0:
+        raise InputError(f"{post} has a header row but no customers: export the "
+                         "customers from the portal again")
+    check(progress)
+    prepared = prepare(table, mapping, progress)
+    if prepared.findings.blocking:
+        _refuse(project, post, prepared.findings, progress)
+    check(progress)
+    return table, prepared
+
+
+def _record_outcome(project: Project, post: Path, figures: Mapping[str, Any],
+                    about: Mapping[str, Any]) -> None:
+    """The step done (every enrolment preserved) or needing attention, with the figures and
+    `about` the post export (its warnings, digest, size and exceptions workbook)."""
+    outcome = {**figures, **about}
+    if figures["preserved"]:
+        steps.mark_done(project, STEP, source=post.name, **outcome)
+    else:
+        steps.mark_attention(project, STEP, source=post.name, **outcome)
+    log.info("verified %s against %s customers: %s", post.name, figures["customers"],
+             {k: figures[k] for k in CONTRACT_KEYS})
 
 
 def _refuse(project: Project, post: Path, findings: Findings, progress: Progress) -> NoReturn:
@@ -279,8 +290,7 @@ def _result(figures: dict[str, Any], comparison: Comparison, findings: Findings,
         issues=issue_counts(comparison), details=snapshot.path(project, DETAILS))
 
 
-def _tell(result: VerifyResult, post: Path, listed_rows: int,
-          say: Callable[[str], None]) -> None:
+def _tell(result: VerifyResult, post: Path, listed_rows: int, say: Say) -> None:
     asked = right_file_question(result, post)
     if asked:
         say(asked)
@@ -305,7 +315,7 @@ def verify_for_window(project: Project, post: Path, mapping: Mapping[str, str] |
     turns it back into a `VerifyResult` with `VerifyResult.from_json`. `words`: the
     registration words the person named, {"yes": [...], "no": [...]}."""
     chosen = registration_words((words or {}).get("yes", ()), (words or {}).get("no", ()))
-    result = verify(project, post, mapping, progress, say=lambda _message: None, words=chosen)
+    result = verify(project, post, mapping, progress, words=chosen)
     # the column read travels beside the contract's object, for the window's messages
     return {**result.to_json(), "registration_column": result.registration.column}
 
@@ -436,12 +446,13 @@ def details(project: Project) -> pa.Table | None:
     return snapshot.load(project, DETAILS)
 
 
-def figures(project: Project) -> dict[str, Any] | None:
-    """The last verification's figures (preserved or not), or None before verify ran."""
+def figures(project: Project) -> VerifyResult | None:
+    """The last verification's figures (preserved or not), as its step recorded them, or
+    None before verify ran."""
     record = project.store.step(STEP)
     if record is None or record[0] not in ("done", "attention"):
         return None
-    return dict(record[2])
+    return VerifyResult.from_json(record[2])
 
 
 __all__ = ["FlagCounts", "VerifyResult", "verify", "verify_for_window", "details", "figures",

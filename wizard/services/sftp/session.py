@@ -261,55 +261,66 @@ def open_session(endpoint: Endpoint, secret: str | None) -> Session:
     policy = PinnedHostKey(endpoint.host_key)
     client = paramiko.SSHClient()
     client.set_missing_host_key_policy(policy)
-    factory = partial(FastTransport, default_window_size=WINDOW_SIZE,
-                      default_max_packet_size=MAX_PACKET)
     host, port = endpoint.host, endpoint.port
     try:
         sock = tcp_connect(host, port, CONNECT_TIMEOUT)
     except OSError as exc:
         raise network_error(host, port, exc) from None
     try:
-        client.connect(
-            host, port, sock=sock, username=endpoint.user,
-            password=None if pkey else secret, pkey=pkey,
-            timeout=CONNECT_TIMEOUT, banner_timeout=BANNER_TIMEOUT, auth_timeout=AUTH_TIMEOUT,
-            channel_timeout=CHANNEL_TIMEOUT, allow_agent=False, look_for_keys=False,
-            disabled_algorithms=disabled_for(endpoint.key_type), transport_factory=factory,
-        )
-        transport = client.get_transport()
-        assert transport is not None
-        transport.set_keepalive(KEEPALIVE)
-        sftp = client.open_sftp()
-        channel = sftp.get_channel()
-        if channel is not None:
-            channel.settimeout(STALL_TIMEOUT)
-            use_fast_pipe(channel)
-    except HostKeyRefused as exc:
-        client.close()
-        if endpoint.host_key is None:
-            raise unknown_host_key(host, port, exc.seen) from None
-        raise changed_host_key(host, port, endpoint.host_key, exc.seen) from None
-    except paramiko.BadAuthenticationType as exc:
-        client.close()
-        raise RemoteError(
-            f"{endpoint.where} does not accept {'key' if pkey else 'password'} logins (it "
-            f"allows: {', '.join(exc.allowed_types) or 'nothing'}): "
-            f"{'use --password-stdin' if pkey else 'use --key FILE'} instead"
-        ) from None
-    except paramiko.AuthenticationException:
-        client.close()
-        how = "key file" if pkey else "password"
-        raise RemoteError(
-            f"the server refused the {how} for {endpoint.where}: check the user name and "
-            f"{how} with the provider, then run `convwiz connect` again"
-        ) from None
+        sftp = _log_in(client, endpoint, sock, pkey, secret)
     except (OSError, EOFError, paramiko.SSHException) as exc:
         client.close()
-        if isinstance(exc, OSError | EOFError) and not isinstance(exc, paramiko.SSHException):
-            raise network_error(host, port, exc) from None
-        raise RemoteError(f"the SSH connection to {where(host, port)} failed ({exc}): try "
-                          "again; if it keeps failing, ask the provider to check the "
-                          "server") from None
+        raise _refused(endpoint, pkey is not None, exc) from None
     seen = policy.seen or HostKey("", endpoint.host_key or "")
     log.info("connected to %s, host key %s %s", endpoint.where, seen.key_type, seen.fingerprint)
     return Session(endpoint, client, sftp, seen)
+
+
+def _log_in(client: paramiko.SSHClient, endpoint: Endpoint, sock: Any,
+            pkey: paramiko.PKey | None, secret: str | None) -> paramiko.SFTPClient:
+    """The SSH handshake on `sock` (the host key checked by the client's policy first), the
+    login, and the SFTP channel with its keepalive, stall timeout and fast pipe."""
+    factory = partial(FastTransport, default_window_size=WINDOW_SIZE,
+                      default_max_packet_size=MAX_PACKET)
+    client.connect(
+        endpoint.host, endpoint.port, sock=sock, username=endpoint.user,
+        password=None if pkey else secret, pkey=pkey,
+        timeout=CONNECT_TIMEOUT, banner_timeout=BANNER_TIMEOUT, auth_timeout=AUTH_TIMEOUT,
+        channel_timeout=CHANNEL_TIMEOUT, allow_agent=False, look_for_keys=False,
+        disabled_algorithms=disabled_for(endpoint.key_type), transport_factory=factory,
+    )
+    transport = client.get_transport()
+    assert transport is not None
+    transport.set_keepalive(KEEPALIVE)
+    sftp = client.open_sftp()
+    channel = sftp.get_channel()
+    if channel is not None:
+        channel.settimeout(STALL_TIMEOUT)
+        use_fast_pipe(channel)
+    return sftp
+
+
+def _refused(endpoint: Endpoint, with_key: bool,
+             exc: OSError | EOFError | paramiko.SSHException) -> RemoteError:
+    """A failed login in words, with what to do: an unknown or changed host key, a login
+    kind the server does not take, a refused password or key, or the link itself."""
+    host, port = endpoint.host, endpoint.port
+    if isinstance(exc, HostKeyRefused):
+        if endpoint.host_key is None:
+            return unknown_host_key(host, port, exc.seen)
+        return changed_host_key(host, port, endpoint.host_key, exc.seen)
+    if isinstance(exc, paramiko.BadAuthenticationType):
+        return RemoteError(
+            f"{endpoint.where} does not accept {'key' if with_key else 'password'} logins (it "
+            f"allows: {', '.join(exc.allowed_types) or 'nothing'}): "
+            f"{'use --password-stdin' if with_key else 'use --key FILE'} instead")
+    if isinstance(exc, paramiko.AuthenticationException):
+        how = "key file" if with_key else "password"
+        return RemoteError(
+            f"the server refused the {how} for {endpoint.where}: check the user name and "
+            f"{how} with the provider, then run `convwiz connect` again")
+    if isinstance(exc, OSError | EOFError) and not isinstance(exc, paramiko.SSHException):
+        return network_error(host, port, exc)
+    return RemoteError(f"the SSH connection to {where(host, port)} failed ({exc}): try "
+                       "again; if it keeps failing, ask the provider to check the "
+                       "server")

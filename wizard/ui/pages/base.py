@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
@@ -21,6 +21,9 @@ from wizard.errors import Cancelled, ConvWizError, NotReady
 from wizard.ui import file_dialogs, settings
 from wizard.ui.widgets import Banner, heading, note
 from wizard.ui.workers import Runner, Work, in_child
+
+if TYPE_CHECKING:
+    from wizard.ui.jobs import Finished
 
 log = logging.getLogger("wizard.ui")
 # where in the window each command's work is done, for messages the flows word for the CLI
@@ -247,9 +250,9 @@ class StepPage(QWidget):
                 "warning", f"No program on this computer opens {path.suffix} files. The file is "
                 f"{path}; copy it to a computer with Excel or LibreOffice, or install one.")
 
-    def cancel_too_late(self, result: dict[str, Any], what: str, name: str) -> bool:
+    def cancel_too_late(self, finished: Finished[Any], what: str, name: str) -> bool:
         """Say so when Cancel came after the work had finished (its file is then kept)."""
-        if not result.get("cancel_too_late"):
+        if not finished.cancel_too_late:
             return False
         self.banner.show_message("info", f"Cancel came after {what} was finished: {name} is "
                                  "written and kept. Nothing else was changed.")

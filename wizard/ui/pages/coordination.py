@@ -136,7 +136,7 @@ class CoordinationPage(StepPage):
         self._templates: list[str] = []
 
     def refresh(self) -> None:
-        from wizard.flow.steps.checklist import items
+        from wizard.flow.steps.checklist import entries
 
         d = self.project.dates
         self.countdown.setText(describe_dates(d, date.today()))
@@ -145,7 +145,7 @@ class CoordinationPage(StepPage):
                             f"({d.window_days} days, ending on the go-live date)")
         self.bids.setText(f"production {self.project.production_bid}, test "
                           f"{self.project.test_bid or '(not set yet)'}")
-        self.checklist.load(items(self.project))
+        self.checklist.load(entries(self.project))
         self._load_templates()
 
     def _load_templates(self) -> None:

@@ -34,6 +34,7 @@ from wizard.ui.widgets import Banner, DropZone, ProgressPanel, note, open_path, 
 
 if TYPE_CHECKING:
     from wizard.flow.steps.exchange import Fetched
+    from wizard.flow.steps.renumber import XrefImport
 
 
 
@@ -208,21 +209,23 @@ class CrossReferencePage(StepPage):
                               on_error=self._failed, on_finished=self._finished)
         self._update_buttons()
 
-    def _imported(self, result: dict[str, Any]) -> None:
-        update, rollback = Path(str(result["update"])), Path(str(result["rollback"]))
+    def _imported(self, answer: tuple[jobs.Finished[XrefImport], Any]) -> None:
+        finished, table = answer
+        result = finished.result
+        update, rollback = Path(str(result.update)), Path(str(result.rollback))
         self.banner.show_message(
-            "success", f"{result['mapped']:,} accounts mapped. The IC account update and its "
+            "success", f"{result.mapped:,} accounts mapped. The IC account update and its "
             "rollback are in the outbox.", "Open folder", lambda: open_path(update.parent))
-        extra = (f"; {result['unmatched']:,} customers not in the cross-reference"
-                 if result.get("unmatched") else "")
-        extra += (f"; {result['extra']:,} accounts in the file that the flag file did not have "
-                  "(warnings)" if result.get("extra") else "")
+        extra = (f"; {result.unmatched:,} customers not in the cross-reference"
+                 if result.unmatched else "")
+        extra += (f"; {result.extra:,} accounts in the file that the flag file did not have "
+                  "(warnings)" if result.extra else "")
         self.result_label.setText(
             f"Update: <b>{update.name}</b><br>Rollback: <b>{rollback.name}</b> (swaps old and "
             f"new, to undo){extra}")
         self.reveal(self.result_label)
-        if result.get("findings") is not None:
-            self._show_findings(result["findings"])
+        if table is not None:
+            self._show_findings(table)
         self.saved.emit()
 
     def _failed(self, exc: BaseException) -> None:

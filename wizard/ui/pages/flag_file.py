@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,6 +23,9 @@ from wizard.ui import jobs, settings
 from wizard.ui.pages.base import PageContext, StepPage
 from wizard.ui.views import TableView
 from wizard.ui.widgets import DropZone, ProgressPanel, note, open_path, section
+
+if TYPE_CHECKING:
+    from wizard.flow.steps.export import FlagFileResult
 
 FIELD_LABELS = {
     "name": "Customer name", "account": "Account number", "email": "Email",
@@ -86,18 +89,19 @@ def findings_of(value: Any) -> Any:
 
 
 def with_findings(work: Any) -> Any:
-    """Child work whose result (or error) carries findings: turn them into the table on
-    the worker thread, so the GUI thread only shows it."""
+    """Child work whose answer (or error) carries findings: turn them into the table on
+    the worker thread, so the GUI thread only shows it. The work's answer becomes
+    (`jobs.Finished`, the findings table or None)."""
     from wizard.errors import ConvWizError
 
-    def run(state: TaskState) -> Any:
+    def run(state: TaskState) -> tuple[jobs.Finished[Any], Any]:
         try:
-            result = work(state)
+            finished: jobs.Finished[Any] = work(state)
         except ConvWizError as exc:
             exc.result["findings"] = findings_of(exc.result.get("findings"))
             raise
-        result["findings"] = findings_of(result.get("findings"))
-        return result
+        found = finished.findings
+        return finished, None if found is None else findings_table(found)
 
     return run
 
@@ -415,15 +419,17 @@ class FlagFilePage(StepPage):
                               on_finished=self._finished)
         self._update_buttons()
 
-    def _exported(self, result: dict[str, Any]) -> None:
-        output = Path(result["output"])
-        warnings = result.get("warnings", 0)
-        if result.get("findings") is not None:
-            self._show_findings(result["findings"])
-        if self.cancel_too_late(result, "the flag file", output.name):
+    def _exported(self, answer: tuple[jobs.Finished[FlagFileResult], Any]) -> None:
+        finished, table = answer
+        result = finished.result
+        output = Path(str(result.output))
+        warnings = result.warnings
+        if table is not None:
+            self._show_findings(table)
+        if self.cancel_too_late(finished, "the flag file", output.name):
             self.saved.emit()
             return
-        rows = f"{result['rows']:,} customer{'' if result['rows'] == 1 else 's'}"
+        rows = f"{result.rows:,} customer{'' if result.rows == 1 else 's'}"
         text = (f"Flag file written: <b>{escape(output.name)}</b> with {rows}, in "
                 f"{escape(str(output.parent))}"
                 f"{f', {warnings:,} warnings (see the findings below)' if warnings else ''}. "
@@ -432,7 +438,7 @@ class FlagFilePage(StepPage):
                                  lambda: open_path(output.parent))
         # beside the findings, where the page scrolls to: what, how many, where, the digest
         self.summary.setText(f"Flag file written: {output.name} with {rows}, in "
-                             f"{output.parent}. SHA-256 {result.get('sha256', '')}")
+                             f"{output.parent}. SHA-256 {result.sha256 or ''}")
         self.reveal(self.findings if self.findings.isVisibleTo(self) else self.summary)
         self.saved.emit()
 

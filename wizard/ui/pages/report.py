@@ -4,7 +4,7 @@ password (the project's, from the keyring) shown with a Copy button and how to h
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
@@ -13,6 +13,10 @@ from wizard.core.vocabulary import BILLER_WORKBOOK_KIND
 from wizard.ui import jobs
 from wizard.ui.pages.base import PageContext, StepPage
 from wizard.ui.widgets import ProgressPanel, note, open_path, section, value_label
+
+if TYPE_CHECKING:
+    from wizard.flow.papers.evidence import EvidencePack
+    from wizard.flow.papers.report import WorkbookWritten
 
 KEPT_IN_KEYRING = "Kept in this computer's system keyring, with the project's other secrets."
 EVIDENCE = "report.evidence"  # the runner's key for the evidence pack (this page's work)
@@ -209,21 +213,22 @@ class ReportPage(StepPage):
                               on_finished=self._finished)
         self._update_buttons()
 
-    def _written(self, result: dict[str, Any]) -> None:
-        self.output = Path(str(result["output"]))
+    def _written(self, finished: jobs.Finished[WorkbookWritten]) -> None:
+        result = finished.result
+        self.output = result.output
         self.result_label.setText(f"<b>{self.output}</b><br>SHA-256 "
-                                  f"<code>{result.get('sha256', '')}</code>")
-        if self.cancel_too_late(result, "the workbook", self.output.name):
+                                  f"<code>{result.sha256}</code>")
+        if self.cancel_too_late(finished, "the workbook", self.output.name):
             self.saved.emit()
             return
-        rows = sum(int(v) for v in (result.get("rows") or {}).values())
+        rows = sum(result.rows.values())
         self.banner.show_message("success", f"The biller workbook is written, encrypted: "
                                  f"{self.output.name} ({rows:,} rows over "
-                                 f"{len(result.get('sheets') or [])} sheets). Its password "
+                                 f"{len(result.sheets)} sheets). Its password "
                                  "is below: tell the biller by phone or a separate message.",
                                  "Open it", self.open_workbook)
         self.result_label.setText(f"<b>{self.output}</b><br>SHA-256 "
-                                  f"<code>{result.get('sha256', '')}</code>")
+                                  f"<code>{result.sha256}</code>")
         self.reveal(self.result_label)
         self.saved.emit()
 
@@ -238,11 +243,12 @@ class ReportPage(StepPage):
                               on_finished=self._finished)
         self._update_buttons()
 
-    def _evidence_written(self, result: dict[str, Any]) -> None:
-        self.evidence = Path(str(result["output"]))
-        chain = (result.get("chain") or {}).get("state", "")
+    def _evidence_written(self, finished: jobs.Finished[EvidencePack]) -> None:
+        result = finished.result
+        self.evidence = result.output
+        chain = result.chain.describe()
         self.evidence_label.setText(f"<b>{self.evidence}</b><br>SHA-256 "
-                                    f"<code>{result.get('sha256', '')}</code><br>"
+                                    f"<code>{result.sha256}</code><br>"
                                     f"The audit log: {chain}")
         evidence = self.evidence
         self.banner.show_message("success", f"The evidence pack is written, encrypted with the "

@@ -5,7 +5,7 @@ gained what, and the post-go-live checklist with sign-off."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -36,6 +36,9 @@ from wizard.ui.widgets import (
     show_value,
     value_label,
 )
+
+if TYPE_CHECKING:
+    from wizard.flow.steps.verification import VerifyResult
 
 # the figures shown, each a count of the customers of an issue but the first two
 FIGURE_WORDS = {"customers": "Customers before go-live", "matched": "Found after go-live",
@@ -199,16 +202,13 @@ class VerificationPage(StepPage):
                 "verification.headers")
 
     def refresh(self) -> None:
-        from wizard.flow.steps.checklist import items
+        from wizard.flow.steps.checklist import entries
         from wizard.flow.steps.verification import figures
 
-        self.checklist.load(items(self.project))
+        self.checklist.load(entries(self.project))
         self._load_trend()
-        last = figures(self.project)
-        if not last:  # needs attention: the figures are in the step's record all the same
-            record = self.project.store.step("verification")
-            last = dict(record[2]) if record is not None and record[0] == "attention" else None
-        if last:
+        last = figures(self.project)  # preserved or not: the figures the step recorded
+        if last is not None:
             self.show_figures(last)
             self._load_details()
         else:  # never verified, or its files purged: show nothing that is gone
@@ -264,18 +264,16 @@ class VerificationPage(StepPage):
                               on_finished=self._finished)
         self._update_buttons()
 
-    def _verified(self, data: dict[str, Any]) -> None:
-        from wizard.flow.steps.verification import VerifyResult
-
-        result = VerifyResult.from_json(data)
-        self.show_figures(result.to_json())
+    def _verified(self, finished: jobs.Finished[VerifyResult]) -> None:
+        result = finished.result
+        self.show_figures(result)
         asked = self._tell(result)
         self._load_details()
         self._load_trend()
         self.reveal(self.banner if asked else self.chart)  # the question before the rows
         self.saved.emit()
 
-    def _tell(self, result: Any) -> bool:
+    def _tell(self, result: VerifyResult) -> bool:
         """The banner after Verify: first whether this is the right file (when most
         customers are not in it), then registration words it does not know, then the
         exceptions workbook. True when it asked whether the file is the right one."""
@@ -312,22 +310,22 @@ class VerificationPage(StepPage):
         self.show_error(exc, action, callback)
         self.saved.emit()
 
-    def show_figures(self, f: dict[str, Any]) -> None:
-        from wizard.flow.steps.verification import Problems
-
-        a, p = f.get("autopay") or {}, f.get("paperless") or {}
-        flat = dict(f)
-        for group, values in (("autopay", a), ("paperless", p)):
-            for kind in ("lost", "gained"):
-                flat[f"{group}_{kind}"] = values.get(kind, 0)
+    def show_figures(self, result: VerifyResult) -> None:
+        a, p = result.autopay, result.paperless
+        counts = {"customers": result.customers, "matched": result.matched,
+                  "missing_after": result.missing_after,
+                  "unexpected_after": result.unexpected_after, "autopay_lost": a.lost,
+                  "autopay_gained": a.gained, "paperless_lost": p.lost,
+                  "paperless_gained": p.gained, "method_changed": result.method_changed,
+                  "last4_changed": result.last4_changed}
         for key, label in self.figure_labels.items():
-            show_value(label, f"{int(flat.get(key, 0) or 0):,}")
-        self.chart.set_groups([("Autopay", a), ("Paperless", p)])
-        problems = Problems.of_figures(f)
-        if f.get("preserved") and not problems.total:
+            show_value(label, f"{counts[key]:,}")
+        self.chart.set_groups([("Autopay", a.to_json()), ("Paperless", p.to_json())])
+        problems = result.problems
+        if result.preserved and not problems.total:
             self.verdict.setText("<b style='color:#1d6b3b'>✔ Every autopay and paperless "
                                  "enrolment was preserved.</b>")
-        elif f.get("preserved"):
+        elif result.preserved:
             self.verdict.setText(
                 f"<b style='color:#1d6b3b'>✔ Every autopay and paperless enrolment was "
                 f"preserved</b>; {problems.headline()} (rows the snapshot does not have, "
@@ -362,10 +360,10 @@ class VerificationPage(StepPage):
                               on_finished=self._update_buttons)
 
     def _sign_off(self, task_id: str, by: str, note: str) -> None:
-        from wizard.flow.steps.checklist import items
+        from wizard.flow.steps.checklist import entries
 
         if self.sign_off_task(task_id, by, note):
-            self.checklist.load(items(self.project))
+            self.checklist.load(entries(self.project))
             self.saved.emit()
 
     def _update_buttons(self) -> None:
