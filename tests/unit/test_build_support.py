@@ -384,7 +384,8 @@ def test_a_library_that_cannot_be_trimmed_ships_whole(
                ("PySide6/Qt/lib/libicuuc.so.73", "/w/libicuuc.so.73", "BINARY")]
 
     assert icu_data.trim_in(entries, tmp_path / "icudata") == entries
-    assert "shipped whole" in capsys.readouterr().out
+    # readelf refuses the file; without a compiler or readelf (Windows) it is not tried
+    assert re.search(r"\bship(s|ped) whole\b", capsys.readouterr().out)
 
 
 @ELF_ONLY
