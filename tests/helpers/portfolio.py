@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from wizard.core.dates import maintenance_window
 from wizard.flow.project import steps
-from wizard.flow.project.project import Project, maintenance_window
+from wizard.flow.project.project import Project
 from wizard.flow.project.settings import Settings
 from wizard.flow.steps import checklist
 from wizard.services.store import STORE_NAME, Store

@@ -27,7 +27,8 @@ from tests.helpers.conversion import write_xref
 from tests.helpers.memkeyring import STORE_ENV
 from tests.helpers.window import open_from_start_screen, portfolio_reads
 from wizard.core import generate
-from wizard.flow.project.project import HOLDER_NAME, SUBFOLDERS, Project
+from wizard.flow.project.lock import HOLDER_NAME
+from wizard.flow.project.project import SUBFOLDERS, Project
 from wizard.services.files import TEMP_PREFIX, sha256_file
 from wizard.services.simulator import Simulator, start_simulator
 from wizard.services.store import STORE_NAME

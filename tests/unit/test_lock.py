@@ -16,7 +16,8 @@ import pytest
 from tests.helpers.cli import convwiz
 from tests.helpers.private import PRIVATE_FILE, mode
 from wizard.errors import NotReady
-from wizard.flow.project.project import HOLDER_NAME, LOCK_NAME, Project
+from wizard.flow.project.lock import HOLDER_NAME, LOCK_NAME
+from wizard.flow.project.project import Project
 
 _HOLDER = """
 import sys

@@ -225,7 +225,7 @@ def test_without_a_list_of_locks_the_holder_file_and_its_process_decide(
     """Windows and macOS have no /proc/locks: the holder file names the writer, who is busy
     only while that process lives, and never this program itself (its own window)."""
     from wizard.flow.overview.portfolio import _busy_holder
-    from wizard.flow.project.project import HOLDER_NAME
+    from wizard.flow.project.lock import HOLDER_NAME
 
     holder = tmp_path / HOLDER_NAME
     with subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],

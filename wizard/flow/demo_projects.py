@@ -43,7 +43,8 @@ def remove_demo(folder: Path) -> DemoRemoved:
     """Remove the demo project in `folder`: purge's files, then its store, log and lock files
     and the folders left empty. UsageError (exit 2) for a project that is not a demo; NotReady
     (exit 4) while another program has it open."""
-    from wizard.flow.project.project import HOLDER_NAME, LOCK_NAME, Project
+    from wizard.flow.project.lock import HOLDER_NAME, LOCK_NAME
+    from wizard.flow.project.project import Project
     from wizard.flow.purge import purge
     from wizard.services.store import STORE_NAME
 

@@ -36,7 +36,8 @@ from wizard.core.registration_points import percent_text
 from wizard.flow.overview.portfolio_sources import Candidate, candidates
 from wizard.flow.overview.status import ProjectStatus, status
 from wizard.flow.papers.conversion_calendar import CalendarEvent, events
-from wizard.flow.project.project import HOLDER_NAME, LOCK_NAME, Project
+from wizard.flow.project.lock import HOLDER_NAME, LOCK_NAME
+from wizard.flow.project.project import Project
 from wizard.flow.project.settings import is_demo
 from wizard.flow.project.steps import State
 from wizard.flow.project.steps import step as step_of

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from wizard.core.dates import Dates
 from wizard.core.registration_points import RegistrationPoint, points_json, trend_text
 from wizard.flow.overview.standing import (
     ATTENTION,
@@ -23,7 +24,7 @@ from wizard.flow.overview.standing import (
     standing,
 )
 from wizard.flow.project import steps
-from wizard.flow.project.project import Dates, Project
+from wizard.flow.project.project import Project
 from wizard.flow.project.settings import Settings
 from wizard.flow.project.steps import State
 from wizard.flow.records import registration

@@ -15,13 +15,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from wizard.core.dates import Dates as Dates
-from wizard.core.dates import maintenance_window as maintenance_window
+from wizard.core.dates import Dates, maintenance_window
 from wizard.core.vocabulary import DEMO_PROVIDER_FOLDER, file_name_part
 from wizard.errors import UsageError
-from wizard.flow.project.lock import HOLDER_NAME as HOLDER_NAME
-from wizard.flow.project.lock import LOCK_NAME as LOCK_NAME
-from wizard.flow.project.lock import ProjectLock
+from wizard.flow.project.lock import HOLDER_NAME, LOCK_NAME, ProjectLock
 from wizard.flow.project.settings import Settings, kept_test_bid, validate
 from wizard.services import logs, room
 from wizard.services.files import clear_folder, private_dir, sha256_file, sweep_temporaries

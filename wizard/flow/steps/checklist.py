@@ -29,10 +29,11 @@ from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from typing import Any, Literal
 
+from wizard.core.dates import Dates
 from wizard.core.registration_points import task_title
 from wizard.errors import UsageError
 from wizard.flow.project import steps
-from wizard.flow.project.project import Dates, Project
+from wizard.flow.project.project import Project
 from wizard.flow.records import registration
 
 BILLER, PM, DAFFRON, MILSOFT = "Biller", "PM", "Daffron", "Milsoft"
