@@ -149,6 +149,23 @@ class MainWindow(QMainWindow):
         outer = QHBoxLayout(central)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
+        outer.addLayout(self._build_left_column())
+        outer.addLayout(self._build_right_column(), 1)
+        self.setCentralWidget(central)
+        self._build_status_bar()
+        self._wire_signals()
+        self.setStyleSheet(
+            "QPushButton#primary { background: #1f6fb2; color: white; border: 1px solid #185a91;"
+            " border-radius: 4px; padding: 6px 14px; font-weight: bold; }"
+            "QPushButton#primary:disabled { background: #9fb8cf; border-color: #9fb8cf; }"
+            "QPushButton#primary:focus { border: 2px solid #0d3c66; }")
+        self._restore_geometry()
+        self._watch_for_changes()
+        self.refresh()
+        self.go_to(steps.first_not_done(project) or steps.STEPS[-1].id)
+
+    def _build_left_column(self) -> QVBoxLayout:
+        """The project's name above the step sidebar."""
         left = QVBoxLayout()
         left.setContentsMargins(0, 0, 0, 0)
         self.project_label = QLabel()
@@ -158,8 +175,10 @@ class MainWindow(QMainWindow):
         left.addWidget(self.project_label)
         self.sidebar = StepSidebar()
         left.addWidget(self.sidebar, 1)
-        outer.addLayout(left)
+        return left
 
+    def _build_right_column(self) -> QVBoxLayout:
+        """The step pages, one shown at a time, above the Back/Next bar."""
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
         right.setSpacing(0)
@@ -175,6 +194,11 @@ class MainWindow(QMainWindow):
             self.scrolls[page.step_id] = scroll
             page.saved.connect(self.refresh)
         right.addWidget(self.stack, 1)
+        right.addWidget(self._build_nav())
+        return right
+
+    def _build_nav(self) -> QFrame:
+        """The bar with Back and Next."""
         nav = QFrame()
         nav.setObjectName("nav")
         nav.setStyleSheet("#nav { border-top: 1px solid #d9dee4; background: #fafbfc; }")
@@ -187,25 +211,24 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.back_button)
         bar.addStretch(1)
         bar.addWidget(self.next_button)
-        right.addWidget(nav)
-        outer.addLayout(right, 1)
-        self.setCentralWidget(central)
+        return nav
+
+    def _build_status_bar(self) -> None:
+        """The status line and, at its right, what is running."""
         self.status_label = QLabel()
         self.statusBar().addWidget(self.status_label, 1)
         self.busy_label = QLabel()
         self.statusBar().addPermanentWidget(self.busy_label)
+
+    def _wire_signals(self) -> None:
         self.runner.busy_changed.connect(self._busy_changed)
         self.runner.ending.connect(self._work_ended)
         self.sidebar.currentRowChanged.connect(self._row_chosen)
         # a step chosen through the accessibility interface is a selection, not a current row
         self.sidebar.itemSelectionChanged.connect(self._selection_moved)
-        self.setStyleSheet(
-            "QPushButton#primary { background: #1f6fb2; color: white; border: 1px solid #185a91;"
-            " border-radius: 4px; padding: 6px 14px; font-weight: bold; }"
-            "QPushButton#primary:disabled { background: #9fb8cf; border-color: #9fb8cf; }"
-            "QPushButton#primary:focus { border: 2px solid #0d3c66; }")
-        self._restore_geometry()
-        # a change made elsewhere (a command, a purge, a file removed) shows at once
+
+    def _watch_for_changes(self) -> None:
+        """A change made elsewhere (a command, a purge, a file removed) shows at once."""
         self.watcher = QFileSystemWatcher(self)
         self._watch()
         self._changed = QTimer(self)
@@ -214,8 +237,6 @@ class MainWindow(QMainWindow):
         self._changed.timeout.connect(self._reread)
         self.watcher.directoryChanged.connect(lambda _p: self._changed.start())
         self.watcher.fileChanged.connect(lambda _p: self._changed.start())
-        self.refresh()
-        self.go_to(steps.first_not_done(project) or steps.STEPS[-1].id)
 
     def _make_pages(self) -> list[StepPage]:
         from wizard.ui.pages.coordination import CoordinationPage

@@ -4,29 +4,26 @@ urgent first, with the same columns as `convwiz portfolio`.
 The rows come from `wizard.flow.overview.portfolio` on a worker thread (500 projects take a few
 hundred milliseconds: never on the window's thread). A QFileSystemWatcher on each project's
 folder and `convwiz.sqlite` (and the folders scanned) asks for a new read a second after the
-last change. Overdue, needs attention, unreadable and clashing rows carry an icon AND words as
-well as a colour; each cell says its column's name and value to a screen reader.
+last change. The table's model (its columns, what each cell shows and says) is
+`portfolio_model`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QEvent,
     QFileSystemWatcher,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QKeyEvent
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -41,71 +38,20 @@ from PySide6.QtWidgets import (
 
 from wizard.errors import Cancelled
 from wizard.ui import file_dialogs, settings
-from wizard.ui.resources import icon
+from wizard.ui.portfolio_model import (
+    BILLER,
+    COLUMNS,
+    FOLDER,
+    NEXT_ACTION,
+    STATE,
+    TASKS,
+    WARNINGS,
+    PortfolioModel,
+    PortfolioProxy,
+)
 from wizard.ui.widgets import ask_yes
 
-Index = QModelIndex | QPersistentModelIndex
-URGENT = ("overdue", "needs attention", "unreadable")
-STATE_ICONS = {"overdue": "step-failed", "needs attention": "step-failed",
-               "unreadable": "step-failed", "busy": "step-blocked", "done": "step-done",
-               "purged": "step-done", "on track": "step-current"}
-RED, RED_BACK = QColor("#9c0006"), QColor("#ffe3e6")
 REFRESH_DELAY_MS = 1000  # a step writes its store several times: one read after the last
-
-
-def _state_words(c: Any) -> str:
-    words = str(c.state)
-    if c.state == "busy" and c.last_state:
-        words += f" (last: {c.last_state})"
-    if c.clashes:
-        words += " · window clash"
-    if c.demo:
-        return f"Demo · {words}"
-    return words[:1].upper() + words[1:]
-
-
-def _window(c: Any) -> str:
-    if c.window is None:
-        return ""
-    first, last = c.window
-    return f"{first:%a %d} – {last:%a %d %b}"
-
-
-def _tasks(c: Any) -> str:
-    if c.open_tasks is None:
-        return ""
-    return " / ".join(str(c.open_tasks[owner]) for owner in OWNERS)
-
-
-def _tasks_key(c: Any) -> object:
-    return -1 if c.open_tasks is None else sum(c.open_tasks.values())
-
-
-def _tasks_spoken(c: Any) -> str:
-    if c.open_tasks is None:
-        return "none"
-    return ", ".join(f"{owner} {c.open_tasks[owner]}" for owner in OWNERS)
-
-
-OWNERS = ("PM", "Biller", "Milsoft")
-# (header, text, sort key): the columns of `convwiz portfolio`, what a PM acts on first
-COLUMNS: tuple[tuple[str, Callable[[Any], str], Callable[[Any], object] | None], ...] = (
-    ("State", _state_words, None),  # sorts by urgency: the model's own order
-    ("Biller", lambda c: c.biller or c.path.name, lambda c: (c.biller or "").casefold()),
-    ("Go-live", lambda c: f"{c.go_live:%a %d %b %Y}" if c.go_live else "",
-     lambda c: c.go_live.toordinal() if c.go_live else 1 << 30),
-    ("Days left", lambda c: "" if c.days_left is None else str(c.days_left),
-     lambda c: c.days_left if c.days_left is not None else 1 << 30),
-    ("Next action", lambda c: c.next_action or c.error or "", None),
-    ("Owner", lambda c: c.owner or "", None),
-    ("Warnings", lambda c: "; ".join(c.warnings), lambda c: -len(c.warnings)),
-    ("Maintenance window", _window, lambda c: c.window[0].toordinal() if c.window else 1 << 30),
-    ("Step", lambda c: c.step_title or "", None),
-    ("Open tasks: PM / Biller / Milsoft", _tasks, _tasks_key),
-    ("Registered", lambda c: c.registration or "", None),
-    ("Folder", lambda c: str(c.path), None),
-)
-STATE, BILLER, NEXT_ACTION, WARNINGS, TASKS, FOLDER = 0, 1, 4, 6, 9, 11
 WIDTHS = {STATE: 190, BILLER: 200, 2: 122, 3: 70, NEXT_ACTION: 420, 5: 60, WARNINGS: 330,
           7: 130, 8: 110, TASKS: 200, 10: 80, FOLDER: 200}
 # the widest a column grows to fit its text (the rest is in the row's tool tip)
@@ -123,93 +69,6 @@ def start_folder() -> Path:
     return folder
 
 
-class PortfolioModel(QAbstractTableModel):
-    """The conversions, in the order of urgency `flow.portfolio` gives."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.rows: list[Any] = []
-
-    def set_rows(self, rows: Sequence[Any]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt's
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt's
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 - Qt's
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role in (
-                Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return COLUMNS[section][0]
-        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
-            return str(section + 1)
-        return None
-
-    def urgent(self, c: Any) -> bool:
-        if c.demo:
-            return False  # a demo's losses are planted: nobody's customers are at stake
-        return c.state in URGENT or bool(c.clashes) or (
-            c.state == "busy" and c.last_state in URGENT)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        c = self.rows[index.row()]
-        header, text, key = COLUMNS[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return text(c)
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            # a screen reader hears the column and the value ("Days left: 12")
-            value = _tasks_spoken(c) if index.column() == TASKS else text(c) or "none"
-            return f"{header.split(':')[0]}: {value}"
-        if role == Qt.ItemDataRole.UserRole:  # the sort key
-            return index.row() if key is None and index.column() == STATE else (
-                key(c) if key is not None else text(c).casefold())
-        if role == Qt.ItemDataRole.ToolTipRole:
-            lines = [f"{c.biller or c.path.name}: {_state_words(c)}",
-                     c.next_action or c.error or "", *c.warnings, str(c.path)]
-            return "\n".join(line for line in lines if line)
-        if role == Qt.ItemDataRole.DecorationRole:
-            if index.column() == STATE:
-                name = "step-failed" if c.clashes else "step-ready" if c.demo else \
-                    STATE_ICONS.get(c.state, "step-ready")
-                return icon(name)
-            if index.column() == WARNINGS and c.warnings:
-                return icon("step-failed" if c.clashes else "step-blocked")
-            return None
-        if role == Qt.ItemDataRole.ForegroundRole and index.column() in (STATE, WARNINGS):
-            return QBrush(RED) if self.urgent(c) else None
-        if role == Qt.ItemDataRole.BackgroundRole and self.urgent(c) and \
-                index.column() == STATE:
-            return QBrush(RED_BACK)
-        return None
-
-    def conversion(self, row: int) -> Any:
-        return self.rows[row]
-
-
-class PortfolioProxy(QSortFilterProxyModel):
-    """Sorts by each column's own key; the filter matches any column's text."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setSortRole(Qt.ItemDataRole.UserRole)
-        self.setFilterKeyColumn(-1)
-        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-
-    def lessThan(self, left: Index, right: Index) -> bool:  # noqa: N802 - Qt's name
-        a, b = left.data(self.sortRole()), right.data(self.sortRole())
-        try:
-            return bool(a < b)
-        except TypeError:
-            return str(a) < str(b)
-
-
 class PortfolioPanel(QWidget):
     """The table, its filter, and what a PM does with it: open, export, refresh."""
 
@@ -225,6 +84,19 @@ class PortfolioPanel(QWidget):
         self.proxy.setSourceModel(self.model)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
+        box.addLayout(self._build_filter_row())
+        self._build_table()
+        box.addWidget(self.table, 1)
+        box.addLayout(self._build_buttons())
+        self._watch_for_changes()
+        self.message: Callable[[str, str], None] = lambda _kind, _text: None
+        self.confirm: Callable[[str], bool] = lambda question: ask_yes(
+            self, "Remove the demo project", question)
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda _now, _before: self._chosen_changed())
+
+    def _build_filter_row(self) -> QHBoxLayout:
+        """The filter box and the summary of what is listed."""
         top = QHBoxLayout()
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter: a biller, a state, a month, an owner…")
@@ -240,7 +112,10 @@ class PortfolioPanel(QWidget):
         self.summary = QLabel("Reading your conversions…")
         self.summary.setAccessibleName("Reading your conversions…")
         top.addWidget(self.summary)
-        box.addLayout(top)
+        return top
+
+    def _build_table(self) -> None:
+        """The conversions, sortable by any column; Enter or a double-click opens one."""
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
@@ -265,7 +140,9 @@ class PortfolioPanel(QWidget):
         # a view differs on macOS), and goes no further (the start screen's Enter creates)
         self.table.installEventFilter(self)
         self.table.doubleClicked.connect(self._activated)
-        box.addWidget(self.table, 1)
+
+    def _build_buttons(self) -> QHBoxLayout:
+        """Open a project folder, Remove this demo, the exports and Refresh."""
         buttons = QHBoxLayout()
         self.open_button = QPushButton("&Open a project folder…")
         self.open_button.setAccessibleName("Open a project folder")
@@ -289,7 +166,10 @@ class PortfolioPanel(QWidget):
         buttons.addStretch(1)
         for b in (self.calendar_button, self.workbook_button, self.refresh_button):
             buttons.addWidget(b)
-        box.addLayout(buttons)
+        return buttons
+
+    def _watch_for_changes(self) -> None:
+        """A change on disk asks for one new read a second after the last change."""
         self.watcher = QFileSystemWatcher(self)
         self.watcher.fileChanged.connect(self._changed_on_disk)
         self.watcher.directoryChanged.connect(self._changed_on_disk)
@@ -297,11 +177,6 @@ class PortfolioPanel(QWidget):
         self.debounce.setSingleShot(True)
         self.debounce.setInterval(REFRESH_DELAY_MS)
         self.debounce.timeout.connect(self.load)
-        self.message: Callable[[str, str], None] = lambda _kind, _text: None
-        self.confirm: Callable[[str], bool] = lambda question: ask_yes(
-            self, "Remove the demo project", question)
-        self.table.selectionModel().currentRowChanged.connect(
-            lambda _now, _before: self._chosen_changed())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's
         if watched is self.table and event.type() == QEvent.Type.KeyPress and \

@@ -255,7 +255,6 @@ class TableView(QWidget):
                  widths: Mapping[str, int] | None = None, name: str = "Table",
                  fill_last: bool = False) -> None:
         super().__init__(parent)
-        from wizard.ui.models import ArrowTableModel
         from wizard.ui.workers import Runner
 
         self.runner = Runner(self)
@@ -265,6 +264,21 @@ class TableView(QWidget):
         self.fill_last = fill_last
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self._build_filter_bar(filter_column, filter_choices, name))
+        self._build_view(name, lines, row_numbers)
+        layout.addWidget(self.view)
+        self._pause = QTimer(self)
+        self._pause.setSingleShot(True)
+        self._pause.setInterval(self.TYPING_PAUSE_MS)
+        self._pause.timeout.connect(self._apply)
+        self.filter.textChanged.connect(self._typed)
+        self.choice.currentIndexChanged.connect(self._apply)
+        self.filtering = False  # a filter is being computed in the background
+        self.loading = False
+
+    def _build_filter_bar(self, filter_column: str | None,
+                          filter_choices: Sequence[tuple[str, str]], name: str) -> QHBoxLayout:
+        """The filter box, the choice of rows (when there are choices) and the row count."""
         bar = QHBoxLayout()
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter: type any text (a row, an account, a rule)…")
@@ -285,7 +299,12 @@ class TableView(QWidget):
         self.count = QLabel()
         show_value(self.count, "", f"Rows shown in the {name.lower()}")
         bar.addWidget(self.count)
-        layout.addLayout(bar)
+        return bar
+
+    def _build_view(self, name: str, lines: int, row_numbers: bool) -> None:
+        """The table itself: a fixed row height, its columns resizable by hand."""
+        from wizard.ui.models import ArrowTableModel
+
         self.model = ArrowTableModel()
         self.view = QTableView()
         one_tab_stop(self.view)
@@ -307,15 +326,6 @@ class TableView(QWidget):
         rows.setDefaultSectionSize(self.view.fontMetrics().lineSpacing() * lines + 8)
         rows.setVisible(row_numbers)
         self.view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        layout.addWidget(self.view)
-        self._pause = QTimer(self)
-        self._pause.setSingleShot(True)
-        self._pause.setInterval(self.TYPING_PAUSE_MS)
-        self._pause.timeout.connect(self._apply)
-        self.filter.textChanged.connect(self._typed)
-        self.choice.currentIndexChanged.connect(self._apply)
-        self.filtering = False  # a filter is being computed in the background
-        self.loading = False
 
     @property
     def busy(self) -> bool:

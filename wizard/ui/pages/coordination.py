@@ -54,7 +54,17 @@ class CoordinationPage(StepPage):
         super().__init__(ctx, "Coordinate", "Confirm go-live and the maintenance window, the "
                          "BIDs and who does what. Sign each task off as it is done; the step "
                          "is done when every coordination task is signed off.", parent)
-        # dates and BIDs
+        self._build_dates()
+        self._build_checklist()
+        self._build_templates()
+        self.layout_.addStretch(1)
+        self.template_list.currentRowChanged.connect(self._show_template)
+        # chosen through the accessibility interface (a selection, not a current row)
+        self.template_list.itemSelectionChanged.connect(self._selection_moved)
+        self._templates: list[str] = []
+
+    def _build_dates(self) -> None:
+        """The countdown, go-live, window and BIDs, with Edit settings."""
         frame, box = section("Dates and BIDs")
         self.countdown = value_label()
         self.countdown.setStyleSheet("font-size: 13pt; color: #1f4e79;")
@@ -79,13 +89,16 @@ class CoordinationPage(StepPage):
         edit_row.addStretch(1)
         box.addLayout(edit_row)
         self.layout_.addWidget(frame)
-        # checklist
+
+    def _build_checklist(self) -> None:
         frame, box = section("Coordination checklist")
         self.checklist = ChecklistView(("coordination",), self._sign_off,
                                        name="Coordination checklist")
         box.addWidget(self.checklist)
         self.layout_.addWidget(frame)
-        # templates
+
+    def _build_templates(self) -> None:
+        """The notices and tickets: the list, and the chosen one's text beside it."""
         frame, box = section("Notices and tickets to send")
         row = QHBoxLayout()
         self.template_list = QListWidget()
@@ -101,6 +114,12 @@ class CoordinationPage(StepPage):
         self.template_list.setAccessibleName("Notices and tickets")
         self.template_list.setAccessibleDescription("Choose one to show its text beside")
         row.addWidget(self.template_list, 0, Qt.AlignmentFlag.AlignTop)
+        row.addLayout(self._build_template_text(), 1)
+        box.addLayout(row)
+        self.layout_.addWidget(frame)
+
+    def _build_template_text(self) -> QVBoxLayout:
+        """The chosen notice's text with Copy text and Open as e-mail under it."""
         right = QVBoxLayout()
         self.template_text = QPlainTextEdit()
         self.template_text.setReadOnly(True)
@@ -126,14 +145,7 @@ class CoordinationPage(StepPage):
         buttons.addWidget(self.copied)
         buttons.addStretch(1)
         right.addLayout(buttons)
-        row.addLayout(right, 1)
-        box.addLayout(row)
-        self.layout_.addWidget(frame)
-        self.layout_.addStretch(1)
-        self.template_list.currentRowChanged.connect(self._show_template)
-        # chosen through the accessibility interface (a selection, not a current row)
-        self.template_list.itemSelectionChanged.connect(self._selection_moved)
-        self._templates: list[str] = []
+        return right
 
     def refresh(self) -> None:
         from wizard.flow.steps.checklist import entries

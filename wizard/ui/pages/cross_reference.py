@@ -48,7 +48,27 @@ class CrossReferencePage(StepPage):
         self.window_banner = Banner()
         self.layout_.insertWidget(2, self.window_banner)
         self.xref_path: Path | None = None
+        self._build_file_section()
+        self._build_update_section()
+        self.layout_.addStretch(1)
+
+    def _build_file_section(self) -> None:
+        """1: Fetch (and how long to wait), the drop zone, the chosen file and progress."""
         frame, box = section("1. The provider's cross-reference")
+        box.addLayout(self._build_fetch_row())
+        self.drop = DropZone("…or drop the cross-reference file here (CSV or Excel), or "
+                             "choose it.", TABLE_SUFFIXES)
+        self.drop.button.clicked.connect(self.choose_file)
+        self.drop.file_chosen.connect(self.use_file)
+        box.addWidget(self.drop)
+        self.file_label = value_label("No cross-reference chosen yet.")
+        box.addWidget(self.file_label)
+        self.progress = ProgressPanel()
+        self.progress.cancel_requested.connect(self.cancel)
+        box.addWidget(self.progress)
+        self.layout_.addWidget(frame)
+
+    def _build_fetch_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
         self.fetch_button = QPushButton("&Fetch from the provider")
         self.fetch_button.clicked.connect(self.fetch)
@@ -65,34 +85,13 @@ class CrossReferencePage(StepPage):
         self.wait.setSuffix(" min")
         row.addWidget(self.wait)
         row.addStretch(1)
-        box.addLayout(row)
-        self.drop = DropZone("…or drop the cross-reference file here (CSV or Excel), or "
-                             "choose it.", TABLE_SUFFIXES)
-        self.drop.button.clicked.connect(self.choose_file)
-        self.drop.file_chosen.connect(self.use_file)
-        box.addWidget(self.drop)
-        self.file_label = value_label("No cross-reference chosen yet.")
-        box.addWidget(self.file_label)
-        self.progress = ProgressPanel()
-        self.progress.cancel_requested.connect(self.cancel)
-        box.addWidget(self.progress)
-        self.layout_.addWidget(frame)
+        return row
 
+    def _build_update_section(self) -> None:
+        """2: the columns to use, and Make the IC account update with its result."""
         frame, box = section(XREF_COLUMNS_SECTION)
         box.addWidget(note("Leave '(found by name)' unless the wizard picks the wrong columns."))
-        grid = QGridLayout()
-        self.old_column = QComboBox()
-        self.new_column = QComboBox()
-        for r, (text, combo) in enumerate((("Old (&UTI) account number:", self.old_column),
-                                           ("New (&Daffron) account number:", self.new_column))):
-            label = QLabel(text)
-            label.setBuddy(combo)
-            grid.addWidget(label, r, 0)
-            grid.addWidget(combo, r, 1)
-            combo.addItem("(found by name)", "")
-            combo.setMinimumWidth(240)
-        grid.setColumnStretch(2, 1)
-        box.addLayout(grid)
+        box.addLayout(self._build_column_choice())
         self.allow_unmatched = QCheckBox(
             f"&{ALLOW_UNMATCHED_LABEL} (they are listed, not renumbered)")
         box.addWidget(self.allow_unmatched)
@@ -112,7 +111,22 @@ class CrossReferencePage(StepPage):
         self.findings.hide()
         box.addWidget(self.findings)
         self.layout_.addWidget(frame)
-        self.layout_.addStretch(1)
+
+    def _build_column_choice(self) -> QGridLayout:
+        """The old and new account number columns, found by name unless chosen."""
+        grid = QGridLayout()
+        self.old_column = QComboBox()
+        self.new_column = QComboBox()
+        for r, (text, combo) in enumerate((("Old (&UTI) account number:", self.old_column),
+                                           ("New (&Daffron) account number:", self.new_column))):
+            label = QLabel(text)
+            label.setBuddy(combo)
+            grid.addWidget(label, r, 0)
+            grid.addWidget(combo, r, 1)
+            combo.addItem("(found by name)", "")
+            combo.setMinimumWidth(240)
+        grid.setColumnStretch(2, 1)
+        return grid
 
     def task_keys(self) -> tuple[str, ...]:
         return ("cross_reference", "cross_reference.fetch", "cross_reference.findings",

@@ -166,7 +166,16 @@ class FlagFilePage(StepPage):
                          "columns, then validate and export.", parent)
         self.input_path: Path | None = None
         self.headers: list[str] = []
-        # 1. the file
+        self._build_file_section()
+        self._build_columns_section()
+        self._build_export_section()
+        self.validate_button.clicked.connect(self.validate)
+        self.export_button.clicked.connect(self.export)
+        self.folder_button.clicked.connect(lambda: open_path(self.project.outbox))
+        self._update_buttons()
+
+    def _build_file_section(self) -> None:
+        """1. The file: the drop zone, the chosen file (and its sheet), the preview."""
         frame, box = section("1. The portal's customer export")
         self.drop = DropZone("Drop the customer export here (CSV or Excel), or choose it.",
                              TABLE_SUFFIXES)
@@ -194,7 +203,9 @@ class FlagFilePage(StepPage):
         self.preview.setMinimumHeight(220)
         box.addWidget(self.preview)
         self.layout_.addWidget(frame)
-        # 2. the columns
+
+    def _build_columns_section(self) -> None:
+        """2. The columns: which column holds what, and what is missing."""
         frame, box = section("2. Which column holds what")
         box.addWidget(note("Found by the usual header names; change any that is wrong."))
         grid = QGridLayout()
@@ -216,7 +227,9 @@ class FlagFilePage(StepPage):
         self.mapping_note.hide()
         box.addWidget(self.mapping_note)
         self.layout_.addWidget(frame)
-        # 3. validate and export
+
+    def _build_export_section(self) -> None:
+        """3. Validate and export: the buttons, progress, the summary and findings."""
         frame, box = section("3. Validate and export")
         buttons = QHBoxLayout()
         self.validate_button = QPushButton("&Validate")
@@ -237,10 +250,6 @@ class FlagFilePage(StepPage):
         self.findings.hide()
         box.addWidget(self.findings)
         self.layout_.addWidget(frame)
-        self.validate_button.clicked.connect(self.validate)
-        self.export_button.clicked.connect(self.export)
-        self.folder_button.clicked.connect(lambda: open_path(self.project.outbox))
-        self._update_buttons()
 
     def task_keys(self) -> tuple[str, ...]:
         return ("flag_file", "flag_file.preview", "flag_file.findings")

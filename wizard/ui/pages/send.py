@@ -116,8 +116,31 @@ class SendPage(StepPage):
         super().__init__(ctx, "Send to Daffron", "Upload the flag file to the provider over "
                          "SFTP. Test the connection once; the password goes to the system "
                          "keyring, never into the project.", parent)
+        self._build_connection_section()
+        self._build_send_section()
+        self.layout_.addStretch(1)
+        self.dialog: HostKeyDialog | None = None
+        self._prefilled = False
+
+    def _build_connection_section(self) -> None:
+        """The server's address and login, what the keyring holds, and Test connection."""
         frame, box = section("The provider's SFTP server")
         self.connection_frame = frame
+        box.addLayout(self._build_connection_form())
+        self.keyring_label = note("")
+        box.addWidget(self.keyring_label)
+        self.connection_label = value_label()
+        box.addWidget(self.connection_label)
+        row = QHBoxLayout()
+        self.test_button = QPushButton("&Test connection")
+        self.test_button.clicked.connect(self.test_connection)
+        row.addWidget(self.test_button)
+        row.addStretch(1)
+        box.addLayout(row)
+        self.layout_.addWidget(frame)
+
+    def _build_connection_form(self) -> QFormLayout:
+        """Host, port, user, password, key file and the two folders."""
         form = QFormLayout()
         self.host = QLineEdit()
         self.host.setPlaceholderText("sftp.provider.example")
@@ -149,19 +172,10 @@ class SendPage(StepPage):
         form.addRow(key_label, key_row)
         form.addRow("Up&load folder:", self.upload_dir)
         form.addRow("&Download folder:", self.download_dir)
-        box.addLayout(form)
-        self.keyring_label = note("")
-        box.addWidget(self.keyring_label)
-        self.connection_label = value_label()
-        box.addWidget(self.connection_label)
-        row = QHBoxLayout()
-        self.test_button = QPushButton("&Test connection")
-        self.test_button.clicked.connect(self.test_connection)
-        row.addWidget(self.test_button)
-        row.addStretch(1)
-        box.addLayout(row)
-        self.layout_.addWidget(frame)
+        return form
 
+    def _build_send_section(self) -> None:
+        """The flag file to send, Send, its progress and result."""
         frame, box = section("Send the flag file")
         self.flag_file_label = value_label()
         box.addWidget(self.flag_file_label)
@@ -177,9 +191,6 @@ class SendPage(StepPage):
         self.result_label = value_label()
         box.addWidget(self.result_label)
         self.layout_.addWidget(frame)
-        self.layout_.addStretch(1)
-        self.dialog: HostKeyDialog | None = None
-        self._prefilled = False
 
     def task_keys(self) -> tuple[str, ...]:
         return ("send", "send.connect")

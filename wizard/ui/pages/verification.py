@@ -106,6 +106,13 @@ class VerificationPage(StepPage):
                          "enrolment survived: compare the portal's post-conversion export with "
                          "the customers of the flag file.", parent)
         self.post_path: Path | None = None
+        self._build_export_section()
+        self._build_figures_section()
+        self._build_after_go_live_section()
+        self.layout_.addStretch(1)
+
+    def _build_export_section(self) -> None:
+        """1. The export taken after go-live: the file, Verify, the words, progress."""
         frame, box = section("1. The post-conversion export")
         self.drop = DropZone("Drop the portal's export taken after go-live here, or choose it.",
                              TABLE_SUFFIXES)
@@ -116,7 +123,7 @@ class VerificationPage(StepPage):
         self.file_label = value_label("No export chosen yet.")
         row.addWidget(self.file_label, 1)
         self.demo_button = QPushButton("Use the &demo's export")
-        self.demo_button.setVisible(ctx.demo is not None)
+        self.demo_button.setVisible(self.ctx.demo is not None)
         self.demo_button.clicked.connect(self.use_demo_export)
         row.addWidget(self.demo_button)
         self.verify_button = self.make_primary(QPushButton("&Verify"))
@@ -129,6 +136,9 @@ class VerificationPage(StepPage):
         box.addWidget(self.progress)
         self.layout_.addWidget(frame)
 
+    def _build_figures_section(self) -> None:
+        """2. The verdict, each figure (a Tab stop that says its caption), the chart, the
+        re-registration trend and who lost or gained what."""
         frame, box = section("2. The figures")
         self.verdict = QLabel("Not verified yet.")
         self.verdict.setWordWrap(True)
@@ -159,12 +169,13 @@ class VerificationPage(StepPage):
         box.addWidget(self.details)
         self.layout_.addWidget(frame)
 
+    def _build_after_go_live_section(self) -> None:
+        """3. The checklist of the window and after go-live."""
         frame, box = section("3. After go-live")
         self.checklist = ChecklistView(("window", "post_go_live"), self._sign_off,
                                        name="After go-live checklist")
         box.addWidget(self.checklist)
         self.layout_.addWidget(frame)
-        self.layout_.addStretch(1)
 
     def _words_row(self) -> QHBoxLayout:
         """The registration words the export uses besides the contract's (what the command
