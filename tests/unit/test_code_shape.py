@@ -7,8 +7,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 WIZARD = Path(__file__).resolve().parents[2] / "wizard"
 FLOW = WIZARD / "flow"
 MAX_FUNCTION_LINES = 60
@@ -77,7 +75,5 @@ def test_the_size_scan_finds_a_long_function(tmp_path: Path) -> None:
     assert too_long(package) == [f"pkg/long.py:1 long: {MAX_FUNCTION_LINES + 1} lines"]
 
 
-@pytest.mark.xfail(strict=False, reason="issue 33: other helpers are splitting the long "
-                                        "functions")
 def test_no_function_over_60_lines_and_no_module_over_500_lines() -> None:
     assert too_long(WIZARD) == []
