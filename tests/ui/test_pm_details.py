@@ -86,7 +86,7 @@ def test_after_the_send_the_send_button_is_no_longer_the_main_one(
     send: Any = main.pages["send"]
     send._update_buttons()
     assert send.primary is send.send_button and send.send_button.objectName() == "primary"
-    with main.project.writing("test"):  # the upload succeeded (flow.exchange.send's mark)
+    with main.project.writing("test"):  # the upload succeeded (flow.steps.exchange.send's mark)
         steps.mark_done(main.project, "send", file="flag_file.csv")
     send._update_buttons()
     assert send.send_button.objectName() != "primary"  # not the blue main button ...

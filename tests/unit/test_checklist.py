@@ -140,7 +140,7 @@ def test_the_program_never_signs_the_flags_check_off(project: Path) -> None:
 
 
 def test_steps_does_not_need_the_checklist() -> None:
-    """flow.steps imports nothing of flow.checklist when it loads (no import cycle)."""
+    """flow.project.steps imports nothing of flow.steps.checklist when it loads (no cycle)."""
     code = ("import sys, wizard.flow.project.steps; "
             "print('wizard.flow.steps.checklist' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, encoding="utf-8",

@@ -296,7 +296,7 @@ def _say_protection(output: Path, password: str | None, created: bool, keyring: 
 
 def write_evidence(args: argparse.Namespace, project: Any) -> dict[str, Any]:
     """`convwiz audit PROJECT --workbook [FILE] [--no-encrypt] [--show-password]`: the
-    evidence pack for the biller's auditors (`flow.evidence`), its password said once as for
+    evidence pack for the biller's auditors (`flow.papers.evidence`), its password said once as for
     the biller workbook."""
     from wizard.flow.papers.evidence import write_evidence_pack
 

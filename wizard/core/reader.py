@@ -72,7 +72,7 @@ class Table:
 
 
 # opens a password-protected workbook: its plain package, or None for a file it does not
-# decrypt (an old .xls is an OLE file too); flow.workbook_password gives one per project
+# decrypt (an old .xls is an OLE file too); flow.project.workbook_password gives one per project
 Opener = Callable[[Path], bytes | None]
 
 

@@ -292,7 +292,7 @@ def file_name_part(text: str, limit: int = 60, fallback: str = "biller") -> str:
 
 
 # -- what the notices need that the procedure leaves to the biller or the PM -------------------
-# (flow/templates.py fills the texts with them; `convwiz settings --set KEY=VALUE` and the
+# (flow/papers/templates.py fills the texts with them; `convwiz settings --set KEY=VALUE` and the
 # Coordinate page write them)
 @dataclass(frozen=True)
 class TemplateSetting:

@@ -61,7 +61,7 @@ class ChartRow:
 @dataclass(frozen=True)
 class TrendPoint:
     """One re-registration measurement: the day, days after go-live, registered of
-    expected (flow.registration)."""
+    expected (flow.records.registration)."""
 
     day: date
     days_after_go_live: int

@@ -87,7 +87,7 @@ STATE, BILLER, NEXT_ACTION, WARNINGS, TASKS, FOLDER = 0, 1, 4, 6, 9, 11
 
 
 class PortfolioModel(QAbstractTableModel):
-    """The conversions, in the order of urgency `flow.portfolio` gives."""
+    """The conversions, in the order of urgency `flow.overview.portfolio` gives."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

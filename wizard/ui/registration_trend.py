@@ -1,5 +1,5 @@
 """The Verify page's re-registration trend: a small hand-drawn line chart of the share of
-customers registered again at each verification (flow.registration), from zero to 100%.
+customers registered again at each verification (flow.records.registration), from zero to 100%.
 
 A screen reader hears the figures: the widget's accessible name says every point
 ("Re-registration: 35% on 2027-01-16 (700 of 1,998), 60% on ..."), and changes with them.

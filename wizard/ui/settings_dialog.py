@@ -1,5 +1,5 @@
 """The project's settings, edited in the window: the same settings `convwiz settings`
-changes, through the same flow function (`flow.settings_change.change_settings`), so every
+changes, through the same flow function (`flow.project.settings_change.change_settings`), so every
 change is audited and a step that used an old value goes back to ready."""
 
 from __future__ import annotations

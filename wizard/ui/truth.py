@@ -26,7 +26,7 @@ PURGED = "purged"
 
 def attention_count(detail: dict[str, Any] | None) -> int:
     """How many problems a step that needs attention recorded (0 when it does not say); a
-    verification's are counted by `flow.verification.Problems`, as its headline names them."""
+    verification's are counted by `flow.steps.verification.Problems`, as its headline names them."""
     if not detail:
         return 0
     for key in ("problems", "issues", "count"):
@@ -66,7 +66,7 @@ class StepTruth:
 class Conversion:
     steps: list[StepTruth]
     tasks_open: list[str]  # titles of checklist tasks not signed off
-    record: str | None = None  # flow.status: why the audit log needs attention (its chain)
+    record: str | None = None  # flow.overview.status: why the audit log needs attention (its chain)
 
     @property
     def complete(self) -> bool:

@@ -4,8 +4,8 @@ weekend or a US federal holiday.
 
 It never harms a conversion. Each project's store is opened immutable (`Store(...,
 immutable=True)`: no lock, no migration, no -wal or -shm made, nothing written), and what it
-says comes from the same rules as `convwiz status` (`flow.status`, `flow.steps`,
-`flow.checklist`). A project another process is writing (it holds the one-writer lock) is
+says comes from the same rules as `convwiz status` (`flow.overview.status`, `flow.project.steps`,
+`flow.steps.checklist`). A project another process is writing (it holds the one-writer lock) is
 `busy`, shown with its state as last saved. A broken one is `unreadable`, with why, and the
 list goes on.
 

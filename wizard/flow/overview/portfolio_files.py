@@ -3,7 +3,7 @@
 
 - The calendar holds every conversion's go-live, maintenance window and checklist tasks at
   their due dates: the events and UIDs of each project's own conversion calendar
-  (`flow.conversion_calendar`), so importing it again, or importing a project's own
+  (`flow.papers.conversion_calendar`), so importing it again, or importing a project's own
   calendar too, updates those events instead of doubling them.
 - The workbook is one printable sheet, a row per conversion: landscape, the header row
   repeated on every page, fitted to the page's width; up to 40 conversions print on one

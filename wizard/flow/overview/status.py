@@ -2,7 +2,7 @@
 
 One rule for every face of the program: a step is done only when its outcome is good; the
 conversion is complete only when every step is done AND every checklist task is signed off.
-The audit log's chain is checked every time: a broken one is said first (`flow.audit`).
+The audit log's chain is checked every time: a broken one is said first (`flow.records.audit`).
 """
 
 from __future__ import annotations

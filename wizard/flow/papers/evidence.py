@@ -2,13 +2,13 @@
 "Write the evidence pack" on the Biller workbook page): one workbook a PCI DSS assessor reads
 without the program.
 
-It holds, from the project's record alone (`flow.evidence_sheets`): every file made, sent or
+It holds, from the project's record alone (`flow.papers.evidence_sheets`): every file made, sent or
 received with its SHA-256, size and time; the SFTP host key each transfer used; every
 sign-off; every setting change with its old and new value; and, on its Summary, the audit
 log's hash chain as the store finds it ("whole, N rows, last hash ...") with the head kept
 outside the database. It holds no customer row. Written to `reports/<biller>_evidence_pack.xlsx`
 unless a file is given, atomically, 0600, recorded in the manifest; encrypted with the
-project's workbook password like the biller workbook (`flow.workbook_password`) unless
+project's workbook password like the biller workbook (`flow.project.workbook_password`) unless
 `encrypt` is false, which the audit log records.
 """
 

@@ -1,5 +1,5 @@
 """The re-registration reminder to the biller (`convwiz outreach --not-registered`): an
-e-mail draft built like the other templates (`flow.templates`: every sentence from the
+e-mail draft built like the other templates (`flow.papers.templates`: every sentence from the
 procedure or the project, docs/templates-sources.md), filled with the latest
 re-registration figures. It carries the biller workbook when one was written after that
 measurement: its Re-registration sheet lists who has not registered, autopay first.

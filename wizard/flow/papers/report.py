@@ -6,7 +6,7 @@ It works at any stage after the flag file: a list the project does not have yet 
 cross-reference, no verification) is a sheet that is present but empty, with a note saying
 which command fills it. Written to `reports/<biller>_conversion_workbook.xlsx` unless
 `--out`, atomically, 0600, recorded in the manifest; encrypted with the project's workbook
-password (`flow.workbook_password`) unless `--no-encrypt`, which the audit log records.
+password (`flow.project.workbook_password`) unless `--no-encrypt`, which the audit log records.
 """
 
 from __future__ import annotations
@@ -415,7 +415,7 @@ def _checklist(project: Project) -> TableSheet:
 
 def host_key_settings(project: Project) -> list[tuple[str, str]]:
     """(where, fingerprint and key type) of the pinned SFTP host key, if one is pinned
-    (settings written by `flow.exchange.connect`)."""
+    (settings written by `flow.steps.exchange.connect`)."""
     settings = project.store.settings()
     fingerprint = settings.get(S_HOST_KEY)
     if not fingerprint:

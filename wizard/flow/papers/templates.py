@@ -69,7 +69,7 @@ SPECS: tuple[TemplateSpec, ...] = (
                  "platform_conversion_email"),
     TemplateSpec("dbr_ticket", "DBR ticket: CRM Username with Password", "dbr_email"),
 )
-# drafts written by a later step, not by `convwiz templates` (flow.reminder, after verify)
+# drafts written by a later step, not by `convwiz templates` (flow.papers.reminder, after verify)
 FOLLOW_UPS: tuple[TemplateSpec, ...] = (
     TemplateSpec("registration_reminder", "Re-registration reminder to the biller",
                  "biller_email", attach_workbook=True),
@@ -309,7 +309,7 @@ def write_draft(project: Project, filled: Filled,
                 attachments: list[Path]) -> tuple[Path, Path]:
     """A filled template written to reports/templates/ as NAME.txt (its text) and NAME.eml
     (the draft, with `attachments`), both atomic (0600) and in the manifest; returns the
-    two paths. `convwiz templates` and the follow-ups (flow.reminder) write theirs here."""
+    two paths. `convwiz templates` and the follow-ups (flow.papers.reminder) write theirs here."""
     folder = project.reports / "templates"
     text_path = folder / f"{filled.name}.txt"
     _write(text_path, filled.text().encode("utf-8"))

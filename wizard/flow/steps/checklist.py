@@ -11,7 +11,7 @@ Due dates are relative to the maintenance window and the go-live date, as the pr
 implies them: what comes before the data can be renumbered is due the day before the window
 opens; what happens "during maintenance" is due when the window ends; what must work when
 customers come back is due on the go-live date; the post-go-live checks start on the go-live
-date. They feed the conversion calendar (`flow.conversion_calendar`).
+date. They feed the conversion calendar (`flow.papers.conversion_calendar`).
 
 Tasks the program performs itself (`auto`: the flag file, sending it, the cross-reference,
 the biller workbook) tick themselves only when their step is done: a step that needs
@@ -132,7 +132,7 @@ TASKS: tuple[Task, ...] = (
 TASK_IDS = tuple(t.id for t in TASKS)
 # offered once re-registration was measured, titled with the latest figure ("Customers
 # re-registered: 60% on 2027-01-22"); only the biller signs it off, and a newer figure
-# offers it again (flow.registration)
+# offers it again (flow.records.registration)
 REREGISTERED = Task("customers_reregistered", "Customers re-registered", BILLER,
                     "post_go_live", AFTER_GO_LIVE)
 

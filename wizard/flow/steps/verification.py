@@ -91,7 +91,7 @@ class VerifyResult:
     old_numbers_after: int = 0
     issues: dict[str, int] = field(default_factory=dict)  # rows behind each issue
     details: Path | None = None  # data/verification.parquet
-    registration: Registration = NOT_MEASURED  # re-registration (flow.registration)
+    registration: Registration = NOT_MEASURED  # re-registration (flow.records.registration)
 
     def to_json(self) -> dict[str, Any]:
         return {
