@@ -36,7 +36,7 @@ from wizard.core.registration_points import percent_text
 from wizard.flow.overview.portfolio_sources import Candidate, candidates
 from wizard.flow.overview.status import ProjectStatus, status
 from wizard.flow.papers.conversion_calendar import CalendarEvent, events
-from wizard.flow.project.lock import HOLDER_NAME, LOCK_NAME
+from wizard.flow.project.lock import LOCK_NAME, holder_text
 from wizard.flow.project.project import Project
 from wizard.flow.project.settings import is_demo
 from wizard.flow.project.steps import State
@@ -225,11 +225,7 @@ def read_conversion(candidate: Candidate, today: date, locks: dict[int, int] | N
 def _busy_holder(folder: Path, locks: dict[int, int] | None) -> str | None:
     """Who writes the project now (the one-writer lock's holder), or None. Read without
     touching the lock: Linux's list of locks, elsewhere the holder file and its process."""
-    try:
-        text = (folder / HOLDER_NAME).read_text(encoding="utf-8", errors="replace")[:200]
-    except OSError:
-        text = ""
-    text = text.strip()
+    text = holder_text(folder)
     if locks is not None:
         try:
             inode = (folder / LOCK_NAME).stat().st_ino

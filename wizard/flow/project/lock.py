@@ -92,10 +92,16 @@ def write_holder(folder: Path, text: str) -> None:
             handle.write(text)
 
 
-def read_holder(folder: Path) -> str:
-    """Who holds the lock, as the holder file says ("pid 4242: send"), for a message."""
+def holder_text(folder: Path) -> str:
+    """What the holder file says ("pid 4242: send"), its first 200 characters; "" when there
+    is none or it cannot be read."""
     try:
         text = (folder / HOLDER_NAME).read_text(encoding="utf-8", errors="replace")[:200]
     except OSError:
         text = ""
-    return text.strip() or NOBODY
+    return text.strip()
+
+
+def read_holder(folder: Path) -> str:
+    """Who holds the lock, as the holder file says ("pid 4242: send"), for a message."""
+    return holder_text(folder) or NOBODY

@@ -227,8 +227,6 @@ class ReportPage(StepPage):
                                  f"{len(result.sheets)} sheets). Its password "
                                  "is below: tell the biller by phone or a separate message.",
                                  "Open it", self.open_workbook)
-        self.result_label.setText(f"<b>{self.output}</b><br>SHA-256 "
-                                  f"<code>{result.sha256}</code>")
         self.reveal(self.result_label)
         self.saved.emit()
 
