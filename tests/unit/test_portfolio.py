@@ -10,6 +10,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -26,21 +27,42 @@ from wizard.flow.project.settings import Settings
 from wizard.services.store import STORE_NAME, Store
 
 ROOT = Path(__file__).resolve().parents[2]
-TODAY = date.today()
+
+
+@dataclass(frozen=True)
+class OneDay:
+    """A portfolio generated and listed on the same day."""
+    root: Path
+    made: list[Made]
+    today: date
+    rows: dict[str, dict[str, object]]
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Made]]:
-    root = tmp_path_factory.mktemp("portfolio") / "Conversion Wizard"
-    return root, generate_portfolio(root, 200, TODAY)
+def one_day(tmp_path_factory: pytest.TempPathFactory) -> OneDay:
+    """States and days left count from the day the program reads the portfolio, and the
+    kinds were made relative to the day they were generated: a run across midnight makes
+    and lists them again, so the two are always the same day (the listing says its day)."""
+    for _ in range(3):
+        today = date.today()
+        root = tmp_path_factory.mktemp("portfolio") / "Conversion Wizard"
+        made = generate_portfolio(root, 200, today)
+        run = convwiz("portfolio", root, "--json")
+        assert run.code == 0, run.stderr
+        if run.result["today"] == today.isoformat():
+            rows = {Path(str(c["path"])).name: c for c in run.result["conversions"]}
+            return OneDay(root, made, today, rows)
+    raise AssertionError("the day turned three times while 200 conversions were listed")
 
 
-@pytest.fixture(scope="module")
-def listed(generated: tuple[Path, list[Made]]) -> dict[str, dict[str, object]]:
-    root, _made = generated
-    run = convwiz("portfolio", root, "--json")
-    assert run.code == 0, run.stderr
-    return {Path(str(c["path"])).name: c for c in run.result["conversions"]}
+@pytest.fixture
+def generated(one_day: OneDay) -> tuple[Path, list[Made]]:
+    return one_day.root, one_day.made
+
+
+@pytest.fixture
+def listed(one_day: OneDay) -> dict[str, dict[str, object]]:
+    return one_day.rows
 
 
 def files_and_times(root: Path) -> dict[str, tuple[int, int]]:
@@ -48,9 +70,8 @@ def files_and_times(root: Path) -> dict[str, tuple[int, int]]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def test_every_conversion_gets_its_state_next_action_and_owner(
-        generated: tuple[Path, list[Made]], listed: dict[str, dict[str, object]]) -> None:
-    _root, made = generated
+def test_every_conversion_gets_its_state_next_action_and_owner(one_day: OneDay) -> None:
+    made, listed = one_day.made, one_day.rows
     assert {m.kind.name for m in made} == {k.name for k in KINDS}
     for m in made:
         row = listed[m.folder.name]
@@ -58,7 +79,7 @@ def test_every_conversion_gets_its_state_next_action_and_owner(
         assert str(row["next_action"]).startswith(str(m.kind.action)), (m.folder.name, row)
         assert row["owner"] == m.kind.owner, (m.folder.name, row)
         assert row["go_live"] == m.go_live.isoformat()
-        assert row["days_left"] == (m.go_live - TODAY).days
+        assert row["days_left"] == (m.go_live - one_day.today).days
         assert row["window"] == [(m.go_live - timedelta(days=2)).isoformat(),
                                  m.go_live.isoformat()]
         assert set(row["open_tasks"]) == {"PM", "Biller", "Milsoft"}  # type: ignore[arg-type]
@@ -97,9 +118,8 @@ def test_sorted_by_urgency(generated: tuple[Path, list[Made]]) -> None:
     assert rows[0]["state"] in ("overdue", "needs attention")
 
 
-def test_overlapping_windows_are_flagged_on_both_rows(
-        generated: tuple[Path, list[Made]], listed: dict[str, dict[str, object]]) -> None:
-    root, made = generated
+def test_overlapping_windows_are_flagged_on_both_rows(one_day: OneDay) -> None:
+    root, made, listed = one_day.root, one_day.made, one_day.rows
     result = convwiz("portfolio", root, "--json").result
     active = [m for m in made if m.kind.state not in ("done", "purged")]
     expected = set()
@@ -112,7 +132,7 @@ def test_overlapping_windows_are_flagged_on_both_rows(
     assert got == expected
     assert frozenset((str(root / "clash-a"), str(root / "clash-b"))) in got
     clash = next(c for c in result["clashes"] if str(root / "clash-a") in c["paths"])
-    assert clash["days"] == [(TODAY + timedelta(days=n)).isoformat() for n in (4, 5)]
+    assert clash["days"] == [(one_day.today + timedelta(days=n)).isoformat() for n in (4, 5)]
     for name, other in (("clash-a", "clash-b"), ("clash-b", "clash-a")):
         assert listed[name]["clash"] is True
         assert any(other in w and "clashes" in w for w in listed[name]["warnings"])  # type: ignore[attr-defined]
@@ -160,7 +180,7 @@ def test_the_portfolio_writes_nothing(generated: tuple[Path, list[Made]]) -> Non
 
 
 def test_a_schema_this_program_knows_is_read(tmp_path: Path) -> None:
-    with Project.create(tmp_path / "p", Settings("Acme", TODAY + timedelta(days=40), "1")):
+    with Project.create(tmp_path / "p", Settings("Acme", date.today() + timedelta(days=40), "1")):
         pass
     db = sqlite3.connect(tmp_path / "p" / STORE_NAME)
     assert db.execute("PRAGMA user_version").fetchone()[0] == Store.known_schema()
@@ -265,7 +285,7 @@ def test_a_folder_without_permission_is_unreadable(tmp_path: Path) -> None:
     base = tmp_path / "share"
     base.mkdir()
     for name in ("mine", "theirs"):
-        with Project.create(base / name, Settings(name, TODAY + timedelta(days=40), "1")):
+        with Project.create(base / name, Settings(name, date.today() + timedelta(days=40), "1")):
             pass
     opened = (tmp_path.parent.parent, tmp_path.parent, tmp_path, base)
     modes = [p.stat().st_mode & 0o777 for p in opened]
@@ -337,7 +357,7 @@ def test_workbook_one_printable_sheet(generated: tuple[Path, list[Made]],
 
 
 def test_forty_conversions_fit_one_page(tmp_path: Path) -> None:
-    generate_portfolio(tmp_path / "p", 40, TODAY)
+    generate_portfolio(tmp_path / "p", 40, date.today())
     out = tmp_path / "forty.xlsx"
     assert convwiz("portfolio", tmp_path / "p", "--workbook", out).code == 0
     ws = load_workbook(out)["Portfolio"]
