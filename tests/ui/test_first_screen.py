@@ -15,11 +15,10 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QWidget
 
 from tests.helpers.portfolio import generate_portfolio
+from tests.ui.start_screen import LONG, loaded
 from wizard.flow import demo
 from wizard.services import places
 from wizard.ui.portfolio_view import COLUMNS
-
-LONG = 60_000
 
 
 @pytest.fixture
@@ -28,13 +27,6 @@ def documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder.mkdir(parents=True)
     monkeypatch.setattr(places, "documents_dir", lambda: folder)
     return folder
-
-
-def loaded(qtbot: Any, wizard: Any) -> Any:
-    start = wizard.show_start()
-    qtbot.waitUntil(lambda: start.portfolio.loaded_once and
-                    not wizard.runner.running("portfolio"), timeout=LONG)
-    return start
 
 
 def fully_shown(widget: QWidget) -> bool:

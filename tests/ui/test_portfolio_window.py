@@ -18,10 +18,9 @@ from PySide6.QtCore import Qt, QTimer
 from tests.helpers.cli import convwiz
 from tests.helpers.portfolio import generate_portfolio
 from tests.ui import a11y
+from tests.ui.start_screen import LONG, loaded
 from wizard.services import places
 from wizard.ui.portfolio_view import COLUMNS
-
-LONG = 60_000
 
 
 @pytest.fixture
@@ -31,13 +30,6 @@ def documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     generate_portfolio(folder, 30, date.today())
     monkeypatch.setattr(places, "documents_dir", lambda: folder)
     return folder
-
-
-def loaded(qtbot: Any, wizard: Any) -> Any:
-    start = wizard.show_start()
-    qtbot.waitUntil(lambda: start.portfolio.loaded_once and
-                    not wizard.runner.running("portfolio"), timeout=LONG)
-    return start
 
 
 def row_of(start: Any, name: str) -> int:
