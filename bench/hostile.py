@@ -2,9 +2,11 @@
 
     python bench/hostile.py [--only NAME ...] [--real-rows N]
 
-Builds each hostile file of `tests/helpers/hostile_files.py` (and the CSVs below) in a
-temporary folder, runs `python -m wizard export-flags` on it in a fresh project as its own
-process, and prints its exit status, wall time, peak RSS and the start of its message.
+Builds each hostile file of `tests/helpers/hostile_files.py` (and the CSVs below, among them
+real exports of 2,000,000 customers as a portal, a spreadsheet and Windows-1252 write them,
+which the limits must let through) in a temporary folder, runs `python -m wizard
+export-flags` on it in a fresh project as its own process, and prints its exit status, wall
+time, peak RSS and the start of its message.
 Targets: never an abort, under 1 GB and 30 s on a 2-core machine. `--real-rows N` adds a
 real export of N customers as an XLSX, to compare with. POSIX only (bench/floor.py's
 launcher measures the process with wait4).
@@ -56,6 +58,52 @@ def value_200mb(folder: Path) -> Path:
     return path
 
 
+CSV_CUSTOMERS = 2_000_000  # a real export's size that the text limits must let through
+
+
+def csv_real(folder: Path) -> Path:
+    """A real export of 2,000,000 customers as a portal writes it (205 MB)."""
+    return generate.write_csv(generate.customers(CSV_CUSTOMERS, seed=2806), folder / "real.csv")
+
+
+def csv_saved_by_excel(folder: Path) -> Path:
+    """The same, as a spreadsheet saves it: a row in ten without its empty last cell."""
+    full = csv_real(folder)
+    path = folder / "saved_by_excel.csv"
+    with open(full, "rb") as rows, open(path, "wb") as out:
+        for number, line in enumerate(rows):
+            out.write(line.rsplit(b",", 1)[0] + b"\n" if number % 10 == 5 else line)
+    full.unlink()
+    return path
+
+
+def csv_windows_1252(folder: Path) -> Path:
+    """The same in Windows-1252, with one curly apostrophe (beyond Latin-1) at the end."""
+    full = csv_real(folder)
+    path = folder / "windows_1252.csv"
+    with open(full, encoding="utf-8", newline="") as rows, \
+            open(path, "w", encoding="cp1252", newline="") as out:
+        for line in rows:
+            out.write(line)
+        out.write('"Pat O\u2019Brien","0000000002","","N","Y","Credit Card","1234","1 Main",'
+                  '"555-0100"\n')
+    full.unlink()
+    return path
+
+
+def csv_past_limit(folder: Path) -> Path:
+    """A header, a row, and the rest of 256 MB and one byte (sparse where it can be)."""
+    from wizard.core import limits
+
+    path = folder / "past_limit.csv"
+    with open(path, "wb") as out:
+        out.write(b"Customer Name,Account Number,Email,Paperless,Autopay,Payment Method,"
+                  b"Last 4\r\nAnn,1,a@example.com,Y,N,card,1234\r\n")
+        out.seek(limits.MAX_TEXT_BYTES)
+        out.write(b"\n")
+    return path
+
+
 BUILDERS: dict[str, Callable[[Path], Path]] = {
     "far_cell_declared": h.far_cell_declared, "far_cell_lying": h.far_cell_lying,
     "far_cell_quoted": h.far_cell_quoted, "sparse": h.sparse, "far_row": h.far_row,
@@ -67,6 +115,8 @@ BUILDERS: dict[str, Callable[[Path], Path]] = {
     "column_overflow": h.far_cell_column_overflow, "unplaced_far_row": h.unplaced_far_row,
     "far_cell_renamed": h.far_cell_renamed,
     "nul_360k": nul_far_in, "long_header": long_header, "value_200mb": value_200mb,
+    "csv_real_2m": csv_real, "csv_saved_by_excel_2m": csv_saved_by_excel,
+    "csv_windows_1252_2m": csv_windows_1252, "csv_past_limit": csv_past_limit,
 }
 
 

@@ -14,7 +14,9 @@ from openpyxl import Workbook
 
 from tests.conftest import write_export
 from tests.helpers.cli import convwiz
+from wizard.core import limits, text_table
 from wizard.core.reader import cell_text, read_table
+from wizard.core.vocabulary import CUSTOMER_HEADERS
 from wizard.errors import InputError
 from wizard.services.store import STORE_NAME, Store
 
@@ -69,6 +71,56 @@ def test_late_windows_1252_byte_falls_back(tmp_path: Path) -> None:
     table = read_table(path)
     assert table.encoding == "cp1252"
     assert table.data.column("Name")[-1].as_py() == "Zoé"
+
+
+def test_short_rows_across_batches_keep_their_order_and_lines(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The slow path reads in batches of rows: rows stay in order across the batches, blank
+    lines and a title row are skipped, and an extra value late in the file names its line."""
+    monkeypatch.setattr(text_table, "RAGGED_BATCH_ROWS", 3)
+    lines = ["Customers of Acme", "Name,Account,Email"]
+    lines += [f"N{i},{i:04d}" + ("" if i % 4 else f",n{i}@example.com") for i in range(10)]
+    path = tmp_path / "short.csv"
+    path.write_text("\r\n".join(lines[:5] + [""] + lines[5:]) + "\r\n", encoding="utf-8",
+                    newline="")
+    table = read_table(path, header_hint=CUSTOMER_HEADERS)
+    assert [r["Account"] for r in table.data.to_pylist()] == [f"{i:04d}" for i in range(10)]
+    assert table.data.column("Email").to_pylist()[:5] == ["n0@example.com", "", "", "",
+                                                         "n4@example.com"]
+    assert table.source_row(0) == 3 and table.data.column("Email").num_chunks == 4
+    extra = tmp_path / "extra.csv"
+    extra.write_text("\r\n".join(lines + ["N10,0010,e,surplus"]) + "\r\n", encoding="utf-8",
+                     newline="")
+    with pytest.raises(InputError, match="line 13 has 4 values where the header has 3"):
+        read_table(extra, header_hint=CUSTOMER_HEADERS)
+
+
+def test_short_rows_in_windows_1252_and_a_byte_of_neither(tmp_path: Path) -> None:
+    rows = ["Name,Account,Email"] + [f"N{i},{i:08d}" for i in range(40_000)] + ["Zoé,1,z@x"]
+    path = tmp_path / "late.csv"
+    path.write_bytes("\r\n".join(rows).encode("cp1252"))
+    table = read_table(path)
+    assert table.encoding == "cp1252"
+    assert table.data.column("Name")[-1].as_py() == "Zoé"
+    assert table.data.column("Email")[0].as_py() == ""
+    # 0x81 is in neither encoding: named with its offset, found in chunks
+    broken = tmp_path / "broken.csv"
+    head = "\r\n".join(rows[:-1]).encode("cp1252") + b"\r\n"
+    broken.write_bytes(head + b"Zo\x81,1,z@x\r\n")
+    with pytest.raises(InputError, match=f"byte 0x81 at offset {len(head) + 2} is neither"):
+        read_table(broken)
+
+
+def test_a_text_table_past_its_size_limit_is_refused_unread(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write_export(tmp_path / "c.csv", [f"N{i},{i:08d},,Y,N,card,0042"
+                                             for i in range(100)])
+    monkeypatch.setattr(limits, "MAX_TEXT_BYTES", path.stat().st_size - 1)
+    with pytest.raises(InputError, match="past the limit of .* for a text table") as caught:
+        read_table(path)
+    assert str(path) in caught.value.message
+    monkeypatch.setattr(limits, "MAX_TEXT_BYTES", path.stat().st_size)
+    assert read_table(path).num_rows == 100
 
 
 @SETTINGS

@@ -1,5 +1,6 @@
 """One reader for every table the program takes in: CSV (any usual delimiter, UTF-8 with or
-without BOM, then Windows-1252) and spreadsheets (XLSX and friends, through python-calamine).
+without BOM, then Windows-1252; `core.text_table`) and spreadsheets (XLSX and friends, through
+python-calamine).
 
 Every column comes back as text. Type inference is never on: it would turn `0001234567` into
 `1234567`. Spreadsheet cells holding whole numbers are rendered as their digits (never
@@ -9,7 +10,6 @@ raises `InputError` (exit 2) naming the file and what is wrong with it.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import math
@@ -20,11 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
 
-from wizard.core import limits, text_bounds
 from wizard.core.arrays import row_numbers
-from wizard.core.limits import size_text
 from wizard.core.package_bounds import bounded_encrypted, check_package
 from wizard.core.recognition import (
     HEAD_BYTES,
@@ -32,13 +29,12 @@ from wizard.core.recognition import (
     not_a_table_message,
     refuse_database,
 )
-from wizard.core.vocabulary import SPREADSHEET_SUFFIXES, normalise_header
+from wizard.core.text_table import HEADER_SEARCH_ROWS, header_index, read_csv, unique_names
+from wizard.core.vocabulary import SPREADSHEET_SUFFIXES
 from wizard.errors import InputError
 
-DELIMITERS = [",", ";", "\t", "|"]
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
-HEADER_SEARCH_ROWS = 15
 
 
 @dataclass
@@ -111,226 +107,9 @@ def read_table(
         return _read_spreadsheet(path, sheet, header_hint, package)
     if sheet is not None:
         raise InputError(f"{path} is not a spreadsheet, so it has no sheet {sheet!r}")
-    return _read_csv(path, header_hint)
-
-
-# -- CSV --------------------------------------------------------------------------------------
-SAMPLE_BYTES = limits.MAX_HEADER_BYTES
-
-
-def _decode(path: Path, raw: bytes, whole: bool) -> tuple[str, str]:
-    """(encoding, text) of `raw`: UTF-8 (BOM or not), else Windows-1252, else InputError.
-
-    For a sample (`whole` false) a multi-byte character cut at the end is not an error.
-    """
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(
-            f"{path} is saved as UTF-16 (Excel's 'Unicode Text'); save it as "
-            "'CSV UTF-8 (Comma delimited)' and choose it again"
-        )
-    if text_bounds.binary(raw[:SAMPLE_BYTES]):
-        raise InputError(f"{path} is not a text table (it holds binary data); "
-                         "choose the CSV or XLSX export")
-    encoding = "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8"
-    try:
-        return encoding, raw.decode(encoding)
-    except UnicodeDecodeError as exc:
-        if not whole and exc.start >= len(raw) - 3:
-            return encoding, raw[: exc.start].decode(encoding)
-    try:
-        return "cp1252", raw.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{path}: unknown text encoding (byte 0x{raw[exc.start]:02x} at offset "
-            f"{exc.start} is neither UTF-8 nor Windows-1252); save it as CSV UTF-8"
-        ) from None
-
-
-def _sniff_delimiter(lines: list[str]) -> str:
-    """The delimiter that splits the first lines into the most, most consistent, columns."""
-    best, best_score = ",", (0, 0)
-    sample = [ln for ln in lines if ln.strip()][:20]
-    for delim in DELIMITERS:
-        try:
-            rows = list(csv.reader(sample, delimiter=delim))
-        except csv.Error:
-            continue
-        counts = [len(r) for r in rows if len(r) > 1]
-        if not counts:
-            continue
-        # the most frequent width wins (title lines above the header do not count)
-        common = max(set(counts), key=lambda c: (counts.count(c), c))
-        score = (counts.count(common), common)
-        if score > best_score:
-            best, best_score = delim, score
-    return best
-
-
-def _read_csv(path: Path, header_hint: AbstractSet[str] | None) -> Table:
-    with open(path, "rb") as handle:
-        head = handle.read(SAMPLE_BYTES + 1)
-    whole = len(head) <= SAMPLE_BYTES
-    encoding, text = _decode(path, head, whole)
-    lines = text.splitlines()
-    if not whole and lines:
-        lines = lines[:-1]  # the last sampled line may be cut short
-    if not whole and not lines:
-        from wizard.core.text_bounds import long_header
-
-        raise long_header(path)
-    if not any(line.strip() for line in lines):
-        raise InputError(f"{path} holds no rows: export the customers again")
-    sep_line = re.fullmatch(r"\ufeff?sep=(.)", lines[0].strip()) if lines else None
-    if sep_line:
-        # Excel's "sep=;" first line names the delimiter; it is not the header
-        delimiter = sep_line.group(1)
-    else:
-        delimiter = _sniff_delimiter(lines)
-    try:
-        rows = list(csv.reader(lines[: HEADER_SEARCH_ROWS + 1], delimiter=delimiter))
-    except csv.Error as exc:
-        raise InputError(f"{path}: line 1 is not CSV ({exc})") from None
-    skip = _header_index(rows, header_hint)
-    if sep_line and skip == 0:
-        skip = 1
-    header = rows[skip] if skip < len(rows) else []
-    if not any(h.strip() for h in header):
-        raise InputError(f"{path}: the first row has no column names; add a header row")
-    if encoding == "utf-8-sig" and skip == 0 and header:
-        header[0] = header[0].lstrip("\ufeff")
-    names = _unique_names(header)
-    # lines before the header row are counted so row numbers match what a person sees
-    physical_skip = sum(1 for _ in lines[:skip]) + 1
-    table = None
-    if encoding != "cp1252":
-        try:
-            table = _arrow_csv(pa.memory_map(str(path)), physical_skip, names, delimiter)
-        except pa.ArrowInvalid as exc:
-            if "columns" in str(exc):
-                full = path.read_bytes().decode(encoding)
-                table = _ragged_csv(path, full, physical_skip, names, delimiter)
-            elif "UTF8" not in str(exc) and "utf8" not in str(exc).lower():
-                raise _unreadable(path, str(exc), delimiter, encoding, names) from None
-            # else: valid UTF-8 at the start, not further on: Windows-1252 after all
-    if table is None:
-        encoding, full = _decode(path, path.read_bytes(), True)
-        if encoding != "cp1252":
-            encoding, full = "cp1252", path.read_bytes().decode("cp1252", errors="strict")
-        try:
-            table = _arrow_csv(io.BytesIO(full.encode("utf-8")), physical_skip, names,
-                               delimiter)
-        except pa.ArrowInvalid as exc:
-            if "columns" not in str(exc):
-                raise _unreadable(path, str(exc), delimiter, encoding, names) from None
-            table = _ragged_csv(path, full, physical_skip, names, delimiter)
-    table, numbers = _drop_blank_rows(table, physical_skip + 1)
-    return Table(path, table, numbers, header, encoding, delimiter)
-
-
-def _ragged_csv(path: Path, text: str, skip: int, names: list[str],
-                delimiter: str) -> pa.Table:
-    """The slow path for files whose rows do not all have the header's width: short rows
-    (trailing empty cells left out, as spreadsheets do) are padded; a row with extra
-    non-empty values is an error naming its line."""
-    width = len(names)
-    columns: list[list[str]] = [[] for _ in range(width)]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        for number, row in enumerate(reader, start=1):
-            if number <= skip or not row:
-                continue
-            if len(row) > width:
-                if any(cell.strip() for cell in row[width:]):
-                    raise InputError(
-                        f"{path}: line {reader.line_num} has {len(row)} values where the "
-                        f"header has {width}; check for an unquoted delimiter "
-                        f"({delimiter!r}) in a value and export again"
-                    )
-                row = row[:width]
-            for j in range(width):
-                columns[j].append(row[j] if j < len(row) else "")
-    except csv.Error as exc:
-        raise InputError(f"{path}: line {reader.line_num} is not valid CSV ({exc})") from None
-    return pa.table({n: pa.array(c, pa.string()) for n, c in zip(names, columns)})
-
-
-def _arrow_csv(source: object, skip: int, names: list[str], delimiter: str) -> pa.Table:
-    try:
-        return pacsv.read_csv(
-            source,
-            read_options=pacsv.ReadOptions(skip_rows=skip, column_names=names,
-                                           block_size=limits.MAX_LINE_BYTES),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
-                                              ignore_empty_lines=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
-                strings_can_be_null=False, quoted_strings_can_be_null=False,
-                null_values=[], check_utf8=True,
-            ),
-        )
-    except pa.ArrowTypeError as exc:
-        raise pa.ArrowInvalid(str(exc)) from None
-    finally:
-        close = getattr(source, "close", None)
-        if close is not None:
-            close()
-
-
-def _unreadable(path: Path, message: str, delimiter: str, encoding: str,
-                names: list[str]) -> InputError:
-    """The parser's refusal, said for people: a value past the line limit is named by its
-    line and column (the parser only says "straddling object ... increase block size?")."""
-    if "straddl" in message:
-        from wizard.core.text_bounds import long_value
-
-        found = long_value(path, delimiter, encoding)
-        if found is not None:
-            line, column, _ = found
-            name = repr(names[column]) if column < len(names) else f"number {column + 1}"
-            return InputError(
-                f"{path}: line {line:,}, column {name}, holds a value longer than "
-                f"{size_text(limits.MAX_LINE_BYTES)}, the limit for one line of a customer "
-                "export (a quote left open, or a file pasted into a cell?). Correct that row "
-                "in the source system or the spreadsheet and export again")
-    return InputError(f"{path}: {_explain_arrow_error(message)}")
-
-
-def _explain_arrow_error(message: str) -> str:
-    m = re.search(r"Expected (\d+) columns, got (\d+)", message)
-    row = re.search(r"[Rr]ow #?(\d+)", message)
-    if m:
-        where = f" (near line {row.group(1)})" if row else ""
-        return (f"a row has {m.group(2)} values where the header has {m.group(1)}{where}; "
-                "check for an unquoted delimiter or a broken line and export again")
-    first = message.strip().splitlines()[0] if message.strip() else "unreadable"
-    return f"not a readable CSV table ({first[:200]})"
-
-
-def _unique_names(header: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    names = []
-    for i, h in enumerate(header):
-        name = h.strip() or f"Column {i + 1}"
-        if name in seen:
-            seen[name] += 1
-            name = f"{name} ({seen[name]})"
-        seen.setdefault(name, 0)
-        names.append(name)
-    return names
-
-
-def _header_index(rows: list[list[str]], hint: AbstractSet[str] | None) -> int:
-    """Which of the first rows is the header: the first non-blank one, or with `hint` the
-    one naming the most expected columns."""
-    first = next((i for i, r in enumerate(rows) if any(c.strip() for c in r)), 0)
-    if not hint:
-        return first
-    best, best_hits = first, 0
-    for i, r in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        hits = sum(1 for c in r if normalise_header(c) in hint)
-        if hits > best_hits:
-            best, best_hits = i, hits
-    return best if best_hits >= 2 else first
+    read = read_csv(path, header_hint)
+    table, numbers = _drop_blank_rows(read.data, read.first_line)
+    return Table(path, table, numbers, read.header, read.encoding, read.delimiter)
 
 
 def _drop_blank_rows(table: pa.Table, first_row: int) -> tuple[pa.Table, pa.Array]:
@@ -410,14 +189,14 @@ def _read_spreadsheet(path: Path, sheet: str | None, header_hint: AbstractSet[st
         hint = (f"; its other sheets are {', '.join(repr(n) for n in others)}: give "
                 "--sheet NAME" if others else "")
         raise InputError(f"{path}: sheet {sheet!r} is empty{hint}")
-    skip = _header_index(text_rows_head, header_hint)
+    skip = header_index(text_rows_head, header_hint)
     header = text_rows_head[skip]
     # drop trailing empty header cells (formatting spill), keep interior ones named
     while header and not header[-1].strip():
         header = header[:-1]
     if not header:
         raise InputError(f"{path}: sheet {sheet!r} has no column names in its first rows")
-    names_unique = _unique_names(header)
+    names_unique = unique_names(header)
     columns, numeric = _text_columns(rows[skip + 1 :], len(header))
     # calamine's rows and columns start at the sheet's used range, not at A1
     start_row, start_col = _sheet_start(book, sheet)
