@@ -64,13 +64,28 @@ def test_ragged_rows_are_padded_and_extra_values_named(tmp_path: Path) -> None:
         raise AssertionError("a row with an extra value must be refused")
 
 
-def test_late_windows_1252_byte_falls_back(tmp_path: Path) -> None:
-    rows = ["Name,Account"] + [f"N{i},{i:08d}" for i in range(40_000)] + ["Zoé,1"]
+LATE_1252 = ["Name,Account,Email"] + [f"N{i},{i:08d}," for i in range(40_000)] + ["Zoé,1,"]
+
+
+@pytest.mark.parametrize("short", [False, True], ids=["full rows", "short rows"])
+def test_late_windows_1252_byte_falls_back(tmp_path: Path, short: bool) -> None:
+    """Valid UTF-8 for 40,000 rows, then a Windows-1252 byte: read as Windows-1252, by the
+    fast parser or, with rows a spreadsheet left short, by the slow path."""
+    rows = [r.removesuffix(",") for r in LATE_1252] if short else LATE_1252
     path = tmp_path / "late.csv"
     path.write_bytes("\r\n".join(rows).encode("cp1252"))
     table = read_table(path)
     assert table.encoding == "cp1252"
     assert table.data.column("Name")[-1].as_py() == "Zoé"
+    assert table.data.column("Email")[0].as_py() == ""
+
+
+def test_a_byte_of_neither_encoding_is_named_with_its_offset(tmp_path: Path) -> None:
+    head = "\r\n".join(LATE_1252[:-1]).encode("cp1252") + b"\r\n"
+    path = tmp_path / "broken.csv"
+    path.write_bytes(head + b"Zo\x81,1,z@x\r\n")  # 0x81: undefined in Windows-1252
+    with pytest.raises(InputError, match=f"byte 0x81 at offset {len(head) + 2} is neither"):
+        read_table(path)
 
 
 def test_short_rows_across_batches_keep_their_order_and_lines(
@@ -93,22 +108,6 @@ def test_short_rows_across_batches_keep_their_order_and_lines(
                      newline="")
     with pytest.raises(InputError, match="line 13 has 4 values where the header has 3"):
         read_table(extra, header_hint=CUSTOMER_HEADERS)
-
-
-def test_short_rows_in_windows_1252_and_a_byte_of_neither(tmp_path: Path) -> None:
-    rows = ["Name,Account,Email"] + [f"N{i},{i:08d}" for i in range(40_000)] + ["Zoé,1,z@x"]
-    path = tmp_path / "late.csv"
-    path.write_bytes("\r\n".join(rows).encode("cp1252"))
-    table = read_table(path)
-    assert table.encoding == "cp1252"
-    assert table.data.column("Name")[-1].as_py() == "Zoé"
-    assert table.data.column("Email")[0].as_py() == ""
-    # 0x81 is in neither encoding: named with its offset, found in chunks
-    broken = tmp_path / "broken.csv"
-    head = "\r\n".join(rows[:-1]).encode("cp1252") + b"\r\n"
-    broken.write_bytes(head + b"Zo\x81,1,z@x\r\n")
-    with pytest.raises(InputError, match=f"byte 0x81 at offset {len(head) + 2} is neither"):
-        read_table(broken)
 
 
 def test_a_text_table_past_its_size_limit_is_refused_unread(
