@@ -30,6 +30,10 @@ from bench.floor import _LAUNCHER, _kib_to_mb, command_env, load_average  # noqa
 from tests.helpers import hostile_files as h  # noqa: E402
 from wizard.core import generate  # noqa: E402
 
+# a customer export's header and first row, for the files built byte by byte below
+FIRST_ROWS = (b"Customer Name,Account Number,Email,Paperless,Autopay,Payment Method,Last 4\r\n"
+              b"Ann,1,a@example.com,Y,N,card,1234\r\n")
+
 
 def nul_far_in(folder: Path) -> Path:
     """A NUL inside a name at byte 360,000 of a CSV."""
@@ -49,8 +53,7 @@ def long_header(folder: Path) -> Path:
 def value_200mb(folder: Path) -> Path:
     path = folder / "value_200mb.csv"
     with open(path, "wb") as out:
-        out.write(b"Customer Name,Account Number,Email,Paperless,Autopay,Payment Method,"
-                  b"Last 4\r\nAnn,1,a@example.com,Y,N,card,1234\r\nBob,2,\"")
+        out.write(FIRST_ROWS + b'Bob,2,"')
         block = b"x" * 1024**2
         for _ in range(200):
             out.write(block)
@@ -97,8 +100,7 @@ def csv_past_limit(folder: Path) -> Path:
 
     path = folder / "past_limit.csv"
     with open(path, "wb") as out:
-        out.write(b"Customer Name,Account Number,Email,Paperless,Autopay,Payment Method,"
-                  b"Last 4\r\nAnn,1,a@example.com,Y,N,card,1234\r\n")
+        out.write(FIRST_ROWS)
         out.seek(limits.MAX_TEXT_BYTES)
         out.write(b"\n")
     return path
